@@ -1,0 +1,34 @@
+"""facsynth: language and speech to facial expressions, through one representation, the AU track.
+
+The API mirrors the CLI. Names load lazily so that ``import facsynth`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .errors import FacsynthError
+from .track import AUTrack
+
+# public name -> (module, attribute); loaded on first use
+_API = {
+    "facs": ("facsynth.facs", None),
+    "errors": ("facsynth.errors", None),
+    "read_track": ("facsynth.formats", "read_track"),
+    "write_track": ("facsynth.formats", "write_track"),
+    "parse_au_spec": ("facsynth.facs", "parse_au_spec"),
+    "emotion_aus": ("facsynth.facs", "emotion_aus"),
+    "blend_emotions": ("facsynth.facs", "blend_emotions"),
+}
+
+__all__ = ["AUTrack", "FacsynthError", *_API]
+
+
+def __getattr__(name: str):
+    if name not in _API:
+        raise AttributeError(f"module 'facsynth' has no attribute {name!r}")
+    module, attr = _API[name]
+    mod = importlib.import_module(module)
+    value = mod if attr is None else getattr(mod, attr)
+    globals()[name] = value
+    return value

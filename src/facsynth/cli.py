@@ -1,0 +1,70 @@
+"""The ``facsynth`` command: one sub-command per job, each defined by a module in ``facsynth.commands``.
+
+A command module holds ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``; modules named
+``train_*`` become ``facsynth train NAME``. Modules import heavy libraries inside ``run`` so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from typing import Sequence
+
+from . import commands
+from .errors import FacsynthError
+
+__all__ = ["main", "build_parser"]
+
+
+def _command_modules():
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            yield info.name, importlib.import_module(f"{commands.__name__}.{info.name}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, sub-commands included."""
+    parser = argparse.ArgumentParser(
+        prog="facsynth",
+        description="Turn language and speech into facial expressions through FACS Action Unit tracks.",
+    )
+    parser.add_argument("--version", action="version", version=f"facsynth {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    train = sub.add_parser("train", help="train a model (lse, emotion, speech, ganimation, fesn)",
+                           description="Train one of facsynth's learned models.")
+    train_sub = train.add_subparsers(dest="target", metavar="MODEL", required=True)
+    for name, mod in _command_modules():
+        target = train_sub if name.startswith("train_") else sub
+        p = target.add_parser(mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("facsynth")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; a FacsynthError becomes one line on stderr and exit code 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except FacsynthError as e:
+        print(f"facsynth: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("facsynth: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""OpenFace 2.0 CSV: ``frame, face_id, timestamp, confidence, success, AU01_r … AU45_r, AU01_c …``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_write
+from ..errors import FormatError, TrackError
+from ..facs import au_label, parse_au_code
+from ..track import DEFAULT_FPS, AUTrack, validate_values
+
+__all__ = ["read_openface_csv", "write_openface_csv", "PRESENCE_THRESHOLD"]
+
+#: Intensity at which the ``_c`` (presence) column is written as 1.
+PRESENCE_THRESHOLD = 1.0
+
+
+def read_openface_csv(path: str | os.PathLike, face_id: int | None = None) -> AUTrack:
+    """Read the ``AUxx_r`` columns of an OpenFace 2.0 CSV into an AUTrack.
+
+    The frame rate comes from the ``timestamp`` column (median step), else 30 fps. With several faces,
+    ``face_id`` picks one (default: the first one in the file). Raises FormatError / TrackError naming the line.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise FormatError(f"{path} is not a text CSV file") from None
+    except OSError as e:
+        raise FormatError(f"cannot read {path}: {e.strerror or e}") from None
+    return parse_openface_csv(text, source=str(path), face_id=face_id)
+
+
+def parse_openface_csv(text: str, source: str = "CSV", face_id: int | None = None) -> AUTrack:
+    """Parse OpenFace CSV text (see read_openface_csv)."""
+    if "\x00" in text:
+        raise FormatError(f"{source} is not a text CSV file")
+    rows = list(csv.reader(io.StringIO(text)))
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise FormatError(f"{source} is empty")
+    header = [h.strip() for h in rows[0]]
+    au_cols = [(i, h) for i, h in enumerate(header) if h.upper().startswith("AU") and h.endswith("_r")]
+    if not au_cols:
+        raise FormatError(f"{source}: no AUxx_r columns in the header (is this an OpenFace 2.0 CSV?)")
+    try:
+        aus = tuple(parse_au_code(h) for _, h in au_cols)
+    except Exception as e:  # unknown AU code in a column name
+        raise TrackError(f"{source}: header: {e}") from None
+    col = {h: i for i, h in enumerate(header)}
+    vals, stamps = [], []
+    chosen = face_id
+    for n, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise TrackError(f"{source}: line {n} has {len(row)} fields, the header has {len(header)}")
+        if "face_id" in col:
+            fid = _number(row[col["face_id"]], source, n, "face_id")
+            if chosen is None:
+                chosen = int(fid)
+            if int(fid) != chosen:
+                continue
+        try:
+            vals.append([float(row[i]) for i, _ in au_cols])
+        except ValueError:
+            raise TrackError(f"{source}: line {n} has a value that is not a number") from None
+        if "timestamp" in col:
+            stamps.append(_number(row[col["timestamp"]], source, n, "timestamp"))
+    if not vals:
+        raise TrackError(f"{source}: no rows" + (f" for face_id {face_id}" if face_id is not None else ""))
+    values = np.asarray(vals, np.float32)
+    try:
+        validate_values(values, aus, source=source)
+    except TrackError as e:  # report the file's line, not the frame index
+        msg = str(e)
+        if " frame " in msg:
+            idx = int(msg.split(" frame ")[1].split()[0])
+            msg = msg.replace(f"frame {idx} ", f"line {idx + 2} ", 1)
+        raise TrackError(msg) from None
+    fps = DEFAULT_FPS
+    if len(stamps) >= 2:
+        step = float(np.median(np.diff(stamps)))
+        if step > 0:
+            fps = round(1.0 / step, 3)
+    return AUTrack(values, aus, fps)
+
+
+def _number(cell: str, source: str, line: int, name: str) -> float:
+    try:
+        v = float(cell)
+    except ValueError:
+        raise TrackError(f"{source}: line {line}: {name} {cell.strip()!r} is not a number") from None
+    if not np.isfinite(v):
+        raise TrackError(f"{source}: line {line}: {name} is not finite")
+    return v
+
+
+def write_openface_csv(track: AUTrack, path: str | os.PathLike) -> None:
+    """Write ``track`` as OpenFace 2.0 CSV (1-based frame, face_id 0, timestamp s, ``_r`` then ``_c`` columns)."""
+    labels = [au_label(a) for a in track.aus]
+    header = ["frame", "face_id", "timestamp", "confidence", "success"]
+    header += [f"{l}_r" for l in labels] + [f"{l}_c" for l in labels]
+    presence = (track.values >= PRESENCE_THRESHOLD).astype(int)
+    with atomic_write(path, newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for i in range(track.n_frames):
+            w.writerow([i + 1, 0, f"{i / track.fps:.3f}", "0.98", 1]
+                       + [f"{v:.2f}" for v in track.values[i]] + [str(p) for p in presence[i]])

@@ -1,0 +1,67 @@
+"""AU tracks as JSON: ``{"fps": 30, "aus": ["AU01", …], "frames": [[…], …]}``, or one ``{"AU12": 3}`` frame."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_write
+from ..errors import FormatError, TrackError
+from ..facs import parse_au_code
+from ..track import DEFAULT_FPS, AUTrack
+
+__all__ = ["read_track_json", "write_track_json", "track_to_json", "track_from_json"]
+
+
+def track_to_json(track: AUTrack) -> dict:
+    """JSON-ready dict of ``track`` with fps, AU labels, timestamps (s) and frames (rounded to 0.001)."""
+    return {
+        "fps": track.fps,
+        "aus": track.labels,
+        "timestamps": [round(float(t), 4) for t in track.times],
+        "frames": np.round(track.values.astype(np.float64), 3).tolist(),
+    }
+
+
+def track_from_json(obj: object, source: str = "JSON") -> AUTrack:
+    """AUTrack from the dict written by track_to_json, or from a flat ``{"AU12": 3, …}`` still frame."""
+    if not isinstance(obj, dict):
+        raise FormatError(f"{source}: expected a JSON object")
+    try:
+        if "frames" in obj:
+            aus = tuple(parse_au_code(a) for a in obj.get("aus", []))
+            frames = obj["frames"]
+            if not isinstance(frames, list):
+                raise FormatError(f"{source}: \"frames\" must be a list of rows")
+            for i, row in enumerate(frames):
+                if not isinstance(row, list) or len(row) != len(aus):
+                    raise TrackError(f"{source}: frame {i} has {len(row) if isinstance(row, list) else 'no'} "
+                                     f"values, expected {len(aus)}")
+            values = np.asarray(frames, dtype=np.float32).reshape(len(frames), len(aus))
+            return AUTrack(values, aus, float(obj.get("fps", DEFAULT_FPS)))
+        return AUTrack.still({parse_au_code(k): float(v) for k, v in obj.items()})
+    except (TypeError, ValueError) as e:
+        if isinstance(e, (FormatError, TrackError)):
+            raise
+        raise TrackError(f"{source}: {e}") from None
+
+
+def read_track_json(path: str | os.PathLike) -> AUTrack:
+    """Read an AU track JSON file (see track_from_json)."""
+    path = Path(path)
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FormatError(f"{path} is not valid JSON: {e}") from None
+    except OSError as e:
+        raise FormatError(f"cannot read {path}: {e.strerror or e}") from None
+    return track_from_json(obj, source=str(path))
+
+
+def write_track_json(track: AUTrack, path: str | os.PathLike) -> None:
+    """Write ``track`` as JSON (all-or-nothing)."""
+    with atomic_write(path) as fh:
+        json.dump(track_to_json(track), fh)

@@ -1,0 +1,1 @@
+"""Language side of the waist: AUs → sentences, sentences → AUs, text → emotion."""

@@ -1,0 +1,1 @@
+"""facsynth studio: the local web app and HTTP API over every job."""

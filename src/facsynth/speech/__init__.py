@@ -1,0 +1,1 @@
+"""Speech side of the waist: audio → features, phonemes, prosody → AU tracks."""

@@ -1,0 +1,191 @@
+"""AUTrack, the narrow waist of facsynth: frames × Action Unit intensities (FACS 0–5) at a frame rate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .errors import TrackError
+from .facs import MAX_INTENSITY, OPENFACE_AUS, au_label, parse_au_code
+
+__all__ = ["AUTrack", "DEFAULT_FPS", "validate_values"]
+
+DEFAULT_FPS = 30.0
+
+
+def validate_values(values: np.ndarray, aus: Sequence[int], *, source: str = "track") -> None:
+    """Raise TrackError naming the first bad row: wrong shape, NaN/inf, or intensity outside 0–5.
+
+    ``values`` (frames, n_aus); rows are reported 0-based as frame indices.
+    """
+    if values.ndim != 2 or values.shape[1] != len(aus):
+        raise TrackError(f"{source}: values have shape {values.shape}, expected (frames, {len(aus)})")
+    finite = np.isfinite(values)
+    if not finite.all():
+        row, col = np.argwhere(~finite)[0]
+        raise TrackError(f"{source}: frame {row} has a non-finite value for {au_label(aus[col])}")
+    bad = (values < 0) | (values > MAX_INTENSITY)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise TrackError(
+            f"{source}: frame {row} has {au_label(aus[col])} = {values[row, col]:g}, outside FACS intensity 0–5"
+        )
+
+
+@dataclass(frozen=True)
+class AUTrack:
+    """AU intensities over time.
+
+    values : np.ndarray [shape=(frames, n_aus)], float32, FACS intensity 0–5 (OpenFace scale)
+    aus    : tuple of AU numbers, one per column, unique and known to the catalogue
+    fps    : frames per second > 0; a still expression is a one-frame track
+    """
+
+    values: np.ndarray
+    aus: tuple[int, ...] = OPENFACE_AUS
+    fps: float = DEFAULT_FPS
+    _index: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        aus = tuple(parse_au_code(a) for a in self.aus)
+        if len(set(aus)) != len(aus):
+            raise TrackError(f"AU codes repeat in {aus}")
+        vals = np.asarray(self.values, dtype=np.float32)
+        if vals.ndim == 1 and len(aus) == vals.shape[0]:
+            vals = vals[None, :]
+        validate_values(vals, aus)
+        if not (np.isfinite(self.fps) and self.fps > 0):
+            raise TrackError(f"frame rate must be positive, got {self.fps}")
+        vals = np.ascontiguousarray(vals)
+        vals.setflags(write=False)
+        object.__setattr__(self, "values", vals)
+        object.__setattr__(self, "aus", aus)
+        object.__setattr__(self, "fps", float(self.fps))
+        object.__setattr__(self, "_index", {a: i for i, a in enumerate(aus)})
+
+    # ---- construction
+    @classmethod
+    def still(cls, intensities: Mapping[int | str, float], aus: Iterable[int] = OPENFACE_AUS,
+              fps: float = DEFAULT_FPS) -> "AUTrack":
+        """A one-frame track from ``{AU: intensity}``; AUs outside ``aus`` are added as columns."""
+        codes = {parse_au_code(k): float(v) for k, v in intensities.items()}
+        cols = list(aus) + sorted(c for c in codes if c not in set(aus))
+        row = np.array([codes.get(c, 0.0) for c in cols], dtype=np.float32)
+        return cls(row[None, :], tuple(cols), fps)
+
+    @classmethod
+    def zeros(cls, frames: int, aus: Iterable[int] = OPENFACE_AUS, fps: float = DEFAULT_FPS) -> "AUTrack":
+        """A neutral track of ``frames`` frames."""
+        aus = tuple(aus)
+        return cls(np.zeros((int(frames), len(aus)), np.float32), aus, fps)
+
+    # ---- access
+    @property
+    def n_frames(self) -> int:
+        """Number of frames."""
+        return int(self.values.shape[0])
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds (frames / fps)."""
+        return self.n_frames / self.fps
+
+    @property
+    def times(self) -> np.ndarray:
+        """Timestamp of each frame in seconds, shape (frames,)."""
+        return np.arange(self.n_frames, dtype=np.float64) / self.fps
+
+    @property
+    def labels(self) -> list[str]:
+        """Column labels "AU01", "AU02", …"""
+        return [au_label(a) for a in self.aus]
+
+    def __len__(self) -> int:
+        return self.n_frames
+
+    def __contains__(self, au: object) -> bool:
+        try:
+            return parse_au_code(au) in self._index  # type: ignore[arg-type]
+        except Exception:
+            return False
+
+    def curve(self, au: int | str) -> np.ndarray:
+        """Intensity of one AU over time, shape (frames,); zeros if the track lacks that AU."""
+        code = parse_au_code(au)
+        if code not in self._index:
+            return np.zeros(self.n_frames, np.float32)
+        return self.values[:, self._index[code]]
+
+    def frame(self, i: int = 0, *, nonzero: bool = True) -> dict[int, float]:
+        """Frame ``i`` as ``{AU: intensity}`` (only AUs above 0 unless ``nonzero=False``)."""
+        row = self.values[i]
+        return {a: float(v) for a, v in zip(self.aus, row) if v > 0 or not nonzero}
+
+    def mean(self) -> dict[int, float]:
+        """Mean intensity of each AU over the track, as ``{AU: intensity}``."""
+        m = self.values.mean(axis=0) if self.n_frames else np.zeros(len(self.aus))
+        return {a: float(v) for a, v in zip(self.aus, m)}
+
+    # ---- transformation (each returns a new track)
+    def with_aus(self, aus: Iterable[int]) -> "AUTrack":
+        """Same frames over the columns ``aus``: missing AUs are 0, AUs not listed are dropped."""
+        aus = tuple(parse_au_code(a) for a in aus)
+        out = np.zeros((self.n_frames, len(aus)), np.float32)
+        for j, a in enumerate(aus):
+            if a in self._index:
+                out[:, j] = self.values[:, self._index[a]]
+        return AUTrack(out, aus, self.fps)
+
+    def scaled(self, factor: float) -> "AUTrack":
+        """Intensities multiplied by ``factor`` and clamped to 0–5."""
+        return AUTrack(np.clip(self.values * float(factor), 0, MAX_INTENSITY), self.aus, self.fps)
+
+    def resample(self, fps: float) -> "AUTrack":
+        """Linear interpolation to a new frame rate, keeping the duration."""
+        if not (np.isfinite(fps) and fps > 0):
+            raise TrackError(f"frame rate must be positive, got {fps}")
+        if self.n_frames <= 1:
+            return AUTrack(self.values, self.aus, fps)
+        n_new = max(1, int(round(self.duration * fps)))
+        t_new = np.arange(n_new) / fps
+        t_old = self.times
+        out = np.empty((n_new, len(self.aus)), np.float32)
+        for j in range(len(self.aus)):
+            out[:, j] = np.interp(t_new, t_old, self.values[:, j])
+        return AUTrack(out, self.aus, fps)
+
+    def smooth(self, seconds: float = 0.05) -> "AUTrack":
+        """Gaussian smoothing over time with standard deviation ``seconds``; edges are reflected."""
+        if seconds <= 0 or self.n_frames < 2:
+            return self
+        sigma = seconds * self.fps
+        radius = max(1, int(3 * sigma))
+        k = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+        k /= k.sum()
+        pad = np.pad(self.values, ((radius, radius), (0, 0)), mode="reflect" if self.n_frames > radius else "edge")
+        out = np.stack([np.convolve(pad[:, j], k, mode="valid") for j in range(len(self.aus))], axis=1)
+        return AUTrack(np.clip(out, 0, MAX_INTENSITY), self.aus, self.fps)
+
+    @staticmethod
+    def clamped(values: np.ndarray, aus: Sequence[int] = OPENFACE_AUS, fps: float = DEFAULT_FPS) -> "AUTrack":
+        """Build a track from raw model output: NaN → 0, values clipped to 0–5."""
+        vals = np.nan_to_num(np.asarray(values, np.float32), nan=0.0, posinf=MAX_INTENSITY, neginf=0.0)
+        return AUTrack(np.clip(vals, 0, MAX_INTENSITY), tuple(aus), fps)
+
+    def concat(self, other: "AUTrack") -> "AUTrack":
+        """This track followed by ``other`` (resampled to this fps, over this track's AUs plus its own)."""
+        aus = self.aus + tuple(a for a in other.aus if a not in self._index)
+        a, b = self.with_aus(aus), other.resample(self.fps).with_aus(aus)
+        return AUTrack(np.concatenate([a.values, b.values]), aus, self.fps)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, AUTrack) and self.aus == other.aus and self.fps == other.fps
+                and np.array_equal(self.values, other.values))
+
+    def __hash__(self) -> int:
+        return hash((self.aus, self.fps, self.values.tobytes()))
+
+    def __repr__(self) -> str:
+        return f"AUTrack(frames={self.n_frames}, aus={list(self.aus)}, fps={self.fps:g})"

@@ -1,0 +1,1 @@
+"""Training: data sets, loops, metrics for facsynth's learned models."""

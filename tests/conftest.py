@@ -1,0 +1,31 @@
+"""Shared fixtures: the real data in ../shared/data and a CLI runner."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data beside the checkout (real photos, speech, clips, text)."""
+    assert SHARED_DATA.is_dir(), f"expected shared data at {SHARED_DATA}"
+    return SHARED_DATA
+
+
+def run_cli(*args: str, input: str | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``python -m facsynth ARGS`` in a subprocess, capturing text output."""
+    return subprocess.run([sys.executable, "-m", "facsynth", *map(str, args)], capture_output=True, text=True,
+                          input=input, timeout=timeout)
+
+
+@pytest.fixture
+def cli():
+    """The CLI runner (see run_cli)."""
+    return run_cli
