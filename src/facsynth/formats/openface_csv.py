@@ -81,12 +81,19 @@ def parse_openface_csv(text: str, source: str = "CSV", face_id: int | None = Non
             idx = int(msg.split(" frame ")[1].split()[0])
             msg = msg.replace(f"frame {idx} ", f"line {idx + 2} ", 1)
         raise TrackError(msg) from None
-    fps = DEFAULT_FPS
-    if len(stamps) >= 2:
-        step = float(np.median(np.diff(stamps)))
-        if step > 0:
-            fps = round(1.0 / step, 3)
-    return AUTrack(values, aus, fps)
+    return AUTrack(values, aus, _fps_from_timestamps(stamps))
+
+
+_COMMON_FPS = (23.976, 24.0, 25.0, 29.97, 30.0, 48.0, 50.0, 59.94, 60.0, 100.0, 120.0)
+
+
+def _fps_from_timestamps(stamps: list[float]) -> float:
+    """Frame rate from timestamps (s) rounded to 1 ms: the span's rate, snapped to a common rate within 0.5 %."""
+    if len(stamps) < 2 or stamps[-1] <= stamps[0]:
+        return DEFAULT_FPS
+    fps = (len(stamps) - 1) / (stamps[-1] - stamps[0])
+    near = min(_COMMON_FPS, key=lambda f: abs(f - fps))
+    return near if abs(near - fps) <= 0.005 * near else round(fps, 3)
 
 
 def _number(cell: str, source: str, line: int, name: str) -> float:
