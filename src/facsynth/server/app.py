@@ -1,0 +1,151 @@
+"""The studio application: the page, its local three.js, the API router, limits and JSON errors.
+
+``create_app()`` builds a FastAPI app; ``facsynth serve`` runs it with uvicorn. OpenAPI docs are at /docs.
+Every error reaches the client as ``{"error": "one plain sentence"}`` with a 4xx status (5xx only for a bug).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import FacsynthError, NoFaceError
+from . import jobs
+from .routes import NotFound, router
+from .uploads import UploadRejected
+
+__all__ = ["Settings", "create_app", "STATIC_FILES", "VENDOR_FILES"]
+
+_HERE = Path(__file__).resolve().parent
+_THREE = _HERE / "web" / "node_modules" / "three"
+_log = logging.getLogger("facsynth.server")
+
+#: URL name -> (file, media type) of the page's own files. Only these are ever served.
+STATIC_FILES: dict[str, tuple[Path, str]] = {
+    "app.js": (_HERE / "static" / "app.js", "text/javascript"),
+    "style.css": (_HERE / "static" / "style.css", "text/css"),
+}
+#: URL name under /vendor/three/ -> file of the three.js npm package (web/node_modules, from `npm ci`).
+VENDOR_FILES: dict[str, Path] = {
+    name: _THREE / name for name in (
+        "build/three.module.js",
+        "build/three.core.js",
+        "examples/jsm/loaders/GLTFLoader.js",
+        "examples/jsm/controls/OrbitControls.js",
+        "examples/jsm/utils/BufferGeometryUtils.js",
+        "examples/jsm/utils/SkeletonUtils.js",
+    )
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Limits of one studio instance.
+
+    max_image_bytes, max_audio_bytes : largest accepted upload of each kind, bytes
+    max_request_bytes : largest request body (Content-Length), bytes
+    tmp_root : folder for per-request temporary folders (None: the system's); each is removed after its request
+    """
+
+    max_image_bytes: int = 20 << 20
+    max_audio_bytes: int = 50 << 20
+    max_request_bytes: int = 80 << 20
+    tmp_root: Path | None = None
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The studio as an ASGI app: page at /, API under /api, OpenAPI docs at /docs."""
+    app = FastAPI(title="facsynth studio",
+                  description="Language and speech to facial expressions through FACS Action Unit tracks.",
+                  version=_version())
+    app.state.settings = settings or Settings()
+    app.state.photos = jobs.Store(max_items=16, max_bytes=400 << 20)
+    app.state.results = jobs.Store(max_items=32, max_bytes=400 << 20)
+    app.include_router(router)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        limit = request.app.state.settings.max_request_bytes
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return _error(413, f"the request is larger than the limit of {limit / 1e6:g} MB")
+        return await call_next(request)
+
+    @app.exception_handler(NoFaceError)
+    async def no_face(_: Request, exc: NoFaceError):
+        return _error(422, str(exc))
+
+    @app.exception_handler(FacsynthError)
+    async def bad_input(_: Request, exc: FacsynthError):
+        return _error(400, str(exc))
+
+    @app.exception_handler(UploadRejected)
+    async def rejected(_: Request, exc: UploadRejected):
+        return _error(exc.status, str(exc))
+
+    @app.exception_handler(jobs.JobUnavailable)
+    async def unavailable(_: Request, exc: jobs.JobUnavailable):
+        return _error(501, str(exc))
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound):
+        return _error(404, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError):
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("body", "query", "path"))
+            parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg", "invalid")))
+        return _error(422, "; ".join(parts) or "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        return _error(exc.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def crash(_: Request, exc: Exception):
+        _log.exception("studio request failed")
+        return _error(500, f"internal error ({type(exc).__name__}); see the server log")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(_HERE / "static" / "index.html", media_type="text/html")
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        if name not in STATIC_FILES:
+            return _error(404, "no such file")
+        path, media = STATIC_FILES[name]
+        return FileResponse(path, media_type=media)
+
+    @app.get("/vendor/three/{name:path}", include_in_schema=False)
+    def vendor(name: str) -> Response:
+        path = VENDOR_FILES.get(name)
+        if path is None:
+            return _error(404, "no such file")
+        if not path.is_file():
+            return _error(404, "three.js is not installed: run `npm ci` in src/facsynth/server/web")
+        return FileResponse(path, media_type="text/javascript")
+
+    return app
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("facsynth")
+    except PackageNotFoundError:
+        return "unknown"
