@@ -4,14 +4,26 @@ VENV := .venv
 PY := $(VENV)/bin/python
 OUT ?= out/demo
 
-.PHONY: setup demo test bench clean
+.PHONY: setup chromium demo test bench clean
 
-setup: $(VENV)/.installed
+WEB := src/facsynth/server/web
+
+setup: $(VENV)/.installed $(WEB)/node_modules/.package-lock.json chromium
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
 	touch $@
+
+# three.js for the studio's 3D view, served from the npm package (no CDN)
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+
+# Debian's chromium for the studio's browser test (CI runs as root); Playwright never downloads a browser here
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium) \
+		|| echo "warning: chromium could not be installed; tests/test_browser.py will be skipped outside CI"
 
 demo: setup
 	$(VENV)/bin/facsynth demo -o $(OUT)
