@@ -1,0 +1,309 @@
+"""The AU basis: a Waters-style muscle model that turns AU intensities into 3D displacements of the face mesh.
+
+Every AU of the catalogue is made of anatomical actuators, all placed in the normalised face frame (origin
+between the eyes, x to the subject's left, y up, z towards the viewer, unit = inter-ocular distance; see
+``facsynth.face.landmarks.Pose``) relative to MediaPipe landmarks, so the same model fits any face shape:
+
+* linear muscles (Waters 1987): bony attachment A, skin insertion I, a cone of influence of half-angle Ω
+  around A→I and a radial falloff that grows from A to I and fades to zero a ``reach`` beyond I; each vertex
+  moves towards A by ``amount`` × angular falloff × radial falloff;
+* sphincter muscles (orbicularis oris): an elliptical zone around the mouth that contracts towards its centre,
+  pushes forward (pucker, funnel) or back (lip suck), with a smooth cos falloff to the ellipse border;
+* the jaw (AU26, AU27): rotation of the mandible about the temporomandibular axis, weighted per vertex;
+* the eyelids (AU5, AU43, AU45, and AU6/AU7 on the lower lid): the upper lid margin and lid skin move a
+  fraction of the way onto the (possibly raised) lower lid; closure is capped at 1 so the upper lid never
+  goes below the lower lid;
+* lip parting (AU25): lower lip down, upper lip slightly up.
+
+Linear parts are precomputed as a displacement basis (n_aus, n_vertices, 3) at intensity 5 (FACS E) and
+scaled by intensity / 5; jaw rotation, lid closure and the lip non-crossing constraint are applied on top,
+vectorised over frames (see AUBasis.apply).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..facs import ALL_AUS, MAX_INTENSITY
+from .topology import (LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_LIP_INNER, LOWER_LIP_OUTER, RIGHT_LOWER_LID,
+                       RIGHT_UPPER_LID, UPPER_LIP_INNER, UPPER_LIP_OUTER)
+
+__all__ = ["AUBasis", "build_basis", "LINEAR_MUSCLES", "SPHINCTERS", "JAW_ANGLE", "LID_WEIGHTS"]
+
+# ------------------------------------------------------------------------------------------ the anatomy table
+# Linear muscles of the subject's right side (mirrored onto the left unless centred):
+#   AU: [(name, insertion landmarks, attachment = insertion mean + offset (x, y, z), half-angle Ω in degrees,
+#         reach beyond the insertion, amount at intensity 5), …]. Units: inter-ocular distances.
+LINEAR_MUSCLES: dict[int, list[tuple]] = {
+    1: [("frontalis, pars medialis", (107, 66, 55, 65), (0.05, 1.0, -0.25), 22, 0.30, 0.17)],
+    2: [("frontalis, pars lateralis", (70, 63, 105, 46, 53), (-0.05, 1.0, -0.2), 24, 0.30, 0.16)],
+    4: [("corrugator supercilii", (105, 66, 52, 65), (0.45, -0.1, 0.05), 30, 0.25, 0.13),
+        ("depressor supercilii / procerus", (107, 55, 66, 65), (0.3, -0.7, 0.0), 20, 0.18, 0.10)],
+    6: [("orbicularis oculi, pars orbitalis (cheek)", (118, 117, 101, 50, 36), (0.0, 0.75, -0.1), 28, 0.18, 0.09)],
+    7: [("orbicularis oculi, pars palpebralis (lower lid)", (145, 153, 144), (0.0, 0.5, 0.0), 15, 0.08, 0.025)],
+    9: [("levator labii superioris alaeque nasi", (129, 64, 98, 48), (0.08, 0.75, -0.05), 18, 0.18, 0.10),
+        ("procerus", (107, 55), (0.0, -0.7, 0.0), 18, 0.15, 0.05)],
+    10: [("levator labii superioris", (39, 40, 185, 37), (-0.05, 0.65, -0.05), 28, 0.16, 0.11),
+         ("levator labii superioris, medial fibres", (0, 37, 267), (0.0, 0.6, -0.1), 22, 0.12, 0.05)],
+    12: [("zygomaticus major", (61,), (-0.58, 0.72, -0.4), 28, 0.28, 0.22)],
+    14: [("buccinator", (61,), (-0.55, 0.02, -0.7), 22, 0.18, 0.12)],
+    15: [("depressor anguli oris", (61,), (-0.12, -0.6, -0.05), 24, 0.22, 0.15)],
+    16: [("depressor labii inferioris", (84, 181, 91), (-0.08, -0.55, 0.1), 22, 0.16, 0.10)],
+    17: [("mentalis", (200, 199, 18), (0.0, 0.65, 0.25), 22, 0.20, 0.10)],
+    20: [("risorius with platysma", (61,), (-0.65, -0.25, -0.6), 22, 0.20, 0.15)],
+    25: [("depressor labii inferioris, lips part", (14, 17, 87, 317), (0.0, -0.6, 0.0), 24, 0.10, 0.07),
+         ("orbicularis oris relaxed, upper lip", (13, 0, 82, 312), (0.0, 0.6, 0.0), 24, 0.06, 0.025)],
+}
+#: Muscles whose insertion lies on the midline (one muscle, not a mirrored pair).
+_CENTRED = {"mentalis", "levator labii superioris, medial fibres", "depressor labii inferioris, lips part", "orbicularis oris relaxed, upper lip"}
+#: Muscles that act on one lip only: the closed lips touch, so distance alone cannot tell them apart.
+_LIP_SIDE = {"depressor labii inferioris": "lower", "mentalis": "lower",
+             "depressor labii inferioris, lips part": "lower", "orbicularis oris relaxed, upper lip": "upper",
+             "levator labii superioris": "upper", "levator labii superioris, medial fibres": "upper",
+             "levator labii superioris alaeque nasi": "upper"}
+
+# Sphincters of the mouth (orbicularis oris): AU → (contraction in x, contraction in y towards the mouth line,
+# forward push z, lip eversion (upper lip up / lower lip down), all at intensity 5).
+SPHINCTERS: dict[int, tuple[float, float, float, float]] = {
+    18: (0.38, 0.10, 0.14, 0.0),    # lip pucker
+    22: (0.22, 0.0, 0.12, 0.05),    # lip funneler: forward and flared
+    23: (0.14, 0.28, 0.0, 0.0),     # lip tightener: narrowed, thinned
+    24: (0.04, 0.45, -0.03, 0.0),   # lip pressor: lips pressed together
+    28: (0.06, 0.55, -0.12, 0.0),   # lip suck: lips drawn in
+}
+_MOUTH_AXES = (0.65, 0.38)  # semi-axes of the sphincter zone (x, y)
+
+#: Jaw rotation at intensity 5, radians, about the temporomandibular axis; the sum is capped at 0.5.
+JAW_ANGLE: dict[int, float] = {26: 0.24, 27: 0.40}
+_JAW_MAX = 0.5
+_TMJ_OFFSET = (0.0, -0.15)  # pivot (y, z) relative to the ear-level face contour landmarks 234/454
+_JAW_GLIDE = 0.8  # forward translation of the condyles per radian of opening, face units
+
+#: Eyelid closure per unit of intensity / 5: (upper-lid closure c, lower-lid raise l). c < 0 opens the eye.
+LID_WEIGHTS: dict[int, tuple[float, float]] = {5: (-0.40, 0.0), 6: (0.05, 0.22), 7: (0.15, 0.35),
+                                               43: (1.0, 0.0), 45: (1.0, 0.0)}
+_UPPER_SKIN, _LOWER_SKIN = 0.20, 0.14  # depth of eyelid skin that follows the margin, face units
+
+_INNER_LIP_PAIRS = np.array([(u, l) for u, l in zip(UPPER_LIP_INNER[1:-1], LOWER_LIP_INNER[1:-1])], np.int64)
+
+
+# ------------------------------------------------------------------------------------------ actuators
+def _linear_muscle(p: np.ndarray, a: np.ndarray, i: np.ndarray, omega: float, reach: float,
+                   amount: float) -> np.ndarray:
+    """Waters linear muscle: displacement (n, 3) of points p (n, 3) for attachment a and insertion i."""
+    axis = i - a
+    length = np.linalg.norm(axis)
+    axis = axis / length
+    d = p - a
+    dist = np.maximum(np.linalg.norm(d, axis=1), 1e-9)
+    ang = np.arccos(np.clip(d @ axis / dist, -1.0, 1.0))
+    om = np.radians(omega)
+    angular = np.where(ang < om, np.cos(ang / om * np.pi / 2), 0.0)
+    radial = np.where(dist <= length, np.sin(dist / length * np.pi / 2),
+                      np.where(dist <= length + reach, np.cos((dist - length) / reach * np.pi / 2), 0.0))
+    return amount * (angular * radial)[:, None] * (-d / dist[:, None])
+
+
+def _sphincter(p: np.ndarray, centre: np.ndarray, lower: np.ndarray, kx: float, ky: float, kz: float,
+               ev: float) -> np.ndarray:
+    """Mouth sphincter: displacement (n, 3) of points p (n, 3) in an ellipse around ``centre``.
+
+    lower : (n,) 1 on the lower lip and below, 0 on the upper lip and above (the sign of the lip eversion).
+    """
+    rel = p - centre
+    rho = np.sqrt((rel[:, 0] / _MOUTH_AXES[0]) ** 2 + (rel[:, 1] / _MOUTH_AXES[1]) ** 2)
+    f = np.where(rho < 1, np.cos(np.minimum(rho, 1) * np.pi / 2) ** 2, 0.0)
+    out = np.zeros_like(p)
+    out[:, 0] = -kx * rel[:, 0]
+    out[:, 1] = -ky * rel[:, 1] + ev * (1 - 2 * lower)
+    out[:, 2] = kz
+    return out * f[:, None]
+
+
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def _interp_rows(margin: tuple[int, ...], s_margin: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (n, 2) and weights (n, 2) that interpolate a lid margin polyline at parameters s (n,)."""
+    k = np.clip(np.searchsorted(s_margin, s) - 1, 0, len(margin) - 2)
+    t = np.clip((s - s_margin[k]) / np.maximum(s_margin[k + 1] - s_margin[k], 1e-9), 0, 1)
+    idx = np.stack([np.asarray(margin)[k], np.asarray(margin)[k + 1]], axis=1)
+    return idx, np.stack([1 - t, t], axis=1)
+
+
+@dataclass(frozen=True)
+class AUBasis:
+    """The muscle model of one neutral face, ready to evaluate (build it with build_basis).
+
+    neutral   : (n, 3) float32, face frame
+    aus       : tuple of AU numbers, the rows of ``linear``
+    linear    : (n_aus, n * 3) float32, displacement at intensity 5 of the linear muscles and sphincters
+    jaw_index : (m,) vertices moved by the jaw; jaw_weight (m,) their share of the rotation; jaw_pivot (2,) (y, z)
+    jaw_coef, close_coef, lower_coef : (n_aus,) jaw angle, upper-lid closure and lower-lid raise at intensity 5
+    lid_*     : eyelid rows: vertex (k,), gap (k, n) interpolation matrix (lower − upper margin; lid_gap_margin
+                its rows of the upper margin),
+                role (k,) 1 for upper-lid vertices, -1 for lower-lid vertices, and their falloff weight (k,)
+    lip_slack : (9,) how far the neutral's inner lower lip already lies above the upper one (closed lips)
+    """
+
+    neutral: np.ndarray
+    aus: tuple[int, ...]
+    linear: np.ndarray
+    jaw_index: np.ndarray
+    jaw_weight: np.ndarray
+    jaw_pivot: np.ndarray
+    lid_vertex: np.ndarray
+    lid_gap: np.ndarray
+    lid_gap_margin: np.ndarray
+    lid_role: np.ndarray
+    lid_falloff: np.ndarray
+    lid_margin: np.ndarray
+    lip_slack: np.ndarray
+    jaw_coef: np.ndarray
+    close_coef: np.ndarray
+    lower_coef: np.ndarray
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def apply(self, values: np.ndarray, aus: tuple[int, ...]) -> np.ndarray:
+        """Deformed vertices (frames, n, 3) float32 for intensities ``values`` (frames, len(aus)), FACS 0–5."""
+        v = np.asarray(values, np.float32)
+        cols = self._columns(tuple(aus))
+        w = np.zeros((v.shape[0], len(self.aus)), np.float32)
+        w[:, cols] = v * (1.0 / MAX_INTENSITY)
+        p = (w @ self.linear).reshape(v.shape[0], -1, 3)
+        p += self.neutral
+        # jaw: rotation about the TMJ axis by the vertex's share of the angle, plus a forward glide
+        theta = np.minimum(w @ self.jaw_coef, _JAW_MAX)
+        if theta.any():
+            ang = theta[:, None] * self.jaw_weight
+            c, s = np.cos(ang), np.sin(ang)
+            ry = p[:, self.jaw_index, 1] - self.jaw_pivot[0]
+            rz = p[:, self.jaw_index, 2] - self.jaw_pivot[1]
+            p[:, self.jaw_index, 1] = self.jaw_pivot[0] + ry * c - rz * s
+            p[:, self.jaw_index, 2] = self.jaw_pivot[1] + ry * s + rz * c + _JAW_GLIDE * ang
+        # eyelids: the lower lid rises by l of the gap, the upper lid closes c of what is left
+        close = np.clip(w @ self.close_coef, -0.4, 1.0)
+        lower = np.clip(w @ self.lower_coef, 0.0, 0.5)
+        if close.any() or lower.any():
+            coef = np.where(self.lid_role > 0, (close * (1 - lower))[:, None], -lower[:, None])
+            p[:, self.lid_vertex] += (coef * self.lid_falloff)[..., None] * self._lid_gap(p)
+        # constraints: upper lid margin never below the lower lid, upper lip never below the lower lip
+        margin = self.lid_vertex[self.lid_margin]
+        gap = self._lid_gap(p, margin_only=True)[..., 1]
+        p[:, margin, 1] += np.maximum(gap, 0.0)
+        up, lo = _INNER_LIP_PAIRS[:, 0], _INNER_LIP_PAIRS[:, 1]
+        cross = np.maximum(p[:, lo, 1] - p[:, up, 1] - self.lip_slack, 0.0) * 0.5
+        p[:, up, 1] += cross
+        p[:, lo, 1] -= cross
+        return p
+
+    def _columns(self, aus: tuple[int, ...]) -> np.ndarray:
+        """Rows of the basis for the AU numbers ``aus`` (cached per tuple)."""
+        cols = self._cache.get(aus)
+        if cols is None:
+            index = {a: j for j, a in enumerate(self.aus)}
+            cols = self._cache[aus] = np.array([index[a] for a in aus], np.int64)
+        return cols
+
+    def _lid_gap(self, p: np.ndarray, margin_only: bool = False) -> np.ndarray:
+        """Lower minus upper lid margin at the lid vertices' positions along the eye, (frames, k, 3)."""
+        return np.matmul(self.lid_gap_margin if margin_only else self.lid_gap, p)
+
+
+def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
+    """The muscle model fitted to one neutral face.
+
+    Parameters
+    ----------
+    neutral : np.ndarray [shape=(478, 3)], the neutral face in the normalised face frame
+    mirror  : np.ndarray [shape=(478,)], int, left–right mirror index of each landmark (topology asset)
+
+    Returns
+    -------
+    AUBasis over every AU of the catalogue (facs.ALL_AUS).
+    """
+    p = np.asarray(neutral, np.float64)
+    n = len(p)
+    flip = np.array([-1.0, 1.0, 1.0])
+    rows = []
+    mouth = p[list(UPPER_LIP_INNER) + list(LOWER_LIP_INNER)].mean(axis=0)
+    corners_y = (p[61, 1] + p[291, 1]) / 2
+    lower_mask = _smoothstep((corners_y + 0.04 - p[:, 1]) / 0.08)
+    lower_mask[list(LOWER_LIP_INNER + LOWER_LIP_OUTER)] = 1.0
+    lower_mask[list(set(UPPER_LIP_INNER + UPPER_LIP_OUTER) - set(LOWER_LIP_INNER))] = 0.0
+    side_mask = {"lower": lower_mask[:, None], "upper": 1 - lower_mask[:, None]}
+    for au in ALL_AUS:
+        d = np.zeros((n, 3))
+        for name, ins, offset, omega, reach, amount in LINEAR_MUSCLES.get(au, []):
+            i = p[list(ins)].mean(axis=0)
+            m = _linear_muscle(p, i + np.asarray(offset), i, omega, reach, amount)
+            if name not in _CENTRED:
+                i2 = p[[int(mirror[k]) for k in ins]].mean(axis=0)
+                m += _linear_muscle(p, i2 + np.asarray(offset) * flip, i2, omega, reach, amount)
+            d += m * side_mask[_LIP_SIDE[name]] if name in _LIP_SIDE else m
+        if au in SPHINCTERS:
+            d += _sphincter(p, mouth, lower_mask, *SPHINCTERS[au])
+        rows.append(d.reshape(-1))
+    linear = np.stack(rows).astype(np.float32)
+
+    # jaw: below the mouth line all, upper lip none, lower lip most (less towards the corners)
+    half_width = abs(p[291, 0] - p[61, 0]) / 2
+    w = _smoothstep((corners_y + 0.02 - p[:, 1]) / 0.3)
+    lower = np.array(sorted(set(LOWER_LIP_INNER + LOWER_LIP_OUTER)))
+    w[lower] = np.maximum(w[lower], 1 - 0.6 * np.clip(np.abs(p[lower, 0] - mouth[0]) / half_width, 0, 1) ** 2)
+    w[list(set(UPPER_LIP_INNER + UPPER_LIP_OUTER) - set(LOWER_LIP_INNER))] = 0.0
+    w[468:] = 0.0
+    jaw_index = np.nonzero(w > 1e-3)[0]
+    ear = (p[234] + p[mirror[234]]) / 2
+    pivot = np.array([ear[1] + _TMJ_OFFSET[0], ear[2] + _TMJ_OFFSET[1]])
+
+    # eyelids: every vertex within the lid skin band above the upper margin or below the lower margin
+    verts, idx, wts, role, fall, margin = [], [], [], [], [], []
+    for up, lo in ((RIGHT_UPPER_LID, RIGHT_LOWER_LID), (LEFT_UPPER_LID, LEFT_LOWER_LID)):
+        outer, inner = p[up[0]], p[up[-1]]
+        axis = (inner - outer)[:2]
+        span = np.linalg.norm(axis)
+        axis /= span
+        s_of = lambda q: ((q[..., :2] - outer[:2]) @ axis) / span  # noqa: E731  position along the eye 0–1
+        s_up, s_lo = s_of(p[list(up)]), s_of(p[list(lo)])
+        s_all = s_of(p[:468])
+        inside = np.nonzero((s_all > 0.02) & (s_all < 0.98))[0]
+        iu, wu = _interp_rows(up, s_up, s_all[inside])
+        il, wl = _interp_rows(lo, s_lo, s_all[inside])
+        y_up = (p[iu, 1] * wu).sum(axis=1)
+        y_lo = (p[il, 1] * wl).sum(axis=1)
+        dy_up = p[inside, 1] - y_up
+        dy_lo = y_lo - p[inside, 1]
+        taper = np.sin(np.pi * np.clip(s_all[inside], 0, 1)) ** 0.5
+        for sel, r, f in (((dy_up >= -1e-6) & (dy_up < _UPPER_SKIN), 1, 1 - dy_up / _UPPER_SKIN),
+                          ((dy_lo >= -1e-6) & (dy_lo < _LOWER_SKIN), -1, 1 - dy_lo / _LOWER_SKIN)):
+            for k in np.nonzero(sel)[0]:
+                v = inside[k]
+                on_margin = v in (up if r > 0 else lo)
+                if v in up[1:-1] and r < 0 or v in lo[1:-1] and r > 0:
+                    continue
+                if on_margin and r > 0:
+                    margin.append(len(verts))
+                verts.append(v)
+                idx.append(np.concatenate([il[k], iu[k]]))
+                wts.append(np.concatenate([wl[k], -wu[k]]))
+                role.append(r)
+                fall.append(1.0 if on_margin else float(np.clip(f[k], 0, 1) * taper[k]))
+    gap_matrix = np.zeros((len(verts), n), np.float32)
+    for r, (ix, wt) in enumerate(zip(idx, wts)):
+        np.add.at(gap_matrix[r], ix, wt)
+    margin = np.array(margin, np.int64)
+    return AUBasis(
+        neutral=p.astype(np.float32), aus=ALL_AUS, linear=linear,
+        jaw_index=jaw_index, jaw_weight=w[jaw_index].astype(np.float32), jaw_pivot=pivot.astype(np.float32),
+        lid_vertex=np.array(verts, np.int64), lid_gap=gap_matrix, lid_gap_margin=gap_matrix[margin],
+        lid_role=np.array(role, np.int8), lid_falloff=np.array(fall, np.float32),
+        lid_margin=margin,
+        jaw_coef=np.array([JAW_ANGLE.get(a, 0.0) for a in ALL_AUS], np.float32),
+        close_coef=np.array([LID_WEIGHTS.get(a, (0.0, 0.0))[0] for a in ALL_AUS], np.float32),
+        lower_coef=np.array([LID_WEIGHTS.get(a, (0.0, 0.0))[1] for a in ALL_AUS], np.float32),
+        lip_slack=np.maximum(p[_INNER_LIP_PAIRS[:, 1], 1] - p[_INNER_LIP_PAIRS[:, 0], 1], 0).astype(np.float32))
