@@ -1,0 +1,180 @@
+"""Learned image generators (GANimation; Hong et al.'s FESN with its LVSN): face alignment, checkpoint loading and
+``apply_generator``, which re-expresses the face in a photo with a trained generator and pastes it back.
+
+Render side only: the FESN's word and sentence features arrive as tensors; nothing here imports facsynth.language.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from ...errors import ImageError, ModelError
+
+__all__ = ["apply_generator", "align_face", "paste_face", "load_generator", "RENDERERS", "CHECKPOINT_VERSION"]
+
+#: Generators ``apply_generator`` can run.
+RENDERERS = ("ganimation", "fesn")
+#: Layout version of the checkpoints written by facsynth.train.gan_loop.
+CHECKPOINT_VERSION = 1
+# MediaPipe face-mesh indices of the eye corners (right eye 33/133, left eye 362/263, image left → right)
+_EYES = ((33, 133), (362, 263))
+_CACHE: dict = {}
+
+
+def _face_geometry(image: np.ndarray) -> tuple[float, float, float, float]:
+    """(centre x, centre y, side, angle) of the largest face: a square around the landmarks, rotated upright."""
+    try:
+        from ...face.landmarks import detect_faces
+    except ImportError:
+        raise ModelError("face detection (facsynth.face.landmarks) is not installed; pass box= explicitly") from None
+    face = detect_faces(image)[0]
+    pts = np.asarray(face.landmarks, dtype=np.float64)[:, :2]
+    if len(pts) > max(max(_EYES)):
+        left, right = pts[list(_EYES[0])].mean(0), pts[list(_EYES[1])].mean(0)
+        angle = math.atan2(right[1] - left[1], right[0] - left[0])
+    else:
+        angle = 0.0
+    c, s = math.cos(-angle), math.sin(-angle)
+    upright = (pts - pts.mean(0)) @ np.array([[c, s], [-s, c]])
+    lo, hi = upright.min(0), upright.max(0)
+    mid = (lo + hi) / 2
+    centre = pts.mean(0) + mid @ np.array([[c, -s], [s, c]])
+    side = 1.25 * float(max(hi - lo))
+    return float(centre[0]), float(centre[1]), side, angle
+
+
+def align_face(image: np.ndarray, size: int, box: tuple[float, float, float, float] | None = None
+               ) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """Crop the largest face of ``image`` (H, W, 3) uint8 RGB to an upright square (size, size, 3) uint8.
+
+    ``box`` = (centre x, centre y, side, angle in radians) in pixels; when None it comes from the face landmarks
+    (facsynth.face.landmarks.detect_faces; raises NoFaceError if there is none). Returns the crop and the box,
+    which ``paste_face`` needs to put an edited crop back.
+    """
+    from PIL import Image
+
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ImageError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+    box = box if box is not None else _face_geometry(image)
+    cx, cy, side, angle = box
+    k = side / size
+    c, s = math.cos(angle), math.sin(angle)
+    # output pixel (u, v) → input (x, y): centre + R(angle)·k·((u, v) − size/2)
+    coeffs = (k * c, -k * s, cx - k * (c - s) * size / 2, k * s, k * c, cy - k * (s + c) * size / 2)
+    crop = Image.fromarray(image).transform((size, size), Image.AFFINE, coeffs, resample=Image.BICUBIC)
+    return np.asarray(crop), box
+
+
+def paste_face(image: np.ndarray, crop: np.ndarray, box: tuple[float, float, float, float],
+               feather: float = 0.08) -> np.ndarray:
+    """Put ``crop`` (S, S, 3) uint8 back where ``align_face`` took it from, blending a ``feather``-wide border."""
+    from PIL import Image
+
+    size = crop.shape[0]
+    cx, cy, side, angle = box
+    k = size / side
+    c, s = math.cos(angle), math.sin(angle)
+    # input pixel (x, y) → crop (u, v): size/2 + R(−angle)·k·((x, y) − centre)
+    coeffs = (k * c, k * s, size / 2 - k * (c * cx + s * cy), -k * s, k * c, size / 2 - k * (-s * cx + c * cy))
+    h, w = image.shape[:2]
+    ramp = np.clip(np.minimum(np.arange(size), np.arange(size)[::-1]) / max(feather * size, 1.0), 0, 1)
+    mask = np.minimum(ramp[:, None], ramp[None, :])
+    warped = np.asarray(Image.fromarray(crop).transform((w, h), Image.AFFINE, coeffs, resample=Image.BICUBIC))
+    alpha = np.asarray(Image.fromarray((mask * 255).astype(np.uint8)).transform(
+        (w, h), Image.AFFINE, coeffs, resample=Image.BILINEAR), dtype=np.float32)[..., None] / 255.0
+    out = alpha * warped.astype(np.float32) + (1 - alpha) * image.astype(np.float32)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def load_generator(weights: str | Path, renderer: str | None = None):
+    """Load a generator checkpoint written by ``facsynth train ganimation|fesn``.
+
+    Returns (model in eval mode, checkpoint metadata dict with "kind", "image_size", "aus", "model").
+    Raises ModelError if the file is missing, unreadable, of another version, or not of ``renderer``'s kind.
+    """
+    import torch
+
+    path = Path(weights)
+    if not path.is_file():
+        raise ModelError(f"generator weights {path} do not exist")
+    key = (str(path.resolve()), path.stat().st_mtime_ns)
+    if key not in _CACHE:
+        try:
+            ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as e:  # torch raises many types for corrupt files
+            raise ModelError(f"cannot read generator weights {path}: {e}") from None
+        if not isinstance(ckpt, dict) or ckpt.get("version") != CHECKPOINT_VERSION or ckpt.get("kind") not in RENDERERS:
+            raise ModelError(f"{path} is not a facsynth generator checkpoint (version {CHECKPOINT_VERSION})")
+        model = _build(ckpt["kind"], ckpt["model"])
+        try:
+            model.load_state_dict(ckpt["generator"])
+        except RuntimeError as e:
+            raise ModelError(f"{path}: weights do not fit the {ckpt['kind']} model: {e}") from None
+        meta = {k: ckpt[k] for k in ("kind", "image_size", "aus", "model")}
+        _CACHE.clear()
+        _CACHE[key] = (model.eval(), meta)
+    model, meta = _CACHE[key]
+    if renderer is not None and meta["kind"] != renderer:
+        raise ModelError(f"{path} holds a {meta['kind']} generator, not {renderer}")
+    return model, meta
+
+
+def _build(kind: str, kwargs: dict):
+    if kind == "ganimation":
+        from .ganimation import GANimationGenerator
+
+        return GANimationGenerator(**kwargs)
+    from .fesn import FESN
+
+    return FESN(**kwargs)
+
+
+def apply_generator(image: np.ndarray, aus: Mapping[int, float], renderer: str, weights: str | Path,
+                    word_features=None, sentence_features=None,
+                    box: tuple[float, float, float, float] | None = None) -> np.ndarray:
+    """Re-express the largest face of ``image`` with a trained generator.
+
+    Parameters
+    ----------
+    image : np.ndarray [shape=(H, W, 3)], uint8 RGB
+    aus : {AU: intensity}, FACS 0–5 (GANimation's condition; FESN uses the text features instead)
+    renderer : "ganimation" or "fesn"
+    weights : checkpoint written by ``facsynth train ganimation|fesn``
+    word_features, sentence_features : torch tensors (1, T, D_w) and (1, D_s) from
+        facsynth.language.encoder.encode(...) of the sentence describing the target; required for "fesn"
+    box : (centre x, centre y, side, angle) of the face, pixels and radians; None detects it from landmarks
+
+    Returns
+    -------
+    np.ndarray [shape=(H, W, 3)], uint8 RGB: the photo with the generated face pasted back
+    """
+    import torch
+
+    if renderer not in RENDERERS:
+        raise ModelError(f"unknown generator {renderer!r} (expected one of {', '.join(RENDERERS)})")
+    model, meta = load_generator(weights, renderer)
+    size = int(meta["image_size"])
+    crop, box = align_face(image, size, box)
+    x = torch.from_numpy(crop).permute(2, 0, 1)[None].float() / 127.5 - 1.0
+    with torch.no_grad():
+        if renderer == "ganimation":
+            known = set(meta["aus"])
+            unknown = sorted(set(int(a) for a, v in aus.items() if v > 0) - known)
+            if unknown:
+                raise ModelError(f"this GANimation model was not trained on AU{', AU'.join(map(str, unknown))}")
+            y = torch.tensor([[float(aus.get(a, 0.0)) for a in meta["aus"]]], dtype=torch.float32)
+            out = model.edit(x, y)
+        else:
+            if word_features is None or sentence_features is None:
+                raise ModelError("the FESN generator needs word and sentence features of the target description")
+            words = torch.as_tensor(word_features, dtype=torch.float32)
+            sentence = torch.as_tensor(sentence_features, dtype=torch.float32)
+            if words.ndim == 2:
+                words, sentence = words[None], sentence.reshape(1, -1)
+            out = model(x, words, sentence)["images"][-1]
+    edited = ((out[0].permute(1, 2, 0).clamp(-1, 1) + 1) * 127.5 + 0.5).to(torch.uint8).numpy()
+    return paste_face(image, edited, box)

@@ -1,0 +1,109 @@
+"""Data loaders of the generators on tiny CK+, DISFA+, OpenFace-folder and bootstrap layouts made in tmp_path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from facsynth.errors import FormatError
+from facsynth.formats import read_track, write_track
+from facsynth.track import AUTrack
+from facsynth.train.gan_data import (GANDataset, bootstrap_set, ckplus_pairs, disfa_pairs, find_pairs,
+                                     openface_pairs)
+from gan_helpers import describe, face, openface_folder
+
+
+def _save(path, img):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(img).save(path)
+
+
+def test_ckplus_layout(tmp_path):
+    for subject, seq, n in (("S005", "001", 4), ("S010", "002", 3), ("S011", "001", 3)):
+        for k in range(1, n + 1):
+            _save(tmp_path / "cohn-kanade-images" / subject / seq / f"{subject}_{seq}_{k:08d}.png",
+                  face(24, smile=k / n))
+    labels = tmp_path / "FACS" / "S005" / "001"
+    labels.mkdir(parents=True)
+    (labels / "S005_001_00000004_facs.txt").write_text(
+        "   6.0000000e+00   3.0000000e+00\n   1.2000000e+01   4.0000000e+00\n   2.5000000e+01   0.0000000e+00\n"
+        "   6.2000000e+01   0.0000000e+00\n")
+    labels2 = tmp_path / "FACS" / "S010" / "002"
+    labels2.mkdir(parents=True)
+    (labels2 / "S010_002_00000003_facs.txt").write_text("   1.0000000e+00   2.0000000e+00\n")
+    pairs = ckplus_pairs(tmp_path)  # S011 has no FACS file: skipped
+    assert [p.subject for p in pairs] == ["S005", "S010"]
+    p = pairs[0]
+    assert p.source.name.endswith("00000001.png") and p.target.name.endswith("00000004.png")
+    assert p.source_aus == {} and p.target_aus == {6: 3.0, 12: 4.0, 25: 3.0}  # unknown AU 62 dropped
+    assert find_pairs(tmp_path)[0] == p
+
+
+def test_disfa_plus_layout(tmp_path):
+    trial = ("SN001", "A1_AU1_TrailNo_1")
+    intensities = {"000.jpg": (0, 0), "001.jpg": (2, 1), "002.jpg": (5, 3), "003.jpg": (1, 0)}
+    for name, (au1, au2) in intensities.items():
+        _save(tmp_path / "Images" / trial[0] / trial[1] / name, face(24, brows=au1 / 5))
+    labels = tmp_path / "Labels" / trial[0] / trial[1]
+    labels.mkdir(parents=True)
+    (labels / "AU1.txt").write_text("4\n" + "".join(f"{n}     {v[0]}\n" for n, v in intensities.items()))
+    (labels / "AU2.txt").write_text("".join(f"{n}  {v[1]}\n" for n, v in intensities.items()))
+    (pairs,) = disfa_pairs(tmp_path)
+    assert pairs.source.name == "000.jpg" and pairs.target.name == "002.jpg"
+    assert pairs.target_aus == {1: 5.0, 2: 3.0} and pairs.source_aus == {} and pairs.subject == "SN001"
+    assert find_pairs(tmp_path) == [pairs]
+
+
+def test_openface_folder_and_aligned_frames(tmp_path):
+    openface_folder(tmp_path / "photos", size=24, subjects=2, per_subject=3)
+    pairs = openface_pairs(tmp_path / "photos")
+    assert len(pairs) == 4 and {p.source.name for p in pairs} == {"0.png"}
+    assert pairs[0].target_aus == pytest.approx({6: 1.0, 12: 1.5})
+    # FeatureExtraction output: processed/clip.csv + processed/clip_aligned/frame_det_00_00000N.bmp
+    proc = tmp_path / "video" / "processed"
+    values = np.zeros((3, 17), np.float32)
+    values[1, 8], values[2, 8] = 2.0, 4.0  # AU12 is column 8 of the OpenFace set
+    write_track(AUTrack(values, fps=30), proc / "clip.csv")
+    for k in range(3):
+        _save(proc / "clip_aligned" / f"frame_det_00_{k + 1:06d}.bmp", face(24, smile=k / 2))
+    (a, b) = find_pairs(tmp_path / "video", "openface")
+    assert a.source.name == "frame_det_00_000001.bmp" and b.target.name == "frame_det_00_000003.bmp"
+    assert b.target_aus[12] == pytest.approx(4.0)
+
+
+def test_bad_layouts_raise_format_error(tmp_path):
+    with pytest.raises(FormatError, match="not a folder"):
+        find_pairs(tmp_path / "missing")
+    with pytest.raises(FormatError, match="OpenFace"):
+        find_pairs(tmp_path)
+    with pytest.raises(FormatError, match="CK\\+"):
+        ckplus_pairs(tmp_path)
+    with pytest.raises(FormatError, match="layout"):
+        find_pairs(tmp_path, "emotionet")
+
+
+def test_bootstrap_set_from_neutral_photos(tmp_path):
+    _save(tmp_path / "me.png", face(40))
+    calls = []
+
+    def renderer(image, track):  # stands in for facsynth.render.photo.reexpress
+        calls.append(track.frame(0))
+        yield np.clip(image.astype(int) + int(10 * sum(track.frame(0).values())), 0, 255).astype(np.uint8)
+
+    out = bootstrap_set([tmp_path / "me.png"], tmp_path / "boot", per_photo=3, seed=1, renderer=renderer)
+    assert len(calls) == 3 and all(c for c in calls)
+    assert sorted(p.name for p in (out / "me").glob("*.png")) == ["001.png", "002.png", "003.png", "neutral.png"]
+    assert read_track(out / "me" / "001.csv").frame(0) == pytest.approx(calls[0], abs=1e-3)
+    pairs = openface_pairs(out)
+    assert len(pairs) == 3 and all(p.source.name == "neutral.png" for p in pairs)
+
+
+def test_dataset_items(tmp_path):
+    pairs = openface_pairs(openface_folder(tmp_path, size=40, subjects=1, per_subject=2))
+    ds = GANDataset(pairs, 32, aus=(6, 12), crop="none", describe=describe)
+    item = ds[0]
+    assert item["source"].shape == item["target"].shape == (3, 32, 32)
+    assert -1 <= item["source"].min() and item["source"].max() <= 1
+    assert item["target_aus"].tolist() == [1.0, 1.5] and item["source_aus"].tolist() == [0.0, 0.0]
+    assert item["target_text"] == "au6x1 au12x2" and item["source_text"] == "neutral face"
