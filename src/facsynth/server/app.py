@@ -6,21 +6,26 @@ Every error reaches the client as ``{"error": "one plain sentence"}`` with a 4xx
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import FacsynthError, NoFaceError
+from ..errors import FacsynthError, ModelError, NoFaceError
 from . import jobs
 from .routes import NotFound, router
 from .uploads import UploadRejected
 
-__all__ = ["Settings", "create_app", "STATIC_FILES", "VENDOR_FILES"]
+__all__ = ["Settings", "create_app", "running", "STATIC_FILES", "VENDOR_FILES"]
 
 _HERE = Path(__file__).resolve().parent
 _THREE = _HERE / "web" / "node_modules" / "three"
@@ -85,6 +90,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def no_face(_: Request, exc: NoFaceError):
         return _error(422, str(exc))
 
+    @app.exception_handler(ModelError)
+    async def no_model(_: Request, exc: ModelError):
+        return _error(501, f"this job's model is not available in this build: {exc}")
+
     @app.exception_handler(FacsynthError)
     async def bad_input(_: Request, exc: FacsynthError):
         return _error(400, str(exc))
@@ -140,6 +149,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(path, media_type="text/javascript")
 
     return app
+
+
+@contextlib.contextmanager
+def running(app: FastAPI, host: str = "127.0.0.1", timeout: float = 30.0) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free port of ``host`` in a background thread; yields the base URL.
+
+    For scripts, benchmarks and tests; the server stops when the block ends.
+    """
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((host, 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the studio server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
+        sock.close()
 
 
 def _version() -> str:

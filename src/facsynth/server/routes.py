@@ -300,16 +300,22 @@ async def speak(request: Request,
     sound = await _audio_upload(request, audio)
     upload = await _image_upload(request, image)
 
-    def work() -> tuple[AUTrack, bytes | None]:
+    def work() -> tuple[AUTrack, bytes | None, str | None]:
         picture = _decode_image(upload, settings.tmp_root) if upload is not None else _photo(request, photo)
         with request_dir(settings.tmp_root) as d:
             path = _save(sound, d, "speech")
             result = jobs.call("speak", path, transcript=(transcript or None), model=model)
-        clip = _render(picture, result, "mp4", sound, 0, settings.tmp_root) if video else None
-        return result, clip
+        if not video:
+            return result, None, None
+        try:
+            return result, _render(picture, result, "mp4", sound, 0, settings.tmp_root), None
+        except jobs.JobUnavailable as e:  # the track is still worth having without its video
+            return result, None, str(e)
 
-    result, clip = await run_in_threadpool(work)
+    result, clip, why = await run_in_threadpool(work)
     out = {"track": _track_json(result), "mean": _aus_json(result.mean()), "video": None}
+    if why:
+        out["video_error"] = why
     if clip is not None:
         token = request.app.state.results.put((clip, "video/mp4", "facsynth-speech.mp4"), len(clip))
         out["video"] = f"/api/results/{token}"
