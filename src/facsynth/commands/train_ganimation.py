@@ -75,7 +75,7 @@ def run_training(args: argparse.Namespace, kind: str) -> int:
     cfg = TrainConfig(kind, image_size=args.image_size, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                       models=models, seed=args.seed, workers=args.workers, **extra)
     print(f"{kind}: {len(pairs)} face pairs from {data}, {args.image_size}² crops, writing to {args.out}/")
-    history = train(dataset, args.out, cfg, resume=not args.no_resume)
+    history = train(dataset, args.out, cfg, resume=not args.no_resume).history
     print(f"checkpoint: {args.out / 'last.pt'} (epoch {history[-1]['epoch']})" if history else "nothing to train")
     return 0
 

@@ -215,8 +215,6 @@ def bootstrap_set(photos: Iterable[str | Path], out: str | Path, per_photo: int 
     from ..formats import write_track
     from ..track import AUTrack
 
-    if renderer is None:
-        from ..render.photo import reexpress as renderer
     rng = random.Random(seed)
     out = Path(out)
     emotions = [e for e in EMOTION_PROTOTYPES if EMOTION_PROTOTYPES[e]]
@@ -225,6 +223,7 @@ def bootstrap_set(photos: Iterable[str | Path], out: str | Path, per_photo: int 
         raise ImageError("the bootstrap set needs at least one neutral photo")
     for photo in photos:
         image = _read_rgb(photo)
+        render = renderer or _photo_renderer(image)
         folder = out / photo.stem
         targets: list[dict[int, float]] = [{}]
         for _ in range(per_photo):
@@ -236,11 +235,19 @@ def bootstrap_set(photos: Iterable[str | Path], out: str | Path, per_photo: int 
         for k, aus in enumerate(targets):
             name = "neutral" if k == 0 else f"{k:03d}"
             track = AUTrack.still(aus)
-            frame = image if k == 0 else np.asarray(next(iter(renderer(image, track))), dtype=np.uint8)
+            frame = image if k == 0 else np.asarray(next(iter(render(image, track))), dtype=np.uint8)
             with atomic_path(folder / f"{name}.png") as tmp:
                 Image.fromarray(frame).save(tmp, format="PNG")
             write_track(track, folder / f"{name}.csv")
     return out
+
+
+def _photo_renderer(image: np.ndarray) -> Callable:
+    """facsynth's geometric renderer, rigged once for ``image`` (face found once, not per expression)."""
+    from ..render.photo import reexpress, rig_photo
+
+    rig = rig_photo(image)
+    return lambda img, track: reexpress(img, track, rig=rig)
 
 
 def _read_rgb(path: Path) -> np.ndarray:

@@ -26,7 +26,7 @@ from ..render.gan.fesn import FESN, LevelDiscriminator, level_sizes
 from ..render.gan.ganimation import GANimationCritic, GANimationGenerator, compose
 from ..render.gan.lvsn import VisualSemanticEncoder, lvsn_loss
 
-__all__ = ["TrainConfig", "train", "TextEncoder", "PAPER_MODELS", "TINY_MODELS"]
+__all__ = ["TrainConfig", "TrainResult", "train", "TextEncoder", "PAPER_MODELS", "TINY_MODELS"]
 
 #: texts → (word features (B, T, D_w), sentence features (B, D_s), tokens per text)
 TextEncoder = Callable[[list[str]], tuple]
@@ -74,6 +74,14 @@ class TrainConfig:
         if self.kind not in PAPER_MODELS:
             raise ModelError(f"unknown generator {self.kind!r} (expected ganimation or fesn)")
         self.models = {**PAPER_MODELS[self.kind], **self.models}
+
+
+@dataclass
+class TrainResult:
+    """What ``train`` returns: the per-epoch history (dicts of mean losses, SSIM, final FID) and the modules."""
+
+    history: list[dict]
+    modules: dict[str, nn.Module]
 
 
 # ------------------------------------------------------------------ distributed helpers
@@ -292,7 +300,7 @@ def _collate(items: list[dict]) -> dict:
 # ------------------------------------------------------------------ the loop
 
 def train(dataset, out_dir: str | Path, cfg: TrainConfig, text_encoder: TextEncoder | None = None,
-          resume: bool = True, progress: bool = True) -> list[dict]:
+          resume: bool = True, progress: bool = True) -> TrainResult:
     """Train ``cfg.kind`` on ``dataset`` (a GANDataset or any dataset of its item dicts); write into ``out_dir``:
 
     - ``last.pt`` after every epoch (the generator checkpoint ``--weights`` takes; resumed from when present)
@@ -302,7 +310,7 @@ def train(dataset, out_dir: str | Path, cfg: TrainConfig, text_encoder: TextEnco
     The FESN first pre-trains its visual semantic encoder for ``cfg.lvsn_epochs`` with the language–visual
     matching loss, then freezes it. ``text_encoder`` defaults to facsynth.language.encoder.encode.
     Under torchrun (WORLD_SIZE > 1) every process trains on its shard and gradients are averaged.
-    Returns the per-epoch history (list of dicts).
+    Returns the history and the trained modules (generator, critic or discriminators, lvsn).
     """
     from torch.utils.data import DataLoader, DistributedSampler
     from tqdm import tqdm
@@ -411,7 +419,7 @@ def train(dataset, out_dir: str | Path, cfg: TrainConfig, text_encoder: TextEnco
             print(result)
     if world > 1:
         dist.barrier()
-    return history
+    return TrainResult(history, mods)
 
 
 def _evaluate(mods: dict, dataset, cfg: TrainConfig, prepare: Callable, device: torch.device, limit: int = 256):

@@ -159,7 +159,7 @@ def apply_generator(image: np.ndarray, aus: Mapping[int, float], renderer: str, 
     model, meta = load_generator(weights, renderer)
     size = int(meta["image_size"])
     crop, box = align_face(image, size, box)
-    x = torch.from_numpy(crop).permute(2, 0, 1)[None].float() / 127.5 - 1.0
+    x = torch.from_numpy(crop.copy()).permute(2, 0, 1)[None].float() / 127.5 - 1.0
     with torch.no_grad():
         if renderer == "ganimation":
             known = set(meta["aus"])

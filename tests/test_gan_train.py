@@ -1,0 +1,139 @@
+"""Training the generators on tiny data made here: overfitting, checkpoints and resume, apply_generator,
+two-process data-parallel training (gloo on CPU), and the ``facsynth train`` command."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+
+import numpy as np
+import pytest
+import torch
+
+from facsynth.errors import ModelError
+from facsynth.render.gan import apply_generator, load_generator
+from facsynth.train.gan_data import GANDataset, openface_pairs
+from facsynth.train.gan_loop import TINY_MODELS, TrainConfig, train
+from gan_helpers import describe, encode, face, openface_folder
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    root = openface_folder(tmp_path_factory.mktemp("faces"), size=32, subjects=2, per_subject=3)
+    return GANDataset(openface_pairs(root), 32, crop="none", describe=describe)
+
+
+@pytest.fixture(scope="module")
+def ganimation_run(dataset, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ganimation")
+    cfg = TrainConfig("ganimation", image_size=32, epochs=60, batch_size=4, n_critic=1, models=TINY_MODELS["ganimation"])
+    return out, cfg, train(dataset, out, cfg, progress=False).history
+
+
+def test_ganimation_overfits_tiny_data(ganimation_run):
+    out, _, history = ganimation_run
+    first, last = history[0], history[-1]
+    assert last["d_au"] < first["d_au"] / 5  # the critic learns the AUs of the real faces
+    assert last["g_au"] < first["g_au"] / 5  # the generator learns to show the target AUs to it
+    assert (out / "samples" / "epoch_060.png").is_file() and (out / "history.jsonl").is_file()
+    assert "random CNN" in last["fid_network"] and np.isfinite(last["fid"])
+
+
+def test_fesn_overfits_tiny_data(dataset, tmp_path):
+    cfg = TrainConfig("fesn", image_size=32, epochs=50, lvsn_epochs=5, batch_size=4, lr=1e-3,
+                      models=TINY_MODELS["fesn"])
+    history = train(dataset, tmp_path, cfg, text_encoder=encode, progress=False).history
+    lvsn = [h for h in history if h["stage"] == "lvsn"]
+    gan = [h for h in history if h["stage"] == "gan"]
+    assert len(lvsn) == 5 and len(gan) == 50
+    assert lvsn[-1]["lvsn"] < lvsn[0]["lvsn"]
+    assert gan[-1]["reconstruction"] < gan[0]["reconstruction"] / 2
+    assert "LVSN visual encoder" in gan[-1]["fid_network"]
+    model, meta = load_generator(tmp_path / "last.pt", "fesn")
+    words, sentence, _ = encode([describe({12: 3.0})])
+    image = np.zeros((48, 48, 3), np.uint8)
+    image[8:40, 8:40] = face(32)
+    edited = apply_generator(image, {}, "fesn", tmp_path / "last.pt", words, sentence, box=(24, 24, 32, 0.0))
+    assert edited.shape == image.shape and not np.array_equal(edited[12:36, 12:36], image[12:36, 12:36])
+    with pytest.raises(ModelError, match="word and sentence"):
+        apply_generator(image, {}, "fesn", tmp_path / "last.pt", box=(24, 24, 32, 0.0))
+
+
+def test_checkpoint_resume_round_trip(ganimation_run, dataset):
+    out, cfg, history = ganimation_run
+    state = torch.load(out / "last.pt", weights_only=False)
+    assert state["epoch"] == 60 and state["kind"] == "ganimation" and state["aus"] == list(dataset.aus)
+    model, meta = load_generator(out / "last.pt", "ganimation")
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, state["generator"][k])
+    # resuming with the same number of epochs trains nothing and keeps the history
+    again = train(dataset, out, cfg, progress=False).history
+    assert again == history
+    # resuming with more epochs continues from epoch 61 with the saved weights and optimiser state
+    more = TrainConfig(**{**cfg.__dict__, "epochs": 61})
+    resumed = train(dataset, out, more, progress=False).history
+    assert [h["epoch"] for h in resumed] == list(range(1, 62)) and resumed[:60] == history
+    assert resumed[-1]["g_au"] < history[0]["g_au"] / 5  # not restarted from scratch
+    with pytest.raises(ModelError, match="other settings"):
+        train(dataset, out, TrainConfig(**{**cfg.__dict__, "models": TINY_MODELS["ganimation"] | {
+            "generator": {"conv_dim": 4, "n_down": 2, "n_res": 1}}}), progress=False)
+
+
+def test_apply_generator_pastes_the_face_back(ganimation_run):
+    out = ganimation_run[0] / "last.pt"
+    image = np.full((64, 80, 3), 90, np.uint8)
+    image[16:48, 24:56] = face(32)
+    box = (40.0, 32.0, 32.0, 0.0)
+    edited = apply_generator(image, {12: 4.0, 6: 2.0}, "ganimation", out, box=box)
+    assert edited.shape == image.shape and edited.dtype == np.uint8
+    assert np.array_equal(edited[:, :20], image[:, :20]) and np.array_equal(edited[:12], image[:12])
+    assert np.abs(edited[20:44, 28:52].astype(int) - image[20:44, 28:52]).mean() > 1.0
+    with pytest.raises(ModelError, match="not fesn"):
+        apply_generator(image, {}, "fesn", out, box=box)
+    with pytest.raises(ModelError, match="AU27"):
+        apply_generator(image, {27: 2.0}, "ganimation", out, box=box)
+    with pytest.raises(ModelError, match="do not exist"):
+        apply_generator(image, {}, "ganimation", out.with_name("missing.pt"), box=box)
+
+
+def _ddp_worker(rank: int, port: int, root: str, out: str) -> None:
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE="2", RANK=str(rank),
+                      LOCAL_RANK=str(rank))
+    torch.set_num_threads(1)
+    import torch.distributed as dist
+
+    ds = GANDataset(openface_pairs(root), 32, crop="none", describe=describe)
+    cfg = TrainConfig("ganimation", image_size=32, epochs=2, batch_size=2, n_critic=1, models=TINY_MODELS["ganimation"])
+    result = train(ds, out, cfg, progress=False)
+    digest = hashlib.sha1()
+    for p in result.modules["generator"].parameters():
+        digest.update(p.detach().numpy().tobytes())
+    (__import__("pathlib").Path(out) / f"rank{rank}.sha1").write_text(digest.hexdigest())
+    dist.destroy_process_group()
+
+
+def test_two_process_data_parallel_training_on_cpu(tmp_path):
+    import torch.multiprocessing as mp
+
+    root = openface_folder(tmp_path / "faces", size=32, subjects=2, per_subject=3)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    mp.spawn(_ddp_worker, args=(port, str(root), str(tmp_path / "run")), nprocs=2, join=True)
+    h0, h1 = ((tmp_path / "run" / f"rank{r}.sha1").read_text() for r in (0, 1))
+    assert h0 == h1  # averaged gradients keep both replicas identical
+    assert torch.load(tmp_path / "run" / "last.pt", weights_only=False)["epoch"] == 2
+
+
+def test_train_command(tmp_path, cli):
+    root = openface_folder(tmp_path / "faces", size=32, subjects=1, per_subject=3)
+    r = cli("train", "ganimation", root, "-o", tmp_path / "run", "--crop", "none", "--image-size", "32",
+            "--model-size", "tiny", "--epochs", "1", "--batch-size", "2")
+    assert r.returncode == 0, r.stderr
+    assert "checkpoint:" in r.stdout and "FID" in r.stdout and "random CNN" in r.stdout
+    assert (tmp_path / "run" / "last.pt").is_file() and (tmp_path / "run" / "samples" / "epoch_001.png").is_file()
+    bad = cli("train", "fesn", tmp_path / "nothing", "-o", tmp_path / "run2")
+    assert bad.returncode == 2 and "not a folder" in bad.stderr and "Traceback" not in bad.stderr
