@@ -1,0 +1,141 @@
+"""Audio loading: wav, flac, ogg, mp3 at any sample rate → mono float32 at 16 kHz, whole or streamed in blocks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator, NamedTuple
+
+import numpy as np
+
+from ..errors import AudioError
+
+__all__ = ["SR", "AudioInfo", "audio_info", "load_audio", "iter_audio", "is_silent", "clipping_fraction"]
+
+#: Sample rate of everything on the speech side (pocketsphinx's en-us model wants 16 kHz).
+SR = 16000
+
+_VIDEO_SUFFIXES = {".mp4", ".mpg", ".mpeg", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".wmv", ".flv", ".3gp"}
+# Leading bytes of video containers: MPEG-PS pack header, Matroska/WebM EBML, AVI RIFF, ISO-BMFF "ftyp" at offset 4.
+_VIDEO_MAGIC = (b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3", b"\x1a\x45\xdf\xa3")
+
+
+class AudioInfo(NamedTuple):
+    """Header facts of an audio file: sample rate (Hz), channel count and length in samples."""
+
+    samplerate: int
+    channels: int
+    frames: int
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.frames / self.samplerate
+
+
+def _looks_like_video(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+    if head[4:8] == b"ftyp" or head.startswith(_VIDEO_MAGIC):
+        return True
+    return head[:4] == b"RIFF" and head[8:12] == b"AVI "
+
+
+def audio_info(path: str | os.PathLike) -> AudioInfo:
+    """Sample rate, channels and length of the audio file ``path`` without reading its samples.
+
+    Raises AudioError for a missing or empty file, a video file, or anything that is not a readable audio format.
+    """
+    import soundfile as sf
+
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"{path}: no such audio file")
+    if path.stat().st_size == 0:
+        raise AudioError(f"{path}: the file is empty (0 bytes)")
+    if path.suffix.lower() in _VIDEO_SUFFIXES or _looks_like_video(path):
+        raise AudioError(f"{path}: this is a video file, not audio; extract its sound first "
+                         f"(e.g. ffmpeg -i {path.name} -vn {path.stem}.wav)")
+    try:
+        info = sf.info(str(path))
+    except Exception:
+        raise AudioError(f"{path}: not a readable audio file (expected wav, flac, ogg or mp3)") from None
+    if info.frames <= 0 or info.samplerate <= 0:
+        raise AudioError(f"{path}: the audio holds no samples")
+    return AudioInfo(int(info.samplerate), int(info.channels), int(info.frames))
+
+
+def iter_audio(path: str | os.PathLike, sr: int = SR, block_seconds: float = 30.0) -> Iterator[np.ndarray]:
+    """Stream ``path`` as consecutive mono float32 blocks at ``sr`` Hz, ~``block_seconds`` long each.
+
+    Memory stays bounded by one block whatever the file's length. Stereo is averaged to mono; the sample rate is
+    converted with a streaming resampler (soxr), so block joins are seamless.
+
+    Yields
+    ------
+    block : np.ndarray [shape=(n,)], float32, amplitude in [-1, 1]
+    """
+    import soundfile as sf
+    import soxr
+
+    info = audio_info(path)
+    block = max(1024, int(block_seconds * info.samplerate))
+    resampler = None if info.samplerate == sr else soxr.ResampleStream(info.samplerate, sr, 1, dtype="float32")
+    try:
+        with sf.SoundFile(str(path)) as fh:
+            while True:
+                data = fh.read(block, dtype="float32", always_2d=True)
+                last = len(data) < block
+                mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+                if resampler is not None:
+                    mono = resampler.resample_chunk(np.ascontiguousarray(mono), last=last)
+                if len(mono):
+                    yield np.ascontiguousarray(mono, dtype=np.float32)
+                if last:
+                    break
+    except AudioError:
+        raise
+    except (RuntimeError, sf.LibsndfileError) as e:
+        raise AudioError(f"{path}: the audio stream is corrupt ({e})") from None
+
+
+def load_audio(path: str | os.PathLike, sr: int = SR) -> tuple[np.ndarray, int]:
+    """Read a whole audio file as mono float32 at ``sr`` Hz.
+
+    Parameters
+    ----------
+    path : wav, flac, ogg or mp3 file, any sample rate and channel count
+    sr : int > 0, target sample rate in Hz (default 16000)
+
+    Returns
+    -------
+    samples : np.ndarray [shape=(n,)], float32 in [-1, 1]
+    sr : int, the sample rate of ``samples``
+
+    Raises AudioError on an empty, unreadable, non-audio or video file. For long files prefer ``iter_audio``.
+
+    Examples
+    --------
+    >>> y, sr = load_audio("speech.mp3")   # doctest: +SKIP
+    """
+    blocks = list(iter_audio(path, sr))
+    samples = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
+    if samples.size == 0:
+        raise AudioError(f"{path}: the audio holds no samples")
+    return samples, sr
+
+
+def is_silent(samples: np.ndarray, threshold_db: float = -50.0) -> bool:
+    """True if the loudest 10 ms of ``samples`` (float32, [-1, 1]) stays below ``threshold_db`` dBFS RMS."""
+    n = len(samples) // 160 * 160
+    if n == 0:
+        return True
+    rms = np.sqrt(np.mean(samples[:n].reshape(-1, 160).astype(np.float64) ** 2, axis=1))
+    return bool(20 * np.log10(rms.max() + 1e-12) < threshold_db)
+
+
+def clipping_fraction(samples: np.ndarray) -> float:
+    """Fraction of samples at or beyond full scale (|x| ≥ 0.999): above ~1 % the recording is clipped."""
+    if len(samples) == 0:
+        return 0.0
+    return float(np.mean(np.abs(samples) >= 0.999))

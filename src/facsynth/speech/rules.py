@@ -1,0 +1,144 @@
+"""The default speech → AU track pipeline, no training data needed: phonemes → visemes → coarticulated lower face,
+loudness → jaw, prosody → brows and blinks, transcript emotion × voice arousal → upper and middle face."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Iterator
+
+import numpy as np
+
+from ..facs import OPENFACE_AUS, region_of
+from ..track import AUTrack, DEFAULT_FPS
+from .audio import clipping_fraction, is_silent
+from .coarticulation import lip_curves, with_breaths
+from .features import FEATURE_FPS, energy_db, pitch
+from .phonemes import phonemes
+from .prosody import arousal, blink_curve, blink_times, brow_curve, pauses, pitch_accents
+from .visemes import LIP_AUS
+
+__all__ = ["SPEECH_AUS", "rules_track", "rules_curves", "resample_curves", "split_at_pauses", "emotion_targets"]
+
+#: Columns of a speech track: OpenFace's 17 AUs plus the lip AUs OpenFace lacks (18, 22, 24, 27, 28).
+SPEECH_AUS: tuple[int, ...] = OPENFACE_AUS + tuple(sorted(set(LIP_AUS) - set(OPENFACE_AUS)))
+_OPENING = (25, 26, 27)
+
+
+def emotion_targets(transcript: str | None) -> dict[int, float]:
+    """Upper- and middle-face AUs of the transcript's emotion (lip corners at half strength), or {} if none.
+
+    Uses ``facsynth.language.emotion.emotion_track``; returns {} when that module is not available or the text
+    carries no readable emotion.
+    """
+    from ..errors import FacsynthError
+
+    if not transcript or not transcript.strip():
+        return {}
+    try:
+        from ..language.emotion import emotion_track
+    except ImportError:
+        return {}
+    try:
+        mean = emotion_track(transcript).mean()
+    except FacsynthError:
+        return {}
+    out = {}
+    for au, v in mean.items():
+        if au in (12, 15):
+            out[au] = 0.5 * v
+        elif region_of(au) in ("upper", "middle") and au not in (43, 45):
+            out[au] = v
+    return {a: v for a, v in out.items() if v > 0}
+
+
+def rules_curves(samples: np.ndarray, transcript: str | None = None, sr: int = 16000, seed: int = 0,
+                 emotion: dict[int, float] | None = None) -> np.ndarray:
+    """AU curves of one utterance at 100 frames/s, columns ``SPEECH_AUS``.
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,)], float32 in [-1, 1], mono 16 kHz
+    transcript : what is said; forced alignment when given, phone recognition otherwise
+    seed : seeds the blink timing (same input and seed → same track)
+    emotion : {AU: intensity} for the upper and middle face (see ``emotion_targets``); scaled by voice arousal
+
+    Returns
+    -------
+    curves : np.ndarray [shape=(n // 160 + 1, len(SPEECH_AUS))], float32, FACS 0–5
+    """
+    n = len(samples) // 160 + 1
+    out = np.zeros((n, len(SPEECH_AUS)), np.float32)
+    col = {a: i for i, a in enumerate(SPEECH_AUS)}
+    if is_silent(samples):
+        return out
+    times = np.arange(n) / FEATURE_FPS
+    energy = energy_db(samples, sr)
+    f0 = pitch(samples, sr)
+    phones = with_breaths(phonemes(samples, transcript, sr))
+    lips = lip_curves(phones, times)
+    # Loudness scales how wide the jaw opens: 1 at the speaker's loud speech, less when soft (not for in-breaths).
+    level = np.convolve(energy, np.ones(5) / 5, mode="same")
+    gain = np.clip(1.0 + (level - np.percentile(energy, 95)) / 30.0, 0.5, 1.15)
+    for p in phones:
+        if p.phone == "BREATH":
+            gain[int(p.start * FEATURE_FPS):int(np.ceil(p.end * FEATURE_FPS))] = 1.0
+    for j, a in enumerate(LIP_AUS):
+        out[:, col[a]] = lips[:, j] * (gain if a in _OPENING else 1.0)
+    lively = arousal(f0, energy)
+    brows = brow_curve(pitch_accents(f0, energy), times, peak=1.5 * lively)
+    out[:, col[1]] = brows
+    out[:, col[2]] = 0.8 * brows
+    rng = np.random.default_rng(seed)
+    out[:, col[45]] = blink_curve(blink_times(n / FEATURE_FPS, pauses(phones), rng), times)
+    for au, v in (emotion or {}).items():
+        if au in col:
+            out[:, col[au]] = np.maximum(out[:, col[au]], min(5.0, v * lively))
+    return np.clip(out, 0, 5)
+
+
+def split_at_pauses(blocks: Iterator[np.ndarray], sr: int = 16000, target_seconds: float = 30.0
+                    ) -> Iterator[tuple[int, np.ndarray]]:
+    """Regroup streamed audio blocks into utterance-sized chunks cut at the quietest 100 ms near ``target_seconds``.
+
+    Yields (offset in samples, chunk) with chunks of ``target_seconds`` ± 5 s (the last may be shorter); memory
+    stays bounded by about two chunks.
+    """
+    target, slack, win = int(target_seconds * sr), int(5 * sr), sr // 10
+    buf = np.zeros(0, np.float32)
+    offset = 0
+    for block in blocks:
+        buf = np.concatenate([buf, block])
+        while len(buf) >= target + slack:
+            region = buf[target - slack: target + slack]
+            power = np.convolve(region.astype(np.float64) ** 2, np.ones(win), mode="valid")[::160]
+            cut = target - slack + int(np.argmin(power)) * 160 + win // 2
+            yield offset, buf[:cut]
+            offset += cut
+            buf = buf[cut:]
+    if len(buf):
+        yield offset, buf
+
+
+def rules_track(samples: np.ndarray, transcript: str | None = None, sr: int = 16000, fps: float = DEFAULT_FPS,
+                seed: int = 0) -> AUTrack:
+    """The default speech → AU track for audio already in memory (see ``facsynth.speech.speak`` for files).
+
+    Returns an AUTrack over ``SPEECH_AUS`` at ``fps``, as long as the audio. Silent audio gives a neutral track
+    with a warning; clipped audio a warning.
+    """
+    if is_silent(samples):
+        warnings.warn("the audio is silent: the face stays neutral", stacklevel=2)
+    elif clipping_fraction(samples) > 0.01:
+        warnings.warn("the audio is clipped (over 1 % of samples at full scale): lip sync may suffer", stacklevel=2)
+    curves = rules_curves(samples, transcript, sr, seed, emotion_targets(transcript))
+    return resample_curves(curves, len(samples) / sr, fps)
+
+
+def resample_curves(curves: np.ndarray, duration: float, fps: float, offset: float = 0.0) -> AUTrack:
+    """100 fps curves → an AUTrack at ``fps`` over ``duration`` seconds (frames at k / fps, k ≥ offset·fps)."""
+    src_t = np.arange(len(curves)) / FEATURE_FPS
+    k0 = int(np.ceil(offset * fps - 1e-9))
+    k1 = int(np.ceil((offset + duration) * fps - 1e-9))
+    t = np.arange(k0, max(k1, k0 + 1)) / fps - offset
+    vals = np.stack([np.interp(t, src_t, curves[:, j]) for j in range(curves.shape[1])], axis=1)
+    return AUTrack(np.clip(vals, 0, 5).astype(np.float32), SPEECH_AUS, fps)
