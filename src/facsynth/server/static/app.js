@@ -213,7 +213,8 @@ function draw() {
 
 async function loadMesh() {
   if (!has('write_glb')) { $('mesh-note').textContent = 'the mesh job is not available in this build'; return; }
-  const buffer = await (await api('/api/mesh', { json: { aus: {} } })).arrayBuffer();
+  const zero = Object.fromEntries(state.catalogue.aus.map((au) => [au.code, 0]));  // one morph target per AU
+  const buffer = await (await api('/api/mesh', { json: { aus: zero } })).arrayBuffer();
   const gltf = await new GLTFLoader().parseAsync(buffer, '');
   const meshes = [];
   gltf.scene.traverse((o) => { if (o.isMesh && o.morphTargetDictionary) meshes.push(o); });

@@ -1,0 +1,171 @@
+"""The studio page in a real browser: Debian's chromium driven by Playwright against a server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from facsynth.server import jobs
+from facsynth.server.app import Settings, create_app, running
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+AVAILABLE = jobs.available()
+
+if not CHROMIUM.exists() and not os.environ.get("CI"):
+    pytest.skip("Debian's chromium is not installed (`make setup` installs it)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("studio-browser-tmp")
+    with running(create_app(Settings(tmp_root=tmp))) as url:
+        yield url, tmp
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    url, _ = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context(viewport={"width": 1300, "height": 950}, accept_downloads=True)
+        # only loopback traffic: any request elsewhere (a CDN, say) is refused and recorded
+        outside: list[str] = []
+
+        def guard(route):
+            if route.request.url.startswith(url) or route.request.url.startswith(("blob:", "data:")):
+                return route.continue_()
+            outside.append(route.request.url)
+            return route.abort()
+
+        context.route("**/*", guard)
+        pg = context.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(url)
+        pg.wait_for_selector("body[data-ready='1']", timeout=30_000)
+        pg.wait_for_function("window.studio.renders >= 1", timeout=30_000)
+        yield pg
+        assert not errors, errors
+        assert not outside, outside
+        browser.close()
+
+
+def image_digest(pg) -> str:
+    """SHA-256 of the PNG the page shows, computed in the browser."""
+    return pg.evaluate("""async () => {
+        const digest = await crypto.subtle.digest('SHA-256', await window.studio.pngBlob.arrayBuffer());
+        return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+    }""")
+
+
+def download(pg, kind: str) -> bytes:
+    with pg.expect_download(timeout=60_000) as info:
+        pg.click(f"[data-download='{kind}']")
+    return Path(info.value.path()).read_bytes()
+
+
+def test_sentence_moves_sliders_and_changes_the_image(page):
+    assert page.locator("#sliders input[type=range]").count() >= 24
+    before_png = page.locator("#photo").screenshot()
+    before = image_digest(page)
+    sentence = page.inner_text("#sentence")
+    renders = page.evaluate("window.studio.renders")
+    page.fill("#text", "She smiles broadly and raises her inner brows")
+    page.click("#parse-btn")
+    if not AVAILABLE["parse"]:
+        page.wait_for_function("document.getElementById('status').classList.contains('error')")
+        pytest.skip("the parse job is not in this build")
+    page.wait_for_function(f"window.studio.renders > {renders}", timeout=30_000)
+    assert float(page.input_value("#au-12")) > 0 and float(page.input_value("#au-1")) > 0
+    assert float(page.input_value("#au-26")) == 0
+    assert image_digest(page) != before
+    assert page.locator("#photo").screenshot() != before_png
+    if AVAILABLE["describe"]:
+        page.wait_for_function("(s) => { const t = document.getElementById('sentence').textContent;"
+                               " return t && t !== s && !t.includes('error'); }", arg=sentence, timeout=10_000)
+
+
+def test_slider_by_hand_updates_image_sentence_and_mesh(page):
+    renders = page.evaluate("window.studio.renders")
+    before = image_digest(page)
+    page.fill("#au-26", "5")  # dispatches input
+    page.wait_for_function(f"window.studio.renders > {renders}", timeout=30_000)
+    assert image_digest(page) != before
+    assert page.locator("#au-26-value").inner_text() == "5.0"
+    if AVAILABLE["write_glb"]:
+        page.wait_for_function("window.studio.mesh !== null", timeout=30_000)
+        morphs = page.evaluate("window.studio.mesh.morphs")
+        assert "AU26" in morphs and "AU12" in morphs
+        weight = page.evaluate("""(() => { const m = window.studio.mesh.meshes[0];
+            return m.morphTargetInfluences[m.morphTargetDictionary['AU26']]; })()""")
+        assert weight == pytest.approx(1.0)
+
+
+def test_downloads_are_valid_files(page):
+    png = download(page, "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    csv = download(page, "csv").decode()
+    header, row = csv.splitlines()[:2]
+    assert float(row.split(",")[header.split(",").index("AU26_r")]) == pytest.approx(5.0)
+    if AVAILABLE["write_glb"]:
+        glb = download(page, "glb")
+        assert glb[:4] == b"glTF" and struct.unpack("<I", glb[8:12])[0] == len(glb)
+    if AVAILABLE["write_arkit_json"]:
+        arkit = json.loads(download(page, "arkit.json"))
+        assert "jawOpen" in json.dumps(arkit)
+    if AVAILABLE["render_preview"]:
+        mp4 = download(page, "mp4")
+        assert mp4[4:8] == b"ftyp" and len(mp4) > 1000
+
+
+def test_emotion_picker(page):
+    page.select_option("#emotion", "surprise")
+    page.click("#emotion-btn")
+    page.wait_for_function("Number(document.getElementById('au-2').value) > 0", timeout=10_000)
+    assert float(page.input_value("#au-12")) == 0
+
+
+def test_photo_drop_refuses_a_fake_png_and_uses_a_real_photo(page, shared_data, tmp_path):
+    fake = tmp_path / "face.png"
+    fake.write_text("this is not a picture")
+    page.set_input_files("#photo-file", str(fake))
+    page.wait_for_function("document.getElementById('status').classList.contains('error')", timeout=10_000)
+    assert "not a PNG" in page.inner_text("#status")
+    if not (AVAILABLE["read_image"] and AVAILABLE["reexpress"]):
+        pytest.skip("photo re-expression is not in this build")
+    renders = page.evaluate("window.studio.renders")
+    page.set_input_files("#photo-file", str(shared_data / "faces" / "grace_hopper_512x512.jpg"))
+    page.wait_for_function(f"window.studio.renders > {renders}", timeout=30_000)
+    size = page.evaluate("[document.getElementById('photo').naturalWidth, document.getElementById('photo').naturalHeight]")
+    assert size == [512, 512]
+    png = download(page, "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_speech_video_plays(page, shared_data):
+    page.set_input_files("#audio-file", str(shared_data / "speech" / "cards" / "cards_001.wav"))
+    if not AVAILABLE["speak"]:
+        assert page.locator("#speak-btn").is_disabled()
+        pytest.skip("the speak job is not in this build")
+    page.click("#speak-btn")
+    page.wait_for_function("window.studio.track !== null || document.getElementById('status').classList.contains('error')",
+                           timeout=60_000)
+    assert page.evaluate("window.studio.track.frames.length") >= 20
+    if page.evaluate("window.studio.videoUrl") is None:
+        pytest.skip("no renderer for the speech video in this build")
+    page.wait_for_function("document.getElementById('video').readyState >= 1", timeout=30_000)
+    assert page.evaluate("document.getElementById('video').duration") == pytest.approx(1.1, abs=0.3)
+    mp4 = download(page, "mp4")
+    assert mp4[4:8] == b"ftyp"
+
+
+def test_no_temporary_files_left(server, page):
+    _, tmp = server
+    assert list(tmp.iterdir()) == []
