@@ -1,0 +1,213 @@
+"""AU intensities from face landmarks: the face model's AU basis fitted to a face against its neutral reference.
+
+Each frame's landmarks are put in the face frame (head pose removed), aligned to the neutral face by a
+similarity transform on points that expressions hardly move (eye corners, nose, forehead, temples), and the
+displacement from the neutral is explained by the muscle model of that neutral face: a bounded linear least
+squares fit (non-negative, at most 5) of the AU basis, refined by a bounded non-linear fit through ``deform``
+(the jaw rotates and the lids close non-linearly).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from ..errors import FormatError, ImageError, NoFaceError
+from ..facs import MAX_INTENSITY, OPENFACE_AUS
+from ..track import DEFAULT_FPS, AUTrack
+
+__all__ = ["analyze", "analyze_file", "fit_aus", "align_to", "STABLE_POINTS", "VIDEO_SUFFIXES"]
+
+#: Landmarks that facial expressions barely move: eye corners, nose bridge and tip, forehead, temples, cheekbones.
+STABLE_POINTS = (33, 133, 263, 362, 168, 6, 197, 195, 5, 4, 1, 10, 151, 109, 338, 127, 356, 234, 454, 162, 389)
+VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
+_SURFACE = 468  # iris points are left out of the fit
+#: Ridge weight (face units² per intensity²): breaks ties between AUs that cancel (AU5 against AU45) towards zero.
+RIDGE = 2e-5
+
+
+def align_to(shape: np.ndarray, reference: np.ndarray, points: Sequence[int] = STABLE_POINTS) -> np.ndarray:
+    """``shape`` moved onto ``reference`` by the similarity transform that best matches ``points`` (Umeyama).
+
+    shape, reference : np.ndarray [shape=(n, 3)], face frame. Returns (n, 3) float64.
+    """
+    a = np.asarray(shape, np.float64)
+    b = np.asarray(reference, np.float64)
+    pa, pb = a[list(points)], b[list(points)]
+    ma, mb = pa.mean(axis=0), pb.mean(axis=0)
+    xa, xb = pa - ma, pb - mb
+    u, sig, vt = np.linalg.svd(xb.T @ xa)
+    d = np.ones(3)
+    d[2] = np.sign(np.linalg.det(u @ vt)) or 1.0
+    rot = (u * d) @ vt
+    scale = float((sig * d).sum() / max((xa ** 2).sum(), 1e-12))
+    return (a - ma) @ rot.T * scale + mb
+
+
+def fit_aus(shape: np.ndarray, neutral: np.ndarray, aus: Sequence[int] = OPENFACE_AUS, *,
+            refine: bool = True) -> np.ndarray:
+    """AU intensities that best turn ``neutral`` into ``shape`` under the face model.
+
+    Parameters
+    ----------
+    shape : np.ndarray [shape=(478, 3)], the expressive face in the face frame (e.g. ``Face.normalised()``)
+    neutral : np.ndarray [shape=(478, 3)], the same person's neutral face in the face frame
+    aus : AU numbers to estimate (default: OpenFace's 17)
+    refine : polish the linear solution with a bounded non-linear least-squares fit through ``deform``
+
+    Returns
+    -------
+    np.ndarray [shape=(len(aus),)], float32, FACS intensity 0–5. Only x and y are fitted: MediaPipe's depth is
+    too noisy to help.
+    """
+    from scipy.optimize import least_squares, lsq_linear
+
+    from .model import basis_for
+
+    aus = tuple(aus)
+    neutral = np.asarray(neutral, np.float32)
+    basis = basis_for(neutral)
+    target = align_to(shape, neutral)[:_SURFACE, :2].reshape(-1)
+    base = neutral[:_SURFACE, :2].reshape(-1).astype(np.float64)
+    n = len(aus)
+    ridge = np.sqrt(RIDGE) * np.eye(n)
+
+    def moved(w: np.ndarray) -> np.ndarray:                          # (k, n) intensities → (k, 2 * 468)
+        out = basis.apply(np.asarray(w, np.float32).reshape(-1, n), aus)[:, :_SURFACE, :2]
+        return out.reshape(len(out), -1).astype(np.float64)
+
+    lin = ((moved(np.eye(n) * MAX_INTENSITY) - base) / MAX_INTENSITY).T   # (2 * 468, n) per unit of intensity
+    x = lsq_linear(np.vstack([lin, ridge]), np.r_[target - base, np.zeros(n)], bounds=(0.0, MAX_INTENSITY)).x
+    if refine:
+        step = 0.05
+
+        def residual(w: np.ndarray) -> np.ndarray:
+            return np.r_[moved(w)[0] - target, ridge @ w]
+
+        def jacobian(w: np.ndarray) -> np.ndarray:
+            h = np.where(w + step <= MAX_INTENSITY, step, -step)   # one batched call for all AUs
+            probes = moved(np.vstack([w, w + np.diag(h)]))
+            return np.vstack([((probes[1:] - probes[0]) / h[:, None]).T, ridge])
+
+        x = least_squares(residual, np.clip(x, 0.0, MAX_INTENSITY), jac=jacobian, bounds=(0.0, MAX_INTENSITY),
+                          max_nfev=30, method="trf").x
+    return np.clip(x, 0.0, MAX_INTENSITY).astype(np.float32)
+
+
+def _shape_of(image: np.ndarray) -> np.ndarray:
+    from .landmarks import detect_faces
+
+    return detect_faces(image, max_faces=1)[0].normalised()
+
+
+def analyze(images: np.ndarray | Iterable[np.ndarray], neutral: np.ndarray | None = None, *,
+            fps: float = DEFAULT_FPS, aus: Sequence[int] = OPENFACE_AUS) -> AUTrack:
+    """Estimate AU intensities of the largest face in each image or video frame.
+
+    Parameters
+    ----------
+    images : np.ndarray [shape=(H, W, 3)] uint8 RGB (one photo), or an iterable of them (video frames)
+    neutral : the same person's neutral face: an RGB image (H, W, 3) uint8, or landmarks (478, 3) in the face
+        frame. None: the per-landmark median of the frames for several frames (a talking face is mostly near
+        neutral), facsynth's default neutral face for a single image (then identity shows up as expression)
+    fps : frame rate of the returned track
+    aus : AU numbers to estimate
+
+    Returns
+    -------
+    AUTrack, one frame per image, FACS intensity 0–5. Frames without a face repeat the previous estimate
+    (zeros before the first face).
+
+    Raises NoFaceError when no frame (or the neutral image) has a face.
+
+    Example
+    -------
+    >>> track = analyze(smiling_photo, neutral=neutral_photo)  # doctest: +SKIP
+    >>> track.frame(0)
+    {6: 1.8, 12: 3.1}
+    """
+    from tqdm import tqdm
+
+    single = isinstance(images, np.ndarray) and images.ndim == 3
+    frames = [images] if single else images
+    shapes: list[np.ndarray | None] = []
+    for img in tqdm(frames, desc="landmarks", unit="frame", disable=single, leave=False):
+        try:
+            shapes.append(_shape_of(np.asarray(img)))
+        except NoFaceError:
+            shapes.append(None)
+    found = [s for s in shapes if s is not None]
+    if not found:
+        raise NoFaceError("no face found in any frame" if len(shapes) > 1 else "no face found in the image")
+    if neutral is None:
+        if len(found) > 1:
+            ref = np.median(np.stack([align_to(s, found[0]) for s in found]), axis=0)
+        else:
+            from .model import default_face
+
+            ref = default_face().vertices
+    else:
+        neutral = np.asarray(neutral)
+        if neutral.shape == (478, 3) and neutral.dtype != np.uint8:
+            ref = neutral
+        else:
+            try:
+                ref = _shape_of(neutral)
+            except NoFaceError:
+                raise NoFaceError("no face found in the neutral reference image") from None
+    ref = np.asarray(ref, np.float32)
+    values = np.zeros((len(shapes), len(aus)), np.float32)
+    last = values[0]
+    for i, s in enumerate(tqdm(shapes, desc="fit AUs", unit="frame", disable=single, leave=False)):
+        if s is not None:
+            last = fit_aus(s, ref, aus)
+        values[i] = last
+    return AUTrack(values, tuple(aus), fps)
+
+
+def analyze_file(path: str | os.PathLike, neutral: str | os.PathLike | int | None = None, *,
+                 aus: Sequence[int] = OPENFACE_AUS) -> AUTrack:
+    """``analyze`` on an image or video file (video at its own frame rate).
+
+    neutral : a neutral image file of the same person, a frame number of the video, or None (see analyze)
+
+    Raises ImageError / FormatError for unreadable files, NoFaceError when there is no face.
+    """
+    from ..formats.image import read_image
+
+    p = Path(path)
+    if not p.is_file():
+        raise ImageError(f"{p} does not exist or is not a file")
+    is_video = p.suffix.lower() in VIDEO_SUFFIXES
+    frames, fps = _read_video(p) if is_video else ([read_image(p)], DEFAULT_FPS)
+    ref = None
+    if isinstance(neutral, int) or (isinstance(neutral, str) and neutral.isdigit()):
+        index = int(neutral)
+        if not 0 <= index < len(frames):
+            raise FormatError(f"neutral frame {index} is outside the {len(frames)} frames of {p.name}")
+        ref = frames[index]
+    elif neutral is not None:
+        ref = read_image(neutral)
+    try:
+        return analyze(frames[0] if not is_video else frames, ref, fps=fps, aus=aus)
+    except NoFaceError as e:
+        raise NoFaceError(f"{e} ({p.name})") from None
+
+
+def _read_video(path: Path) -> tuple[list[np.ndarray], float]:
+    """All frames (H, W, 3) uint8 RGB of a video and its frame rate, through imageio-ffmpeg."""
+    import imageio_ffmpeg
+
+    try:
+        reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
+        meta = next(reader)
+        w, h = meta["size"]
+        frames = [np.frombuffer(b, np.uint8).reshape(h, w, 3) for b in reader]
+    except (RuntimeError, OSError, StopIteration, KeyError) as e:
+        raise FormatError(f"cannot read video {path.name}: {e}") from None
+    if not frames:
+        raise FormatError(f"video {path.name} has no frames")
+    return frames, float(meta.get("fps") or DEFAULT_FPS)

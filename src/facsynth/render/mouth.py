@@ -1,0 +1,106 @@
+"""Painted mouth interior for photos whose lips part: dark cavity, upper and lower teeth, tongue, lip shadow."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["paint_mouth_interior", "opening_height"]
+
+
+def opening_height(upper: np.ndarray, lower: np.ndarray) -> float:
+    """Mean vertical gap between the middle thirds of the inner lip contours, pixels.
+
+    upper, lower : np.ndarray [shape=(n, 2)], pixels, inner lip contours from one corner to the other
+    """
+    n = len(upper)
+    mid = slice(n // 3, n - n // 3)
+    return float(np.mean(lower[mid, 1] - upper[mid, 1]))
+
+
+def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, *, teeth: bool = True,
+                         brightness: float = 1.0, tint: np.ndarray | None = None) -> None:
+    """Paint the inside of an open mouth, in place, within the polygon of the inner lip contours.
+
+    Parameters
+    ----------
+    image : np.ndarray [shape=(H, W, 3)], uint8 RGB, modified in place
+    upper, lower : np.ndarray [shape=(n, 2)], pixels, inner contour of the upper and lower lip, both running from
+        the same lip corner to the other (shared end points)
+    teeth : paint teeth (off when the photo already shows its own teeth, which then move with the lips)
+    brightness : float > 0, scene brightness factor (mean face luminance / 128) so the teeth match the exposure
+    tint : np.ndarray [shape=(3,)], mean RGB of the skin around the mouth; warms the teeth and cavity to the
+        photo's light colour
+
+    The interior is built from the contour alone: the upper teeth hang below the upper lip (widest and brightest
+    at the middle, in shadow towards the corners), the lower teeth rise above the lower lip once the jaw opens,
+    a tongue fills the bottom of a wide opening, and the lips cast a soft shadow. Edges are antialiased.
+    """
+    import cv2
+
+    upper = np.asarray(upper, np.float64)
+    lower = np.asarray(lower, np.float64)
+    poly = np.concatenate([upper, lower[::-1][1:-1]])
+    h_img, w_img = image.shape[:2]
+    pad = 4
+    x0 = int(max(0, np.floor(poly[:, 0].min()) - pad))
+    y0 = int(max(0, np.floor(poly[:, 1].min()) - pad))
+    x1 = int(min(w_img, np.ceil(poly[:, 0].max()) + pad + 1))
+    y1 = int(min(h_img, np.ceil(poly[:, 1].max()) + pad + 1))
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return
+    h, w = y1 - y0, x1 - x0
+    ss = 4                                                          # supersampled mask for antialiased edges
+    mask = np.zeros((h * ss, w * ss), np.uint8)
+    cv2.fillPoly(mask, [np.round((poly - (x0, y0)) * ss * 16).astype(np.int32)], 255, cv2.LINE_8, shift=4)
+    mask = cv2.resize(mask, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    if mask.max() <= 0:
+        return
+
+    width = float(np.linalg.norm(upper[-1] - upper[0]))
+    gap = max(opening_height(upper, lower), 1e-3)
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    # lip curves as functions of x (contours run corner to corner; sort by x for interpolation)
+    ou, ol = np.argsort(upper[:, 0]), np.argsort(lower[:, 0])
+    top = np.interp(xs[0], upper[ou, 0], upper[ou, 1])[None, :]
+    bottom = np.interp(xs[0], lower[ol, 0], lower[ol, 1])[None, :]
+    cx = 0.5 * (upper[0, 0] + upper[-1, 0])
+    lateral = np.clip(1.0 - (np.abs(xs - cx) / max(width / 2, 1.0)) ** 2, 0.0, 1.0)   # 1 mid, 0 at corners
+    below_top = ys - top                                            # px below the upper lip
+    above_bottom = bottom - ys                                      # px above the lower lip
+
+    cavity = np.array([44, 15, 18], np.float32)
+    deep = np.array([16, 5, 7], np.float32)
+    depth = np.clip(np.minimum(below_top, above_bottom) / (0.5 * gap + 1e-3), 0, 1)[..., None]
+    col = cavity * (1 - depth) + deep * depth
+    # tongue: a soft ellipse resting behind the lower teeth, visible in wide openings
+    tongue_h = 0.45 * gap * np.clip((gap / max(width, 1.0) - 0.12) / 0.2, 0, 1)
+    if tongue_h > 0.5:
+        t = np.clip(1.0 - ((xs - cx) / (0.36 * width)) ** 2 - ((ys - (bottom - 0.1 * gap)) / tongue_h) ** 2, 0, 1)
+        t = (t ** 0.5 * 0.85)[..., None]
+        col = col * (1 - t) + np.array([112, 44, 50], np.float32) * t
+    # teeth only between the canines; upper ones hang below the upper lip, lower ones show once the jaw opens
+    arch = np.clip((0.36 * width - np.abs(xs - cx)) / (0.06 * width + 1.0), 0, 1)
+    tooth = np.array([222, 214, 196], np.float32)
+    up_h = min(0.085 * width, 0.55 * gap)
+    up = np.clip(up_h - below_top + 0.5, 0, 1) * np.clip(below_top + 0.5, 0, 1) * arch * teeth
+    gaps = np.ones_like(xs)
+    for k in (0.0, 0.085, 0.165, 0.24):                            # faint gaps between the front teeth
+        for sign in ((1,) if k == 0 else (-1, 1)):
+            gaps -= 0.12 * np.exp(-(((xs - cx - sign * k * width) / (0.008 * width + 0.4)) ** 2))
+    up_shade = (0.5 + 0.45 * np.clip(below_top / (up_h + 1e-3), 0, 1)) * (0.55 + 0.45 * lateral) * gaps
+    lo_h = min(0.06 * width, 0.3 * gap) * np.clip((gap / max(width, 1.0) - 0.15) / 0.15, 0, 1)
+    lo = np.clip(lo_h - above_bottom + 0.5, 0, 1) * np.clip(above_bottom + 0.5, 0, 1) * arch * (lo_h > 0.5) * teeth
+    lo_shade = (0.3 + 0.2 * lateral) * gaps
+    col = col * (1 - up[..., None]) + tooth * (up_shade * up)[..., None]
+    col = col * (1 - lo[..., None]) + tooth * (lo_shade * lo)[..., None]
+    # the corners of the mouth are in shadow
+    col *= (1.0 - 0.5 * (1 - lateral) ** 2)[..., None]
+    col *= float(np.clip(brightness, 0.6, 1.3))
+    if tint is not None:
+        t = np.asarray(tint, np.float32)
+        col *= 0.75 + 0.25 * t / max(float(t.mean()), 1.0)
+    sigma = max(0.3, 0.006 * width)
+    col = cv2.GaussianBlur(col, (0, 0), sigma)
+    a = mask[..., None]
+    region = image[y0:y1, x0:x1].astype(np.float32)
+    image[y0:y1, x0:x1] = np.clip(region * (1 - a) + col * a + 0.5, 0, 255).astype(np.uint8)

@@ -1,0 +1,317 @@
+"""Photo re-expression: a real face photo warped by the AU basis of the face model into the expression of a track.
+
+Pipeline per photo: MediaPipe landmarks → face frame (head pose removed) → the face model's AU displacements →
+back to pixels with the same pose → dense piecewise-affine warp over the mesh triangles, the eye and mouth
+openings and a band out to a fixed ring of anchor points (the background stays exactly still) → painted mouth
+interior where the lips part → soft shading where skin folds (AU4, AU9, AU10/12).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Mapping
+
+import numpy as np
+
+from ..errors import FormatError, ImageError
+from ..track import AUTrack
+
+__all__ = ["PhotoRig", "rig_photo", "expressed_landmarks", "render_frame", "reexpress", "render_photo",
+           "RING_MARGIN", "WORK_SIDE"]
+
+#: The anchor ring lies this fraction further out than the face outline (from the face centre); beyond it no
+#: pixel moves.
+RING_MARGIN = 0.3
+#: Warp fields of faces larger than this (pixels, longest side of the warped box) are computed at reduced size
+#: and resized; the photo itself keeps its full resolution.
+WORK_SIDE = 768
+#: Landmarks are detected on a copy whose longest side is at most this many pixels.
+DETECT_SIDE = 2048
+
+
+@dataclass(frozen=True)
+class PhotoRig:
+    """One face of one photo, ready to be re-expressed frame after frame.
+
+    face      : facsynth.face.landmarks.Face, landmarks (478, 3) in full-resolution pixels
+    vertices  : np.ndarray [shape=(n, 2)] float64 pixels: the 478 landmarks, then the fixed anchor ring
+    triangles : np.ndarray [shape=(t, 3)] int32: face surface, eye and mouth openings, band to the anchor ring
+    box       : (x0, y0, x1, y1) int pixels enclosing the anchor ring: nothing outside it changes
+    work      : float ≤ 1, resolution factor at which the warp field is computed
+    brightness: float, mean face luminance / 128 (exposure of the painted mouth interior)
+    tint      : np.ndarray [shape=(3,)], mean RGB around the mouth (colour of the light on the teeth)
+    basis     : facsynth.face.muscles.AUBasis fitted to this face's own landmarks (face frame)
+    """
+
+    face: object
+    vertices: np.ndarray
+    triangles: np.ndarray
+    box: tuple[int, int, int, int]
+    work: float
+    brightness: float
+    tint: np.ndarray
+    basis: object
+
+
+def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
+    """Detect the face (largest first, or the ``face_index``-th by size) and build its warp mesh.
+
+    image : np.ndarray [shape=(H, W, 3)] uint8 RGB
+    face : a facsynth.face.landmarks.Face already detected on ``image`` (skips detection)
+
+    Raises NoFaceError if there is no face, ImageError if ``face_index`` is beyond the faces found.
+    """
+    from ..face import topology
+    from ..face.landmarks import Face, face_pose
+
+    image = _check_image(image)
+    h, w = image.shape[:2]
+    if face is None:
+        s = min(1.0, DETECT_SIDE / max(h, w))
+        small = image if s == 1.0 else _resize(image, s)
+        faces = _detect(small, max(5, face_index + 1))
+        if face_index >= len(faces) or face_index < 0:
+            raise ImageError(f"face index {face_index} is out of range: {len(faces)} face(s) found")
+        face = faces[face_index]
+        if s != 1.0:
+            pts = face.landmarks / np.float32(s)
+            face = Face(pts, tuple(float(v) / s for v in face.box), face_pose(pts))
+    lm = np.asarray(face.landmarks, np.float64)[:, :2]
+    surface = _surface_triangles()
+    outline = np.asarray(topology.boundary_loops(surface)[0])
+    center = lm[outline].mean(axis=0)
+    ring = _anchor_ring(lm[outline], center, RING_MARGIN, (h, w))
+    n = len(lm)
+    k = len(outline)
+    band = []
+    for i in range(k):
+        a, b = outline[i], outline[(i + 1) % k]
+        ra, rb = n + i, n + (i + 1) % k
+        band += [(a, b, ra), (b, rb, ra)]
+    # the mouth opening is split along its midline into a half that follows the upper lip (upper teeth) and a
+    # half that follows the lower lip (lower teeth); whatever opens between the halves is painted
+    up, lo = np.asarray(topology.UPPER_LIP_INNER), np.asarray(topology.LOWER_LIP_INNER)
+    mid = (lm[up[1:-1]] + lm[lo[1:-1]]) / 2
+    m = n + k
+    mid_up = np.r_[up[0], np.arange(m, m + len(mid)), up[-1]]
+    mid_lo = np.r_[lo[0], np.arange(m + len(mid), m + 2 * len(mid)), lo[-1]]
+    holes = [
+        _strip(topology.RIGHT_LOWER_LID, topology.RIGHT_UPPER_LID),
+        _strip(topology.LEFT_LOWER_LID, topology.LEFT_UPPER_LID),
+        _strip(mid_up, up),
+        _strip(lo, mid_lo),
+    ]
+    triangles = np.concatenate([*holes, np.asarray(band, np.int32), surface]).astype(np.int32)  # surface wins overlaps
+    vertices = np.concatenate([lm, ring, mid, mid])
+    x0, y0 = np.floor(vertices.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(vertices.max(axis=0)).astype(int) + 1
+    box = (max(0, int(x0)), max(0, int(y0)), min(w, int(x1)), min(h, int(y1)))
+    work = min(1.0, WORK_SIDE / max(box[2] - box[0], box[3] - box[1], 1))
+    inner = np.concatenate([topology.UPPER_LIP_OUTER, topology.LOWER_LIP_OUTER])
+    fx0, fy0 = np.clip(lm[inner].min(axis=0) - (lm[inner].ptp(axis=0) * 0.5), 0, None).astype(int)
+    fx1, fy1 = (lm[inner].max(axis=0) + lm[inner].ptp(axis=0) * 0.5).astype(int)
+    patch = image[fy0:max(fy1, fy0 + 1), fx0:max(fx1, fx0 + 1)].astype(np.float32)
+    tint = patch.reshape(-1, 3).mean(axis=0) if patch.size else np.full(3, 128.0, np.float32)
+    lum = float(tint @ np.float32([0.299, 0.587, 0.114]))
+    return PhotoRig(face, vertices, triangles, box, work, lum / 128.0, tint, _basis(face.normalised()))
+
+
+def expressed_landmarks(rig: PhotoRig, intensities: Mapping[int, float]) -> np.ndarray:
+    """Image positions of the 478 landmarks wearing ``intensities``, pose kept, shape (478, 2) float64 pixels.
+
+    intensities : {AU: FACS intensity 0–5}; the face model's AU basis moves the photo's own landmarks in the
+        face frame, and the movement is projected back into the image with the photo's head pose.
+    """
+    from ..face.landmarks import from_face_frame
+
+    aus = tuple(intensities)
+    values = np.array([[float(intensities[a]) for a in aus]], np.float32)
+    moved = rig.basis.apply(values, aus)[0]
+    pose = rig.face.pose
+    shift = from_face_frame(moved, pose)[:, :2].astype(np.float64) - from_face_frame(rig.basis.neutral, pose)[:, :2]
+    return rig.vertices[: len(moved)] + shift
+
+
+def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, float], *,
+                 shading: bool = True) -> np.ndarray:
+    """The photo wearing one expression: warp, mouth interior, fold shading.
+
+    image : np.ndarray [shape=(H, W, 3)] uint8 RGB, the photo ``rig`` was built on
+    intensities : {AU: FACS intensity 0–5}
+    shading : draw soft fold shading for AU4 (brow furrow), AU9 (nose wrinkles), AU10/AU12 (nasolabial fold)
+
+    Returns np.ndarray [shape=(H, W, 3)] uint8 RGB; pixels outside ``rig.box`` are the input's, bit for bit.
+    """
+    from ..face import topology
+    from .mouth import opening_height, paint_mouth_interior
+    from .shading import shade_folds
+    from .warp import piecewise_affine_map, remap
+
+    dst_lm = expressed_landmarks(rig, intensities)
+    dst = rig.vertices.copy()
+    n = len(dst_lm)
+    dst[:n] = dst_lm
+    up, lo = np.asarray(topology.UPPER_LIP_INNER), np.asarray(topology.LOWER_LIP_INNER)
+    k = len(up) - 2
+    dst[-2 * k:-k] += dst_lm[up[1:-1]] - rig.vertices[up[1:-1]]         # upper half of the opening
+    dst[-k:] += dst_lm[lo[1:-1]] - rig.vertices[lo[1:-1]]               # lower half
+    x0, y0, x1, y1 = rig.box
+    s = rig.work
+    size = (int(round((x1 - x0) * s)), int(round((y1 - y0) * s))) if s < 1.0 else (x1 - x0, y1 - y0)
+    origin = np.array([x0, y0], np.float64)
+    flow = piecewise_affine_map((rig.vertices - origin) * s, (dst - origin) * s, rig.triangles, (0, 0, *size))
+    out = remap(image, flow, rig.box)
+    top = np.concatenate([dst[up[:1]], dst[-2 * k:-k], dst[up[-1:]]])
+    bottom = np.concatenate([dst[lo[:1]], dst[-k:], dst[lo[-1:]]])
+    if opening_height(top, bottom) > 0.3:
+        width = float(np.linalg.norm(rig.vertices[up[-1]] - rig.vertices[up[0]]))
+        shows_teeth = opening_height(rig.vertices[up], rig.vertices[lo]) > 0.06 * width
+        paint_mouth_interior(out, top, bottom, teeth=not shows_teeth, brightness=rig.brightness, tint=rig.tint)
+    if shading:
+        shade_folds(out, dst, intensities, rig.face.pose.scale)
+    return out
+
+
+def reexpress(image: np.ndarray, track: AUTrack, face_index: int = 0, *, rig: PhotoRig | None = None
+              ) -> Iterator[np.ndarray]:
+    """Yield the photo wearing each frame of ``track``.
+
+    Parameters
+    ----------
+    image : np.ndarray [shape=(H, W, 3)], uint8 RGB
+    track : AUTrack, FACS intensities 0–5 (a still expression is one frame)
+    face_index : which face, by size (0 = largest)
+    rig : a PhotoRig of ``image`` from rig_photo (skips landmark detection)
+
+    Yields
+    ------
+    np.ndarray [shape=(H, W, 3)], uint8 RGB, one per frame; repeated frames are rendered once.
+
+    Raises NoFaceError when ``image`` holds no face.
+
+    Example
+    -------
+    >>> frame = next(reexpress(skimage.data.astronaut(), AUTrack.still({12: 3, 6: 2})))  # doctest: +SKIP
+    """
+    rig = rig or rig_photo(image, face_index)
+    last_row, last = None, None
+    for i in range(track.n_frames):
+        row = track.values[i]
+        if last is None or not np.array_equal(row, last_row):
+            last, last_row = render_frame(image, rig, track.frame(i)), row
+        yield last
+
+
+def render_photo(image: np.ndarray, track: AUTrack, path: str | os.PathLike, audio: str | os.PathLike | None = None,
+                 face_index: int = 0) -> Path:
+    """Render ``track`` on the photo into ``path``: an image (.png, .jpg) for a still, an MP4 for a track.
+
+    An MP4 is H.264 at the track's frame rate with ``audio`` muxed in as AAC; a one-frame track becomes a video as
+    long as the audio (or 1 s). The file appears only if rendering succeeded.
+
+    Raises FormatError for a multi-frame track written to an image file or an unknown suffix, NoFaceError when
+    the photo has no face.
+    """
+    from ..formats.image import IMAGE_SUFFIXES, write_image
+    from .video import write_mp4
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".mp4":
+        rig = rig_photo(image, face_index)
+        if track.n_frames == 1:
+            seconds = _audio_seconds(audio) if audio is not None else 1.0
+            frame = next(reexpress(image, track, rig=rig))
+            frames = (frame for _ in range(max(1, int(round(seconds * track.fps)))))
+        else:
+            frames = reexpress(image, track, rig=rig)
+        return write_mp4(frames, path, track.fps, audio)
+    if suffix not in IMAGE_SUFFIXES:
+        raise FormatError(f"cannot render a photo to {path.suffix or 'extension-less'} files (use .png, .jpg or .mp4)")
+    if track.n_frames != 1:
+        raise FormatError(f"the track has {track.n_frames} frames: write it to an .mp4, not {path.name}")
+    return write_image(next(reexpress(image, track, face_index)), path)
+
+
+def _audio_seconds(audio: str | os.PathLike) -> float:
+    import soundfile
+
+    from ..errors import AudioError
+
+    try:
+        info = soundfile.info(str(audio))
+    except Exception as e:  # soundfile raises its own error types for unreadable files
+        raise AudioError(f"cannot read audio {audio}: {e}") from None
+    return float(info.frames) / float(info.samplerate)
+
+
+def _detect(image: np.ndarray, max_faces: int) -> list:
+    """detect_faces, then square windows along the long side of a panorama (whose faces are too small whole)."""
+    from ..errors import NoFaceError
+    from ..face.landmarks import Face, detect_faces, face_pose
+
+    try:
+        return detect_faces(image, max_faces=max_faces)
+    except NoFaceError:
+        h, w = image.shape[:2]
+        side = min(h, w)
+        if max(h, w) < 1.5 * side:
+            raise
+    faces = []
+    for start in range(0, max(h, w) - side // 2, side // 2):
+        start = min(start, max(h, w) - side)
+        window = image[:, start:start + side] if w > h else image[start:start + side]
+        try:
+            found = detect_faces(window, max_faces=max_faces)
+        except NoFaceError:
+            continue
+        shift = np.float32([start, 0, 0] if w > h else [0, start, 0])
+        for f in found:
+            pts = f.landmarks + shift
+            box = (float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max()))
+            if not any(abs(box[0] - g.box[0]) < 0.2 * (box[2] - box[0]) and abs(box[1] - g.box[1]) < 0.2 * (box[3] - box[1])
+                       for g in faces):
+                faces.append(Face(pts, box, face_pose(pts)))
+    if not faces:
+        raise NoFaceError("no face found in the image")
+    return sorted(faces, key=lambda f: -f.area)
+
+
+def _check_image(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ImageError(f"expected an (H, W, 3) uint8 RGB image, got shape {image.shape} dtype {image.dtype}")
+    return image
+
+
+def _resize(image: np.ndarray, s: float) -> np.ndarray:
+    import cv2
+
+    h, w = image.shape[:2]
+    return cv2.resize(image, (max(1, int(round(w * s))), max(1, int(round(h * s)))), interpolation=cv2.INTER_AREA)
+
+
+def _strip(lower, upper) -> np.ndarray:
+    from .warp import strip_triangles
+
+    return strip_triangles(np.asarray(lower), np.asarray(upper))
+
+
+def _anchor_ring(outline, center, margin, shape) -> np.ndarray:
+    from .warp import anchor_ring
+
+    return anchor_ring(outline, center, margin, shape).astype(np.float64)
+
+
+def _surface_triangles() -> np.ndarray:
+    from ..face.model import default_face
+
+    return default_face().triangles
+
+
+def _basis(neutral: np.ndarray):
+    from ..face.model import basis_for
+
+    return basis_for(neutral)

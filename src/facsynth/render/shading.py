@@ -1,0 +1,79 @@
+"""Soft shading where skin folds: brow furrows (AU4), nose wrinkles (AU9), nasolabial folds (AU10, AU12)."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+
+__all__ = ["shade_folds"]
+
+# MediaPipe indices used to place the folds (subject's right, then left)
+_BROW_INNER = (55, 285)
+_NOSE_TOP, _NOSE_MID = 168, 195
+_ALAR = (129, 358)
+_LIP_CORNER = (61, 291)
+_NOSE_TIP = 1
+
+
+def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int, float], scale: float) -> None:
+    """Darken thin soft lines where skin folds, in place, with depth proportional to the AU intensity.
+
+    Parameters
+    ----------
+    image : np.ndarray [shape=(H, W, 3)], uint8 RGB, modified in place
+    points : np.ndarray [shape=(n ≥ 468, 2)], pixels, the expressed landmark positions
+    intensities : {AU: FACS intensity 0–5}; AU4, AU9, AU10 and AU12 draw folds, others are ignored
+    scale : float > 0, pixels per face unit (inter-ocular distance), sets line width and blur
+    """
+    import cv2
+
+    brow = float(intensities.get(4, 0.0)) / 5.0
+    nose = float(intensities.get(9, 0.0)) / 5.0
+    naso = max(float(intensities.get(12, 0.0)), float(intensities.get(10, 0.0))) / 5.0
+    if brow <= 0 and nose <= 0 and naso <= 0:
+        return
+    p = np.asarray(points, np.float64)
+    strokes: list[tuple[np.ndarray, float]] = []                  # (polyline pixels, darkness 0–1)
+    if brow > 0:
+        a, b = p[_BROW_INNER[0]], p[_BROW_INNER[1]]
+        bottom = p[_NOSE_TOP]
+        for t in (0.38, 0.62):
+            top = a + (b - a) * t
+            strokes.append((np.stack([top + (bottom - top) * 0.05, top + (bottom - top) * 0.75]), 0.22 * brow))
+    if nose > 0:
+        top, mid = p[_NOSE_TOP], p[_NOSE_MID]
+        across = np.array([mid[1] - top[1], top[0] - mid[0]])
+        across /= max(np.linalg.norm(across), 1e-6)
+        half = 0.14 * scale
+        for t in (0.3, 0.45, 0.6):
+            c = top + (mid - top) * t
+            strokes.append((np.stack([c - across * half, c + (mid - top) * 0.04,
+                                      c + across * half]), 0.18 * nose))
+    if naso > 0:
+        tip = p[_NOSE_TIP]
+        for alar, corner in zip(_ALAR, _LIP_CORNER):
+            a, c = p[alar], p[corner]
+            out = c - tip
+            out /= max(np.linalg.norm(out), 1e-6)
+            start = a + (a - tip) * 0.15
+            end = c + out * 0.12 * scale
+            mid = (start + end) / 2 + out * 0.06 * scale
+            strokes.append((np.stack([start, mid, end]), 0.2 * naso))
+    pts = np.concatenate([s for s, _ in strokes])
+    pad = int(0.2 * scale) + 4
+    h, w = image.shape[:2]
+    x0, y0 = np.maximum(np.floor(pts.min(axis=0)).astype(int) - pad, 0)
+    x1, y1 = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + pad, (w, h))
+    if x1 <= x0 or y1 <= y0:
+        return
+    shade = np.zeros((y1 - y0, x1 - x0), np.float32)
+    width = max(1, int(round(0.025 * scale)))
+    for line, dark in strokes:
+        layer = np.zeros_like(shade)
+        cv2.polylines(layer, [np.round((line - (x0, y0)) * 16).astype(np.int32)], False, 1.0, width,
+                      cv2.LINE_AA, shift=4)
+        shade = np.maximum(shade, layer * dark)
+    shade = cv2.GaussianBlur(shade, (0, 0), max(0.6, 0.02 * scale))
+    region = image[y0:y1, x0:x1].astype(np.float32)
+    image[y0:y1, x0:x1] = np.clip(region * (1.0 - shade[..., None]) + 0.5, 0, 255).astype(np.uint8)

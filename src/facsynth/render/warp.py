@@ -1,0 +1,122 @@
+"""Dense piecewise-affine image warping over a triangle mesh whose outer ring of anchor points stays fixed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["piecewise_affine_map", "remap", "strip_triangles", "anchor_ring"]
+
+
+def strip_triangles(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Triangulate the region between two point chains that share their end points (an eye, a mouth opening).
+
+    lower, upper : np.ndarray [shape=(n,)], vertex indices, same length, ``lower[0] == upper[0]`` and
+        ``lower[-1] == upper[-1]``
+
+    Returns np.ndarray [shape=(2n - 4, 3)] int32 vertex indices: vertical strips, so a chain moving onto the
+    other squashes the strips to zero height (an eyelid closing, lips meeting) without folds.
+    """
+    lower, upper = np.asarray(lower), np.asarray(upper)
+    tris = []
+    for i in range(len(lower) - 1):
+        a, b, c, d = lower[i], lower[i + 1], upper[i], upper[i + 1]
+        if a != c:
+            tris.append((a, b, c))
+        if b != d:
+            tris.append((b, d, c))
+    return np.asarray(tris, dtype=np.int32).reshape(-1, 3)
+
+
+def anchor_ring(outline: np.ndarray, center: np.ndarray, margin: float, shape: tuple[int, int]) -> np.ndarray:
+    """Fixed anchor points around a face: the outline pushed outwards from ``center`` by ``margin``.
+
+    outline : np.ndarray [shape=(n, 2)], pixels, a closed contour in order (the face oval)
+    center : np.ndarray [shape=(2,)], pixels
+    margin : float > 0, fraction of each point's distance to ``center`` (0.35 → 35 % further out)
+    shape : (H, W) of the image; anchors are clipped into it
+
+    Returns np.ndarray [shape=(n, 2)] float32 pixels, one anchor per outline point.
+    """
+    ring = center + (np.asarray(outline, np.float64) - center) * (1.0 + margin)
+    h, w = shape
+    ring[:, 0] = np.clip(ring[:, 0], 0, w - 1)
+    ring[:, 1] = np.clip(ring[:, 1], 0, h - 1)
+    return ring.astype(np.float32)
+
+
+def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, box: tuple[int, int, int, int],
+                         ) -> np.ndarray:
+    """Backward flow of the piecewise-affine warp taking ``src`` vertices to ``dst``, over a pixel box.
+
+    Each triangle is rasterised at its destination position and every covered pixel gets the source position
+    the triangle's affine map sends it to; pixels no triangle covers map to themselves, so anything outside
+    the mesh (the background beyond the fixed anchor ring) has zero flow and stays exactly unchanged. Triangles later in
+    ``triangles`` win where warped triangles overlap; triangles squashed below half a square pixel are skipped.
+
+    Parameters
+    ----------
+    src, dst : np.ndarray [shape=(n, 2)], pixels (x, y), vertex positions before and after the movement
+    triangles : np.ndarray [shape=(t, 3)], int vertex indices
+    box : (x0, y0, x1, y1) int pixels, the region to compute (x1, y1 exclusive)
+
+    Returns
+    -------
+    np.ndarray [shape=(y1 - y0, x1 - x0, 2)], float32 pixels: source position minus pixel position (x, y) for
+    each pixel of the box; use with ``remap``.
+    """
+    import cv2
+
+    x0, y0, x1, y1 = box
+    h, w = y1 - y0, x1 - x0
+    src = np.asarray(src, np.float64)
+    dst = np.asarray(dst, np.float64)
+    tri = np.asarray(triangles, np.int64)
+    d = dst[tri]                                                        # (t, 3, 2)
+    s = src[tri]
+    area = (d[:, 1, 0] - d[:, 0, 0]) * (d[:, 2, 1] - d[:, 0, 1]) - (d[:, 2, 0] - d[:, 0, 0]) * (d[:, 1, 1] - d[:, 0, 1])
+    keep = np.abs(area) > 0.5                                          # collapsed triangles cover no pixel
+    tri, d, s = tri[keep], d[keep], s[keep]
+    # affine dst -> src per triangle: [sx, sy] = M @ [dx, dy, 1]
+    dh = np.concatenate([d, np.ones((len(d), 3, 1))], axis=2)          # (t, 3, 3)
+    m = np.linalg.solve(dh, s).transpose(0, 2, 1)                       # (t, 2, 3)
+    index = np.zeros((h, w), np.int32)
+    shift = 4
+    pts = np.round((d - (x0, y0)) * (1 << shift)).astype(np.int32)
+    for k in range(len(pts)):
+        cv2.fillConvexPoly(index, pts[k], k + 1, lineType=cv2.LINE_8, shift=shift)
+    m[:, 0, 0] -= 1.0                                                   # flow = affine(p) - p
+    m[:, 1, 1] -= 1.0
+    flow = np.zeros((h, w, 2), np.float32)
+    yy, xx = np.nonzero(index)
+    k = index[yy, xx] - 1
+    px, py = (xx + x0).astype(np.float32), (yy + y0).astype(np.float32)
+    mk = m[k].astype(np.float32)
+    # rasterised edges reach slightly outside a triangle: keep their source inside the source triangle's box
+    lo, hi = s.min(axis=1).astype(np.float32)[k] - 1, s.max(axis=1).astype(np.float32)[k] + 1
+    flow[yy, xx, 0] = np.clip(mk[:, 0, 0] * px + mk[:, 0, 1] * py + mk[:, 0, 2] + px, lo[:, 0], hi[:, 0]) - px
+    flow[yy, xx, 1] = np.clip(mk[:, 1, 0] * px + mk[:, 1, 1] * py + mk[:, 1, 2] + py, lo[:, 1], hi[:, 1]) - py
+    return flow
+
+
+def remap(image: np.ndarray, flow: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """Apply a backward flow to ``image`` inside ``box``; pixels with zero flow and outside the box stay unchanged.
+
+    image : np.ndarray [shape=(H, W, C)], uint8
+    flow : np.ndarray [shape=(h, w, 2)] float32 from piecewise_affine_map. A flow computed at a lower resolution
+        (a box scaled by ``s``) is resized to the box and divided by ``s`` — how very large photos are processed.
+    box : (x0, y0, x1, y1) int pixels of ``image``
+
+    Returns a new array like ``image``.
+    """
+    import cv2
+
+    x0, y0, x1, y1 = box
+    h, w = y1 - y0, x1 - x0
+    if flow.shape[:2] != (h, w):
+        sx, sy = w / flow.shape[1], h / flow.shape[0]
+        flow = cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR) * np.float32([sx, sy])
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    out = image.copy()
+    out[y0:y1, x0:x1] = cv2.remap(image, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_REPLICATE)
+    return out

@@ -1,0 +1,218 @@
+"""Photo re-expression, judged by re-detecting landmarks on the output (never by trusting the renderer)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from facsynth.errors import ImageError, NoFaceError
+from facsynth.face.landmarks import detect_faces
+from facsynth.formats.image import read_image
+from facsynth.render.photo import RING_MARGIN, reexpress, render_frame, rig_photo
+from facsynth.render.warp import piecewise_affine_map, remap
+from facsynth.track import AUTrack
+
+
+@pytest.fixture(scope="module")
+def hopper(shared_data) -> np.ndarray:
+    return read_image(shared_data / "faces" / "grace_hopper_512x512.jpg")
+
+
+@pytest.fixture(scope="module")
+def rig(hopper):
+    return rig_photo(hopper)
+
+
+@pytest.fixture(scope="module")
+def obama(shared_data) -> np.ndarray:
+    return read_image(shared_data / "faces" / "obama_official_portrait.jpg")
+
+
+@pytest.fixture(scope="module")
+def obama_rig(obama):
+    return rig_photo(obama)
+
+
+@pytest.fixture(scope="module")
+def neutral_points(hopper) -> np.ndarray:
+    return detect_faces(hopper)[0].landmarks[:, :2].astype(np.float64)
+
+
+def redetect(image: np.ndarray) -> np.ndarray:
+    return detect_faces(image)[0].landmarks[:, :2].astype(np.float64)
+
+
+def _iod(p: np.ndarray) -> float:
+    return float(np.linalg.norm(p[[263, 362]].mean(axis=0) - p[[33, 133]].mean(axis=0)))
+
+
+# measurements on re-detected landmarks, in inter-ocular distances; each must grow with its AU
+def _corner_lift(p):   # lip corners above the mouth's vertical centre
+    return ((p[13, 1] + p[14, 1]) / 2 - (p[61, 1] + p[291, 1]) / 2) / _iod(p)
+
+
+MEASURES = {
+    1: lambda p: (p[[133, 362], 1].mean() - p[[107, 336], 1].mean()) / _iod(p),             # inner brows up
+    2: lambda p: (p[[33, 263], 1].mean() - p[[70, 300], 1].mean()) / _iod(p),               # outer brows up
+    4: lambda p: (p[[55, 285], 1].mean() - p[[133, 362], 1].mean()) / _iod(p),              # brows lowered
+    12: _corner_lift,
+    15: lambda p: -_corner_lift(p),
+    20: lambda p: np.linalg.norm(p[61] - p[291]) / _iod(p),                                  # mouth wider
+    26: lambda p: (p[14, 1] - p[13, 1]) / _iod(p),                                           # mouth open
+    43: lambda p: -((p[145, 1] - p[159, 1]) + (p[374, 1] - p[386, 1])) / _iod(p),            # eyes closed
+}
+
+
+@pytest.mark.parametrize("au", sorted(MEASURES))
+def test_each_au_moves_its_landmarks_monotonically(obama, obama_rig, au):
+    m = MEASURES[au]
+    values = [m(redetect(obama))] + [m(redetect(render_frame(obama, obama_rig, {au: level}))) for level in (2.5, 5.0)]
+    assert values[0] < values[1] < values[2], values
+    assert values[2] - values[0] > 0.02, values
+
+
+def test_background_outside_the_face_is_untouched(hopper, rig):
+    import cv2
+
+    out = render_frame(hopper, rig, {12: 5, 26: 5, 25: 4, 1: 5, 2: 5, 4: 3, 9: 3})
+    inside = np.zeros(hopper.shape[:2], np.uint8)
+    ring = rig.vertices[478:478 + 36]
+    cv2.fillConvexPoly(inside, cv2.convexHull(np.round(ring).astype(np.int32)), 1)
+    inside = cv2.dilate(inside, np.ones((5, 5), np.uint8))
+    outside = inside == 0
+    assert outside.mean() > 0.3
+    assert np.array_equal(out[outside], hopper[outside])
+    assert np.abs(out.astype(int) - hopper).sum() > 0
+
+
+def test_anchor_ring_lies_beyond_the_landmark_hull(rig):
+    lm = rig.vertices[:468]
+    centre = lm.mean(axis=0)
+    reach = np.linalg.norm(lm - centre, axis=1).max()
+    ring = rig.vertices[478:478 + 36]
+    assert np.linalg.norm(ring - centre, axis=1).min() > 0.6 * reach * (1 + RING_MARGIN) * 0.8
+
+
+def test_neutral_track_returns_the_photo_unchanged(hopper, rig):
+    assert np.array_equal(render_frame(hopper, rig, {}), hopper)
+
+
+def test_eyes_really_close_and_mouth_interior_is_dark(hopper, rig, obama, obama_rig):
+    # (Grace Hopper's glasses hide her lids from the landmark detector; Barack Obama's are in plain view)
+    before = redetect(obama)
+    closed = redetect(render_frame(obama, obama_rig, {43: 5}))
+    open_before = (before[145, 1] - before[159, 1]) + (before[374, 1] - before[386, 1])
+    open_after = (closed[145, 1] - closed[159, 1]) + (closed[374, 1] - closed[386, 1])
+    assert open_after < 0.35 * open_before
+    out = render_frame(hopper, rig, {26: 4, 25: 3})
+    p = redetect(out)
+    gray = out.astype(float).mean(axis=2)
+    top, bottom = int(p[13, 1]) + 2, int(p[14, 1]) - 2
+    assert bottom > top
+    x = int((p[13, 0] + p[14, 0]) / 2)
+    cavity = gray[top:bottom, x - 3:x + 4].mean()
+    cheek = gray[int(p[50, 1]) - 3:int(p[50, 1]) + 4, int(p[50, 0]) - 3:int(p[50, 0]) + 4].mean()
+    assert cavity < 0.6 * cheek
+
+
+@pytest.fixture(scope="module")
+def identity_model():
+    import dlib
+
+    models = Path(importlib.util.find_spec("face_recognition_models").submodule_search_locations[0]) / "models"
+    return (dlib.get_frontal_face_detector(), dlib.shape_predictor(str(models / "shape_predictor_5_face_landmarks.dat")),
+            dlib.face_recognition_model_v1(str(models / "dlib_face_recognition_resnet_model_v1.dat")))
+
+
+def _descriptor(image, model) -> np.ndarray:
+    detector, predictor, net = model
+    box = max(detector(image, 1), key=lambda r: r.area())
+    return np.array(net.compute_face_descriptor(image, predictor(image, box)))
+
+
+def test_identity_is_kept_for_single_aus_at_intensity_3(hopper, rig, identity_model):
+    from facsynth.facs import OPENFACE_AUS
+
+    ref = _descriptor(hopper, identity_model)
+    dist = {au: float(np.linalg.norm(_descriptor(render_frame(hopper, rig, {au: 3.0}), identity_model) - ref))
+            for au in OPENFACE_AUS}
+    assert max(dist.values()) < 0.45, dist
+
+
+def test_word_level_control_changes_only_the_named_movement(hopper, rig, neutral_points):
+    parse = pytest.importorskip("facsynth.language.parse").parse
+
+    def movement(text):
+        p = redetect(next(reexpress(hopper, AUTrack.still(parse(text)), rig=rig)))
+        return _corner_lift(p) - _corner_lift(neutral_points), MEASURES[1](p) - MEASURES[1](neutral_points)
+
+    slight = movement("She smiles slightly and raises her inner brows strongly.")
+    strong = movement("She smiles strongly and raises her inner brows strongly.")
+    no_smile = movement("She raises her inner brows strongly.")
+    assert strong[0] > slight[0] + 0.01                       # the adverb changed the smile ...
+    assert abs(strong[1] - slight[1]) < 0.35 * abs(strong[1])  # ... and not the brows
+    assert abs(no_smile[0]) < 0.5 * abs(slight[0]) + 0.005    # dropping the phrase drops the smile ...
+    assert abs(no_smile[1] - strong[1]) < 0.35 * abs(strong[1])  # ... and keeps the brows
+
+
+def test_reexpress_yields_one_frame_per_track_frame(hopper, rig):
+    track = AUTrack(np.array([[0.0], [0.0], [4.0]], np.float32), (12,), 30)
+    frames = list(reexpress(hopper, track, rig=rig))
+    assert len(frames) == 3 and frames[0] is frames[1]
+    assert not np.array_equal(frames[1], frames[2])
+
+
+def test_largest_face_unless_face_index(hopper):
+    import cv2
+
+    small = cv2.resize(hopper, (256, 256), interpolation=cv2.INTER_AREA)
+    canvas = np.full((512, 800, 3), 200, np.uint8)
+    canvas[:, :512] = hopper
+    canvas[128:384, 530:786] = small
+    big_edit = render_frame(canvas, rig_photo(canvas), {12: 5, 26: 3})
+    assert np.array_equal(big_edit[:, 520:], canvas[:, 520:]) and not np.array_equal(big_edit[:, :512], hopper)
+    small_edit = render_frame(canvas, rig_photo(canvas, face_index=1), {12: 5, 26: 3})
+    assert np.array_equal(small_edit[:, :512], hopper) and not np.array_equal(small_edit[:, 520:], canvas[:, 520:])
+    with pytest.raises(ImageError, match="face index 5"):
+        rig_photo(canvas, face_index=5)
+
+
+def test_no_face_raises():
+    with pytest.raises(NoFaceError):
+        rig_photo(np.full((200, 200, 3), 120, np.uint8))
+
+
+def test_image_over_8k_is_processed_at_reduced_size_and_keeps_its_size(hopper):
+    import cv2
+
+    big = cv2.resize(hopper, (1600, 1600), interpolation=cv2.INTER_CUBIC)
+    wide = np.zeros((1600, 8400, 3), np.uint8)
+    wide[:] = (30, 60, 90)
+    wide[:, 3400:5000] = big
+    rig = rig_photo(wide)
+    assert rig.work < 1.0
+    out = render_frame(wide, rig, {12: 5, 26: 3})
+    assert out.shape == wide.shape
+    assert np.array_equal(out[:, :3300], wide[:, :3300]) and np.array_equal(out[:, 5100:], wide[:, 5100:])
+    p = detect_faces(cv2.resize(out[:, 3400:5000], (512, 512), interpolation=cv2.INTER_AREA))[0].landmarks
+    q = detect_faces(hopper)[0].landmarks
+    assert (p[14, 1] - p[13, 1]) - (q[14, 1] - q[13, 1]) > 3        # the mouth opened at full size
+
+
+def test_piecewise_affine_map_reproduces_an_affine_motion():
+    rng = np.random.default_rng(0)
+    src = np.array([[10, 10], [90, 10], [90, 90], [10, 90], [50, 50]], float)
+    tris = np.array([[0, 1, 4], [1, 2, 4], [2, 3, 4], [3, 0, 4]])
+    a = np.array([[1.05, 0.02], [-0.03, 0.97]])
+    dst = (src - 50) @ a.T + 50 + (1.5, -2.0)
+    flow = piecewise_affine_map(src, dst, tris, (0, 0, 100, 100))
+    ys, xs = np.mgrid[20:80, 20:80]
+    p = np.stack([xs, ys], -1).astype(float)
+    expect = (p - 50 - (1.5, -2.0)) @ np.linalg.inv(a).T + 50 - p
+    assert np.abs(flow[20:80, 20:80] - expect).max() < 1e-3
+    assert (flow[:5] == 0).all()                                     # outside the mesh: no motion
+    img = rng.integers(0, 255, (100, 100, 3), dtype=np.uint8)
+    assert np.array_equal(remap(img, np.zeros((100, 100, 2), np.float32), (0, 0, 100, 100)), img)
