@@ -271,7 +271,7 @@ class GANDataset:
     image_size : int, side of the square face crops (128 GANimation, 256 FESN)
     aus : AU order of the vectors
     crop : "face" aligns with facsynth's face landmarks; "none" resizes images that are already face crops
-    describe : AUs → sentence; default facsynth.language.describe.describe
+    describe : AUs → sentence; default facsynth.language.describe.describe with seed 0
 
     Each item is a dict: ``source``, ``target`` (3, S, S) float32 in [-1, 1]; ``source_aus``, ``target_aus``
     (n_aus,) float32 FACS 0–5; ``source_text``, ``target_text`` str; ``index`` int.
@@ -283,7 +283,10 @@ class GANDataset:
         if crop not in ("face", "none"):
             raise ValueError(f"crop must be 'face' or 'none', got {crop!r}")
         if describe is None:
-            from ..language.describe import describe
+            from ..language.describe import describe as _describe
+
+            def describe(aus: Mapping[int, float]) -> str:  # seed 0: the sentence facsynth edit gives FESN
+                return _describe(aus, seed=0)
         self.pairs = list(pairs)
         self.image_size = int(image_size)
         self.aus = tuple(aus)

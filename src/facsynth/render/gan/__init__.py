@@ -70,8 +70,12 @@ def align_face(image: np.ndarray, size: int, box: tuple[float, float, float, flo
 
 
 def paste_face(image: np.ndarray, crop: np.ndarray, box: tuple[float, float, float, float],
-               feather: float = 0.08) -> np.ndarray:
-    """Put ``crop`` (S, S, 3) uint8 back where ``align_face`` took it from, blending a ``feather``-wide border."""
+               feather: float = 0.08, alpha: np.ndarray | None = None) -> np.ndarray:
+    """Put ``crop`` (S, S, 3) uint8 back where ``align_face`` took it from, blending a ``feather``-wide border.
+
+    ``alpha`` (S, S) float in [0, 1], optional, says how much of the crop to use per pixel (1 everywhere if None);
+    the photo keeps its own resolution wherever alpha is 0.
+    """
     from PIL import Image
 
     size = crop.shape[0]
@@ -83,10 +87,12 @@ def paste_face(image: np.ndarray, crop: np.ndarray, box: tuple[float, float, flo
     h, w = image.shape[:2]
     ramp = np.clip(np.minimum(np.arange(size), np.arange(size)[::-1]) / max(feather * size, 1.0), 0, 1)
     mask = np.minimum(ramp[:, None], ramp[None, :])
+    if alpha is not None:
+        mask = mask * np.clip(alpha, 0.0, 1.0)
     warped = np.asarray(Image.fromarray(crop).transform((w, h), Image.AFFINE, coeffs, resample=Image.BICUBIC))
-    alpha = np.asarray(Image.fromarray((mask * 255).astype(np.uint8)).transform(
-        (w, h), Image.AFFINE, coeffs, resample=Image.BILINEAR), dtype=np.float32)[..., None] / 255.0
-    out = alpha * warped.astype(np.float32) + (1 - alpha) * image.astype(np.float32)
+    weight = np.asarray(Image.fromarray(mask.astype(np.float32), mode="F").transform(
+        (w, h), Image.AFFINE, coeffs, resample=Image.BILINEAR), dtype=np.float32)[..., None]
+    out = weight * warped.astype(np.float32) + (1 - weight) * image.astype(np.float32)
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -167,7 +173,9 @@ def apply_generator(image: np.ndarray, aus: Mapping[int, float], renderer: str, 
             if unknown:
                 raise ModelError(f"this GANimation model was not trained on AU{', AU'.join(map(str, unknown))}")
             y = torch.tensor([[float(aus.get(a, 0.0)) for a in meta["aus"]]], dtype=torch.float32)
-            out = model.edit(x, y)
+            # paint the colour image where the attention lets it, at the photo's own resolution elsewhere
+            out, attention = model(x, y)
+            keep = 1.0 - attention[0, 0].numpy()
         else:
             if word_features is None or sentence_features is None:
                 raise ModelError("the FESN generator needs word and sentence features of the target description")
@@ -176,5 +184,6 @@ def apply_generator(image: np.ndarray, aus: Mapping[int, float], renderer: str, 
             if words.ndim == 2:
                 words, sentence = words[None], sentence.reshape(1, -1)
             out = model(x, words, sentence)["images"][-1]
+            keep = None
     edited = ((out[0].permute(1, 2, 0).clamp(-1, 1) + 1) * 127.5 + 0.5).to(torch.uint8).numpy()
-    return paste_face(image, edited, box)
+    return paste_face(image, edited, box, alpha=keep)
