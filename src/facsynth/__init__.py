@@ -19,6 +19,8 @@ _API = {
     "parse_au_spec": ("facsynth.facs", "parse_au_spec"),
     "emotion_aus": ("facsynth.facs", "emotion_aus"),
     "blend_emotions": ("facsynth.facs", "blend_emotions"),
+    "describe": ("facsynth.language.describe", "describe"),
+    "parse": ("facsynth.language.parse", "parse"),
 }
 
 __all__ = ["AUTrack", "FacsynthError", *_API]

@@ -1,0 +1,43 @@
+"""Language rules: describe → parse round trip on 10,000 random AU sets, and rule-parser throughput on one core."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from facsynth.facs import ALL_AUS, EMOTIONS
+from facsynth.language.describe import describe
+from facsynth.language.parse import parse
+
+N_SETS = 10_000
+
+
+def corpus(n: int = N_SETS, seed: int = 0) -> list[tuple[dict[int, int], str]]:
+    """``n`` random (AU levels, sentence) pairs: any subset of the 24 catalogue AUs (size uniform 1–24), levels
+    1–5, random protocol, gender, emotion word (or none) and describe seed."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        aus = {a: rng.randint(1, 5) for a in rng.sample(ALL_AUS, rng.randint(1, len(ALL_AUS)))}
+        sentence = describe(aus, protocol=rng.choice((1, 2, 3)), gender=rng.choice(("female", "male")),
+                            emotion=rng.choice((None, *EMOTIONS)), seed=seed * n + i)
+        out.append((aus, sentence))
+    return out
+
+
+def run():
+    t0 = time.process_time()
+    pairs = corpus()
+    t_describe = time.process_time() - t0
+    sentences = [s for _, s in pairs]
+    t0, w0 = time.process_time(), time.perf_counter()
+    parsed = [parse(s) for s in sentences]
+    t_parse, w_parse = time.process_time() - t0, time.perf_counter() - w0
+    exact = sum(p == {a: float(v) for a, v in aus.items()} for p, (aus, _) in zip(parsed, pairs))
+    words = sum(len(s.split()) for s in sentences) / len(sentences)
+    return [
+        (f"describe → parse exact, {N_SETS} random AU sets", 100.0 * exact / N_SETS, "%", "100 %"),
+        (f"rule parse, {words:.0f} words/sentence (CPU time)", N_SETS / t_parse, "sentences/s", "≥ 5000"),
+        ("rule parse (wall clock, shared machine)", N_SETS / w_parse, "sentences/s", "-"),
+        ("describe (CPU time)", N_SETS / t_describe, "sentences/s", "-"),
+    ]
