@@ -21,6 +21,7 @@ _API = {
     "blend_emotions": ("facsynth.facs", "blend_emotions"),
     "describe": ("facsynth.language.describe", "describe"),
     "parse": ("facsynth.language.parse", "parse"),
+    "apply_generator": ("facsynth.render.gan", "apply_generator"),
 }
 
 __all__ = ["AUTrack", "FacsynthError", *_API]
