@@ -7,7 +7,7 @@ How a sentence is read (one left-to-right pass, no model):
 2. Intensity words attach to a *head* (an adjective or verb, an action word such as "smiles", a FACS name, an AU
    code or an emotion word): to the next word when it is a head ("slightly raised"), else back to the nearest
    head of the clause that has none yet ("smiles a little", "AU6 strong"), else forward. "very" sharpens the next
-   intensity word ("very slightly" → 1, "very strongly" → 5) and alone means 4. A head without one is level 3.
+   intensity word ("very slightly" → 1, "very strongly" → 5) and before a head means 4 ("very happy"). A head without one is level 3.
 3. Each adjective or verb pairs with the nearest face-part noun it forms a known pair with, before or after it
    ("raised inner brows", "inner brows raised", "raises her inner brows"; commas count as far away).
 4. Negation ("not", "no", "without", "doesn't", …) zeroes the AUs of the heads after it up to the end of the
@@ -176,6 +176,8 @@ def _attach_levels(items: list[list]) -> None:
         nxt = items[i + 1] if i + 1 < n else None
         if nxt is not None and nxt[0] in _HEADS and nxt[2] is None:
             nxt[2] = it[2]
+            continue
+        if it[1] == "boost":  # a lone "very"/"so" only modifies the word right after it
             continue
         target = None
         for k in range(i - 1, -1, -1):

@@ -127,8 +127,9 @@ INTENSITY_WORDS: dict[str, int] = {
 }
 INTENSITY_WORDS.update(ADVERB_LEVEL)
 
-#: Words that intensify the next intensity word ("very slightly" → 1, "very strongly" → 5) or alone mean 4.
-BOOSTERS: frozenset[str] = frozenset({"very", "really", "super", "truly", "especially", "particularly"})
+#: Words that sharpen the next intensity word ("very slightly" → 1, "very strongly" → 5) or, before a movement or
+#: emotion word, mean 4 ("so happy").
+BOOSTERS: frozenset[str] = frozenset({"very", "really", "so", "super", "truly", "especially", "particularly", "too"})
 
 #: Noun aliases → protocol noun (or an everyday noun that only the free-text pairs use).
 NOUN_ALIASES: dict[str, str] = {}
