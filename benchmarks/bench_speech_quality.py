@@ -1,10 +1,9 @@
 """Speech quality gate: mouth opening predicted from GRID audio vs measured on the GRID video with MediaPipe.
 
 Video side: per frame, inner-lip gap (landmarks 13–14) over outer eye-corner distance (33–263), MediaPipe
-FaceMesh on the decoded .mpg frames. Track side: the same ratio from the predicted AU track, through the face
-model's ``deform`` when ``facsynth.face.model`` is available, else through a fixed linear proxy
-``ratio = 0.018·AU25 + 0.030·AU26 + 0.045·AU27`` (set once from FACS descriptions of each AU's lip gap, not fitted
-to these clips). Reports Pearson r and CCC per clip and their mean, with and without the transcript, and the
+FaceMesh on the decoded .mpg frames. Track side: the same ratio on the default face deformed by the predicted AU
+track through the face model (``facsynth.face.model.deform``); without the face model, a fixed linear proxy
+``ratio = 0.018·AU25 + 0.030·AU26 + 0.045·AU27``. Reports Pearson r and CCC per clip and their mean, with and without the transcript, and the
 loudness-envelope baseline (RMS in dB, 25 fps). Needs ../shared/data/talking.
 """
 
@@ -79,17 +78,17 @@ def measured_opening(video: Path) -> tuple[np.ndarray, float]:
 
 
 def predicted_opening(track) -> np.ndarray:
-    """Mouth-opening ratio per frame of an AU track (face model if available, else the linear proxy)."""
+    """Mouth-opening ratio per frame of an AU track: the default face deformed by the face model's muscle basis
+    (``facsynth.face.model.deform``), inner-lip gap over outer eye-corner distance as on the video; the linear
+    proxy when the face model is not available."""
     try:
-        from facsynth.face import model as face_model
+        from facsynth.face.model import default_face, deform
     except ImportError:
-        face_model = None
-    if face_model is not None and hasattr(face_model, "deform") and hasattr(face_model, "neutral"):
-        neutral = np.asarray(face_model.neutral() if callable(face_model.neutral) else face_model.neutral)
-        verts = np.asarray(face_model.deform(neutral, track, track.aus))
-        eye = np.linalg.norm(neutral[33] - neutral[263])
-        return np.linalg.norm(verts[:, 13, :2] - verts[:, 14, :2], axis=-1) / eye
-    return sum(w * track.curve(a) for a, w in _PROXY.items())
+        return sum(w * track.curve(a) for a, w in _PROXY.items())
+    neutral = default_face().vertices
+    verts = deform(neutral, track)
+    eye = np.linalg.norm(neutral[33] - neutral[263])
+    return np.linalg.norm(verts[:, 13, :2] - verts[:, 14, :2], axis=-1) / eye
 
 
 def loudness_envelope(wav: Path, n: int, fps: float) -> np.ndarray:

@@ -1,0 +1,119 @@
+"""``facsynth speak``: a speech recording → an AU track (lip sync, brows, blinks, emotion), a mesh or a talking video."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import warnings
+from pathlib import Path
+from typing import Iterator
+
+NAME = "speak"
+HELP = "turn speech audio into an AU track, a mesh animation or a talking-face video"
+DESCRIPTION = """\
+Turn a speech recording (wav, flac, ogg or mp3; any sample rate; any length) into facial motion: the jaw and
+lips follow the phonemes, the brows and blinks the prosody, the upper face the transcript's emotion.
+
+examples:
+  facsynth speak hello.wav -o hello.csv                          (OpenFace-style CSV with a timestamp column)
+  facsynth speak hello.wav --transcript "hello there" -o hello.json
+  facsynth speak hello.wav -o hello.mp4                          (the default face talking, sound muxed in)
+  facsynth speak hello.wav --face me.jpg -o me_talking.mp4       (your photo talking)
+  facsynth speak hello.wav -o hello.glb                          (glTF morph-target animation)
+  facsynth speak hello.wav --model blstm --weights run/best.pt -o hello.csv
+
+A transcript (--transcript, or a .txt file beside the audio with the same name) gives forced alignment and
+better lip sync; without one, phones are recognised. --model lstm|blstm needs weights trained with
+'facsynth train speech' (none are shipped).
+"""
+DEMO_ORDER = 60
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("audio", type=Path, help="speech recording (.wav, .flac, .ogg, .mp3)")
+    p.add_argument("-o", "--out", type=Path, required=True,
+                   help="output: .csv, .json, .arkit.json, .arkit.csv, .glb, .mp4 (or .png: the widest-open frame)")
+    p.add_argument("--transcript", metavar="TEXT", help="what is said (default: AUDIO's .txt sibling if present)")
+    p.add_argument("--model", default="default", choices=("default", "lstm", "blstm"),
+                   help="default: phoneme and prosody rules; lstm / blstm: trained models (need --weights)")
+    p.add_argument("--weights", type=Path, metavar="CKPT", help="checkpoint from 'facsynth train speech'")
+    p.add_argument("--face", type=Path, metavar="PHOTO", help="photo to animate for .mp4/.png (default: mesh face)")
+    p.add_argument("--fps", type=float, default=30.0, help="frame rate of the track and video (default 30)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the blink timing (default 0)")
+
+
+@contextlib.contextmanager
+def _warnings_to_stderr() -> Iterator[None]:
+    """Show library warnings (silence, clipping, unknown words) as one 'facsynth: warning:' line each."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for w in caught:
+                if issubclass(w.category, UserWarning):
+                    print(f"facsynth: warning: {w.message}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..facs import format_au_spec
+    from ..speech import speak
+    from ._outputs import output_kind
+
+    kind = output_kind(args.out)
+    with _warnings_to_stderr():
+        track = speak(args.audio, transcript=args.transcript, model=args.model, weights=args.weights,
+                      fps=args.fps, seed=args.seed)
+    write_speech_output(track, args.out, args.audio, kind, args.face)
+    blinks = int(((track.curve(45)[1:] > 2) & (track.curve(45)[:-1] <= 2)).sum())
+    print(f"{track.n_frames} frames at {track.fps:g} fps ({track.duration:.2f} s), {blinks} blinks → {args.out}")
+    mean = {a: round(v, 2) for a, v in track.mean().items() if v >= 0.05}
+    print(f"mean: {format_au_spec(mean) or 'neutral'}")
+    return 0
+
+
+def write_speech_output(track, out: Path, audio: Path, kind: str, face: Path | None = None) -> None:
+    """Write ``track`` as a track file, or render it (photo or default face) to .mp4 with ``audio`` / to .png."""
+    from ._outputs import TRACK_SUFFIXES, write_track_output
+
+    if kind in TRACK_SUFFIXES:
+        write_track_output(track, out)
+        return
+    if kind != ".mp4":
+        widest = int((track.curve(25) + track.curve(26) + track.curve(27)).argmax())
+        track = type(track)(track.values[widest:widest + 1], track.aus, track.fps)
+    if face is not None:
+        from ..formats.image import read_image
+        from ..render.photo import render_photo
+
+        render_photo(read_image(face), track, out, audio=audio if kind == ".mp4" else None)
+    else:
+        from ..render.preview import render_preview
+
+        render_preview(track, out, audio=audio if kind == ".mp4" else None)
+
+
+def bundled_utterance() -> Path:
+    """The speech sample shipped with facsynth: "go forward ten meters" (pocketsphinx test data, BSD licence)."""
+    return Path(__file__).resolve().parents[1] / "assets" / "speech" / "goforward.wav"
+
+
+def demo(out: Path) -> list[Path]:
+    """The bundled utterance as an OpenFace CSV, a JSON track and a video of the default face speaking it."""
+    import importlib.util
+
+    from ..speech import speak
+
+    wav = bundled_utterance()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        track = speak(wav)
+    files = [out / "speech.csv", out / "speech.json"]
+    for f in files:
+        write_speech_output(track, f, wav, f.suffix)
+    if importlib.util.find_spec("facsynth.render.preview") is not None:
+        video = out / "speech.mp4"
+        write_speech_output(track, video, wav, ".mp4")
+        files.append(video)
+    return files
