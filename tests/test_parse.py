@@ -151,3 +151,30 @@ def test_cli_parse_file(cli, tmp_path):
     good.write_text("she frowns\n", encoding="utf-8")
     r = cli("parse", "--file", good)
     assert r.returncode == 0 and json.loads(r.stdout)["aus"] == {"AU04": 3.0}
+
+
+def test_non_text_raises():
+    with pytest.raises(TextError):
+        parse(None)  # type: ignore[arg-type]
+    with pytest.raises(TextError):
+        parse("!!! 123")
+
+
+_ASSETS = parse_module.Path(parse_module.__file__).resolve().parents[1] / "assets"
+
+
+@pytest.mark.skipif(not (_ASSETS / "lse.pt").exists(), reason="the learned encoder's weights have not landed")
+def test_cli_learned_engine_explain(cli):
+    r = cli("parse", "She smiles broadly and raises her inner brows.", "--engine", "learned", "--explain")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert "AU12" in lines[0] and any(line.strip().startswith("AU12:") and "smiles" in line for line in lines[1:])
+
+
+@pytest.mark.skipif(not (_ASSETS / "emotion_minilm.pt").exists(), reason="the text emotion model has not landed")
+def test_feeling_falls_back_to_emotion_classifier():
+    text = "We just won the lottery and tomorrow we fly to Hawaii!"
+    with pytest.raises(TextError):
+        parse_module.parse_rule(text)  # no face words: the rules alone find nothing
+    got = parse(text)
+    assert got and max(got.values()) >= 0.5

@@ -289,6 +289,8 @@ def parse_rule(text: str) -> dict[int, float]:
     Returns ``{AU: intensity}`` for active AUs, ``{}`` for a neutral face; raises TextError when the text has
     no facial content.
     """
+    if not isinstance(text, str):
+        raise TextError(f"expected text, got {type(text).__name__}")
     items, n_words, n_known = _items(text)
     check_english(text, n_words, n_known)
     _attach_levels(items)
