@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
@@ -77,6 +80,20 @@ _LOCK = threading.Lock()
 _MESHES: dict[int, object] = {}
 
 
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence the C++ log lines MediaPipe and TFLite print straight to file descriptor 2."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _face_mesh(max_faces: int):
     os.environ.setdefault("GLOG_minloglevel", "2")
     import mediapipe as mp
@@ -113,7 +130,7 @@ def detect_faces(image: np.ndarray, max_faces: int = 5) -> list[Face]:
     h, w = image.shape[:2]
     if min(h, w) < 16:
         raise ImageError(f"image of {w}x{h} pixels is too small to hold a face")
-    with _LOCK:
+    with _LOCK, _quiet_stderr():
         result = _face_mesh(int(max_faces)).process(np.ascontiguousarray(image))
     if not result.multi_face_landmarks:
         raise NoFaceError("no face found in the image")

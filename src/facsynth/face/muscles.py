@@ -30,7 +30,7 @@ from ..facs import ALL_AUS, MAX_INTENSITY
 from .topology import (LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_LIP_INNER, LOWER_LIP_OUTER, RIGHT_LOWER_LID,
                        RIGHT_UPPER_LID, UPPER_LIP_INNER, UPPER_LIP_OUTER)
 
-__all__ = ["AUBasis", "build_basis", "LINEAR_MUSCLES", "SPHINCTERS", "JAW_ANGLE", "LID_WEIGHTS"]
+__all__ = ["AUBasis", "build_basis", "lip_regions", "LINEAR_MUSCLES", "SPHINCTERS", "JAW_ANGLE", "LID_WEIGHTS"]
 
 # ------------------------------------------------------------------------------------------ the anatomy table
 # Linear muscles of the subject's right side (mirrored onto the left unless centred):
@@ -214,6 +214,23 @@ class AUBasis:
         return np.matmul(self.lid_gap_margin if margin_only else self.lid_gap, p)
 
 
+def lip_regions(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices of the upper lip and of the lower lip (their contours and everything between), index arrays."""
+    def line(ids: tuple[int, ...], x: np.ndarray) -> np.ndarray:
+        order = np.argsort(p[list(ids), 0])
+        return np.interp(x, p[list(ids), 0][order], p[list(ids), 1][order])
+
+    x, y = p[:468, 0], p[:468, 1]
+    between = (x > min(p[61, 0], p[291, 0])) & (x < max(p[61, 0], p[291, 0]))
+    mid = line(UPPER_LIP_INNER, x)
+    upper = between & (y >= mid) & (y <= line(UPPER_LIP_OUTER, x) + 0.02)
+    lower = between & (y < mid) & (y >= line(LOWER_LIP_OUTER, x) - 0.02)
+    up = set(np.nonzero(upper)[0]) | set(UPPER_LIP_INNER + UPPER_LIP_OUTER)
+    lo = (set(np.nonzero(lower)[0]) | set(LOWER_LIP_INNER + LOWER_LIP_OUTER)) - set(UPPER_LIP_INNER[1:-1])
+    up -= set(LOWER_LIP_INNER)
+    return np.array(sorted(up), np.int64), np.array(sorted(lo - up), np.int64)
+
+
 def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
     """The muscle model fitted to one neutral face.
 
@@ -232,9 +249,10 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
     rows = []
     mouth = p[list(UPPER_LIP_INNER) + list(LOWER_LIP_INNER)].mean(axis=0)
     corners_y = (p[61, 1] + p[291, 1]) / 2
+    upper_lip, lower_lip = lip_regions(p)
     lower_mask = _smoothstep((corners_y + 0.04 - p[:, 1]) / 0.08)
-    lower_mask[list(LOWER_LIP_INNER + LOWER_LIP_OUTER)] = 1.0
-    lower_mask[list(set(UPPER_LIP_INNER + UPPER_LIP_OUTER) - set(LOWER_LIP_INNER))] = 0.0
+    lower_mask[lower_lip] = 1.0
+    lower_mask[upper_lip] = 0.0
     side_mask = {"lower": lower_mask[:, None], "upper": 1 - lower_mask[:, None]}
     for au in ALL_AUS:
         d = np.zeros((n, 3))
@@ -253,9 +271,9 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
     # jaw: below the mouth line all, upper lip none, lower lip most (less towards the corners)
     half_width = abs(p[291, 0] - p[61, 0]) / 2
     w = _smoothstep((corners_y + 0.02 - p[:, 1]) / 0.3)
-    lower = np.array(sorted(set(LOWER_LIP_INNER + LOWER_LIP_OUTER)))
+    lower = lower_lip
     w[lower] = np.maximum(w[lower], 1 - 0.6 * np.clip(np.abs(p[lower, 0] - mouth[0]) / half_width, 0, 1) ** 2)
-    w[list(set(UPPER_LIP_INNER + UPPER_LIP_OUTER) - set(LOWER_LIP_INNER))] = 0.0
+    w[upper_lip] = 0.0
     w[468:] = 0.0
     jaw_index = np.nonzero(w > 1e-3)[0]
     ear = (p[234] + p[mirror[234]]) / 2

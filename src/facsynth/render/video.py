@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -26,8 +26,8 @@ def write_mp4(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: float,
         Frames are streamed to ffmpeg, so a generator keeps memory flat.
     path : output file (.mp4); it appears only when encoding succeeded (atomic).
     fps : frames per second > 0.
-    audio : optional audio file (wav, mp3, …) muxed as AAC. The video's length rules: longer audio is cut,
-        shorter audio is padded with silence.
+    audio : optional audio file (wav, mp3, …) muxed as AAC in a second pass (the video stream is copied).
+        The video's length rules: longer audio is cut, shorter audio is padded with silence.
     crf : H.264 constant rate factor (lower is better quality; 18 is visually lossless).
 
     Returns
@@ -55,39 +55,55 @@ def write_mp4(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: float,
     first = _check_frame(first, None, 0)
     h, w = first.shape[:2]
     target = Path(path)
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
     with atomic_path(target) as tmp:
-        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error",
-               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", f"{fps:.6g}", "-i", "-"]
-        if audio is not None:
-            cmd += ["-i", str(audio)]
-        cmd += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", "veryfast",
-                "-crf", str(int(crf)), "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
-        if audio is not None:
-            cmd += ["-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "128k", "-af", "apad", "-shortest"]
-        cmd += [str(tmp)]
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-        err = b""
+        silent = tmp if audio is None else tmp.with_name(tmp.stem + ".video.mp4")
         try:
-            proc.stdin.write(first.tobytes())
-            for i, frame in enumerate(it, start=1):
-                proc.stdin.write(_check_frame(frame, (h, w), i).tobytes())
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
+            cmd = [ffmpeg, "-y", "-loglevel", "error",
+                   "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", f"{fps:.6g}", "-i", "-",
+                   "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", "veryfast",
+                   "-crf", str(int(crf)), "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(silent)]
+            n = _encode(cmd, first, it, (h, w), target)
+            if audio is not None:
+                # second pass: copy the video, add the audio cut or padded to exactly the video's length
+                cmd = [ffmpeg, "-y", "-loglevel", "error", "-i", str(silent), "-i", str(audio),
+                       "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "128k",
+                       "-af", "apad", "-t", f"{n / fps:.6f}", "-movflags", "+faststart", str(tmp)]
+                proc = subprocess.run(cmd, capture_output=True)
+                if proc.returncode != 0:
+                    msg = proc.stderr.decode(errors="replace").strip().splitlines()
+                    raise AudioError(f"cannot add audio {audio}: {msg[-1] if msg else proc.returncode}")
         finally:
-            err = proc.stderr.read()
-            proc.wait()
-        if proc.returncode != 0:
-            msg = err.decode(errors="replace").strip().splitlines()
-            last = msg[-1] if msg else f"exit code {proc.returncode}"
-            if audio is not None and str(audio) in err.decode(errors="replace"):
-                raise AudioError(f"cannot read audio {audio}: {last}")
-            raise FormatError(f"ffmpeg could not write {target.name}: {last}")
+            if silent != tmp:
+                silent.unlink(missing_ok=True)
     return target
+
+
+def _encode(cmd: list[str], first: np.ndarray, rest: Iterator[np.ndarray], shape: tuple[int, int],
+            target: Path) -> int:
+    """Stream frames into ffmpeg ``cmd``; returns the number of frames written."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    n = 0
+    try:
+        proc.stdin.write(first.tobytes())
+        n = 1
+        for frame in rest:
+            proc.stdin.write(_check_frame(frame, shape, n).tobytes())
+            n += 1
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        err = proc.stderr.read()
+        proc.wait()
+    if proc.returncode != 0:
+        msg = err.decode(errors="replace").strip().splitlines()
+        raise FormatError(f"ffmpeg could not write {target.name}: {msg[-1] if msg else proc.returncode}")
+    return n
 
 
 def _check_frame(frame: np.ndarray, shape: tuple[int, int] | None, i: int) -> np.ndarray:

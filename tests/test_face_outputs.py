@@ -1,0 +1,102 @@
+"""ARKit export, the preview rasteriser and the ``facsynth mesh`` command."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from facsynth.errors import FormatError
+from facsynth.face.model import deform
+from facsynth.formats.arkit import ARKIT_NAMES, AU_TO_ARKIT, arkit_weights, write_arkit_json, write_livelink_csv
+from facsynth.render.preview import Rasterizer, render_preview
+from facsynth.track import AUTrack
+
+
+def test_arkit_mapping_table_and_weights(tmp_path):
+    assert len(ARKIT_NAMES) == 52 == len(set(ARKIT_NAMES))
+    assert all(name in ARKIT_NAMES for pairs in AU_TO_ARKIT.values() for name, _ in pairs)
+    track = AUTrack(np.array([[5, 0, 0], [2.5, 5, 5]], np.float32), (12, 26, 27), fps=25)
+    w = arkit_weights(track)
+    idx = {n: i for i, n in enumerate(ARKIT_NAMES)}
+    assert w.shape == (2, 52)
+    assert w[0, idx["mouthSmileLeft"]] == pytest.approx(1) and w[1, idx["mouthSmileRight"]] == pytest.approx(0.5)
+    assert w[0, idx["jawOpen"]] == 0 and w[1, idx["jawOpen"]] == pytest.approx(1)  # 0.6 + 1, clipped
+    assert w[:, idx["tongueOut"]].max() == 0
+
+    doc = json.loads(write_arkit_json(track, tmp_path / "a.arkit.json").read_text())
+    assert doc["numPoses"] == 52 and doc["numFrames"] == 2 and doc["exportFps"] == 25
+    assert doc["facsNames"] == list(ARKIT_NAMES)
+    assert np.allclose(doc["weightMat"], w, atol=1e-5)
+
+    rows = list(csv.reader(open(write_livelink_csv(track, tmp_path / "a.arkit.csv"))))
+    assert rows[0][:4] == ["Timecode", "BlendShapeCount", "EyeBlinkLeft", "EyeLookDownLeft"]
+    assert len(rows) == 3 and all(len(r) == 2 + 52 + 9 for r in rows)
+    assert rows[2][0] == "00:00:00:01.000" and rows[2][1] == "61"
+    assert float(rows[2][2 + idx["jawOpen"]]) == pytest.approx(1)
+
+
+def test_preview_shows_the_expression(tmp_path):
+    r = Rasterizer(size=128)
+    neutral = r.render(deform(None, {}))
+    smile = r.render(deform(None, {12: 5, 6: 3}))
+    jaw = r.render(deform(None, {26: 5}))
+    assert neutral.shape == (128, 128, 3) and neutral.dtype == np.uint8
+    assert (neutral != neutral[0, 0]).any(axis=2).mean() > 0.3  # the face fills a good part of the frame
+    mouth_dark = lambda im: (im[70:100, 40:88].astype(int).sum(axis=2) < 150).sum()  # noqa: E731
+    assert mouth_dark(jaw) > mouth_dark(neutral) + 50  # the open mouth shows its dark inside
+    assert np.abs(smile.astype(int) - neutral).sum() > 0
+    blink = r.render(deform(None, {45: 5}))
+    white = lambda im: (im[30:70].min(axis=2) > 200).sum()  # noqa: E731
+    assert white(neutral) > 20 and white(blink) < white(neutral) / 4  # closed lids hide the eyes
+
+    png = render_preview(AUTrack.still({12: 4}), tmp_path / "p.png", size=96)
+    assert np.asarray(Image.open(png)).shape == (96, 96, 3)
+    with pytest.raises(FormatError):
+        render_preview(AUTrack.still({12: 4}), tmp_path / "p.gif")
+
+
+def test_preview_mp4_with_audio(tmp_path, shared_data):
+    import imageio_ffmpeg
+
+    track = AUTrack(np.linspace(0, 5, 12, dtype=np.float32)[:, None], (26,), fps=12)
+    wav = shared_data / "speech" / "goforward.wav"
+    out = render_preview(track, tmp_path / "v.mp4", audio=wav, size=64)
+    frames = list(imageio_ffmpeg.read_frames(str(out)))
+    meta, frames = frames[0], frames[1:]
+    assert len(frames) == 12 and meta["size"] == (64, 64) and meta["audio_codec"] == "aac"
+
+
+def test_mesh_command(cli, tmp_path, shared_data):
+    r = cli("mesh", "--emotion", "happiness:4", "-o", tmp_path / "h.glb")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "h.glb").read_bytes()[:4] == b"glTF"
+    r = cli("mesh", "--aus", "AU12=4,AU26=2", "-o", tmp_path / "h.arkit.json")
+    assert r.returncode == 0 and json.loads((tmp_path / "h.arkit.json").read_text())["numFrames"] == 1
+    face = shared_data / "faces" / "grace_hopper_512x512.jpg"
+    r = cli("mesh", "--aus", "AU1=3,AU26=3", "--face", face, "--size", "128", "-o", tmp_path / "g.png")
+    assert r.returncode == 0, r.stderr
+    r = cli("mesh", "--aus", "AU12=3", "--face", face, "-o", tmp_path / "g.glb")
+    assert r.returncode == 0, r.stderr
+    doc_len = int.from_bytes((tmp_path / "g.glb").read_bytes()[12:16], "little")
+    assert b'"images"' in (tmp_path / "g.glb").read_bytes()[20:20 + doc_len]
+    # bad input: one line, exit 2, nothing written
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((100, 100, 3), 200, np.uint8)).save(blank)
+    for args in (["--aus", "AU12=3", "--face", blank, "-o", tmp_path / "x.glb"],
+                 ["--aus", "AU12=3", "-o", tmp_path / "x.txt"],
+                 ["--aus", "AU99=3", "-o", tmp_path / "x.glb"]):
+        r = cli("mesh", *args)
+        assert r.returncode == 2 and r.stderr.startswith("facsynth: error:") and "Traceback" not in r.stderr
+    assert not (tmp_path / "x.glb").exists() and not (tmp_path / "x.txt").exists()
+
+
+def test_mesh_demo(tmp_path):
+    from facsynth.commands import mesh
+
+    files = mesh.demo(tmp_path)
+    assert [f.name for f in files] == ["face_happy.glb", "face_surprise.png", "face_emotions.mp4", "face.arkit.json"]
+    assert all(f.stat().st_size > 1000 for f in files)
