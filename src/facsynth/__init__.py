@@ -19,9 +19,18 @@ _API = {
     "parse_au_spec": ("facsynth.facs", "parse_au_spec"),
     "emotion_aus": ("facsynth.facs", "emotion_aus"),
     "blend_emotions": ("facsynth.facs", "blend_emotions"),
+    "detect_faces": ("facsynth.face.landmarks", "detect_faces"),
+    "deform": ("facsynth.face.model", "deform"),
+    "default_face": ("facsynth.face.model", "default_face"),
+    "write_glb": ("facsynth.formats.gltf", "write_glb"),
+    "write_arkit_json": ("facsynth.formats.arkit", "write_arkit_json"),
+    "write_livelink_csv": ("facsynth.formats.arkit", "write_livelink_csv"),
+    "render_preview": ("facsynth.render.preview", "render_preview"),
+    "write_mp4": ("facsynth.render.video", "write_mp4"),
     "describe": ("facsynth.language.describe", "describe"),
     "parse": ("facsynth.language.parse", "parse"),
     "apply_generator": ("facsynth.render.gan", "apply_generator"),
+    "encoder": ("facsynth.language.encoder", None),
 }
 
 __all__ = ["AUTrack", "FacsynthError", *_API]
