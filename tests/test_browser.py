@@ -147,6 +147,17 @@ def test_photo_drop_refuses_a_fake_png_and_uses_a_real_photo(page, shared_data, 
     assert size == [512, 512]
     png = download(page, "png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    if AVAILABLE["write_glb"] and AVAILABLE["mesh_person"]:
+        page.wait_for_function("document.getElementById('mesh-note').textContent.includes('photo')", timeout=30_000)
+    if AVAILABLE["analyze_file"]:
+        page.set_input_files("#photo-file", str(shared_data / "faces" / "obama_official_portrait.jpg"))
+        page.wait_for_function("document.getElementById('status').textContent.includes('obama')", timeout=30_000)
+        page.click("#neutral-btn")
+        page.click("#analyze-btn")
+        page.wait_for_function("document.getElementById('status').textContent.includes('read from the photo')",
+                               timeout=30_000)
+        values = [float(v) for v in page.eval_on_selector_all("#sliders input", "els => els.map(e => e.value)")]
+        assert float(page.input_value("#au-12")) > 1  # he smiles in his portrait
 
 
 def test_speech_video_plays(page, shared_data):
@@ -162,6 +173,9 @@ def test_speech_video_plays(page, shared_data):
         pytest.skip("no renderer for the speech video in this build")
     page.wait_for_function("document.getElementById('video').readyState >= 1", timeout=30_000)
     assert page.evaluate("document.getElementById('video').duration") == pytest.approx(1.1, abs=0.3)
+    if AVAILABLE["write_glb"]:  # the 3D face follows the track while the video plays
+        page.evaluate("document.getElementById('video').muted = true; document.getElementById('video').play()")
+        page.wait_for_function("window.studio.videoFrame !== null && window.studio.videoFrame > 3", timeout=30_000)
     mp4 = download(page, "mp4")
     assert mp4[4:8] == b"ftyp"
 

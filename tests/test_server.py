@@ -217,6 +217,19 @@ def test_photo_upload_then_edit(client, hopper):
     assert 0.001 < changed.mean() < 0.5  # the face moved, the picture did not turn into another one
 
 
+def test_mesh_from_the_photo_is_textured(client, hopper):
+    up = client.post("/api/photos", files={"image": ("hopper.jpg", hopper, "image/jpeg")})
+    needs(up, "read_image")
+    r = client.post("/api/mesh", json={"aus": {"AU12": 3}, "photo": up.json()["id"]})
+    needs(r, "write_glb", "mesh_person")
+    data = r.content
+    length = struct.unpack("<I", data[12:16])[0]
+    gltf = json.loads(data[20:20 + length])
+    assert data[:4] == b"glTF" and gltf.get("images") and gltf.get("textures")
+    plain = client.post("/api/mesh", json={"aus": {"AU12": 3}}).content
+    assert json.loads(plain[20:20 + struct.unpack("<I", plain[12:16])[0]]).get("images") is None
+
+
 def test_edit_with_unknown_photo_id(client):
     assert "upload it again" in is_error(client.post("/api/edit", data={"photo": "../../etc/passwd", "aus": ""}), 404)
 
@@ -236,12 +249,29 @@ def test_edit_mp4(client):
     assert r.headers["content-type"] == "video/mp4" and r.content[4:8] == b"ftyp"
 
 
-def test_analyze(client, shared_data):
-    rest = (shared_data / "faces" / "grid_bbaf2n_rest.png").read_bytes()
-    r = client.post("/api/analyze", files={"image": ("face.png", rest, "image/png")})
-    needs(r, "read_image", "analyze")
-    aus = r.json()["aus"]
-    assert aus and all(0 <= v <= 5 for v in aus.values())
+def test_analyze_photo_and_round_trip(client, shared_data, hopper):
+    obama = (shared_data / "faces" / "obama_official_portrait.jpg").read_bytes()
+    r = client.post("/api/analyze", files={"image": ("obama.jpg", obama, "image/jpeg")})
+    needs(r, "analyze_file")
+    assert r.json()["aus"]["12"] > 1  # he smiles in his portrait
+    up = client.post("/api/photos", files={"image": ("hopper.jpg", hopper, "image/jpeg")}).json()
+    edited = client.post("/api/edit", data={"photo": up["id"], "aus": "AU26=4"})
+    needs(edited, "reexpress")
+    back = client.post("/api/analyze", files={"image": ("edited.png", edited.content, "image/png"),
+                                              "neutral": ("hopper.jpg", hopper, "image/jpeg")}).json()["aus"]
+    assert back["26"] > 2 and back["12"] < 1  # the jaw dropped; no smile was invented
+
+
+def test_analyze_video(client):
+    track = json.dumps({"fps": 5, "aus": ["AU12"], "frames": [[0.0], [0.0], [5.0]]})
+    clip = client.post("/api/edit", data={"track": track, "format": "mp4"})
+    needs(clip, "render_preview")
+    assert clip.content[4:8] == b"ftyp"
+    r = client.post("/api/analyze", files={"image": ("clip.mp4", clip.content, "video/mp4")})
+    needs(r, "analyze_file")
+    body = r.json()["track"]
+    smile = np.asarray(body["frames"])[:, body["aus"].index("AU12")]
+    assert len(smile) == 3 and smile[2] > smile[0] + 1  # measured against the clip's median (neutral) face
 
 
 def test_speak_gives_track_and_video(client, speech):

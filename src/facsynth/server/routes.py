@@ -17,7 +17,7 @@ from .. import facs
 from ..errors import AUSpecError, FormatError
 from ..track import AUTrack
 from . import jobs
-from .uploads import AUDIO_KINDS, IMAGE_KINDS, Upload, read_upload, request_dir
+from .uploads import AUDIO_KINDS, IMAGE_KINDS, VIDEO_KINDS, Upload, read_upload, request_dir
 
 __all__ = ["router", "EXPORTS", "NotFound"]
 
@@ -63,6 +63,9 @@ class TrackBody(BaseModel):
     aus: dict[str, float] | None = Field(None, description='a still expression: AU intensities 0–5, keyed "AU12"')
     track: dict[str, Any] | None = Field(None, description="or a track as written by the JSON format "
                                                            '({"fps", "aus", "frames"})')
+    photo: str | None = Field(None, description="GLB only: id of an uploaded photo whose face shape and texture "
+                                                "the mesh takes")
+    face_index: int = Field(0, ge=0, le=64, description="which face of the photo, 0 = largest")
 
 
 # ---------------------------------------------------------------- helpers
@@ -345,23 +348,31 @@ def export(kind: Literal["csv", "json", "arkit.json", "arkit.csv", "glb"], body:
         elif kind == "arkit.csv":
             jobs.call("write_livelink_csv", au_track, out)
         else:
-            jobs.call("write_glb", au_track, out)
+            person = {}
+            if body.photo:
+                path = d / "photo.png"
+                path.write_bytes(_png_bytes(_photo(request, body.photo)))
+                person = jobs.call("mesh_person", path, body.face_index)
+            jobs.call("write_glb", au_track, out, neutral=person.get("neutral"), texture=person.get("texture"),
+                      uv=person.get("uv"))
         data = out.read_bytes()
     return _file_response(data, media, name)
 
 
-@router.post("/analyze", summary="A photo → the AU intensities it shows (against a neutral photo if given)")
+@router.post("/analyze", summary="A photo or video → the AU intensities it shows (against a neutral photo if given)")
 async def analyze(request: Request,
-                  image: UploadFile = File(description="a photo of a face"),
+                  image: UploadFile = File(description="a photo of a face, or a video (MP4, WebM, AVI)"),
                   neutral: UploadFile | None = File(None, description="the same person's neutral face")) -> dict:
+    """Without ``neutral`` a video is measured against its median face and a photo against the default face."""
     settings = request.app.state.settings
-    upload = await _image_upload(request, image)
+    upload = await read_upload(image, accept={**IMAGE_KINDS, **VIDEO_KINDS},
+                               limit=max(settings.max_image_bytes, settings.max_audio_bytes), what="photo or video")
     reference = await _image_upload(request, neutral, what="neutral photo")
 
     def work() -> AUTrack:
-        picture = _decode_image(upload, settings.tmp_root)
-        base = _decode_image(reference, settings.tmp_root) if reference is not None else None
-        return jobs.call("analyze", [picture], neutral=base)
+        with request_dir(settings.tmp_root) as d:
+            base = _save(reference, d, "neutral") if reference is not None else None
+            return jobs.call("analyze_file", _save(upload, d, "face"), neutral=base)
 
     result = await run_in_threadpool(work)
     return {"aus": _aus_json(result.mean()), "track": _track_json(result)}

@@ -20,6 +20,7 @@ const state = {
   renders: 0,         // images shown so far
   sentences: 0,       // descriptions shown so far
   mesh: null,         // {meshes, morphs: [names]} once the GLB is loaded
+  videoFrame: null,   // frame of the speech track the 3D face shows while the video plays
 };
 window.studio = state;
 
@@ -183,7 +184,7 @@ const expressionChanged = debounce(() => {
 
 // ------------------------------------------------------------------ 3D view
 
-const view = { renderer: null, scene: null, camera: null, controls: null };
+const view = { renderer: null, scene: null, camera: null, controls: null, model: null };
 
 function initView() {
   const el = $('mesh-view');
@@ -214,13 +215,19 @@ function draw() {
 async function loadMesh() {
   if (!has('write_glb')) { $('mesh-note').textContent = 'the mesh job is not available in this build'; return; }
   const zero = Object.fromEntries(state.catalogue.aus.map((au) => [au.code, 0]));  // one morph target per AU
-  const buffer = await (await api('/api/mesh', { json: { aus: zero } })).arrayBuffer();
+  const json = { aus: zero };
+  if (state.photoId && has('mesh_person')) json.photo = state.photoId;
+  const photoId = state.photoId;
+  const buffer = await (await api('/api/mesh', { json })).arrayBuffer();
+  if (photoId !== state.photoId) return;  // the photo changed meanwhile: a newer mesh is on its way
   const gltf = await new GLTFLoader().parseAsync(buffer, '');
+  if (view.model) view.scene.remove(view.model);
+  view.model = gltf.scene;
   const meshes = [];
   gltf.scene.traverse((o) => { if (o.isMesh && o.morphTargetDictionary) meshes.push(o); });
   const morphs = meshes.length ? Object.keys(meshes[0].morphTargetDictionary) : [];
   state.mesh = { meshes, morphs };
-  $('mesh-note').textContent = `${morphs.length} morph targets`;
+  $('mesh-note').textContent = `${json.photo ? 'the face of the photo' : 'the default face'}: ${morphs.length} morph targets`;
   if (!view.renderer) return;
   view.scene.add(gltf.scene);
   const box = new THREE.Box3().setFromObject(gltf.scene);
@@ -235,16 +242,33 @@ async function loadMesh() {
   updateMorphs();
 }
 
-// A morph target named after an AU ("AU12", "AU12_Lip_Corner_Puller", …) follows that AU's slider, 5 = weight 1.
-function updateMorphs() {
+// A morph target named after an AU ("AU12", …) takes that AU's intensity from ``aus``: 5 = weight 1.
+function applyMorphs(aus) {
   if (!state.mesh) return;
   for (const mesh of state.mesh.meshes) {
     for (const [name, index] of Object.entries(mesh.morphTargetDictionary)) {
       const m = /^AU0*(\d+)/i.exec(name);
-      if (m) mesh.morphTargetInfluences[index] = (state.aus[Number(m[1])] || 0) / MAX;
+      if (m) mesh.morphTargetInfluences[index] = (aus[Number(m[1])] || 0) / MAX;
     }
   }
   draw();
+}
+
+function updateMorphs() {
+  applyMorphs(state.aus);
+}
+
+// While the speech video plays, the 3D face follows the speech track frame by frame.
+function followVideo() {
+  const video = $('video');
+  const track = state.track;
+  if (!track || video.paused || video.ended) { updateMorphs(); return; }
+  const i = Math.min(track.frames.length - 1, Math.floor(video.currentTime * track.fps));
+  const aus = {};
+  track.aus.forEach((label, j) => { aus[Number(label.replace(/^AU0*/, ''))] = track.frames[i][j]; });
+  applyMorphs(aus);
+  state.videoFrame = i;
+  requestAnimationFrame(followVideo);
 }
 
 // ------------------------------------------------------------------ inputs
@@ -268,9 +292,10 @@ async function usePhoto(file) {
     const { id, width, height } = await (await api('/api/photos', { form })).json();
     state.photoId = id;
     state.photoFile = file;
-    $('analyze-btn').disabled = !has('analyze', 'read_image');
+    $('analyze-btn').disabled = !has('analyze_file');
     setStatus(`photo ${file.name}: ${width}×${height}`);
     expressionChanged();
+    loadMesh().catch((err) => { $('mesh-note').textContent = err.message; });
   } catch (err) { fail(err); }
 }
 
@@ -398,6 +423,7 @@ async function start() {
     state.photoFile = null;
     $('analyze-btn').disabled = true;
     expressionChanged();
+    loadMesh().catch((err) => { $('mesh-note').textContent = err.message; });
   });
   $('analyze-btn').addEventListener('click', analyzePhoto);
   $('speak-btn').addEventListener('click', speak);
@@ -406,6 +432,7 @@ async function start() {
   for (const btn of document.querySelectorAll('[data-download]')) {
     btn.addEventListener('click', () => download(btn.dataset.download));
   }
+  $('video').addEventListener('play', followVideo);
   dropZone($('photo-drop'), $('photo-file'), usePhoto);
   dropZone($('audio-drop'), $('audio-file'), useAudio);
   initView();
