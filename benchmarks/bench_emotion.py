@@ -1,0 +1,58 @@
+"""Text emotion: milliseconds per sentence (one thread, one sentence at a time) and test accuracy / macro-F1.
+
+The test split is the GoEmotions dev file (5,426 Reddit comments, never used for tuning); when ../shared/data is
+absent, the figures stored in the shipped checkpoints (measured on the same split at training time) are shown.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+SENTENCES = [
+    "I am so happy today!",
+    "I can't believe you did this to me!",
+    "This is disgusting.",
+    "I'm terrified of what the doctor will say.",
+    "Honestly the whole thing just makes me sad, I miss how it used to be.",
+    "The meeting moved to room 4.",
+]
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "text_emotion"
+
+
+def run():
+    import torch
+
+    from facsynth.language import emotion
+    from facsynth.language.emotion_models import load_checkpoint
+
+    torch.set_num_threads(1)
+    out = []
+    for model in ("minilm", "lstm-glove"):
+        t0 = time.perf_counter()
+        emotion.classify("warm up", model)
+        out.append((f"{model}: first call (loads the model)", time.perf_counter() - t0, "s", "-"))
+        times = []
+        for _ in range(5):
+            for s in SENTENCES:
+                t0 = time.perf_counter()
+                emotion.classify(s, model)
+                times.append(time.perf_counter() - t0)
+        target = "< 10 ms" if model == "minilm" else "-"
+        out.append((f"{model}: ms per sentence (median, 1 thread)", 1e3 * float(np.median(times)), "ms", target))
+        if DATA.is_dir():
+            from facsynth.train.emotion import evaluate, load_splits
+
+            texts, targets = load_splits(DATA)["test"]
+            probs = np.concatenate([emotion._probabilities(texts[i:i + 256], model)
+                                    for i in range(0, len(texts), 256)])
+            m = evaluate(probs, targets)
+            where = "test split"
+        else:
+            m = load_checkpoint(emotion._CHECKPOINTS[model])[3]["test"]
+            where = "test split, stored"
+        out.append((f"{model}: accuracy ({where}, n={m['n']})", m["accuracy"], "fraction", "-"))
+        out.append((f"{model}: macro-F1 ({where})", m["macro_f1"], "fraction", "-"))
+    return out

@@ -1,0 +1,157 @@
+"""``facsynth emotion``: the emotion (Ekman + neutral), its intensity 0–5 and the class probabilities of a text."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Iterator
+
+NAME = "emotion"
+HELP = "classify the emotion of a text (and its intensity 0-5); optionally write its AU track"
+DESCRIPTION = """\
+Classify the emotion of English text: anger, disgust, fear, happiness, sadness, surprise or neutral, with an
+intensity 0-5 and the probability of every label (mixed emotions show as a distribution).
+
+examples:
+  facsynth emotion "I can't believe you did this to me!"
+  facsynth emotion "I'm terrified" --json
+  facsynth emotion --file comments.txt > emotions.jsonl      (one text a line -> JSON Lines; - reads stdin)
+  facsynth emotion "What a lovely surprise!" -o face.csv      (the expression as an AU track)
+  facsynth emotion "so boring" --model lstm-glove             (Aubakirova et al.'s GloVe + LSTM model)
+"""
+DEMO_ORDER = 30
+_BATCH = 64
+_DEMO_SENTENCES = [
+    "I am so happy today!",
+    "I can't believe you did this to me!",
+    "This is disgusting.",
+    "I'm terrified of what the doctor will say.",
+    "I miss her so much, it hurts.",
+    "Wow, I did not expect that at all!",
+    "The meeting moved to room 4 at three o'clock.",
+    "I'm not happy about this.",
+    "I am VERY ANGRY!!!",
+]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("text", nargs="?", help="the text to classify (quote it)")
+    p.add_argument("--file", type=Path, metavar="F", help="classify every line of F (- for stdin) to JSON Lines")
+    p.add_argument("--json", action="store_true", help='print {"emotion", "intensity", "scores"} as JSON')
+    p.add_argument("--model", default="default", metavar="NAME",
+                   help="default (= minilm), minilm, lstm-glove, or a .pt file from 'facsynth train emotion'")
+    p.add_argument("-o", "--out", type=Path, metavar="FILE",
+                   help="also write the expression as an AU track (.csv, .json, .arkit.json, .glb, ...)")
+
+
+@contextlib.contextmanager
+def _warnings_to_stderr() -> Iterator[None]:
+    """Show library warnings (cut or doubtful text) as one 'facsynth: warning:' line each."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for w in caught:
+                if issubclass(w.category, UserWarning):
+                    print(f"facsynth: warning: {w.message}", file=sys.stderr)
+
+
+def _read_lines(path: Path) -> list[tuple[int, str]]:
+    """Non-blank lines of a text file (or stdin for "-") with their 1-based numbers; TextError if not text."""
+    from ..errors import TextError
+
+    if str(path) == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise TextError(f"cannot read {path}: {e.strerror or e}") from None
+    if b"\x00" in data:
+        raise TextError(f"{path} holds NUL bytes: it is binary, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise TextError(f"{path} is not UTF-8 text (undecodable byte at offset {e.start})") from None
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if not lines:
+        raise TextError(f"{path} holds no text")
+    return lines
+
+
+def _classify_file(path: Path, model: str) -> int:
+    """Print one JSON line per non-blank line; lines that cannot be read are skipped with a warning."""
+    from ..errors import TextError
+    from ..language.emotion import check_text, classify_many
+
+    good: list[tuple[int, str]] = []
+    for n, line in _read_lines(path):
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                good.append((n, check_text(line)))
+            for w in caught:
+                print(f"facsynth: warning: line {n}: {w.message}", file=sys.stderr)
+        except TextError as e:
+            print(f"facsynth: warning: line {n} skipped: {e}", file=sys.stderr)
+    if not good:
+        raise TextError(f"no line of {path} could be classified")
+    for s in range(0, len(good), _BATCH):
+        chunk = good[s:s + _BATCH]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # already reported per line above
+            results = classify_many([t for _, t in chunk], model)
+        for (n, _), result in zip(chunk, results):
+            print(json.dumps({"line": n, **result.as_dict()}, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _readable(result) -> str:
+    ranked = sorted(result.scores.items(), key=lambda kv: -kv[1])
+    others = ", ".join(f"{k} {v:.2f}" for k, v in ranked[1:3] if v >= 0.05)
+    return f"{result.emotion} ({ranked[0][1]:.0%}), intensity {result.intensity:.1f}/5" + (
+        f"; also {others}" if others else "")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import TextError
+
+    if (args.text is None) == (args.file is None):
+        raise TextError("give either a TEXT or --file F")
+    if args.file is not None:
+        if args.out:
+            raise TextError("--out writes the AU track of one text; it cannot be used with --file")
+        return _classify_file(args.file, args.model)
+    with _warnings_to_stderr():
+        from ..language.emotion import classify, expression
+        from ..track import AUTrack
+
+        result = classify(args.text, args.model)
+        if args.out:
+            from ._outputs import write_track_output
+
+            write_track_output(AUTrack.still(expression(result)), args.out)
+        print(json.dumps(result.as_dict(), ensure_ascii=False) if args.json else _readable(result))
+    return 0
+
+
+def demo(out: Path) -> list[Path]:
+    """Classify a handful of sentences into out/emotions.jsonl; write the angriest one's face as an AU track."""
+    from ..atomic import atomic_write
+    from ..formats import write_track
+    from ..language.emotion import classify_many, expression
+    from ..track import AUTrack
+
+    results = classify_many(_DEMO_SENTENCES)
+    jsonl = out / "emotions.jsonl"
+    with atomic_write(jsonl, encoding="utf-8") as fh:
+        for text, r in zip(_DEMO_SENTENCES, results):
+            fh.write(json.dumps({"text": text, **r.as_dict()}, ensure_ascii=False) + "\n")
+    track_path = out / "emotion_very_angry.csv"
+    write_track(AUTrack.still(expression(results[-1])), track_path)
+    return [jsonl, track_path]

@@ -1,0 +1,278 @@
+"""Text → emotion → expression: classify a text's emotion (Ekman + neutral), rate its intensity 0–5, make an AU track.
+
+Two trained classifiers ship in ``facsynth/assets`` (see :mod:`facsynth.language.emotion_models`): ``"minilm"``
+(the default; all-MiniLM-L6-v2 sentence embeddings + MLP head) and ``"lstm-glove"`` (Aubakirova et al.'s GloVe
+50-d → 2-layer LSTM). Both were trained on GoEmotions (Ekman grouping). Mixed emotions come out as a probability
+distribution over :data:`LABELS`; :func:`emotion_track` blends the confident ones through the FACS prototypes.
+
+>>> r = classify("I am so happy today!")
+>>> r.emotion, r.intensity > 2
+('happiness', True)
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..errors import ModelError, TextError
+from ..track import AUTrack
+
+__all__ = [
+    "LABELS",
+    "MODELS",
+    "PAPER_CLASSES",
+    "GOEMOTIONS_TO_EKMAN",
+    "EmotionResult",
+    "label_distribution",
+    "check_text",
+    "intensity",
+    "classify",
+    "classify_many",
+    "expression",
+    "emotion_track",
+]
+
+#: The seven classes, in the order of every model's outputs (Ekman's six basic emotions + neutral).
+LABELS: tuple[str, ...] = ("anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral")
+#: Model names for ``classify(model=...)``; "default" is "minilm". A path to a checkpoint also works.
+MODELS: tuple[str, ...] = ("default", "minilm", "lstm-glove")
+_ASSETS = Path(__file__).resolve().parents[1] / "assets"
+_CHECKPOINTS = {"minilm": _ASSETS / "emotion_minilm.pt", "lstm-glove": _ASSETS / "emotion_lstm_glove.pt"}
+
+#: Aubakirova et al.'s five classes as distributions over LABELS. Loving is a warm happiness; excited is
+#: happiness with raised arousal (part surprise); bored is low-arousal, mostly neutral with some sadness.
+PAPER_CLASSES: dict[str, dict[str, float]] = {
+    "happy": {"happiness": 1.0},
+    "sad": {"sadness": 1.0},
+    "loving": {"happiness": 1.0},
+    "excited": {"happiness": 0.7, "surprise": 0.3},
+    "bored": {"neutral": 0.7, "sadness": 0.3},
+}
+
+#: GoEmotions' 27 fine labels + neutral → Ekman + neutral, the grouping of Demszky et al. (2020).
+GOEMOTIONS_TO_EKMAN: dict[str, str] = {
+    **dict.fromkeys(("anger", "annoyance", "disapproval"), "anger"),
+    "disgust": "disgust",
+    **dict.fromkeys(("fear", "nervousness"), "fear"),
+    **dict.fromkeys(("joy", "amusement", "approval", "excitement", "gratitude", "love", "optimism", "relief",
+                     "pride", "admiration", "desire", "caring"), "happiness"),
+    **dict.fromkeys(("sadness", "disappointment", "embarrassment", "grief", "remorse"), "sadness"),
+    **dict.fromkeys(("surprise", "realization", "confusion", "curiosity"), "surprise"),
+    "neutral": "neutral",
+}
+
+#: Texts longer than this many characters are cut (with a warning); emotion lives in the first sentences.
+MAX_CHARS = 5000
+#: Emotions below this probability are left out of the expression blend.
+MIN_SCORE = 0.2
+
+
+@dataclass(frozen=True)
+class EmotionResult:
+    """A text's emotion.
+
+    emotion : str, the most probable of LABELS
+    intensity : float, 0–5 (FACS scale: 1 trace … 3 clear … 5 extreme), from the wording of the text
+    scores : dict str → float, probability of every label in LABELS order, summing to 1
+    """
+
+    emotion: str
+    intensity: float
+    scores: dict[str, float]
+
+    def as_dict(self, digits: int = 4) -> dict:
+        """``{"emotion": ..., "intensity": x, "scores": {label: p}}`` with rounded numbers (the CLI's JSON)."""
+        return {"emotion": self.emotion, "intensity": round(self.intensity, 2),
+                "scores": {k: round(v, digits) for k, v in self.scores.items()}}
+
+
+def label_distribution(label: str) -> dict[str, float]:
+    """Any known emotion label as a distribution over LABELS.
+
+    Accepts LABELS themselves, Ekman/GoEmotions names (``"joy"``, ``"nervousness"``, ``"admiration"``), the
+    paper's five classes (``"excited"`` → ``{"happiness": 0.7, "surprise": 0.3}``) and common adjectives
+    (``"happy"``, ``"angry"``). Raises TextError for an unknown label.
+    """
+    key = str(label).strip().lower()
+    if key in LABELS:
+        return {key: 1.0}
+    if key in PAPER_CLASSES:
+        return dict(PAPER_CLASSES[key])
+    if key in GOEMOTIONS_TO_EKMAN:
+        return {GOEMOTIONS_TO_EKMAN[key]: 1.0}
+    from ..errors import AUSpecError
+    from ..facs import canonical_emotion
+
+    try:
+        name = canonical_emotion(key)
+    except AUSpecError:
+        name = None
+    if name in LABELS:
+        return {name: 1.0}
+    raise TextError(f"unknown emotion label {label!r}")
+
+
+# ---------------------------------------------------------------- input checks
+
+_ENGLISH_FUNCTION_WORDS = frozenset(
+    "i me my you your he she it we they them the a an and or but if of to in on at for with is am are was were be "
+    "been this that these those not no so very what why how who when do does did have has had can will would "
+    "just like all there here out up about".split()
+)
+
+
+def check_text(text: str) -> str:
+    """Validate one text and return the part the models read.
+
+    Raises TextError when ``text`` is not a str, is empty or blank, holds NUL or other control bytes (binary
+    data), or is written mostly in a non-Latin script (the models read English). Cuts texts longer than
+    MAX_CHARS characters and warns (UserWarning); warns when a long Latin-script text has no common English word.
+    """
+    if not isinstance(text, str):
+        raise TextError(f"expected text, got {type(text).__name__}")
+    if "\x00" in text or sum(ord(c) < 32 and c not in "\t\n\r" for c in text[:MAX_CHARS]) > 2:
+        raise TextError("the input holds control bytes: it looks like binary data, not text")
+    if not text.strip():
+        raise TextError("the text is empty")
+    if len(text) > MAX_CHARS:
+        cut = text.rfind(" ", 0, MAX_CHARS)
+        text = text[: cut if cut > MAX_CHARS // 2 else MAX_CHARS]
+        warnings.warn(f"the text is longer than {MAX_CHARS} characters; only its first {len(text)} are read",
+                      stacklevel=2)
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        raise TextError("the text holds no words")
+    if sum(c.isascii() for c in letters) < 0.5 * len(letters):
+        raise TextError("the text is not in English (mostly non-Latin letters); the emotion models read English")
+    words = re.findall(r"[a-z']+", text.lower())
+    if len(words) >= 6 and not any(w in _ENGLISH_FUNCTION_WORDS for w in words):
+        warnings.warn("the text may not be English; its emotion may be wrong", stacklevel=2)
+    return text
+
+
+# ---------------------------------------------------------------- intensity
+
+_INTENSIFIERS = frozenset(
+    "very so really extremely incredibly absolutely totally utterly completely truly super deeply highly "
+    "terribly awfully insanely unbelievably seriously ridiculously hugely massively most such too".split()
+)
+_DIMINISHERS = frozenset("slightly somewhat bit little mildly fairly rather barely hardly kinda sorta "
+                         "marginally moderately quite".split())
+_NEGATIONS = frozenset("not n't no never nothing nobody none neither nor without cannot".split())
+
+
+@functools.lru_cache(maxsize=1)
+def _vader():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def intensity(text: str) -> float:
+    """How strongly ``text`` expresses its feeling, on the FACS scale 0–5.
+
+    Starts from VADER's valence strength, 0.5 + 2.5·|compound|, then adds 0.5 per intensifier ("very", "so",
+    "extremely"; at most +1.5), subtracts 0.5 per diminisher ("slightly", "a bit"; at most −1), adds 0.3 per
+    "!" (at most +0.9) and up to +1 for words in capitals, and multiplies by 0.7 when the text is negated
+    ("not happy" is weaker than "happy"). Returns a float in [0, 5], rounded to 0.01.
+    """
+    from .glove import tokenize
+
+    tokens = tokenize(text)
+    value = 0.5 + 2.5 * abs(_vader().polarity_scores(text)["compound"])
+    value += min(1.5, 0.5 * sum(t in _INTENSIFIERS for t in tokens))
+    value -= min(1.0, 0.5 * sum(t in _DIMINISHERS for t in tokens))
+    value += min(0.9, 0.3 * text.count("!"))
+    words = re.findall(r"[^\W\d_]{2,}", text)
+    if words:
+        value += sum(w.isupper() for w in words) / len(words)
+    if any(t in _NEGATIONS for t in tokens):
+        value *= 0.7
+    return round(float(np.clip(value, 0.0, 5.0)), 2)
+
+
+# ---------------------------------------------------------------- classification
+
+@functools.lru_cache(maxsize=4)
+def _load(model: str):
+    from .emotion_models import load_checkpoint
+
+    path = _CHECKPOINTS.get("minilm" if model == "default" else model)
+    if path is None:
+        path = Path(model)
+        if path.suffix != ".pt":
+            raise ModelError(f"unknown emotion model {model!r} (expected one of {', '.join(MODELS)} or a .pt file)")
+    kind, net, labels, _ = load_checkpoint(path)
+    if sorted(labels) != sorted(LABELS):
+        raise ModelError(f"{path} predicts {labels}, not facsynth's emotion labels {list(LABELS)}")
+    return kind, net, [labels.index(name) for name in LABELS]
+
+
+def _probabilities(texts: Sequence[str], model: str) -> np.ndarray:
+    """Class probabilities (len(texts), 7) in LABELS order."""
+    import torch
+
+    from .emotion_models import model_inputs
+
+    kind, net, order = _load(str(model))
+    with torch.inference_mode():
+        logits = net(*model_inputs(kind, texts))
+    return torch.softmax(logits, dim=1).numpy()[:, order].astype(np.float64)
+
+
+def classify_many(texts: Sequence[str], model: str = "default") -> list[EmotionResult]:
+    """:func:`classify` for several texts at once (faster: one batch). Every text is checked first."""
+    clean = [check_text(t) for t in texts]
+    if not clean:
+        return []
+    probs = _probabilities(clean, model)
+    out = []
+    for text, p in zip(clean, probs):
+        scores = {name: float(v) for name, v in zip(LABELS, p)}
+        out.append(EmotionResult(LABELS[int(np.argmax(p))], intensity(text), scores))
+    return out
+
+
+def classify(text: str, model: str = "default") -> EmotionResult:
+    """The emotion of one English text.
+
+    text : str
+        A sentence or a short paragraph (longer than MAX_CHARS characters: cut, with a warning).
+    model : str
+        "default" (= "minilm"), "minilm", "lstm-glove", or the path of a checkpoint from ``facsynth train emotion``.
+
+    Returns an EmotionResult: the top label, the intensity 0–5 and the probability of each label. Raises
+    TextError for empty, binary or non-English text and ModelError for an unknown or broken model.
+    """
+    return classify_many([text], model)[0]
+
+
+def expression(result: EmotionResult, min_score: float = MIN_SCORE) -> dict[int, float]:
+    """AU intensities {AU: 0–5} for a classified text: the FACS prototypes of its confident emotions, blended.
+
+    Emotions with probability ≥ ``min_score`` are blended by probability at the result's intensity
+    (facs.blend_emotions); a confident "neutral" has no AUs, so it weakens the blend. Returns ``{}`` for a
+    neutral text.
+    """
+    from ..facs import blend_emotions
+
+    weights = {name: p for name, p in result.scores.items() if p >= min_score}
+    if not weights:
+        weights = {result.emotion: 1.0}
+    return blend_emotions(weights, result.intensity)
+
+
+def emotion_track(text: str, model: str = "default", min_score: float = MIN_SCORE) -> AUTrack:
+    """A one-frame AU track showing the emotion of ``text`` (see :func:`classify` and :func:`expression`).
+
+    Returns AUTrack [shape=(1, n_aus)], FACS intensity 0–5: the OpenFace AUs plus any prototype AU outside them.
+    """
+    return AUTrack.still(expression(classify(text, model), min_score))
+

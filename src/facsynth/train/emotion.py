@@ -1,0 +1,317 @@
+"""Training and evaluation of the text-emotion models on GoEmotions (Ekman grouping, multi-label rows).
+
+Splits: the GoEmotions *dev* file is the test split, never used for tuning or model selection; validation is a
+seeded 10 % of the train file. A row with several labels is a soft target (equal shares). Metrics:
+
+- accuracy: the top-1 prediction is one of the row's labels;
+- macro-F1: per class, a top-1 prediction of that class is a true positive if the class is among the row's
+  labels (false positive otherwise), and a row carrying the class without that prediction is a false negative;
+  F1 averaged over the 7 classes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..errors import FormatError
+from ..language.emotion import LABELS, label_distribution
+from ..language.emotion_models import LSTM_MAX_TOKENS, build_model, minilm_embed, save_checkpoint
+
+__all__ = [
+    "DEFAULT_DATA",
+    "read_goemotions",
+    "load_splits",
+    "evaluate",
+    "minilm_features",
+    "glove_features",
+    "fit",
+    "predict_proba",
+    "train",
+]
+
+#: Where the GoEmotions Ekman files live beside the checkout (training only; the package never reads it).
+DEFAULT_DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "text_emotion"
+CACHE_DIR = Path(os.environ.get("FACSYNTH_CACHE", "/tmp/facsynth_cache"))
+
+
+def read_goemotions(tsv: Path, label_names: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Read a GoEmotions TSV (text, comma-separated label ids, comment id).
+
+    tsv : Path
+    label_names : sequence of str
+        The names of the label ids, e.g. the lines of ``goemotions_ekman_labels.txt``.
+
+    Returns ``(texts, targets)``: targets np.ndarray [shape=(N, 7)] float32 in LABELS order, each row a
+    distribution (a row with k labels gives each 1/k).
+    """
+    columns = [{LABELS.index(k): v for k, v in label_distribution(n).items()} for n in label_names]
+    texts, rows = [], []
+    with open(tsv, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 2 or not parts[0].strip():
+                raise FormatError(f"{tsv}:{n}: expected 'text<TAB>label ids'")
+            try:
+                ids = [int(i) for i in parts[1].split(",")]
+                target = np.zeros(len(LABELS), np.float32)
+                for i in ids:
+                    for col, share in columns[i].items():
+                        target[col] += share / len(ids)
+            except (ValueError, IndexError):
+                raise FormatError(f"{tsv}:{n}: bad label ids {parts[1]!r}") from None
+            texts.append(parts[0])
+            rows.append(target)
+    return texts, np.stack(rows)
+
+
+def load_splits(data: Path = DEFAULT_DATA, val_fraction: float = 0.1, seed: int = 0,
+                limit: int | None = None) -> dict[str, tuple[list[str], np.ndarray]]:
+    """The train / val / test splits of the GoEmotions Ekman folder ``data``.
+
+    test is the dev file; val is a seeded ``val_fraction`` of the train file; ``limit`` keeps at most that
+    many rows of each split (for quick runs). Returns {split: (texts, targets (N, 7) float32)}.
+    """
+    data = Path(data)
+    files = [data / "goemotions_ekman_labels.txt", data / "goemotions_ekman_train.tsv",
+             data / "goemotions_ekman_dev.tsv"]
+    missing = [f.name for f in files if not f.is_file()]
+    if missing:
+        raise FormatError(f"{data} is not a GoEmotions Ekman folder (missing {', '.join(missing)})")
+    names = [line.strip() for line in files[0].read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts, targets = read_goemotions(files[1], names)
+    test_texts, test_targets = read_goemotions(files[2], names)
+    order = np.random.default_rng(seed).permutation(len(texts))
+    n_val = int(round(val_fraction * len(texts)))
+    splits = {
+        "train": ([texts[i] for i in order[n_val:]], targets[order[n_val:]]),
+        "val": ([texts[i] for i in order[:n_val]], targets[order[:n_val]]),
+        "test": (test_texts, test_targets),
+    }
+    if limit:
+        splits = {k: (t[:limit], y[:limit]) for k, (t, y) in splits.items()}
+    return splits
+
+
+def evaluate(probs: np.ndarray, targets: np.ndarray) -> dict[str, Any]:
+    """Accuracy and macro-F1 of top-1 predictions against multi-label targets (see the module docstring).
+
+    probs, targets : np.ndarray [shape=(N, 7)], LABELS order; a label is present where its target is > 0.
+    """
+    pred = probs.argmax(1)
+    gold = targets > 0
+    hit = gold[np.arange(len(pred)), pred]
+    f1 = {}
+    for c, name in enumerate(LABELS):
+        tp = float(np.sum((pred == c) & hit))
+        fp = float(np.sum((pred == c) & ~hit))
+        fn = float(np.sum(gold[:, c] & (pred != c)))
+        f1[name] = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+    return {"n": int(len(pred)), "accuracy": float(hit.mean()), "macro_f1": float(np.mean(list(f1.values()))),
+            "f1": f1}
+
+
+def _cache_key(kind: str, texts: Sequence[str]) -> Path:
+    digest = hashlib.sha1("\n".join(texts).encode("utf-8")).hexdigest()[:16]
+    return CACHE_DIR / f"emotion_{kind}_{len(texts)}_{digest}.npy"
+
+
+def minilm_features(texts: Sequence[str], progress: bool = True) -> np.ndarray:
+    """MiniLM embeddings (N, 384) float32 of ``texts``, cached in $FACSYNTH_CACHE (default /tmp/facsynth_cache)."""
+    path = _cache_key("minilm", texts)
+    if path.is_file():
+        return np.load(path)
+    feats = minilm_embed(list(texts), progress=progress)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.npy")
+    np.save(tmp, feats)
+    os.replace(tmp, path)
+    return feats
+
+
+def glove_features(texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The GloVe inputs of the LSTM for a corpus, compactly: only the rows of the words the corpus uses.
+
+    Returns ``(table, ids, lengths)``: table (V + 1, 50) float32 with row 0 zeros (padding, unknown words);
+    ids (N, T) int64 into table, T = LSTM_MAX_TOKENS; lengths (N,) int64 ≥ 1. ``table[ids[i, :lengths[i]]]``
+    equals ``glove.embed(glove.tokenize(texts[i]))`` cut to T tokens.
+    """
+    from ..language import glove
+
+    rows = [glove.token_ids(glove.tokenize(t)[:LSTM_MAX_TOKENS]) for t in texts]
+    used = np.unique(np.concatenate([r[r >= 0] for r in rows] + [np.zeros(0, np.int64)]))
+    remap = {int(g): i + 1 for i, g in enumerate(used)}
+    table = np.zeros((len(used) + 1, glove.DIM), np.float32)
+    table[1:] = glove.vectors()[used]
+    ids = np.zeros((len(rows), LSTM_MAX_TOKENS), np.int64)
+    lengths = np.ones(len(rows), np.int64)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = [remap.get(int(g), 0) for g in r]
+        lengths[i] = max(1, len(r))
+    return torch.from_numpy(table), torch.from_numpy(ids), torch.from_numpy(lengths)
+
+
+def _batches(n: int, batch_size: int, rng: np.random.Generator, lengths: np.ndarray | None = None):
+    """Shuffled index batches; with ``lengths``, texts of similar length share a batch (less padding)."""
+    order = rng.permutation(n)
+    if lengths is not None:
+        chunk = batch_size * 32
+        order = np.concatenate([c[np.argsort(lengths[c], kind="stable")]
+                                for c in np.array_split(order, max(1, n // chunk))])
+    batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+class _Inputs:
+    """A corpus ready for one model kind: ``get(idx)`` gives the model's input tensors for rows ``idx``."""
+
+    def __init__(self, kind: str, texts: Sequence[str]) -> None:
+        self.kind = kind
+        if kind == "lstm-glove":
+            self.table, self.ids, self.lengths = glove_features(texts)
+        else:
+            self.x = torch.from_numpy(minilm_features(texts))
+            self.lengths = None
+
+    def __len__(self) -> int:
+        return len(self.ids) if self.kind == "lstm-glove" else len(self.x)
+
+    def get(self, idx: np.ndarray) -> tuple[torch.Tensor, ...]:
+        idx_t = torch.as_tensor(idx)
+        if self.kind == "lstm-glove":
+            lengths = self.lengths[idx_t]
+            ids = self.ids[idx_t, : int(lengths.max())]
+            return self.table[ids], lengths
+        return (self.x[idx_t],)
+
+
+def predict_proba(model: nn.Module, inputs: _Inputs, batch_size: int = 512) -> np.ndarray:
+    """Softmax outputs (N, 7) of ``model`` on a prepared corpus, in eval mode."""
+    model.eval()
+    out = []
+    with torch.inference_mode():
+        for s in range(0, len(inputs), batch_size):
+            idx = np.arange(s, min(s + batch_size, len(inputs)))
+            out.append(torch.softmax(model(*inputs.get(idx)), 1).numpy())
+    return np.concatenate(out) if out else np.zeros((0, len(LABELS)), np.float32)
+
+
+#: Training settings per kind, chosen on the validation split.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "lstm-glove": {"epochs": 6, "batch_size": 64, "lr": 2e-3, "weight_decay": 0.0, "config": {}},
+    "minilm": {"epochs": 40, "batch_size": 128, "lr": 1e-3, "weight_decay": 1e-4, "config": {}},
+}
+
+
+def fit(kind: str, train: tuple[Any, np.ndarray], val: tuple[Any, np.ndarray] | None = None, *,
+        epochs: int | None = None, batch_size: int | None = None, lr: float | None = None,
+        config: dict[str, Any] | None = None, class_weight_power: float = 0.5, seed: int = 0,
+        progress: bool = True) -> tuple[nn.Module, list[dict[str, float]]]:
+    """Train a model of ``kind`` on ``train`` = (texts or prepared inputs, targets (N, 7)).
+
+    Loss: soft-target cross-entropy, each class weighted by (its share of the targets)^−``class_weight_power``
+    (normalised to mean 1) so rare emotions (fear, disgust) count. Adam; with ``val`` the weights of the epoch
+    with the best validation macro-F1 are kept. Returns ``(model in eval mode, history)``; history has one dict
+    per epoch: mean train loss, and val accuracy / macro-F1 when ``val`` is given.
+    """
+    opts = DEFAULTS[kind]
+    epochs = epochs or opts["epochs"]
+    batch_size = batch_size or opts["batch_size"]
+    lr = lr or opts["lr"]
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    x_train = train[0] if isinstance(train[0], _Inputs) else _Inputs(kind, train[0])
+    y_train = torch.from_numpy(np.asarray(train[1], np.float32))
+    x_val = None
+    if val is not None:
+        x_val = val[0] if isinstance(val[0], _Inputs) else _Inputs(kind, val[0])
+    share = y_train.mean(0).clamp(min=1e-4)
+    weight = share ** -class_weight_power
+    weight = weight / (weight * share).sum()  # the expected weight of a row is 1
+    model = build_model(kind, n_classes=len(LABELS), **{**opts["config"], **(config or {})})
+    optim = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=opts["weight_decay"])
+    lengths = x_train.lengths.numpy() if x_train.lengths is not None else None
+    history: list[dict[str, float]] = []
+    best, best_state = -1.0, None
+    bar = range(epochs)
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(bar, desc=f"train {kind}", unit="epoch")
+    for epoch in bar:
+        model.train()
+        total, count = 0.0, 0
+        for idx in _batches(len(x_train), batch_size, rng, lengths):
+            logp = torch.log_softmax(model(*x_train.get(idx)), 1)
+            loss = -(y_train[idx] * weight * logp).sum(1).mean()
+            optim.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optim.step()
+            total += loss.item() * len(idx)
+            count += len(idx)
+        record = {"epoch": epoch + 1, "loss": total / max(count, 1)}
+        if x_val is not None:
+            m = evaluate(predict_proba(model, x_val), np.asarray(val[1]))
+            record.update(val_accuracy=m["accuracy"], val_macro_f1=m["macro_f1"])
+            if m["macro_f1"] > best:
+                best = m["macro_f1"]
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        history.append(record)
+        if progress:
+            bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return model.eval(), history
+
+
+def train(kind: str, data: Path = DEFAULT_DATA, out: Path | None = None, *, epochs: int | None = None,
+          limit: int | None = None, seed: int = 0, progress: bool = True) -> dict[str, Any]:
+    """Train ``kind`` on GoEmotions, evaluate it on the test split and write the checkpoint and its metrics.
+
+    data : Path
+        The GoEmotions Ekman folder (see load_splits).
+    out : Path or None
+        Checkpoint path (.pt); the metrics go beside it as ``<stem>.metrics.json``. Default
+        ``emotion_<kind>.pt`` in the current folder.
+    epochs, limit, seed
+        Epoch count (default per kind), rows kept per split (quick runs), random seed.
+
+    Returns the metrics: test and validation accuracy / macro-F1, the majority-class test baseline, the
+    training history, sizes and the seconds taken.
+    """
+    if kind not in DEFAULTS:
+        raise FormatError(f"unknown emotion model {kind!r} (expected one of {', '.join(DEFAULTS)})")
+    t0 = time.perf_counter()
+    out = Path(out) if out is not None else Path(f"emotion_{kind.replace('-', '_')}.pt")
+    splits = load_splits(data, seed=seed, limit=limit)
+    prepared = {k: (_Inputs(kind, t), y) for k, (t, y) in splits.items()}
+    model, history = fit(kind, prepared["train"], prepared["val"], epochs=epochs, seed=seed, progress=progress)
+    test_y = prepared["test"][1]
+    majority = np.zeros_like(test_y)
+    majority[:, int(np.argmax(prepared["train"][1].sum(0)))] = 1
+    metrics = {
+        "model": kind,
+        "data": "GoEmotions (Demszky et al. 2020), Ekman grouping, Apache-2.0",
+        "sizes": {k: len(y) for k, (_, y) in splits.items()},
+        "test": evaluate(predict_proba(model, prepared["test"][0]), test_y),
+        "val": evaluate(predict_proba(model, prepared["val"][0]), prepared["val"][1]),
+        "test_majority_class": evaluate(majority, test_y),
+        "history": history,
+        "parameters": int(sum(p.numel() for p in model.parameters())),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    save_checkpoint(model, out, LABELS, metrics)
+    from ..atomic import atomic_write
+
+    with atomic_write(out.with_name(out.stem + ".metrics.json")) as fh:
+        json.dump(metrics, fh, indent=2)
+    return metrics
