@@ -19,6 +19,8 @@ _API = {
     "parse_au_spec": ("facsynth.facs", "parse_au_spec"),
     "emotion_aus": ("facsynth.facs", "emotion_aus"),
     "blend_emotions": ("facsynth.facs", "blend_emotions"),
+    "classify_emotion": ("facsynth.language.emotion", "classify"),
+    "emotion_track": ("facsynth.language.emotion", "emotion_track"),
     "detect_faces": ("facsynth.face.landmarks", "detect_faces"),
     "deform": ("facsynth.face.model", "deform"),
     "default_face": ("facsynth.face.model", "default_face"),
