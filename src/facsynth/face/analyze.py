@@ -80,7 +80,8 @@ def fit_aus(shape: np.ndarray, neutral: np.ndarray, aus: Sequence[int] = OPENFAC
         return out.reshape(len(out), -1).astype(np.float64)
 
     lin = ((moved(np.eye(n) * MAX_INTENSITY) - base) / MAX_INTENSITY).T   # (2 * 468, n) per unit of intensity
-    x = lsq_linear(np.vstack([lin, ridge]), np.r_[target - base, np.zeros(n)], bounds=(0.0, MAX_INTENSITY)).x
+    x = lsq_linear(np.vstack([lin, ridge]), np.r_[target - base, np.zeros(n)], bounds=(0.0, MAX_INTENSITY),
+                   lsq_solver="lsmr").x
     if refine:
         step = 0.05
 
@@ -93,7 +94,7 @@ def fit_aus(shape: np.ndarray, neutral: np.ndarray, aus: Sequence[int] = OPENFAC
             return np.vstack([((probes[1:] - probes[0]) / h[:, None]).T, ridge])
 
         x = least_squares(residual, np.clip(x, 0.0, MAX_INTENSITY), jac=jacobian, bounds=(0.0, MAX_INTENSITY),
-                          max_nfev=30, method="trf").x
+                          max_nfev=30, method="trf", tr_solver="lsmr").x
     return np.clip(x, 0.0, MAX_INTENSITY).astype(np.float32)
 
 

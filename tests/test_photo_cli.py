@@ -1,0 +1,81 @@
+"""``facsynth edit`` and ``facsynth analyze`` end to end: outputs, bad inputs, batch data sets, video with speech."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import numpy as np
+import pytest
+
+from facsynth.formats.image import read_image, write_image
+
+
+@pytest.fixture(scope="module")
+def photos(shared_data, tmp_path_factory):
+    d = tmp_path_factory.mktemp("photos")
+    shutil.copy(shared_data / "faces" / "grace_hopper_512x512.jpg", d / "hopper.jpg")
+    write_image(np.full((200, 240, 3), 128, np.uint8), d / "blank.png")
+    return d
+
+
+def test_edit_aus_to_png_then_analyze_back(cli, photos, tmp_path):
+    out = tmp_path / "smile.png"
+    r = cli("edit", photos / "hopper.jpg", "--aus", "AU12=4,AU6=2", "-o", out)
+    assert r.returncode == 0, r.stderr
+    img = read_image(out)
+    assert img.shape == (512, 512, 3) and not np.array_equal(img, read_image(photos / "hopper.jpg"))
+    csv_path = tmp_path / "aus.csv"
+    r = cli("analyze", out, "--neutral", photos / "hopper.jpg", "-o", csv_path)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(open(csv_path)))
+    assert len(rows) == 1 and float(rows[0]["AU12_r"]) > 1.0 and float(rows[0]["AU04_r"]) < 1.0
+
+
+def test_no_face_exits_2_and_writes_nothing(cli, photos, tmp_path):
+    out = tmp_path / "x.png"
+    r = cli("edit", photos / "blank.png", "--emotion", "happiness", "-o", out)
+    assert r.returncode == 2 and "no face found in blank.png" in r.stderr and "Traceback" not in r.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    r = cli("edit", photos / "hopper.jpg", "--track", tmp_path / "missing.csv", "-o", out)
+    assert r.returncode == 2 and not out.exists()
+
+
+def test_track_with_audio_makes_an_mp4_with_sound(cli, photos, shared_data, tmp_path):
+    import subprocess
+
+    import imageio_ffmpeg
+
+    from facsynth.formats import write_track
+    from facsynth.track import AUTrack
+
+    ramp = np.r_[np.linspace(0, 4, 8), np.linspace(4, 0, 7)].astype(np.float32)
+    track_path = tmp_path / "t.csv"
+    write_track(AUTrack(np.stack([ramp, ramp], 1), (25, 26), 15), track_path)
+    wav = sorted((shared_data / "speech").glob("*.wav"))[0]
+    out = tmp_path / "talk.mp4"
+    r = cli("edit", photos / "hopper.jpg", "--track", track_path, "--audio", wav, "-o", out)
+    assert r.returncode == 0, r.stderr
+    frames, _ = imageio_ffmpeg.count_frames_and_secs(str(out))
+    assert frames == 15
+    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(out)], capture_output=True, text=True).stderr
+    assert "Video: h264" in probe and "Audio: aac" in probe
+
+
+def test_batch_folder_times_expressions_is_resumable(cli, photos, tmp_path):
+    exprs = tmp_path / "expressions.txt"
+    exprs.write_text("# two expressions\nAU12=3,AU6=2\nsurprise:3\n")
+    out = tmp_path / "dataset"
+    r = cli("edit", photos, "--expressions", exprs, "-o", out)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(open(out / "manifest.csv")))
+    assert [row["file"] for row in rows] == ["hopper_000.png", "hopper_001.png"]
+    assert rows[0]["aus"].startswith("AU06=2") and rows[1]["sentence"]
+    assert "blank.png" in r.stderr                                  # the faceless photo is reported and skipped
+    (out / "hopper_001.png").unlink()
+    stamp = (out / "hopper_000.png").stat().st_mtime_ns
+    r = cli("edit", photos, "--expressions", exprs, "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert (out / "hopper_001.png").is_file() and (out / "hopper_000.png").stat().st_mtime_ns == stamp
+    files = [row["file"] for row in csv.DictReader(open(out / "manifest.csv"))]
+    assert sorted(set(files)) == ["hopper_000.png", "hopper_001.png"]
