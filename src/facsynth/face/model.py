@@ -66,10 +66,13 @@ def default_face() -> NeutralFace:
 
 
 _BASES: dict[bytes, AUBasis] = {}
+_DEFAULT_KEY: list = [None, None]  # (the shipped face's vertex array, its cache key): skips hashing it
 
 
 def basis_for(neutral: np.ndarray) -> AUBasis:
     """The muscle basis of ``neutral`` (478, 3), face frame; built once per distinct face and cached."""
+    if neutral is _DEFAULT_KEY[0]:
+        return _BASES[_DEFAULT_KEY[1]]
     arr = np.ascontiguousarray(neutral, dtype=np.float32)
     if arr.shape != (478, 3) or not np.isfinite(arr).all():
         raise TrackError(f"a neutral face must be a finite (478, 3) array in the face frame, got {arr.shape}")
@@ -77,7 +80,10 @@ def basis_for(neutral: np.ndarray) -> AUBasis:
     if key not in _BASES:
         if len(_BASES) > 32:
             _BASES.clear()
+            _DEFAULT_KEY[:] = [None, None]
         _BASES[key] = build_basis(arr, default_face().mirror)
+    if neutral is default_face().vertices:
+        _DEFAULT_KEY[:] = [neutral, key]
     return _BASES[key]
 
 

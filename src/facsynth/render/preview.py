@@ -16,6 +16,7 @@ __all__ = ["Rasterizer", "render_frames", "render_preview"]
 _SKIN = np.array([0.86, 0.66, 0.56], np.float32)
 _LIPS = np.array([0.78, 0.45, 0.45], np.float32)
 _MOUTH = np.array([0.30, 0.07, 0.08], np.float32)
+_TEETH = np.array([0.90, 0.88, 0.82], np.float32)
 _SCLERA = np.array([0.93, 0.92, 0.90], np.float32)
 _IRIS = np.array([0.22, 0.14, 0.09], np.float32)
 _LIGHT = np.array([-0.35, 0.45, 1.0], np.float32) / np.linalg.norm([-0.35, 0.45, 1.0])
@@ -145,7 +146,7 @@ class Rasterizer:
         pix = row[span] * s + col_idx
         if vcol is None:
             col = flat[tid[span]].copy()
-            self._irises(col, col_idx.astype(np.float32) + 0.5, yc[span], p)
+            self._details(col, col_idx.astype(np.float32) + 0.5, yc[span], p)
         else:
             vc = vcol[tid]
             vb = vc[:, [1, 2, 0]]
@@ -156,16 +157,29 @@ class Rasterizer:
             col = cl[span] + f[:, None] * (cr - cl)[span]
         img[pix] = np.clip(col * 255 + 0.5, 0, 255).astype(np.uint8)
 
-    def _irises(self, col: np.ndarray, px: np.ndarray, py: np.ndarray, p: np.ndarray) -> None:
-        """Paint iris discs over sclera pixels (in place)."""
+    def _details(self, col: np.ndarray, px: np.ndarray, py: np.ndarray, p: np.ndarray) -> None:
+        """Paint iris discs over sclera pixels and teeth along the lips inside the mouth (in place)."""
+        from ..face.topology import LOWER_LIP_INNER, UPPER_LIP_INNER
+
         sclera = np.all(col == _SCLERA, axis=1)
-        for k, centre in enumerate(_IRIS_CENTRES):
+        for centre in _IRIS_CENTRES:
             ring = p[centre + 1:centre + 5, :2]
             r = float(np.linalg.norm(ring - p[centre, :2], axis=1).mean())
             d2 = (px - p[centre, 0]) ** 2 + (py - p[centre, 1]) ** 2
             hit = sclera & (d2 < r * r)
             col[hit] = _IRIS * (0.6 + 0.4 * np.sqrt(d2[hit]) / max(r, 1e-3))[:, None]
-
+        mouth = np.all(col == _MOUTH, axis=1)
+        if mouth.any():
+            tooth = 0.09 * self.scale
+            up, lo = np.asarray(UPPER_LIP_INNER), np.asarray(LOWER_LIP_INNER)
+            y_up = np.interp(px[mouth], p[up, 0], p[up, 1])
+            y_lo = np.interp(px[mouth], p[lo, 0], p[lo, 1])
+            gap = np.maximum(y_lo - y_up, 1e-3)
+            depth = np.minimum(tooth, 0.35 * gap)
+            yy = py[mouth]
+            teeth = (yy - y_up < depth) | (y_lo - yy < 0.6 * depth)
+            shade = np.where(teeth, 1.0, 0.0)[:, None]
+            col[mouth] = _TEETH * shade + _MOUTH * (1 - shade)
 
 def render_frames(track: AUTrack, *, neutral: np.ndarray | None = None, size: int = 512,
                   colors: np.ndarray | None = None) -> Iterator[np.ndarray]:
