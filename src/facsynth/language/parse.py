@@ -371,8 +371,10 @@ def parse(text: str, engine: str = "rule") -> dict[int, float]:
             raise
         try:
             found = _emotion_fallback(text)
-        except FacsynthError:
+        except TextError:
             found = {}
+        except FacsynthError as fallback_error:  # e.g. the emotion model is missing: say so, keep the message
+            raise TextError(f"{e} (the emotion classifier could not run: {fallback_error})") from None
         if not found:
             raise
         return found
