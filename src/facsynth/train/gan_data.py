@@ -303,9 +303,13 @@ class GANDataset:
         if path not in self._images:
             image = _read_rgb(path)
             if self.crop == "face":
+                from ..errors import NoFaceError
                 from ..render.gan import align_face
 
-                face, _ = align_face(image, self.image_size)
+                try:
+                    face, _ = align_face(image, self.image_size)
+                except NoFaceError:
+                    raise NoFaceError(f"no face found in {path} (remove it, or use --crop none for face crops)") from None
             else:
                 from PIL import Image
 

@@ -447,7 +447,7 @@ def _evaluate(mods: dict, dataset, cfg: TrainConfig, prepare: Callable, device: 
     if cfg.kind == "fesn":
         lvsn = mods["lvsn"].eval().cpu()
         features = lambda x: lvsn(x)[1]  # noqa: E731
-        name = f"LVSN visual encoder ({cfg.models['lvsn']['backbone']}, trained by this run, not Inception-v3)"
+        name = f"LVSN visual encoder ({cfg.models['lvsn']['backbone']}, trained by this run)"
     else:
         features, name = random_cnn_features()
     result = fid(to_u8(reals), to_u8(fakes), features, name)
