@@ -33,6 +33,8 @@ _API = {
     "parse": ("facsynth.language.parse", "parse"),
     "apply_generator": ("facsynth.render.gan", "apply_generator"),
     "encoder": ("facsynth.language.encoder", None),
+    "speak": ("facsynth.speech", "speak"),
+    "load_audio": ("facsynth.speech.audio", "load_audio"),
 }
 
 __all__ = ["AUTrack", "FacsynthError", *_API]
