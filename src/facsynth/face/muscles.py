@@ -254,6 +254,9 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
     lower_mask[lower_lip] = 1.0
     lower_mask[upper_lip] = 0.0
     side_mask = {"lower": lower_mask[:, None], "upper": 1 - lower_mask[:, None]}
+    # the frontalis lifts the brows and forehead skin; towards the hairline (the top of the mesh) it fades out
+    brow_y, top_y = p[[105, 334], 1].mean(), p[:468, 1].max()
+    forehead = np.sqrt(np.clip((top_y - p[:, 1]) / (top_y - brow_y), 0.0, 1.0))
     for au in ALL_AUS:
         d = np.zeros((n, 3))
         for name, ins, offset, omega, reach, amount in LINEAR_MUSCLES.get(au, []):
@@ -262,6 +265,8 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
             if name not in _CENTRED:
                 i2 = p[[int(mirror[k]) for k in ins]].mean(axis=0)
                 m += _linear_muscle(p, i2 + np.asarray(offset) * flip, i2, omega, reach, amount)
+            if name.startswith("frontalis"):
+                m *= forehead[:, None]
             d += m * side_mask[_LIP_SIDE[name]] if name in _LIP_SIDE else m
         if au in SPHINCTERS:
             d += _sphincter(p, mouth, lower_mask, *SPHINCTERS[au])
