@@ -123,7 +123,8 @@ def identity_model():
     import dlib
 
     models = Path(importlib.util.find_spec("face_recognition_models").submodule_search_locations[0]) / "models"
-    return (dlib.get_frontal_face_detector(), dlib.shape_predictor(str(models / "shape_predictor_5_face_landmarks.dat")),
+    return (dlib.get_frontal_face_detector(),
+            dlib.shape_predictor(str(models / "shape_predictor_5_face_landmarks.dat")),
             dlib.face_recognition_model_v1(str(models / "dlib_face_recognition_resnet_model_v1.dat")))
 
 

@@ -35,6 +35,11 @@ _API = {
     "encoder": ("facsynth.language.encoder", None),
     "speak": ("facsynth.speech", "speak"),
     "load_audio": ("facsynth.speech.audio", "load_audio"),
+    "read_image": ("facsynth.formats.image", "read_image"),
+    "write_image": ("facsynth.formats.image", "write_image"),
+    "reexpress": ("facsynth.render.photo", "reexpress"),
+    "render_photo": ("facsynth.render.photo", "render_photo"),
+    "analyze": ("facsynth.face.analyze", "analyze"),
 }
 
 __all__ = ["AUTrack", "FacsynthError", *_API]

@@ -1,4 +1,4 @@
-"""``facsynth edit``: a face photo re-expressed by a sentence, AUs, an emotion, a track or speech; or a photo data set."""
+"""``facsynth edit``: a face photo re-expressed by a sentence, AUs, an emotion, a track or speech; photo data sets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Photo files: a robust RGB loader (grayscale, alpha, 16-bit, EXIF rotation, CMYK, truncated files) and atomic writer."""
+"""Photo files: a robust RGB loader (grayscale, alpha, 16-bit, EXIF rotation, CMYK, truncated) and atomic writer."""
 
 from __future__ import annotations
 

@@ -36,7 +36,9 @@ class PhotoRig:
     """One face of one photo, ready to be re-expressed frame after frame.
 
     face      : facsynth.face.landmarks.Face, landmarks (478, 3) in full-resolution pixels
-    vertices  : np.ndarray [shape=(n, 2)] float64 pixels: the 478 landmarks, then the fixed anchor ring
+    vertices  : np.ndarray [shape=(n, 2)] float64 pixels: the 478 landmarks, the fixed anchor ring (one point per
+                face-outline landmark), then the midline of the mouth opening twice (9 + 9 points: the edge of
+                the half that follows the upper lip, then of the half that follows the lower lip)
     triangles : np.ndarray [shape=(t, 3)] int32: face surface, eye and mouth openings, band to the anchor ring
     box       : (x0, y0, x1, y1) int pixels enclosing the anchor ring: nothing outside it changes
     work      : float ≤ 1, resolution factor at which the warp field is computed
@@ -109,9 +111,9 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
     x1, y1 = np.ceil(vertices.max(axis=0)).astype(int) + 1
     box = (max(0, int(x0)), max(0, int(y0)), min(w, int(x1)), min(h, int(y1)))
     work = min(1.0, WORK_SIDE / max(box[2] - box[0], box[3] - box[1], 1))
-    inner = np.concatenate([topology.UPPER_LIP_OUTER, topology.LOWER_LIP_OUTER])
-    fx0, fy0 = np.clip(lm[inner].min(axis=0) - (lm[inner].ptp(axis=0) * 0.5), 0, None).astype(int)
-    fx1, fy1 = (lm[inner].max(axis=0) + lm[inner].ptp(axis=0) * 0.5).astype(int)
+    lips = lm[np.concatenate([topology.UPPER_LIP_OUTER, topology.LOWER_LIP_OUTER])]
+    fx0, fy0 = np.clip(lips.min(axis=0) - lips.ptp(axis=0) * 0.5, 0, None).astype(int)
+    fx1, fy1 = (lips.max(axis=0) + lips.ptp(axis=0) * 0.5).astype(int)
     patch = image[fy0:max(fy1, fy0 + 1), fx0:max(fx1, fx0 + 1)].astype(np.float32)
     tint = patch.reshape(-1, 3).mean(axis=0) if patch.size else np.full(3, 128.0, np.float32)
     lum = float(tint @ np.float32([0.299, 0.587, 0.114]))
@@ -271,8 +273,8 @@ def _detect(image: np.ndarray, max_faces: int) -> list:
         for f in found:
             pts = f.landmarks + shift
             box = (float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max()))
-            if not any(abs(box[0] - g.box[0]) < 0.2 * (box[2] - box[0]) and abs(box[1] - g.box[1]) < 0.2 * (box[3] - box[1])
-                       for g in faces):
+            size = max(box[2] - box[0], box[3] - box[1])
+            if not any(abs(box[0] - g.box[0]) < 0.2 * size and abs(box[1] - g.box[1]) < 0.2 * size for g in faces):
                 faces.append(Face(pts, box, face_pose(pts)))
     if not faces:
         raise NoFaceError("no face found in the image")
