@@ -4,6 +4,7 @@ and runner of ``facsynth train fesn``)."""
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 NAME = "ganimation"
@@ -74,9 +75,12 @@ def run_training(args: argparse.Namespace, kind: str) -> int:
         models["lvsn"]["backbone"] = args.backbone
     cfg = TrainConfig(kind, image_size=args.image_size, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                       models=models, seed=args.seed, workers=args.workers, **extra)
-    print(f"{kind}: {len(pairs)} face pairs from {data}, {args.image_size}² crops, writing to {args.out}/")
+    main_process = int(os.environ.get("RANK", "0")) == 0  # under torchrun only rank 0 reports
+    if main_process:
+        print(f"{kind}: {len(pairs)} face pairs from {data}, {args.image_size}² crops, writing to {args.out}/")
     history = train(dataset, args.out, cfg, resume=not args.no_resume).history
-    print(f"checkpoint: {args.out / 'last.pt'} (epoch {history[-1]['epoch']})" if history else "nothing to train")
+    if main_process:
+        print(f"checkpoint: {args.out / 'last.pt'} (epoch {history[-1]['epoch']})" if history else "nothing to train")
     return 0
 
 
