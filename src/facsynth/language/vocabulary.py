@@ -277,6 +277,7 @@ _action((45,), "blink", "blinks", "blinked", "wink", "winks", "winked", "winking
 _action((25, 26), "open-mouthed")
 _action((24,), "tight-lipped")
 _action((28,), *_verb("bite", past="bit"))
+_action((10, 25), "bares", "bared", "baring", "bare")
 _action((18,), "kiss", "kisses", "kissed")
 
 #: FACS names ("lip corner puller") and their common variants → AU.
@@ -304,7 +305,8 @@ _emotion("happiness", 5, "ecstatic", "elated", "euphoric")
 _emotion("sadness", 0, "sad", "sadness", "unhappy", "sorrowful", "sorrow", "gloomy", "melancholy", "upset",
          "sadly", "tearful", "sorry")
 _emotion("sadness", 2, "downcast", "glum", "disappointed", "blue")
-_emotion("sadness", 4, "miserable", "grieving", "despairing", "crying")
+_emotion("sadness", 4, "miserable", "grieving", "despairing", "crying", "cry", "cries", "cried", "sob", "sobs",
+         "sobbing", "weep", "weeps", "weeping", "wept")
 _emotion("sadness", 5, "heartbroken", "devastated", "grief", "despair", "distraught")
 _emotion("surprise", 0, "surprised", "surprise", "surprising", "astonishment", "amazement")
 _emotion("surprise", 2, "puzzled", "curious")
