@@ -143,7 +143,8 @@ class AUBasis:
     aus       : tuple of AU numbers, the rows of ``linear``
     linear    : (n_aus, n * 3) float32, displacement at intensity 5 of the linear muscles and sphincters
     jaw_index : (m,) vertices moved by the jaw; jaw_weight (m,) their share of the rotation; jaw_pivot (2,) (y, z)
-    jaw_coef, close_coef, lower_coef : (n_aus,) jaw angle, upper-lid closure and lower-lid raise at intensity 5
+    scalar_coef : (n_aus, 3) jaw angle, upper-lid closure and lower-lid raise at intensity 5
+    margin_vertex : vertices of the upper lid margins (rows ``lid_margin`` of the lid rows)
     lid_*     : eyelid rows: vertex (k,), gap (k, n) interpolation matrix (lower − upper margin; lid_gap_margin
                 its rows of the upper margin),
                 role (k,) 1 for upper-lid vertices, -1 for lower-lid vertices, and their falloff weight (k,)
@@ -163,9 +164,8 @@ class AUBasis:
     lid_falloff: np.ndarray
     lid_margin: np.ndarray
     lip_slack: np.ndarray
-    jaw_coef: np.ndarray
-    close_coef: np.ndarray
-    lower_coef: np.ndarray
+    scalar_coef: np.ndarray
+    margin_vertex: np.ndarray
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def apply(self, values: np.ndarray, aus: tuple[int, ...]) -> np.ndarray:
@@ -176,8 +176,10 @@ class AUBasis:
         w[:, cols] = v * (1.0 / MAX_INTENSITY)
         p = (w @ self.linear).reshape(v.shape[0], -1, 3)
         p += self.neutral
+        # jaw angle, upper-lid closure and lower-lid raise of every frame, (frames, 3)
+        k = w @ self.scalar_coef
+        theta = np.minimum(k[:, 0], _JAW_MAX)
         # jaw: rotation about the TMJ axis by the vertex's share of the angle, plus a forward glide
-        theta = np.minimum(w @ self.jaw_coef, _JAW_MAX)
         if theta.any():
             ang = theta[:, None] * self.jaw_weight
             c, s = np.cos(ang), np.sin(ang)
@@ -186,15 +188,14 @@ class AUBasis:
             p[:, self.jaw_index, 1] = self.jaw_pivot[0] + ry * c - rz * s
             p[:, self.jaw_index, 2] = self.jaw_pivot[1] + ry * s + rz * c + _JAW_GLIDE * ang
         # eyelids: the lower lid rises by l of the gap, the upper lid closes c of what is left
-        close = np.clip(w @ self.close_coef, -0.4, 1.0)
-        lower = np.clip(w @ self.lower_coef, 0.0, 0.5)
+        close = np.minimum(np.maximum(k[:, 1], -0.4), 1.0)
+        lower = np.minimum(np.maximum(k[:, 2], 0.0), 0.5)
         if close.any() or lower.any():
             coef = np.where(self.lid_role > 0, (close * (1 - lower))[:, None], -lower[:, None])
             p[:, self.lid_vertex] += (coef * self.lid_falloff)[..., None] * self._lid_gap(p)
         # constraints: upper lid margin never below the lower lid, upper lip never below the lower lip
-        margin = self.lid_vertex[self.lid_margin]
         gap = self._lid_gap(p, margin_only=True)[..., 1]
-        p[:, margin, 1] += np.maximum(gap, 0.0)
+        p[:, self.margin_vertex, 1] += np.maximum(gap, 0.0)
         up, lo = _INNER_LIP_PAIRS[:, 0], _INNER_LIP_PAIRS[:, 1]
         cross = np.maximum(p[:, lo, 1] - p[:, up, 1] - self.lip_slack, 0.0) * 0.5
         p[:, up, 1] += cross
@@ -326,7 +327,7 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
         lid_vertex=np.array(verts, np.int64), lid_gap=gap_matrix, lid_gap_margin=gap_matrix[margin],
         lid_role=np.array(role, np.int8), lid_falloff=np.array(fall, np.float32),
         lid_margin=margin,
-        jaw_coef=np.array([JAW_ANGLE.get(a, 0.0) for a in ALL_AUS], np.float32),
-        close_coef=np.array([LID_WEIGHTS.get(a, (0.0, 0.0))[0] for a in ALL_AUS], np.float32),
-        lower_coef=np.array([LID_WEIGHTS.get(a, (0.0, 0.0))[1] for a in ALL_AUS], np.float32),
+        scalar_coef=np.array([(JAW_ANGLE.get(a, 0.0), *LID_WEIGHTS.get(a, (0.0, 0.0))) for a in ALL_AUS],
+                             np.float32),
+        margin_vertex=np.array(verts, np.int64)[margin],
         lip_slack=np.maximum(p[_INNER_LIP_PAIRS[:, 1], 1] - p[_INNER_LIP_PAIRS[:, 0], 1], 0).astype(np.float32))
