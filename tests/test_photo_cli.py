@@ -79,3 +79,25 @@ def test_batch_folder_times_expressions_is_resumable(cli, photos, tmp_path):
     assert (out / "hopper_001.png").is_file() and (out / "hopper_000.png").stat().st_mtime_ns == stamp
     files = [row["file"] for row in csv.DictReader(open(out / "manifest.csv"))]
     assert sorted(set(files)) == ["hopper_000.png", "hopper_001.png"]
+
+
+def test_ganimation_renderer_is_wired(photos, tmp_path):
+    import torch
+
+    from facsynth.cli import main
+    from facsynth.facs import OPENFACE_AUS
+    from facsynth.render.gan import CHECKPOINT_VERSION
+    from facsynth.render.gan.ganimation import GANimationGenerator
+
+    torch.manual_seed(0)
+    kwargs = {"n_aus": len(OPENFACE_AUS), "conv_dim": 8, "n_down": 2, "n_res": 1}
+    ckpt = tmp_path / "g.pt"
+    torch.save({"version": CHECKPOINT_VERSION, "kind": "ganimation", "image_size": 32, "aus": list(OPENFACE_AUS),
+                "model": kwargs, "generator": GANimationGenerator(**kwargs).state_dict()}, ckpt)
+    out = tmp_path / "gan.png"
+    args = ["edit", str(photos / "hopper.jpg"), "--aus", "AU12=3", "--renderer", "ganimation", "--weights", str(ckpt)]
+    assert main([*args, "-o", str(out)]) == 0
+    src, img = read_image(photos / "hopper.jpg"), read_image(out)
+    assert img.shape == src.shape and not np.array_equal(img, src)
+    assert main([*args[:-2], "-o", str(tmp_path / "no.png")]) == 2            # --renderer without --weights
+    assert not (tmp_path / "no.png").exists()
