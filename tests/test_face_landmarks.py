@@ -99,3 +99,15 @@ def test_write_mp4_errors_leave_nothing(tmp_path):
     with pytest.raises(AudioError):
         write_mp4([np.zeros((8, 8, 3), np.uint8)], target, fps=25, audio=bad)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.wav"]
+
+
+def test_face_frame_removes_head_roll(hopper):
+    straight = detect_faces(hopper)[0]
+    tilted_img = np.asarray(Image.fromarray(hopper).rotate(15, resample=Image.BICUBIC, fillcolor=(128, 128, 128)))
+    tilted = detect_faces(tilted_img)[0]
+    _, _, roll0 = straight.pose.yaw_pitch_roll()
+    _, _, roll = tilted.pose.yaw_pitch_roll()
+    assert abs((roll0 - roll) - 15) < 3  # PIL turns counter-clockwise on screen
+    assert tilted.pose.scale == pytest.approx(straight.pose.scale, rel=0.05)
+    err = np.linalg.norm(tilted.normalised()[:468, :2] - straight.normalised()[:468, :2], axis=1)
+    assert err.mean() < 0.03  # the same face shape in the face frame, whatever the roll
