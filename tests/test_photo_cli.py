@@ -78,7 +78,7 @@ def test_batch_folder_times_expressions_is_resumable(cli, photos, tmp_path):
     assert r.returncode == 0, r.stderr
     assert (out / "hopper_001.png").is_file() and (out / "hopper_000.png").stat().st_mtime_ns == stamp
     files = [row["file"] for row in csv.DictReader(open(out / "manifest.csv"))]
-    assert sorted(set(files)) == ["hopper_000.png", "hopper_001.png"]
+    assert sorted(files) == ["hopper_000.png", "hopper_001.png"]
 
 
 def test_ganimation_renderer_is_wired(photos, tmp_path):

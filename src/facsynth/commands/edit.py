@@ -177,6 +177,7 @@ def _run_batch(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
+    from ..atomic import atomic_write
     from ..errors import FacsynthError, ImageError, NoFaceError
     from ..facs import format_au_spec
     from ..formats.image import read_image
@@ -194,11 +195,18 @@ def _run_batch(args: argparse.Namespace) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     manifest = out / "manifest.csv"
-    done: set[str] = set()
+    header = ["file", "photo", "expression", "aus", "sentence"]
+    kept: list[dict] = []
     if manifest.is_file():
         with open(manifest, newline="", encoding="utf-8") as fh:
-            done = {row["file"] for row in csv.DictReader(fh) if (out / row.get("file", "")).is_file()}
-    header = ["file", "photo", "expression", "aus", "sentence"]
+            rows = list(csv.DictReader(fh))
+        kept = [r for r in rows if r.get("file") and (out / r["file"]).is_file()]
+        if len(kept) != len(rows):                                   # drop rows whose image is gone
+            with atomic_write(manifest, newline="", encoding="utf-8") as fh:
+                w = csv.DictWriter(fh, header, extrasaction="ignore")
+                w.writeheader()
+                w.writerows(kept)
+    done = {r["file"] for r in kept}
     new = not manifest.is_file() or manifest.stat().st_size == 0
     skipped, written = [], 0
     with open(manifest, "a", newline="", encoding="utf-8") as fh, \
