@@ -217,3 +217,19 @@ def test_piecewise_affine_map_reproduces_an_affine_motion():
     assert (flow[:5] == 0).all()                                     # outside the mesh: no motion
     img = rng.integers(0, 255, (100, 100, 3), dtype=np.uint8)
     assert np.array_equal(remap(img, np.zeros((100, 100, 2), np.float32), (0, 0, 100, 100)), img)
+
+
+def test_tilted_head_moves_along_the_face_not_the_image(hopper):
+    import cv2
+
+    tilted = cv2.warpAffine(hopper, cv2.getRotationMatrix2D((256, 256), 25, 1.0), (512, 512),
+                            borderMode=cv2.BORDER_REFLECT)
+    rig = rig_photo(tilted)
+    assert abs(rig.face.pose.yaw_pitch_roll()[2]) > 15
+    before = detect_faces(tilted)[0].normalised()
+    after = detect_faces(render_frame(tilted, rig, {26: 4, 25: 3, 1: 4, 2: 4}))[0].normalised()
+    gap = lambda p: p[13, 1] - p[14, 1]                                   # noqa: E731  face frame: y up
+    brow = lambda p: p[[105, 334], 1].mean() - p[[159, 386], 1].mean()   # noqa: E731
+    assert gap(after) - gap(before) > 0.15
+    assert brow(after) - brow(before) > 0.02
+    assert abs(after[13, 0] - before[13, 0]) < 0.05                       # the mouth opened along the face axis
