@@ -66,25 +66,31 @@ def default_face() -> NeutralFace:
 
 
 _BASES: dict[bytes, AUBasis] = {}
-_DEFAULT_KEY: list = [None, None]  # (the shipped face's vertex array, its cache key): skips hashing it
+_DEFAULT: list = [None]  # the basis of the shipped face, looked up without hashing
 
 
 def basis_for(neutral: np.ndarray) -> AUBasis:
-    """The muscle basis of ``neutral`` (478, 3), face frame; built once per distinct face and cached."""
-    if neutral is _DEFAULT_KEY[0]:
-        return _BASES[_DEFAULT_KEY[1]]
+    """The muscle basis of ``neutral`` (478, 3), face frame; built once per distinct face and cached.
+
+    Safe to call from several threads (at worst a basis is built twice). Raises TrackError for an array that
+    is not a finite (478, 3) face.
+    """
+    shipped = neutral is default_face().vertices
+    if shipped and _DEFAULT[0] is not None:
+        return _DEFAULT[0]
     arr = np.ascontiguousarray(neutral, dtype=np.float32)
     if arr.shape != (478, 3) or not np.isfinite(arr).all():
         raise TrackError(f"a neutral face must be a finite (478, 3) array in the face frame, got {arr.shape}")
     key = hashlib.blake2b(arr.tobytes(), digest_size=16).digest()
-    if key not in _BASES:
-        if len(_BASES) > 32:
+    basis = _BASES.get(key)
+    if basis is None:
+        basis = build_basis(arr, default_face().mirror)
+        if len(_BASES) >= 32:
             _BASES.clear()
-            _DEFAULT_KEY[:] = [None, None]
-        _BASES[key] = build_basis(arr, default_face().mirror)
-    if neutral is default_face().vertices:
-        _DEFAULT_KEY[:] = [neutral, key]
-    return _BASES[key]
+        _BASES[key] = basis
+    if shipped:
+        _DEFAULT[0] = basis
+    return basis
 
 
 def deform(neutral: np.ndarray | None, intensities: AUTrack | Mapping[int | str, float] | np.ndarray,
