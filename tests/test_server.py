@@ -401,8 +401,29 @@ def test_concurrent_renders_match_sequential(tmp_path):
         assert together[s] == sequential[s]
 
 
-def test_serve_command_help(cli):
-    r = cli("serve", "--help")
-    assert r.returncode == 0 and "--port" in r.stdout and "--host" in r.stdout
-    r = cli("serve", "--port", "70000")
-    assert r.returncode == 2 and "outside" in r.stderr
+def test_serve_command_starts_a_server(cli):
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    assert "outside" in cli("serve", "--port", "70000").stderr
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "facsynth", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, health = time.monotonic() + 90, None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.3)
+        assert health is not None and health.json()["status"] == "ok"
+        assert httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5).status_code == 200
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=30)[0]
+    assert f"http://127.0.0.1:{port}/" in out

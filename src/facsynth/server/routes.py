@@ -272,7 +272,7 @@ async def edit(request: Request,
                photo: str | None = Form(None, description="id of a photo uploaded to /api/photos"),
                aus: str = Form("", description='AU intensities as JSON {"12": 3} or a spec "AU12=3,AU6=2"'),
                track: str | None = Form(None, description="a multi-frame track as JSON (for MP4)"),
-               format: Literal["png", "mp4"] = Form("png"),
+               fmt: Literal["png", "mp4"] = Form("png", alias="format"),
                face_index: int = Form(0, ge=0, le=64),
                audio: UploadFile | None = File(None, description="speech muxed into the MP4")) -> Response:
     """With neither image nor photo the default face mesh is rendered. A still expression becomes a 1.5 s MP4
@@ -284,11 +284,11 @@ async def edit(request: Request,
 
     def work() -> bytes:
         picture = _decode_image(upload, settings.tmp_root) if upload is not None else _photo(request, photo)
-        return _render(picture, au_track, format, sound, face_index, settings.tmp_root)
+        return _render(picture, au_track, fmt, sound, face_index, settings.tmp_root)
 
     data = await run_in_threadpool(work)
-    media = "image/png" if format == "png" else "video/mp4"
-    return _file_response(data, media, f"facsynth.{format}")
+    media = "image/png" if fmt == "png" else "video/mp4"
+    return _file_response(data, media, f"facsynth.{fmt}")
 
 
 @router.post("/speak", summary="Speech audio → AU track (and a talking MP4)")

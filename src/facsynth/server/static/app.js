@@ -17,6 +17,7 @@ const state = {
   audioFile: null,
   videoUrl: null,     // the last speech video on the server
   pngBlob: null,      // the image shown, as PNG
+  shownPhoto: null,   // the photo id that image was made from (null: the default face)
   renders: 0,         // images shown so far
   sentences: 0,       // descriptions shown so far
   mesh: null,         // {meshes, morphs: [names]} once the GLB is loaded
@@ -143,9 +144,10 @@ function setAus(aus, { keepTrack = false } = {}) {
 let renderSeq = 0;
 async function renderImage() {
   const seq = ++renderSeq;
+  const photoId = state.photoId;
   const form = new FormData();
   form.append('aus', JSON.stringify(nonZero(state.aus)));
-  if (state.photoId) form.append('photo', state.photoId);
+  if (photoId) form.append('photo', photoId);
   try {
     const blob = await (await api('/api/edit', { form })).blob();
     if (seq !== renderSeq) return;            // a newer request has been sent: drop this stale image
@@ -153,6 +155,7 @@ async function renderImage() {
     if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
     img.src = URL.createObjectURL(blob);
     state.pngBlob = blob;
+    state.shownPhoto = photoId;
     state.renders += 1;
     document.body.dataset.renders = state.renders;
     $('photo-note').textContent = state.photoId ? '' : 'the default face';
