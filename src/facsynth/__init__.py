@@ -40,6 +40,7 @@ _API = {
     "reexpress": ("facsynth.render.photo", "reexpress"),
     "render_photo": ("facsynth.render.photo", "render_photo"),
     "analyze": ("facsynth.face.analyze", "analyze"),
+    "create_app": ("facsynth.server.app", "create_app"),
 }
 
 __all__ = ["AUTrack", "FacsynthError", *_API]
