@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -19,7 +19,8 @@ from ..errors import FormatError, ImageError, NoFaceError
 from ..facs import MAX_INTENSITY, OPENFACE_AUS
 from ..track import DEFAULT_FPS, AUTrack
 
-__all__ = ["analyze", "analyze_file", "fit_aus", "align_to", "STABLE_POINTS", "VIDEO_SUFFIXES"]
+__all__ = ["analyze", "analyze_file", "fit_aus", "fit_track", "face_shapes", "align_to", "STABLE_POINTS",
+           "VIDEO_SUFFIXES"]
 
 #: Landmarks that facial expressions barely move: eye corners, nose bridge and tip, forehead, temples, cheekbones.
 STABLE_POINTS = (33, 133, 263, 362, 168, 6, 197, 195, 5, 4, 1, 10, 151, 109, 338, 127, 356, 234, 454, 162, 389)
@@ -99,9 +100,26 @@ def fit_aus(shape: np.ndarray, neutral: np.ndarray, aus: Sequence[int] = OPENFAC
 
 
 def _shape_of(image: np.ndarray) -> np.ndarray:
+    """Face-frame landmarks (478, 3) of the largest face."""
     from .landmarks import detect_faces
 
-    return detect_faces(image, max_faces=1)[0].normalised()
+    return detect_faces(image)[0].normalised()
+
+
+def face_shapes(frames: Iterable[np.ndarray], *, progress: bool = True) -> list[np.ndarray | None]:
+    """Face-frame landmarks (478, 3) of the largest face of each frame, None where there is no face.
+
+    frames : iterable of np.ndarray [shape=(H, W, 3)] uint8 RGB; consumed one at a time (a video is streamed).
+    """
+    from tqdm import tqdm
+
+    shapes: list[np.ndarray | None] = []
+    for img in tqdm(frames, desc="landmarks", unit="frame", disable=not progress, leave=False):
+        try:
+            shapes.append(_shape_of(np.asarray(img)))
+        except NoFaceError:
+            shapes.append(None)
+    return shapes
 
 
 def analyze(images: np.ndarray | Iterable[np.ndarray], neutral: np.ndarray | None = None, *,
@@ -110,7 +128,7 @@ def analyze(images: np.ndarray | Iterable[np.ndarray], neutral: np.ndarray | Non
 
     Parameters
     ----------
-    images : np.ndarray [shape=(H, W, 3)] uint8 RGB (one photo), or an iterable of them (video frames)
+    images : np.ndarray [shape=(H, W, 3)] uint8 RGB (one photo), or an iterable of them (video frames, streamed)
     neutral : the same person's neutral face: an RGB image (H, W, 3) uint8, or landmarks (478, 3) in the face
         frame. None: the per-landmark median of the frames for several frames (a talking face is mostly near
         neutral), facsynth's default neutral face for a single image (then identity shows up as expression)
@@ -130,27 +148,10 @@ def analyze(images: np.ndarray | Iterable[np.ndarray], neutral: np.ndarray | Non
     >>> track.frame(0)
     {6: 1.8, 12: 3.1}
     """
-    from tqdm import tqdm
-
     single = isinstance(images, np.ndarray) and images.ndim == 3
-    frames = [images] if single else images
-    shapes: list[np.ndarray | None] = []
-    for img in tqdm(frames, desc="landmarks", unit="frame", disable=single, leave=False):
-        try:
-            shapes.append(_shape_of(np.asarray(img)))
-        except NoFaceError:
-            shapes.append(None)
-    found = [s for s in shapes if s is not None]
-    if not found:
-        raise NoFaceError("no face found in any frame" if len(shapes) > 1 else "no face found in the image")
-    if neutral is None:
-        if len(found) > 1:
-            ref = np.median(np.stack([align_to(s, found[0]) for s in found]), axis=0)
-        else:
-            from .model import default_face
-
-            ref = default_face().vertices
-    else:
+    shapes = face_shapes([images] if single else images, progress=not single)
+    ref = None
+    if neutral is not None:
         neutral = np.asarray(neutral)
         if neutral.shape == (478, 3) and neutral.dtype != np.uint8:
             ref = neutral
@@ -159,10 +160,30 @@ def analyze(images: np.ndarray | Iterable[np.ndarray], neutral: np.ndarray | Non
                 ref = _shape_of(neutral)
             except NoFaceError:
                 raise NoFaceError("no face found in the neutral reference image") from None
-    ref = np.asarray(ref, np.float32)
+    return fit_track(shapes, ref, fps=fps, aus=aus)
+
+
+def fit_track(shapes: Sequence[np.ndarray | None], neutral: np.ndarray | None = None, *,
+              fps: float = DEFAULT_FPS, aus: Sequence[int] = OPENFACE_AUS) -> AUTrack:
+    """AUTrack from face-frame landmarks per frame (None: no face) against ``neutral`` (478, 3) (see analyze)."""
+    from tqdm import tqdm
+
+    if not len(shapes):
+        raise FormatError("there are no frames to analyze")
+    found = [s for s in shapes if s is not None]
+    if not found:
+        raise NoFaceError("no face found in any frame" if len(shapes) > 1 else "no face found in the image")
+    if neutral is None:
+        if len(found) > 1:
+            neutral = np.median(np.stack([align_to(s, found[0]) for s in found]), axis=0)
+        else:
+            from .model import default_face
+
+            neutral = default_face().vertices
+    ref = np.asarray(neutral, np.float32)
     values = np.zeros((len(shapes), len(aus)), np.float32)
     last = values[0]
-    for i, s in enumerate(tqdm(shapes, desc="fit AUs", unit="frame", disable=single, leave=False)):
+    for i, s in enumerate(tqdm(shapes, desc="fit AUs", unit="frame", disable=len(shapes) < 2, leave=False)):
         if s is not None:
             last = fit_aus(s, ref, aus)
         values[i] = last
@@ -171,7 +192,7 @@ def analyze(images: np.ndarray | Iterable[np.ndarray], neutral: np.ndarray | Non
 
 def analyze_file(path: str | os.PathLike, neutral: str | os.PathLike | int | None = None, *,
                  aus: Sequence[int] = OPENFACE_AUS) -> AUTrack:
-    """``analyze`` on an image or video file (video at its own frame rate).
+    """``analyze`` on an image or video file (a video is streamed, at its own frame rate).
 
     neutral : a neutral image file of the same person, a frame number of the video, or None (see analyze)
 
@@ -182,33 +203,46 @@ def analyze_file(path: str | os.PathLike, neutral: str | os.PathLike | int | Non
     p = Path(path)
     if not p.is_file():
         raise ImageError(f"{p} does not exist or is not a file")
-    is_video = p.suffix.lower() in VIDEO_SUFFIXES
-    frames, fps = _read_video(p) if is_video else ([read_image(p)], DEFAULT_FPS)
+    index = int(neutral) if isinstance(neutral, int) or (isinstance(neutral, str) and neutral.isdigit()) else None
     ref = None
-    if isinstance(neutral, int) or (isinstance(neutral, str) and neutral.isdigit()):
-        index = int(neutral)
-        if not 0 <= index < len(frames):
-            raise FormatError(f"neutral frame {index} is outside the {len(frames)} frames of {p.name}")
-        ref = frames[index]
-    elif neutral is not None:
-        ref = read_image(neutral)
+    if neutral is not None and index is None:
+        try:
+            ref = _shape_of(read_image(neutral))
+        except NoFaceError:
+            raise NoFaceError(f"no face found in the neutral reference {Path(neutral).name}") from None
+    if p.suffix.lower() in VIDEO_SUFFIXES:
+        fps, frames = _video_frames(p)
+        shapes = face_shapes(frames)
+    else:
+        fps, shapes = DEFAULT_FPS, face_shapes([read_image(p)], progress=False)
+    if index is not None:
+        if not 0 <= index < len(shapes):
+            raise FormatError(f"neutral frame {index} is outside the {len(shapes)} frames of {p.name}")
+        if shapes[index] is None:
+            raise NoFaceError(f"no face found in neutral frame {index} of {p.name}")
+        ref = shapes[index]
     try:
-        return analyze(frames[0] if not is_video else frames, ref, fps=fps, aus=aus)
+        return fit_track(shapes, ref, fps=fps, aus=aus)
     except NoFaceError as e:
         raise NoFaceError(f"{e} ({p.name})") from None
 
 
-def _read_video(path: Path) -> tuple[list[np.ndarray], float]:
-    """All frames (H, W, 3) uint8 RGB of a video and its frame rate, through imageio-ffmpeg."""
+def _video_frames(path: Path) -> tuple[float, Iterator[np.ndarray]]:
+    """Frame rate and a generator of the frames (H, W, 3) uint8 RGB of a video, through imageio-ffmpeg."""
     import imageio_ffmpeg
 
     try:
         reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
         meta = next(reader)
         w, h = meta["size"]
-        frames = [np.frombuffer(b, np.uint8).reshape(h, w, 3) for b in reader]
     except (RuntimeError, OSError, StopIteration, KeyError) as e:
         raise FormatError(f"cannot read video {path.name}: {e}") from None
-    if not frames:
-        raise FormatError(f"video {path.name} has no frames")
-    return frames, float(meta.get("fps") or DEFAULT_FPS)
+
+    def frames() -> Iterator[np.ndarray]:
+        try:
+            for b in reader:
+                yield np.frombuffer(b, np.uint8).reshape(h, w, 3)
+        except (RuntimeError, OSError) as e:
+            raise FormatError(f"cannot read video {path.name}: {e}") from None
+
+    return float(meta.get("fps") or DEFAULT_FPS), frames()
