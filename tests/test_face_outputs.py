@@ -53,6 +53,16 @@ def test_preview_shows_the_expression(tmp_path):
     white = lambda im: (im[30:70].min(axis=2) > 200).sum()  # noqa: E731
     assert white(neutral) > 20 and white(blink) < white(neutral) / 4  # closed lids hide the eyes
 
+    tex = np.zeros((8, 8, 3), np.uint8)
+    tex[:, :4] = (20, 200, 30)  # left half green, right half blue
+    tex[:, 4:] = (20, 30, 200)
+    uv = np.stack([(deform(None, {})[:, 0] > 0) * 0.75 + 0.125, np.full(478, 0.5)], axis=1)
+    textured = Rasterizer(size=128, texture=tex, uv=uv).render(deform(None, {}))
+    left, right = textured[40:90, 30:55].reshape(-1, 3), textured[40:90, 75:100].reshape(-1, 3)
+    assert (left[:, 1] > left[:, 2]).mean() > 0.9 and (right[:, 2] > right[:, 1]).mean() > 0.9
+    with pytest.raises(FormatError):
+        Rasterizer(texture=tex)
+
     png = render_preview(AUTrack.still({12: 4}), tmp_path / "p.png", size=96)
     assert np.asarray(Image.open(png)).shape == (96, 96, 3)
     with pytest.raises(FormatError):

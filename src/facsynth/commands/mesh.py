@@ -18,7 +18,7 @@ Put an expression on the muscle-based 3D face model and write it out.
   -o face.png         shaded preview of the most intense frame; -o face.mp4: every frame (with --audio's speech)
 
 --face PHOTO uses the person's own face shape from the photo (MediaPipe landmarks); the .glb is textured
-with the photo and the preview coloured from it.
+with the photo, and so is the preview.
 
 examples:
   facsynth mesh --emotion happiness:4 -o happy.glb
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
         audio = getattr(args, "audio", None) if kind == ".mp4" else None
         render_preview(track, args.out, audio=audio, neutral=person.get("neutral"), size=args.size,
-                       colors=person.get("colors"))
+                       texture=person.get("texture"), uv=person.get("uv"))
     elif kind == ".glb":
         from ._outputs import write_track_output
 
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _person(photo: Path, index: int) -> dict:
-    """The face of ``photo``: neutral (478, 3) face frame, texture crop, uv (478, 2), vertex colours (478, 3)."""
+    """The face of ``photo``: neutral (478, 3) face frame, texture (512, 512, 3) crop around it, uv (478, 2)."""
     import numpy as np
     from PIL import Image
 
@@ -88,11 +88,7 @@ def _person(photo: Path, index: int) -> dict:
     crop = crop.resize((512, 512), Image.LANCZOS)  # power-of-two texture for every viewer
     lm = face.landmarks
     uv = np.stack([(lm[:, 0] - cx0) / (cx1 - cx0), (lm[:, 1] - cy0) / (cy1 - cy0)], axis=1)
-    xi = np.clip(np.round(lm[:, 0]).astype(int), 0, w - 1)
-    yi = np.clip(np.round(lm[:, 1]).astype(int), 0, h - 1)
-    colors = image[yi, xi].astype(np.float32) / 255.0
-    return {"neutral": face.normalised(), "texture": np.asarray(crop), "uv": np.clip(uv, 0, 1).astype(np.float32),
-            "colors": colors}
+    return {"neutral": face.normalised(), "texture": np.asarray(crop), "uv": np.clip(uv, 0, 1).astype(np.float32)}
 
 
 def demo(out: Path) -> list[Path]:

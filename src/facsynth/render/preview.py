@@ -33,11 +33,14 @@ class Rasterizer:
     ----------
     neutral : np.ndarray [shape=(478, 3)], face frame (None: the shipped default face)
     size : int, output width and height in pixels
-    colors : np.ndarray [shape=(478, 3)] float 0–1, per-vertex albedo (e.g. sampled from a photo); default skin
+    texture : np.ndarray [shape=(H, W, 3)] uint8 RGB, e.g. the photo the neutral face came from (default: skin
+        colour with tinted lips)
+    uv : np.ndarray [shape=(478, 2)], texture coordinates 0–1 (x right, y down), needed with ``texture``
     background : RGB 0–1 of the backdrop
     """
 
-    def __init__(self, neutral: np.ndarray | None = None, size: int = 512, colors: np.ndarray | None = None,
+    def __init__(self, neutral: np.ndarray | None = None, size: int = 512, texture: np.ndarray | None = None,
+                 uv: np.ndarray | None = None,
                  background: tuple[float, float, float] = (0.16, 0.17, 0.20)) -> None:
         from ..face.model import default_face
         from ..face.topology import boundary_loops
@@ -56,15 +59,21 @@ class Rasterizer:
         self.mouth_loop, eye_loops = np.asarray(loops[1]), [np.asarray(lp) for lp in loops[2:4]]
         self.eye_loops = sorted(eye_loops, key=lambda lp: base[lp, 0].mean())  # subject's right eye first
         self.triangles = face.triangles.astype(np.int64)
-        if colors is None:
+        if (texture is None) != (uv is None):
+            raise FormatError("a texture needs texture coordinates (uv) and uv needs a texture")
+        self.texture = None
+        if texture is None:
             from ..face.muscles import lip_regions
 
             albedo = np.tile(_SKIN, (478, 1))
             albedo[np.concatenate(lip_regions(base))] = _LIPS
         else:
-            albedo = np.asarray(colors, np.float32)
-            if albedo.shape != (478, 3):
-                raise FormatError(f"vertex colours must be (478, 3), got {albedo.shape}")
+            tex = np.asarray(texture)
+            albedo = np.asarray(uv, np.float32)
+            if tex.ndim != 3 or tex.shape[2] != 3 or tex.dtype != np.uint8 or albedo.shape != (478, 2):
+                raise FormatError("texture must be (H, W, 3) uint8 and uv (478, 2)")
+            self.texture = tex.reshape(-1, 3)
+            self.tex_size = np.array(tex.shape[1::-1], np.float32)  # (W, H)
         self.albedo = albedo
         yy = np.linspace(1.0, 0.75, self.size, dtype=np.float32)[:, None, None]
         self.background = (np.asarray(background, np.float32) * yy * np.ones((1, self.size, 1), np.float32)
@@ -87,7 +96,11 @@ class Rasterizer:
         normals = vertex_normals(vertices[:468], self.triangles)
         shade = 0.35 + 0.65 * np.clip(normals @ _LIGHT, 0, 1)
         colour = np.zeros((478, 3), np.float32)
-        colour[:468] = self.albedo[:468] * shade[:, None]
+        if self.texture is None:
+            colour[:468] = self.albedo[:468] * shade[:, None]
+        else:  # interpolate (u, v, shade) and look the colour up per pixel
+            colour[:468, :2] = self.albedo[:468]
+            colour[:468, 2] = shade
         img = self.background.reshape(-1, 3).copy()
         # openings first: fans around their centroids, flat-coloured (iris discs inside the eyes)
         fills, fill_colours = [], []
@@ -155,6 +168,9 @@ class Rasterizer:
             inv = (1.0 / np.maximum(xr - xl, 1e-6)).astype(np.float32)
             f = (col_idx + 0.5 - xl[span]) * inv[span]
             col = cl[span] + f[:, None] * (cr - cl)[span]
+            if self.texture is not None:
+                tx = np.clip((col[:, :2] * self.tex_size).astype(np.int32), 0, self.tex_size.astype(np.int32) - 1)
+                col = self.texture[tx[:, 1] * int(self.tex_size[0]) + tx[:, 0]] * (col[:, 2:3] / 255.0)
         img[pix] = np.clip(col * 255 + 0.5, 0, 255).astype(np.uint8)
 
     def _details(self, col: np.ndarray, px: np.ndarray, py: np.ndarray, p: np.ndarray) -> None:
@@ -182,11 +198,11 @@ class Rasterizer:
             col[mouth] = _TEETH * shade + _MOUTH * (1 - shade)
 
 def render_frames(track: AUTrack, *, neutral: np.ndarray | None = None, size: int = 512,
-                  colors: np.ndarray | None = None) -> Iterator[np.ndarray]:
+                  texture: np.ndarray | None = None, uv: np.ndarray | None = None) -> Iterator[np.ndarray]:
     """Rendered frames (size, size, 3) uint8 RGB of ``track``, one per track frame (a generator)."""
     from ..face.model import basis_for, default_face
 
-    raster = Rasterizer(neutral, size, colors)
+    raster = Rasterizer(neutral, size, texture, uv)
     basis = basis_for(default_face().vertices if neutral is None else neutral)
     chunk = 256
     for i in range(0, track.n_frames, chunk):
@@ -195,7 +211,8 @@ def render_frames(track: AUTrack, *, neutral: np.ndarray | None = None, size: in
 
 
 def render_preview(track: AUTrack, path: str | os.PathLike, audio: str | os.PathLike | None = None, *,
-                   neutral: np.ndarray | None = None, size: int = 512, colors: np.ndarray | None = None) -> Path:
+                   neutral: np.ndarray | None = None, size: int = 512, texture: np.ndarray | None = None,
+                   uv: np.ndarray | None = None) -> Path:
     """Render ``track`` on the face mesh to a PNG (one frame) or an MP4 (every frame, with ``audio``).
 
     Parameters
@@ -206,7 +223,7 @@ def render_preview(track: AUTrack, path: str | os.PathLike, audio: str | os.Path
     audio : optional speech file muxed into the MP4 (ignored for PNG)
     neutral : (478, 3) face frame, the face to deform (default: the shipped neutral face)
     size : width and height in pixels
-    colors : (478, 3) per-vertex albedo 0–1 (e.g. sampled from a photo)
+    texture, uv : optional photo texture (H, W, 3) uint8 and its coordinates (478, 2) in 0–1 (see Rasterizer)
 
     Returns
     -------
@@ -221,7 +238,7 @@ def render_preview(track: AUTrack, path: str | os.PathLike, audio: str | os.Path
     if suffix == ".mp4":
         from .video import write_mp4
 
-        return write_mp4(render_frames(track, neutral=neutral, size=size, colors=colors), target, track.fps,
+        return write_mp4(render_frames(track, neutral=neutral, size=size, texture=texture, uv=uv), target, track.fps,
                          audio=audio)
     from PIL import Image
 
@@ -229,7 +246,7 @@ def render_preview(track: AUTrack, path: str | os.PathLike, audio: str | os.Path
 
     apex = int(np.argmax(track.values.sum(axis=1)))
     still = AUTrack(track.values[apex:apex + 1], track.aus, track.fps)
-    frame = next(render_frames(still, neutral=neutral, size=size, colors=colors))
+    frame = next(render_frames(still, neutral=neutral, size=size, texture=texture, uv=uv))
     with atomic_path(target) as tmp:
         Image.fromarray(frame).save(tmp)
     return target
