@@ -16,8 +16,8 @@ LEAD_SECONDS = 0.03
 #: Speakers part their lips to breathe in about this long before speaking after a pause.
 BREATH_SECONDS = 0.6
 # Decay rate (1/s) of a phone's dominance outside its own core, and the fraction of its span held at full strength.
-_THETA = 30.0
-_CORE = 0.6
+_THETA = 20.0
+_CORE = 0.9
 
 
 def with_breaths(phones: Sequence[Phone], min_pause: float = 0.5) -> list[Phone]:

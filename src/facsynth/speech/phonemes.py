@@ -138,7 +138,8 @@ _DURATION = {**{v: 2.0 for v in ("AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER",
                                   "UW")},
              "AW": 2.5, "AY": 2.5, "OY": 2.5, "EY": 2.2, "OW": 2.2, "IH": 1.5, "AH": 1.5, "UH": 1.5,
              "S": 1.4, "Z": 1.2, "SH": 1.5, "F": 1.3, "TH": 1.2, "CH": 1.4, "JH": 1.2,
-             "B": 0.8, "D": 0.8, "G": 0.9, "P": 1.0, "T": 0.9, "K": 1.0, "DH": 0.6, "HH": 0.8}
+             "B": 0.8, "D": 0.8, "G": 0.9, "P": 1.0, "T": 0.9, "K": 1.0, "DH": 0.6, "HH": 0.8,
+             "W": 1.5, "Y": 1.3, "R": 1.2, "L": 1.2}
 
 
 def recognize(samples: np.ndarray, sr: int = 16000) -> list[Phone]:
@@ -156,7 +157,20 @@ def recognize(samples: np.ndarray, sr: int = 16000) -> list[Phone]:
     for seg in dec.seg():
         start = seg.start_frame * FRAME_SECONDS
         out.append(Phone(_base(seg.word), start, (seg.end_frame + 1) * FRAME_SECONDS))
-    return _merge_silences(out)
+    return _merge_silences(_drop_blips(_merge_silences(out)))
+
+
+def _drop_blips(phones: list[Phone], longest: float = 0.15, quiet: float = 0.2) -> list[Phone]:
+    """Silence the isolated short "phones" the phone loop finds in breaths and clicks: a single phone shorter
+    than ``longest`` seconds between silences of at least ``quiet`` seconds (or the file's edge)."""
+    out = list(phones)
+    for i, p in enumerate(phones):
+        before = phones[i - 1] if i > 0 else None
+        after = phones[i + 1] if i + 1 < len(phones) else None
+        if (p.phone != "SIL" and p.end - p.start < longest
+                and all(q is None or (q.phone == "SIL" and q.end - q.start >= quiet) for q in (before, after))):
+            out[i] = p._replace(phone="SIL")
+    return out
 
 
 def phonemes(samples: np.ndarray, transcript: str | None = None, sr: int = 16000) -> list[Phone]:
