@@ -101,3 +101,23 @@ def test_ganimation_renderer_is_wired(photos, tmp_path):
     assert img.shape == src.shape and not np.array_equal(img, src)
     assert main([*args[:-2], "-o", str(tmp_path / "no.png")]) == 2            # --renderer without --weights
     assert not (tmp_path / "no.png").exists()
+
+
+def test_edit_takes_odd_photo_files(photos, tmp_path):
+    from PIL import Image
+
+    from facsynth.cli import main
+
+    src = read_image(photos / "hopper.jpg")
+    Image.fromarray(src).convert("L").save(tmp_path / "gray.png")
+    exif = Image.Exif()
+    exif[0x0112] = 8                                                  # stored rotated 90° clockwise
+    Image.fromarray(np.rot90(src, -1).copy()).save(tmp_path / "turned.jpg", exif=exif, quality=95)
+    for name in ("gray.png", "turned.jpg"):
+        out = tmp_path / f"out_{name}.png"
+        assert main(["edit", str(tmp_path / name), "--aus", "AU26=4,AU25=3", "-o", str(out)]) == 0
+        assert read_image(out).shape == (512, 512, 3)
+    data = (photos / "hopper.jpg").read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(data[: len(data) // 3])
+    assert main(["edit", str(tmp_path / "cut.jpg"), "--aus", "AU12=3", "-o", str(tmp_path / "cut.png")]) == 2
+    assert not (tmp_path / "cut.png").exists()
