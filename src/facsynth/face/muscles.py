@@ -144,10 +144,10 @@ class AUBasis:
     linear    : (n_aus, n * 3) float32, displacement at intensity 5 of the linear muscles and sphincters
     jaw_index : (m,) vertices moved by the jaw; jaw_weight (m,) their share of the rotation; jaw_pivot (2,) (y, z)
     scalar_coef : (n_aus, 3) jaw angle, upper-lid closure and lower-lid raise at intensity 5
-    margin_vertex : vertices of the upper lid margins (rows ``lid_margin`` of the lid rows)
-    lid_*     : eyelid rows: vertex (k,), gap (k, n) interpolation matrix (lower − upper margin; lid_gap_margin
-                its rows of the upper margin),
-                role (k,) 1 for upper-lid vertices, -1 for lower-lid vertices, and their falloff weight (k,)
+    lid_*     : eyelid rows: vertex (k,), gap (k, n) interpolation matrix (lower − upper margin at the vertex's
+                place along the eye), role (k,) 1 for upper-lid vertices, -1 for lower-lid vertices, and their
+                falloff weight (k,); lid_gap_margin the gap rows of the upper lid margins, whose vertices are
+                margin_vertex
     lip_slack : (9,) how far the neutral's inner lower lip already lies above the upper one (closed lips)
     """
 
@@ -162,7 +162,6 @@ class AUBasis:
     lid_gap_margin: np.ndarray
     lid_role: np.ndarray
     lid_falloff: np.ndarray
-    lid_margin: np.ndarray
     lip_slack: np.ndarray
     scalar_coef: np.ndarray
     margin_vertex: np.ndarray
@@ -277,8 +276,8 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
     # jaw: below the mouth line all, upper lip none, lower lip most (less towards the corners)
     half_width = abs(p[291, 0] - p[61, 0]) / 2
     w = _smoothstep((corners_y + 0.02 - p[:, 1]) / 0.3)
-    lower = lower_lip
-    w[lower] = np.maximum(w[lower], 1 - 0.6 * np.clip(np.abs(p[lower, 0] - mouth[0]) / half_width, 0, 1) ** 2)
+    w[lower_lip] = np.maximum(
+        w[lower_lip], 1 - 0.6 * np.clip(np.abs(p[lower_lip, 0] - mouth[0]) / half_width, 0, 1) ** 2)
     w[upper_lip] = 0.0
     w[468:] = 0.0
     jaw_index = np.nonzero(w > 1e-3)[0]
@@ -326,7 +325,6 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
         jaw_index=jaw_index, jaw_weight=w[jaw_index].astype(np.float32), jaw_pivot=pivot.astype(np.float32),
         lid_vertex=np.array(verts, np.int64), lid_gap=gap_matrix, lid_gap_margin=gap_matrix[margin],
         lid_role=np.array(role, np.int8), lid_falloff=np.array(fall, np.float32),
-        lid_margin=margin,
         scalar_coef=np.array([(JAW_ANGLE.get(a, 0.0), *LID_WEIGHTS.get(a, (0.0, 0.0))) for a in ALL_AUS],
                              np.float32),
         margin_vertex=np.array(verts, np.int64)[margin],
