@@ -113,3 +113,20 @@ def test_cli_learned_model_without_weights_is_a_clear_error(cli, tmp_path):
     res = cli("speak", bundled_utterance(), "--model", "blstm", "-o", tmp_path / "x.csv")
     assert res.returncode == 2 and "no shipped weights" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_transcript_emotion_sets_upper_face_scaled_by_arousal(monkeypatch, goforward):
+    import facsynth.language.emotion as emotion
+    from facsynth.facs import emotion_aus
+    from facsynth.speech.rules import SPEECH_AUS, emotion_targets, rules_curves
+    from facsynth.track import AUTrack
+
+    monkeypatch.setattr(emotion, "emotion_track", lambda text: AUTrack.still(emotion_aus("fear", 3)))
+    targets = emotion_targets("I am terrified")
+    assert targets and all(a not in (25, 26, 45) for a in targets) and targets.get(4, 0) > 0
+    y, _ = goforward
+    calm = rules_curves(y, "go forward ten meters")
+    scared = rules_curves(y, "go forward ten meters", emotion=targets)
+    col = SPEECH_AUS.index(4)
+    assert calm[:, col].max() == 0 and scared[:, col].min() > 0.5 * targets[4]
+    assert np.array_equal(calm[:, SPEECH_AUS.index(26)], scared[:, SPEECH_AUS.index(26)])

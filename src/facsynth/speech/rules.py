@@ -27,10 +27,10 @@ _OPENING = (25, 26, 27)
 def emotion_targets(transcript: str | None) -> dict[int, float]:
     """Upper- and middle-face AUs of the transcript's emotion (lip corners at half strength), or {} if none.
 
-    Uses ``facsynth.language.emotion.emotion_track``; returns {} when that module is not available or the text
-    carries no readable emotion.
+    Uses ``facsynth.language.emotion.emotion_track``; returns {} when the text carries no readable emotion, and
+    {} with a warning when the emotion model cannot be loaded.
     """
-    from ..errors import FacsynthError
+    from ..errors import FacsynthError, ModelError
 
     if not transcript or not transcript.strip():
         return {}
@@ -40,6 +40,9 @@ def emotion_targets(transcript: str | None) -> dict[int, float]:
         return {}
     try:
         mean = emotion_track(transcript).mean()
+    except ModelError as e:
+        warnings.warn(f"no text emotion ({e}): the upper face follows the voice only", stacklevel=2)
+        return {}
     except FacsynthError:
         return {}
     out = {}
