@@ -107,7 +107,24 @@ def test_face_frame_removes_head_roll(hopper):
     tilted = detect_faces(tilted_img)[0]
     _, _, roll0 = straight.pose.yaw_pitch_roll()
     _, _, roll = tilted.pose.yaw_pitch_roll()
-    assert abs((roll0 - roll) - 15) < 3  # PIL turns counter-clockwise on screen
+    assert abs((roll - roll0) - 15) < 3  # PIL turns counter-clockwise on screen: the left eye rises
     assert tilted.pose.scale == pytest.approx(straight.pose.scale, rel=0.05)
     err = np.linalg.norm(tilted.normalised()[:468, :2] - straight.normalised()[:468, :2], axis=1)
     assert err.mean() < 0.03  # the same face shape in the face frame, whatever the roll
+
+
+def test_pose_angles_follow_the_head():
+    from facsynth.face.landmarks import Pose, face_pose
+    from facsynth.face.model import default_face
+
+    n = default_face().vertices.astype(np.float64)
+    frontal = Pose(np.diag([1.0, -1, -1]), np.array([256.0, 256, 0]), 80.0)
+    for axis, sign_of in ((1, 0), (0, 1)):  # turn about y (yaw), then about x (pitch)
+        t = np.radians(20)
+        c, s = np.cos(t), np.sin(t)
+        rot = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]]) if axis == 1 else np.array([[1, 0, 0], [0, c, s], [0, -s, c]])
+        px = from_face_frame(n @ rot.T, frontal)
+        angles = face_pose(px).yaw_pitch_roll()
+        base = face_pose(from_face_frame(n, frontal)).yaw_pitch_roll()
+        # yaw: the nose turns towards the subject's left (+x); pitch: the nose tips up (+y)
+        assert angles[sign_of] - base[sign_of] == pytest.approx(20, abs=3)

@@ -43,11 +43,17 @@ class Pose:
     scale: float
 
     def yaw_pitch_roll(self) -> tuple[float, float, float]:
-        """Head angles in degrees (yaw: turn to the subject's left is positive; pitch: chin up; roll: tilt)."""
-        r = self.rotation @ np.diag([1.0, -1.0, -1.0])  # rotation relative to the frontal pose
-        yaw = np.degrees(np.arcsin(np.clip(-r[2, 0], -1, 1)))
-        pitch = np.degrees(np.arctan2(r[2, 1], r[2, 2]))
-        roll = np.degrees(np.arctan2(r[1, 0], r[0, 0]))
+        """Head angles in degrees, 0 for a frontal upright face.
+
+        yaw   : positive when the face turns towards the subject's left (the nose moves to the image's right)
+        pitch : positive when the face looks up (chin up)
+        roll  : positive when the head tilts so that the subject's left eye is higher than the right one
+        """
+        r = np.diag([1.0, -1.0, -1.0]) @ self.rotation  # face axes in camera axes (x right, y up, z to viewer)
+        fwd, side = r[:, 2], r[:, 0]
+        yaw = np.degrees(np.arctan2(fwd[0], fwd[2]))
+        pitch = np.degrees(np.arctan2(fwd[1], np.hypot(fwd[0], fwd[2])))
+        roll = np.degrees(np.arctan2(side[1], side[0]))
         return float(yaw), float(pitch), float(roll)
 
 
