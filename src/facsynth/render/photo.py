@@ -159,12 +159,23 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
     k = len(up) - 2
     dst[-2 * k:-k] += dst_lm[up[1:-1]] - rig.vertices[up[1:-1]]         # upper half of the opening
     dst[-k:] += dst_lm[lo[1:-1]] - rig.vertices[lo[1:-1]]               # lower half
-    x0, y0, x1, y1 = rig.box
-    s = rig.work
-    size = (int(round((x1 - x0) * s)), int(round((y1 - y0) * s))) if s < 1.0 else (x1 - x0, y1 - y0)
-    origin = np.array([x0, y0], np.float64)
-    flow = piecewise_affine_map((rig.vertices - origin) * s, (dst - origin) * s, rig.triangles, (0, 0, *size))
-    out = remap(image, flow, rig.box)
+    # only triangles that move are warped, inside the box they cover before and after moving
+    moves = np.abs(dst - rig.vertices).max(axis=1) > 1e-3
+    tris = rig.triangles[moves[rig.triangles].any(axis=1)]
+    if len(tris):
+        corners = np.concatenate([rig.vertices[tris.ravel()], dst[tris.ravel()]])
+        bx0, by0 = np.maximum(np.floor(corners.min(axis=0)).astype(int) - 2, rig.box[:2])
+        bx1, by1 = np.minimum(np.ceil(corners.max(axis=0)).astype(int) + 3, rig.box[2:])
+        box = (int(bx0), int(by0), int(bx1), int(by1))
+        s = rig.work
+        size = (box[2] - box[0], box[3] - box[1])
+        if s < 1.0:
+            size = (max(2, int(round(size[0] * s))), max(2, int(round(size[1] * s))))
+        origin = np.array(box[:2], np.float64)
+        flow = piecewise_affine_map((rig.vertices - origin) * s, (dst - origin) * s, tris, (0, 0, *size))
+        out = remap(image, flow, box)
+    else:
+        out = image.copy()
     top = np.concatenate([dst[up[:1]], dst[-2 * k:-k], dst[up[-1:]]])
     bottom = np.concatenate([dst[lo[:1]], dst[-k:], dst[lo[-1:]]])
     if opening_height(top, bottom) > 0.3:
