@@ -64,13 +64,14 @@ def test_track_with_audio_makes_an_mp4_with_sound(cli, photos, shared_data, tmp_
 
 def test_batch_folder_times_expressions_is_resumable(cli, photos, tmp_path):
     exprs = tmp_path / "expressions.txt"
-    exprs.write_text("# two expressions\nAU12=3,AU6=2\nsurprise:3\n")
+    exprs.write_text("# three expressions\nAU12=3,AU6=2\nsurprise:3\nshe raises her brows slightly  # a sentence\n")
     out = tmp_path / "dataset"
     r = cli("edit", photos, "--expressions", exprs, "-o", out)
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(open(out / "manifest.csv")))
-    assert [row["file"] for row in rows] == ["hopper_000.png", "hopper_001.png"]
+    assert [row["file"] for row in rows] == ["hopper_000.png", "hopper_001.png", "hopper_002.png"]
     assert rows[0]["aus"].startswith("AU06=2") and rows[1]["sentence"]
+    assert rows[2]["sentence"] == "she raises her brows slightly" and "AU01" in rows[2]["aus"]
     assert "blank.png" in r.stderr                                  # the faceless photo is reported and skipped
     (out / "hopper_001.png").unlink()
     stamp = (out / "hopper_000.png").stat().st_mtime_ns
@@ -78,7 +79,7 @@ def test_batch_folder_times_expressions_is_resumable(cli, photos, tmp_path):
     assert r.returncode == 0, r.stderr
     assert (out / "hopper_001.png").is_file() and (out / "hopper_000.png").stat().st_mtime_ns == stamp
     files = [row["file"] for row in csv.DictReader(open(out / "manifest.csv"))]
-    assert sorted(files) == ["hopper_000.png", "hopper_001.png"]
+    assert sorted(files) == ["hopper_000.png", "hopper_001.png", "hopper_002.png"]
 
 
 def test_ganimation_renderer_is_wired(photos, tmp_path):
