@@ -305,6 +305,15 @@ def test_png_that_is_not_a_png_is_refused(client, hopper):
     assert "must be one of" in msg
 
 
+def test_bad_images_are_refused_without_revealing_server_paths(client, hopper):
+    bomb = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(bomb, format="PNG")  # 48 kB of PNG, 400 megapixels
+    msg = is_error(client.post("/api/photos", files={"image": ("bomb.png", bomb.getvalue(), "image/png")}), 400)
+    assert "too large" in msg and "/" not in msg
+    msg = is_error(client.post("/api/photos", files={"image": ("cut.jpg", hopper[:5000], "image/jpeg")}), 400)
+    assert "truncated" in msg and "facsynth-studio" not in msg and "/tmp" not in msg
+
+
 def test_audio_endpoint_refuses_images(client, hopper):
     msg = is_error(client.post("/api/speak", files={"audio": ("speech.wav", hopper, "audio/wav")}), 415)
     assert "not a WAV" in msg

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import socket
 import threading
 import time
@@ -30,6 +31,7 @@ __all__ = ["Settings", "create_app", "running", "STATIC_FILES", "VENDOR_FILES"]
 _HERE = Path(__file__).resolve().parent
 _THREE = _HERE / "web" / "node_modules" / "three"
 _log = logging.getLogger("facsynth.server")
+_TMP_PATH = re.compile(r"[^\s'\"]*facsynth-studio-[^/\s]+/")
 
 #: URL name -> (file, media type) of the page's own files. Only these are ever served.
 STATIC_FILES: dict[str, tuple[Path, str]] = {
@@ -68,6 +70,11 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+def _scrub(message: str) -> str:
+    """A job's message without the server's temporary folders: "/tmp/facsynth-studio-x/photo.png …" → "photo.png …"."""
+    return _TMP_PATH.sub("", message)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The studio as an ASGI app: page at /, API under /api, OpenAPI docs at /docs."""
     app = FastAPI(title="facsynth studio",
@@ -88,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(NoFaceError)
     async def no_face(_: Request, exc: NoFaceError):
-        return _error(422, str(exc))
+        return _error(422, _scrub(str(exc)))
 
     @app.exception_handler(ModelError)
     async def no_model(_: Request, exc: ModelError):
@@ -96,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(FacsynthError)
     async def bad_input(_: Request, exc: FacsynthError):
-        return _error(400, str(exc))
+        return _error(400, _scrub(str(exc)))
 
     @app.exception_handler(UploadRejected)
     async def rejected(_: Request, exc: UploadRejected):
