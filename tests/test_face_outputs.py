@@ -80,27 +80,31 @@ def test_preview_mp4_with_audio(tmp_path, shared_data):
     assert len(frames) == 12 and meta["size"] == (64, 64) and meta["audio_codec"] == "aac"
 
 
-def test_mesh_command(cli, tmp_path, shared_data):
-    r = cli("mesh", "--emotion", "happiness:4", "-o", tmp_path / "h.glb")
-    assert r.returncode == 0, r.stderr
+def test_mesh_command(cli, tmp_path, shared_data, capsys):
+    from facsynth.cli import main
+
+    assert main(["mesh", "--emotion", "happiness:4", "-o", str(tmp_path / "h.glb")]) == 0
     assert (tmp_path / "h.glb").read_bytes()[:4] == b"glTF"
-    r = cli("mesh", "--aus", "AU12=4,AU26=2", "-o", tmp_path / "h.arkit.json")
-    assert r.returncode == 0 and json.loads((tmp_path / "h.arkit.json").read_text())["numFrames"] == 1
-    face = shared_data / "faces" / "grace_hopper_512x512.jpg"
-    r = cli("mesh", "--aus", "AU1=3,AU26=3", "--face", face, "--size", "128", "-o", tmp_path / "g.png")
-    assert r.returncode == 0, r.stderr
-    r = cli("mesh", "--aus", "AU12=3", "--face", face, "-o", tmp_path / "g.glb")
-    assert r.returncode == 0, r.stderr
+    assert main(["mesh", "--aus", "AU12=4,AU26=2", "-o", str(tmp_path / "h.arkit.json")]) == 0
+    assert json.loads((tmp_path / "h.arkit.json").read_text())["numFrames"] == 1
+    face = str(shared_data / "faces" / "grace_hopper_512x512.jpg")
+    assert main(["mesh", "--aus", "AU1=3,AU26=3", "--face", face, "--size", "128", "-o", str(tmp_path / "g.png")]) == 0
+    assert np.asarray(Image.open(tmp_path / "g.png")).shape == (128, 128, 3)
+    assert main(["mesh", "--aus", "AU12=3", "--face", face, "-o", str(tmp_path / "g.glb")]) == 0
     doc_len = int.from_bytes((tmp_path / "g.glb").read_bytes()[12:16], "little")
     assert b'"images"' in (tmp_path / "g.glb").read_bytes()[20:20 + doc_len]
     # bad input: one line, exit 2, nothing written
     blank = tmp_path / "blank.png"
     Image.fromarray(np.full((100, 100, 3), 200, np.uint8)).save(blank)
-    for args in (["--aus", "AU12=3", "--face", blank, "-o", tmp_path / "x.glb"],
-                 ["--aus", "AU12=3", "-o", tmp_path / "x.txt"],
-                 ["--aus", "AU99=3", "-o", tmp_path / "x.glb"]):
-        r = cli("mesh", *args)
-        assert r.returncode == 2 and r.stderr.startswith("facsynth: error:") and "Traceback" not in r.stderr
+    capsys.readouterr()
+    for args in (["--aus", "AU12=3", "-o", tmp_path / "x.txt"], ["--aus", "AU99=3", "-o", tmp_path / "x.glb"],
+                 ["--aus", "AU12=3", "--face", face, "--face-index", "3", "-o", tmp_path / "x.glb"]):
+        assert main(["mesh", *map(str, args)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("facsynth: error:") and err.count("\n") == 1
+    # in a fresh process too, with nothing from MediaPipe's C++ logging on stderr
+    r = cli("mesh", "--aus", "AU12=3", "--face", blank, "-o", tmp_path / "x.glb")
+    assert r.returncode == 2 and r.stderr == "facsynth: error: no face found in the image\n"
     assert not (tmp_path / "x.glb").exists() and not (tmp_path / "x.txt").exists()
 
 
