@@ -351,6 +351,9 @@ def test_every_error_is_json(client):
     is_error(client.post("/api/edit", data={"aus": "AU12=9"}), 400)
     is_error(client.post("/api/edit", data={"aus": "{not json"}), 400)
     is_error(client.post("/api/edit", data={"format": "gif"}), 422)
+    assert "not a number" in is_error(client.post("/api/edit", data={"aus": '{"12": "lots"}'}), 400)
+    long = json.dumps({"fps": 1, "aus": ["AU12"], "frames": [[1.0]] * 3600})
+    assert "at most" in is_error(client.post("/api/edit", data={"track": long, "format": "mp4"}), 400)
 
 
 def test_concurrent_requests_do_not_mix(tmp_path):

@@ -14,12 +14,12 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from .. import facs
-from ..errors import AUSpecError, FormatError
+from ..errors import AUSpecError, FormatError, TrackError
 from ..track import AUTrack
 from . import jobs
 from .uploads import AUDIO_KINDS, IMAGE_KINDS, VIDEO_KINDS, Upload, read_upload, request_dir
 
-__all__ = ["router", "EXPORTS", "NotFound"]
+__all__ = ["router", "EXPORTS", "MAX_TRACK_SECONDS", "NotFound"]
 
 router = APIRouter(prefix="/api")
 
@@ -31,6 +31,8 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "arkit.csv": ("facsynth.arkit.csv", "text/csv"),
     "glb": ("facsynth.glb", "model/gltf-binary"),
 }
+#: Longest track the studio renders or exports, seconds (a bound on the work one request can ask for).
+MAX_TRACK_SECONDS = 600
 _MP4_RAMP_S, _MP4_HOLD_S, _MP4_FPS = 1.0, 0.5, 30.0
 
 
@@ -70,14 +72,24 @@ class TrackBody(BaseModel):
 
 # ---------------------------------------------------------------- helpers
 
-def _aus_from_mapping(aus: dict[str, float]) -> dict[int, float]:
+def _aus_from_mapping(aus: dict[str, Any]) -> dict[int, float]:
     out = {}
     for key, value in aus.items():
         code = facs.parse_au_code(key)
-        if not 0.0 <= float(value) <= facs.MAX_INTENSITY:
+        try:
+            level = float(value)
+        except (TypeError, ValueError):
+            raise AUSpecError(f"intensity of {key} is {value!r}, not a number 0–5") from None
+        if not 0.0 <= level <= facs.MAX_INTENSITY:
             raise AUSpecError(f"intensity of {key} is {value}, outside 0–5")
-        out[code] = float(value)
+        out[code] = level
     return out
+
+
+def _bounded(track: AUTrack) -> AUTrack:
+    if track.duration > MAX_TRACK_SECONDS:
+        raise TrackError(f"the track lasts {track.duration:.0f} s; the studio takes at most {MAX_TRACK_SECONDS} s")
+    return track
 
 
 def _aus_json(aus: dict[int, float]) -> dict[str, float]:
@@ -104,7 +116,7 @@ def _track_from_body(body: TrackBody) -> AUTrack:
     from ..formats.track_json import track_from_json
 
     if body.track is not None:
-        return track_from_json(body.track, source="track")
+        return _bounded(track_from_json(body.track, source="track"))
     return AUTrack.still(_aus_from_mapping(body.aus or {}))
 
 
@@ -116,7 +128,7 @@ def _track_field(text: str | None, aus: str) -> AUTrack:
             obj = json.loads(text)
         except json.JSONDecodeError as e:
             raise FormatError(f"the track field is not valid JSON: {e}") from None
-        return track_from_json(obj, source="track")
+        return _bounded(track_from_json(obj, source="track"))
     return AUTrack.still(_aus_field(aus))
 
 
