@@ -91,7 +91,13 @@ def test_noise_and_clipping_do_not_crash(tmp_path, utterance):
     rng = np.random.default_rng(0)
     noise = tmp_path / "noise.wav"
     sf.write(str(noise), (0.3 * rng.standard_normal(48000)).astype(np.float32), 16000)
-    track = speak(noise)
+    with pytest.warns(UserWarning, match="noise"):
+        track = speak(noise)
+    assert track.n_frames == 90 and track.values.max() == 0
+    music = tmp_path / "music.wav"
+    t = np.arange(48000) / 16000
+    sf.write(str(music), (0.2 * np.sin(2 * np.pi * 220 * t) * np.sin(2 * np.pi * 2 * t)).astype(np.float32), 16000)
+    track = speak(music)
     assert track.n_frames == 90 and track.values.max() <= 5
     clipped = tmp_path / "clipped.wav"
     sf.write(str(clipped), np.clip(utterance * 20, -1, 1), 16000)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import AudioError
 
-__all__ = ["SR", "AudioInfo", "audio_info", "load_audio", "iter_audio", "is_silent", "clipping_fraction"]
+__all__ = ["SR", "AudioInfo", "audio_info", "load_audio", "iter_audio", "is_silent", "is_noise", "clipping_fraction"]
 
 #: Sample rate of everything on the speech side (pocketsphinx's en-us model wants 16 kHz).
 SR = 16000
@@ -132,6 +132,19 @@ def is_silent(samples: np.ndarray, threshold_db: float = -50.0) -> bool:
         return True
     rms = np.sqrt(np.mean(samples[:n].reshape(-1, 160).astype(np.float64) ** 2, axis=1))
     return bool(20 * np.log10(rms.max() + 1e-12) < threshold_db)
+
+
+def is_noise(samples: np.ndarray, threshold: float = 0.3) -> bool:
+    """True if ``samples`` (float32, 16 kHz) sound like broadband noise rather than speech: the median spectral
+    flatness of the louder half of its 32 ms frames is above ``threshold`` (white noise ≈ 0.55, speech < 0.05)."""
+    n = (len(samples) - 512) // 160 + 1
+    if n < 5:
+        return False
+    frames = np.lib.stride_tricks.sliding_window_view(samples.astype(np.float64), 512)[::160][:n]
+    power = np.abs(np.fft.rfft(frames * np.hanning(512), axis=1)) ** 2 + 1e-12
+    flatness = np.exp(np.log(power).mean(axis=1)) / power.mean(axis=1)
+    loud = power.sum(axis=1) >= np.median(power.sum(axis=1))
+    return bool(np.median(flatness[loud]) > threshold)
 
 
 def clipping_fraction(samples: np.ndarray) -> float:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..facs import OPENFACE_AUS, region_of
 from ..track import AUTrack, DEFAULT_FPS
-from .audio import clipping_fraction, is_silent
+from .audio import clipping_fraction, is_noise, is_silent
 from .coarticulation import lip_curves, with_breaths
 from .features import FEATURE_FPS, energy_db, pitch
 from .phonemes import phonemes
@@ -67,12 +67,13 @@ def rules_curves(samples: np.ndarray, transcript: str | None = None, sr: int = 1
 
     Returns
     -------
-    curves : np.ndarray [shape=(n // 160 + 1, len(SPEECH_AUS))], float32, FACS 0–5
+    curves : np.ndarray [shape=(n // 160 + 1, len(SPEECH_AUS))], float32, FACS 0–5; all zero for silent or
+        noise-like audio
     """
     n = len(samples) // 160 + 1
     out = np.zeros((n, len(SPEECH_AUS)), np.float32)
     col = {a: i for i, a in enumerate(SPEECH_AUS)}
-    if is_silent(samples):
+    if is_silent(samples) or is_noise(samples):
         return out
     times = np.arange(n) / FEATURE_FPS
     energy = energy_db(samples, sr)
@@ -126,11 +127,13 @@ def rules_track(samples: np.ndarray, transcript: str | None = None, sr: int = 16
                 seed: int = 0) -> AUTrack:
     """The default speech → AU track for audio already in memory (see ``facsynth.speech.speak`` for files).
 
-    Returns an AUTrack over ``SPEECH_AUS`` at ``fps``, as long as the audio. Silent audio gives a neutral track
-    with a warning; clipped audio a warning.
+    Returns an AUTrack over ``SPEECH_AUS`` at ``fps``, as long as the audio. Silent or noise-like audio gives a
+    neutral track with a warning; clipped audio a warning.
     """
     if is_silent(samples):
         warnings.warn("the audio is silent: the face stays neutral", stacklevel=2)
+    elif is_noise(samples):
+        warnings.warn("the audio sounds like noise, not speech: the face stays neutral", stacklevel=2)
     elif clipping_fraction(samples) > 0.01:
         warnings.warn("the audio is clipped (over 1 % of samples at full scale): lip sync may suffer", stacklevel=2)
     curves = rules_curves(samples, transcript, sr, seed, emotion_targets(transcript))
