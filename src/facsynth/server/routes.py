@@ -217,10 +217,8 @@ def _render(image: np.ndarray | None, track: AUTrack, fmt: str, audio: Upload | 
 # ---------------------------------------------------------------- endpoints
 
 @router.get("/health", summary="Which jobs this build can run")
-def health() -> dict:
-    from importlib.metadata import version
-
-    return {"status": "ok", "version": version("facsynth"), "jobs": jobs.available()}
+def health(request: Request) -> dict:
+    return {"status": "ok", "version": request.app.version, "jobs": jobs.available()}
 
 
 @router.get("/catalogue", summary="The FACS catalogue: AUs with names and regions, and emotions")
@@ -307,7 +305,8 @@ async def edit(request: Request,
 async def speak(request: Request,
                 audio: UploadFile = File(description="WAV, FLAC, Ogg or MP3 speech"),
                 transcript: str | None = Form(None, max_length=20_000),
-                model: str = Form("default"),
+                model: Literal["default", "lstm", "blstm"] = Form("default", description="learned models need "
+                                                                      "weights the studio does not take (501)"),
                 video: bool = Form(True, description="also render the talking face as MP4"),
                 photo: str | None = Form(None, description="id of a photo uploaded to /api/photos"),
                 image: UploadFile | None = File(None, description="or the photo itself")) -> dict:
