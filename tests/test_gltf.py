@@ -77,9 +77,19 @@ def test_still_has_weights_but_no_animation_and_trimesh_reads_it(tmp_path):
     w = dict(zip(doc["meshes"][0]["extras"]["targetNames"], doc["meshes"][0]["weights"]))
     assert w["AU12"] == pytest.approx(0.8) and w["AU06"] == pytest.approx(0.6) and w["AU01"] == 0
     scene = trimesh.load(path)
-    geom = list(scene.geometry.values())[0]
+    geom = scene.geometry["face"]
     assert geom.vertices.shape == (468, 3) and geom.faces.shape == (852, 3)
     assert 0.1 < geom.extents[1] < 0.25  # a life-sized face, metres
+    # eyeballs and the mouth cavity sit behind the openings, without morph targets
+    names = [n["name"] for n in doc["nodes"]]
+    assert names == ["face", "sclera", "iris", "sclera", "iris", "mouth cavity"]
+    assert all("targets" not in m["primitives"][0] for m in doc["meshes"][1:])
+    face = geom.vertices
+    for name in ("sclera", "sclera_1", "mouth cavity"):
+        disc = scene.geometry[name].vertices
+        c, (rx, ry) = disc[0], np.abs(disc[1:, :2] - disc[0, :2]).max(axis=0)
+        inside = ((face[:, 0] - c[0]) / rx) ** 2 + ((face[:, 1] - c[1]) / ry) ** 2 < 1
+        assert inside.sum() > 10 and (face[inside, 2] > c[2]).all(), name
 
 
 def test_textured_glb(tmp_path):
@@ -93,7 +103,7 @@ def test_textured_glb(tmp_path):
     assert doc["images"][0]["mimeType"] == "image/png"
     prim = doc["meshes"][0]["primitives"][0]
     assert np.allclose(_accessor(doc, binary, prim["attributes"]["TEXCOORD_0"]), uv[:468])
-    geom = list(trimesh.load(path).geometry.values())[0]
+    geom = trimesh.load(path).geometry["face"]
     assert geom.visual.kind == "texture" and geom.visual.material.baseColorTexture.size == (64, 64)
 
 

@@ -128,6 +128,7 @@ def write_glb(track: AUTrack, path: str | os.PathLike, *, neutral: np.ndarray | 
         mesh["extras"] = {"targetNames": [au_label(a) for a in aus]}
     gltf["meshes"] = [mesh]
     gltf["materials"] = [material]
+    _add_openings(gltf, base, scale, add)
     if morphs and track.n_frames > 1:
         times = add(track.times.astype(np.float32), _FLOAT, "SCALAR", bounds=True)
         values = add(weights.reshape(-1), _FLOAT, "SCALAR")
@@ -150,6 +151,55 @@ def write_glb(track: AUTrack, path: str | os.PathLike, *, neutral: np.ndarray | 
             fh.write(struct.pack("<I4s", len(text), b"JSON") + text)
             fh.write(struct.pack("<I4s", len(data), b"BIN\0") + data)
     return target
+
+
+def _disc(centre: np.ndarray, rx: float, ry: float, segments: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    """A flat elliptical disc facing +z: vertices (segments + 1, 3) and triangles (segments, 3), counter-clockwise."""
+    a = np.linspace(0, 2 * np.pi, segments, endpoint=False)
+    ring = np.stack([centre[0] + rx * np.cos(a), centre[1] + ry * np.sin(a), np.full(segments, centre[2])], axis=1)
+    verts = np.vstack([centre[None, :], ring]).astype(np.float32)
+    k = np.arange(segments)
+    tris = np.stack([np.zeros(segments, int), 1 + k, 1 + (k + 1) % segments], axis=1).astype(np.uint32)
+    return verts, tris
+
+
+def _add_openings(gltf: dict, base: np.ndarray, scale: float, add) -> None:
+    """Static eyeballs (sclera and iris discs) and a mouth cavity behind the mesh's openings, as extra nodes.
+
+    They carry no morph targets: the lids close over the eyes and the cavity is deep enough for an open jaw.
+    """
+    from ..face.topology import LEFT_LOWER_LID, LEFT_UPPER_LID, RIGHT_LOWER_LID, RIGHT_UPPER_LID
+
+    parts = []  # (name, vertices, triangles, rgba)
+    surface = base[:468].astype(np.float64)
+    for lid, low, iris in ((RIGHT_UPPER_LID, RIGHT_LOWER_LID, 468), (LEFT_UPPER_LID, LEFT_LOWER_LID, 473)):
+        ring = surface[list(lid + low)]
+        centre = ring.mean(axis=0)
+        rx = 0.6 * float(np.ptp(ring[:, 0]))
+        ry = 0.9 * float(np.ptp(ring[:, 1])) + 0.05
+        near = ((surface[:, 0] - centre[0]) / rx) ** 2 + ((surface[:, 1] - centre[1]) / ry) ** 2 < 1
+        centre[2] = surface[near, 2].min() - 0.01  # behind every surface point in front of it
+        radius = float(np.linalg.norm(base[iris + 1:iris + 5, :2] - base[iris, :2], axis=1).mean())
+        parts.append(("sclera", *_disc(centre, rx, ry), [0.92, 0.91, 0.88, 1]))
+        iris_centre = np.array([base[iris, 0], base[iris, 1], centre[2] + 0.004])
+        parts.append(("iris", *_disc(iris_centre, radius, radius), [0.20, 0.12, 0.07, 1]))
+    mouth = base[[61, 291, 13, 14]].astype(np.float64)
+    centre = np.array([mouth[:2, 0].mean(), mouth[2:, 1].mean() - 0.15, mouth[2:, 2].mean() - 0.3])
+    half = abs(mouth[1, 0] - mouth[0, 0]) / 2
+    parts.append(("mouth cavity", *_disc(centre, 1.05 * half, 0.45), [0.28, 0.06, 0.07, 1]))
+    for name, verts, tris, rgba in parts:
+        pos = verts * scale
+        normal = np.tile(np.array([0, 0, 1], np.float32), (len(pos), 1))
+        gltf["materials"].append({"name": name, "pbrMetallicRoughness": {"baseColorFactor": rgba,
+                                                                        "metallicFactor": 0.0,
+                                                                        "roughnessFactor": 0.5}})
+        prim = {"attributes": {"POSITION": add(pos, _FLOAT, "VEC3", _ARRAY, bounds=True),
+                               "NORMAL": add(normal, _FLOAT, "VEC3", _ARRAY)},
+                "indices": add(tris.reshape(-1), _UINT32, "SCALAR", _ELEMENTS),
+                "material": len(gltf["materials"]) - 1, "mode": 4}
+        gltf["meshes"].append({"name": name, "primitives": [prim]})
+        gltf["nodes"].append({"name": name, "mesh": len(gltf["meshes"]) - 1})
+        gltf["scenes"][0]["nodes"].append(len(gltf["nodes"]) - 1)
 
 
 def _normals(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
