@@ -54,6 +54,10 @@ def _corner_lift(p):   # lip corners above the mouth's vertical centre
     return ((p[13, 1] + p[14, 1]) / 2 - (p[61, 1] + p[291, 1]) / 2) / _iod(p)
 
 
+def _eye_opening(p):
+    return ((p[145, 1] - p[159, 1]) + (p[374, 1] - p[386, 1])) / _iod(p)
+
+
 MEASURES = {
     1: lambda p: (p[[133, 362], 1].mean() - p[[107, 336], 1].mean()) / _iod(p),             # inner brows up
     2: lambda p: (p[[33, 263], 1].mean() - p[[70, 300], 1].mean()) / _iod(p),               # outer brows up
@@ -62,7 +66,14 @@ MEASURES = {
     15: lambda p: -_corner_lift(p),
     20: lambda p: np.linalg.norm(p[61] - p[291]) / _iod(p),                                  # mouth wider
     26: lambda p: (p[14, 1] - p[13, 1]) / _iod(p),                                           # mouth open
-    43: lambda p: -((p[145, 1] - p[159, 1]) + (p[374, 1] - p[386, 1])) / _iod(p),            # eyes closed
+    43: lambda p: -_eye_opening(p),                                                          # eyes closed
+    5: _eye_opening,                                                                         # upper lids up
+    7: lambda p: -_eye_opening(p),                                                           # lids tightened
+    10: lambda p: (p[2, 1] - p[0, 1]) / _iod(p),                                             # upper lip to nose
+    14: lambda p: np.linalg.norm(p[61] - p[291]) / _iod(p),                                  # corners pulled in
+    17: lambda p: (p[2, 1] - p[17, 1]) / _iod(p),                                            # chin pushes lip up
+    23: lambda p: (p[0, 1] - p[17, 1]) / _iod(p),                                            # lips thinned
+    25: lambda p: (p[14, 1] - p[13, 1]) / _iod(p),                                           # lips apart
 }
 
 
