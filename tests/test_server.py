@@ -296,6 +296,18 @@ def test_sniffing():
     assert sniff(b"hello, world!!!!") is None
 
 
+def test_result_store_is_bounded_and_unguessable():
+    store = jobs.Store(max_items=2, max_bytes=100)
+    a, b = store.put("a", 10), store.put("b", 10)
+    assert len(a) >= 20 and a != b and store.get(a) == "a"
+    c = store.put("c", 10)  # evicts b, the least recently used
+    with pytest.raises(KeyError):
+        store.get(b)
+    assert store.get(a) == "a" and store.get(c) == "c"
+    store.put("big", 95)  # over the byte budget: older entries go
+    assert len(store) == 1
+
+
 def test_png_that_is_not_a_png_is_refused(client, hopper):
     msg = is_error(client.post("/api/photos", files={"image": ("face.png", hopper, "image/png")}), 415)
     assert "not a PNG" in msg and "JPEG" in msg
