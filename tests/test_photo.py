@@ -70,7 +70,7 @@ MEASURES = {
     5: _eye_opening,                                                                         # upper lids up
     7: lambda p: -_eye_opening(p),                                                           # lids tightened
     10: lambda p: (p[2, 1] - p[0, 1]) / _iod(p),                                             # upper lip to nose
-    14: lambda p: np.linalg.norm(p[61] - p[291]) / _iod(p),                                  # corners pulled in
+    14: lambda p: np.linalg.norm(p[61] - p[291]) / _iod(p),                                  # corners pulled back
     17: lambda p: (p[2, 1] - p[17, 1]) / _iod(p),                                            # chin pushes lip up
     23: lambda p: (p[0, 1] - p[17, 1]) / _iod(p),                                            # lips thinned
     25: lambda p: (p[14, 1] - p[13, 1]) / _iod(p),                                           # lips apart
