@@ -11,16 +11,22 @@ from ..track import AUTrack
 __all__ = ["add_expression_arguments", "track_from_args"]
 
 
-def add_expression_arguments(parser: argparse.ArgumentParser, *, audio: bool = True) -> None:
-    """Add the mutually exclusive expression sources to ``parser``."""
-    src = parser.add_mutually_exclusive_group(required=True)
+def add_expression_arguments(parser: argparse.ArgumentParser, *, required: bool = True,
+                             audio_in_group: bool = True) -> argparse._MutuallyExclusiveGroup:
+    """Add the expression sources to ``parser`` as one mutually exclusive group, and return the group.
+
+    With ``audio_in_group=False``, ``--audio`` is an ordinary option beside the group, so it can drive the face alone
+    or be muxed under a ``--track`` (the caller then checks that some source was given).
+    """
+    src = parser.add_mutually_exclusive_group(required=required)
     src.add_argument("--aus", metavar="SPEC", help='AU intensities, e.g. "AU1=2,AU12=D"')
     src.add_argument("--text", metavar="TEXT", help='a sentence, e.g. "she smiles slightly"')
     src.add_argument("--emotion", metavar="NAME[:INTENSITY]", help="an emotion prototype, e.g. happiness:4")
     src.add_argument("--track", metavar="FILE", type=Path, help="an AU track (OpenFace CSV or JSON)")
-    if audio:
-        src.add_argument("--audio", metavar="FILE", type=Path, help="speech audio that drives the face")
-        parser.add_argument("--transcript", metavar="TEXT", help="what is said in --audio (improves lip sync)")
+    (src if audio_in_group else parser).add_argument(
+        "--audio", metavar="FILE", type=Path, help="speech audio that drives the face (muxed into MP4 output)")
+    parser.add_argument("--transcript", metavar="TEXT", help="what is said in --audio (improves lip sync)")
+    return src
 
 
 def parse_emotion_spec(spec: str) -> dict[int, float]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._inputs import add_expression_arguments
+
 NAME = "edit"
 HELP = "re-express a face photo (PNG/JPEG, or MP4 for a track or speech), or a folder of photos × expressions"
 DESCRIPTION = """Re-express the face in a photo.
@@ -28,16 +30,9 @@ _PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("photo", type=Path, help="face photo, or a folder of photos with --expressions")
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--aus", metavar="SPEC", help='AU intensities, e.g. "AU1=2,AU12=D"')
-    src.add_argument("--text", metavar="TEXT", help='a sentence, e.g. "she smiles slightly"')
-    src.add_argument("--emotion", metavar="NAME[:INTENSITY]", help="an emotion prototype, e.g. happiness:4")
-    src.add_argument("--track", metavar="FILE", type=Path, help="an AU track (OpenFace CSV or JSON)")
+    src = add_expression_arguments(p, required=False, audio_in_group=False)
     src.add_argument("--expressions", metavar="LIST", type=Path,
                      help="batch: a text file of expressions, one per line (PHOTO is then a folder)")
-    p.add_argument("--audio", metavar="FILE", type=Path,
-                   help="speech muxed into the MP4; alone, it also drives the face")
-    p.add_argument("--transcript", metavar="TEXT", help="what is said in --audio (improves lip sync)")
     p.add_argument("-o", "--out", type=Path, required=True, help="output .png/.jpg/.mp4 (a folder for a batch)")
     p.add_argument("--face-index", type=int, default=0, metavar="N", help="which face, by size (0 = largest)")
     p.add_argument("--renderer", choices=RENDERERS, default="geometric",
