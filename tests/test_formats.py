@@ -94,3 +94,14 @@ def test_failed_write_leaves_no_file(tmp_path, track, monkeypatch):
     with pytest.raises(RuntimeError):
         write_track(track, tmp_path / "out.csv")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_written_files_get_ordinary_permissions(tmp_path, track):
+    import os
+    import stat
+
+    path = tmp_path / "t.csv"
+    write_track(track, path)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
