@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
+import json
 
+import numpy as np
+import pytest
+import torch
+
+from facsynth.errors import ModelError, TextError
+from facsynth.language import emotion as emo
 from facsynth.language import glove
+from facsynth.train import emotion as train_emotion
 
 
 def test_tokenize_follows_glove_conventions():
@@ -28,3 +35,188 @@ def test_embed_batch_pads_and_counts():
     assert x.shape == (3, 4, glove.DIM)
     assert lengths.tolist() == [2, 1, 4]
     assert not x[0, 2:].any()
+
+
+# ---------------------------------------------------------------- models learn (tiny, trained here)
+
+@pytest.fixture(scope="module")
+def subset(shared_data):
+    """300 GoEmotions training rows (texts, targets (300, 7))."""
+    torch.set_num_threads(1)
+    splits = train_emotion.load_splits(shared_data / "text_emotion", limit=300)
+    return splits["train"]
+
+
+def _learned(kind, subset, **options):
+    texts, y = subset
+    model, history = train_emotion.fit(kind, (texts, y), class_weight_power=0.0, progress=False, **options)
+    probs = train_emotion.predict_proba(model, train_emotion._Inputs(kind, texts))
+    acc = train_emotion.evaluate(probs, y)["accuracy"]
+    majority = float((y > 0)[:, int(np.argmax(y.sum(0)))].mean())
+    return acc, majority, history
+
+
+def test_tiny_lstm_glove_learns(subset):
+    acc, majority, history = _learned("lstm-glove", subset, epochs=15, lr=1e-2,
+                                       config={"hidden": 64, "dropout": 0.0})
+    assert history[-1]["loss"] < 0.7 * history[0]["loss"]
+    assert acc > majority + 0.15, (acc, majority)
+
+
+def test_tiny_minilm_head_learns(subset):
+    acc, majority, history = _learned("minilm", subset, epochs=30, lr=3e-3, config={"hidden": 64})
+    assert history[-1]["loss"] < 0.8 * history[0]["loss"]
+    assert acc > majority + 0.2, (acc, majority)
+
+
+def test_evaluate_counts_multi_label_hits():
+    targets = np.zeros((3, 7), np.float32)
+    targets[0, [0, 3]] = 0.5  # anger + happiness
+    targets[1, 6] = 1  # neutral
+    targets[2, 4] = 1  # sadness
+    probs = np.zeros((3, 7))
+    probs[0, 3] = probs[1, 6] = probs[2, 6] = 1  # happiness, neutral, neutral
+    m = train_emotion.evaluate(probs, targets)
+    assert m["accuracy"] == pytest.approx(2 / 3)
+    assert m["f1"]["happiness"] == 1.0 and m["f1"]["sadness"] == 0.0
+    assert m["f1"]["neutral"] == pytest.approx(2 / 3)
+
+
+def test_checkpoint_round_trip_and_corrupt_file(tmp_path):
+    from facsynth.language.emotion_models import build_model, load_checkpoint, save_checkpoint
+
+    model = build_model("minilm", hidden=8)
+    path = tmp_path / "m.pt"
+    save_checkpoint(model, path, emo.LABELS, {"note": 1})
+    kind, back, labels, metrics = load_checkpoint(path)
+    assert kind == "minilm" and labels == list(emo.LABELS) and metrics == {"note": 1}
+    assert torch.equal(back.net[0].weight, model.net[0].weight)
+    path.write_bytes(b"not a checkpoint")
+    with pytest.raises(ModelError):
+        load_checkpoint(path)
+    with pytest.raises(ModelError):
+        emo.classify("hello there", model=str(tmp_path / "missing.pt"))
+
+
+# ---------------------------------------------------------------- labels, intensity, input checks
+
+def test_label_mappings():
+    assert emo.label_distribution("joy") == {"happiness": 1.0}
+    assert emo.label_distribution("nervousness") == {"fear": 1.0}
+    assert emo.label_distribution("admiration") == {"happiness": 1.0}
+    assert emo.label_distribution("excited") == {"happiness": 0.7, "surprise": 0.3}
+    assert emo.label_distribution("angry") == {"anger": 1.0}
+    for name in emo.PAPER_CLASSES:
+        assert sum(emo.label_distribution(name).values()) == pytest.approx(1.0)
+    assert set(emo.GOEMOTIONS_TO_EKMAN.values()) == set(emo.LABELS)
+    assert len(emo.GOEMOTIONS_TO_EKMAN) == 28
+    with pytest.raises(TextError):
+        emo.label_distribution("hangry")
+
+
+def test_intensity_rises_with_intensifiers_and_exclamation_and_caps():
+    plain = emo.intensity("I am happy")
+    assert emo.intensity("I am very happy") > plain
+    assert emo.intensity("I am happy!!!") > plain
+    assert emo.intensity("I AM HAPPY") > plain
+    assert emo.intensity("I am extremely happy!!!") > emo.intensity("I am very happy")
+    assert emo.intensity("I am slightly annoyed") < emo.intensity("I am annoyed")
+    assert emo.intensity("I am not happy") < plain
+    assert 0 <= emo.intensity("The meeting is at noon.") < 1.0
+    assert emo.intensity("I AM SO INCREDIBLY HAPPY!!!!!!!") <= 5.0
+
+
+def test_check_text_rejects_bad_input():
+    for bad in ["", "   \n", "abc\x00def", "Это очень хороший день, я счастлив", "12345 !!!"]:
+        with pytest.raises(TextError):
+            emo.check_text(bad)
+    with pytest.warns(UserWarning, match="longer than"):
+        cut = emo.check_text("so happy " * 200_000)
+    assert len(cut) <= emo.MAX_CHARS
+    with pytest.warns(UserWarning, match="English"):
+        emo.check_text("Je suis vraiment très content aujourd'hui mon ami")
+
+
+# ---------------------------------------------------------------- the shipped models
+
+@pytest.mark.parametrize("model", ["default", "lstm-glove"])
+def test_shipped_models_get_obvious_sentences_right(model):
+    torch.set_num_threads(1)
+    cases = {"I am so happy today!": "happiness", "This is disgusting": "disgust", "I'm terrified": "fear"}
+    results = emo.classify_many(list(cases), model)
+    for (text, expected), r in zip(cases.items(), results):
+        assert r.emotion == expected, (text, r)
+        assert list(r.scores) == list(emo.LABELS)
+        assert sum(r.scores.values()) == pytest.approx(1.0, abs=1e-6)
+        assert 0 <= r.intensity <= 5
+
+
+def test_negation_weakens_the_emotion():
+    plain, negated = emo.classify_many(["I am happy", "I am not happy"])
+    assert negated.scores["happiness"] < plain.scores["happiness"] - 0.2
+    assert negated.intensity < plain.intensity
+
+
+def test_emotion_track_shows_the_prototype_scaled_by_intensity():
+    happy = emo.emotion_track("I am so happy today!")
+    assert happy.n_frames == 1
+    assert happy.curve(12)[0] > 1.5 and happy.curve(6)[0] > 1.0
+    assert happy.curve(4)[0] < 0.5
+    louder = emo.emotion_track("I AM SO HAPPY TODAY!!!")
+    assert louder.curve(12)[0] > happy.curve(12)[0]
+    assert emo.emotion_track("This is disgusting").curve(9)[0] > 1.0
+    calm = emo.emotion_track("The meeting moved to room 4 at three o'clock.")
+    assert calm.values.sum() < 0.5 * happy.values.sum()
+
+
+# ---------------------------------------------------------------- the CLI
+
+def test_cli_json_and_track_output(cli, tmp_path):
+    out = tmp_path / "face.csv"
+    r = cli("emotion", "I am so happy today!", "--json", "-o", out)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert set(data) == {"emotion", "intensity", "scores"}
+    assert data["emotion"] == "happiness" and set(data["scores"]) == set(emo.LABELS)
+    assert 0 <= data["intensity"] <= 5
+    from facsynth.formats import read_track
+
+    assert read_track(out).curve(12)[0] > 1.0
+
+
+def test_cli_file_to_json_lines_skips_bad_lines_and_cuts_huge_ones(cli, tmp_path):
+    f = tmp_path / "texts.txt"
+    f.write_text("I am so happy today!\n\nЭто очень хороший день\n" + "so happy " * 120_000 + "\n", encoding="utf-8")
+    r = cli("emotion", "--file", f, "--model", "lstm-glove")
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [row["line"] for row in rows] == [1, 4]
+    assert all(set(row) == {"line", "emotion", "intensity", "scores"} for row in rows)
+    assert "line 3 skipped" in r.stderr and "longer than" in r.stderr
+    assert "Traceback" not in r.stderr
+    readable = cli("emotion", "I'm terrified", "--model", "lstm-glove")
+    assert readable.returncode == 0 and readable.stdout.startswith("fear")
+
+
+def test_cli_bad_input_exits_2_with_one_line(cli, tmp_path):
+    binary = tmp_path / "b.bin"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR")
+    latin1 = tmp_path / "l.txt"
+    latin1.write_bytes("caf\xe9 tr\xe8s bien".encode("latin-1"))
+    for args in [("",), ("   ",), ("--file", binary), ("--file", latin1), ("--file", tmp_path / "missing.txt"),
+                 ("Это очень хороший день",), ("hello there", "--model", "nope"), ()]:
+        r = cli("emotion", *args)
+        assert r.returncode == 2, (args, r.stderr)
+        assert r.stderr.startswith("facsynth: error:") and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_cli_train_emotion_quick_run(cli, tmp_path, shared_data):
+    out = tmp_path / "tiny.pt"
+    r = cli("train", "emotion", "--model", "lstm-glove", "--data", shared_data / "text_emotion", "--out", out,
+            "--epochs", "1", "--limit", "150")
+    assert r.returncode == 0, r.stderr
+    metrics = json.loads((tmp_path / "tiny.metrics.json").read_text())
+    assert metrics["sizes"] == {"train": 150, "val": 150, "test": 150}
+    assert 0 <= metrics["test"]["accuracy"] <= 1 and len(metrics["history"]) == 1
+    r = cli("emotion", "what a day", "--model", out, "--json")
+    assert r.returncode == 0 and set(json.loads(r.stdout)["scores"]) == set(emo.LABELS)
