@@ -130,3 +130,18 @@ def test_transcript_emotion_sets_upper_face_scaled_by_arousal(monkeypatch, gofor
     col = SPEECH_AUS.index(4)
     assert calm[:, col].max() == 0 and scared[:, col].min() > 0.5 * targets[4]
     assert np.array_equal(calm[:, SPEECH_AUS.index(26)], scared[:, SPEECH_AUS.index(26)])
+
+
+def test_cli_renders_the_photo_talking_with_sound(cli, tmp_path, shared_data):
+    import subprocess
+
+    import imageio_ffmpeg
+
+    out = tmp_path / "talk.mp4"
+    res = cli("speak", bundled_utterance(), "--face", shared_data / "faces" / "grace_hopper_512x512.jpg",
+              "-o", out, "--fps", "25")
+    assert res.returncode == 0, res.stderr
+    frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(out))
+    assert frames == 70 and seconds == pytest.approx(2.8, abs=0.1)
+    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(out)], capture_output=True, text=True)
+    assert "Audio: aac" in probe.stderr

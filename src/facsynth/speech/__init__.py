@@ -42,7 +42,7 @@ def speak(audio_path: str | os.PathLike, transcript: str | None = None, model: s
     --------
     >>> track = speak("hello.wav", transcript="hello world")   # doctest: +SKIP
     """
-    from .audio import audio_info, iter_audio, load_audio
+    from .audio import audio_info, load_audio
     from .phonemes import find_transcript
 
     if model not in MODELS:
@@ -51,42 +51,52 @@ def speak(audio_path: str | os.PathLike, transcript: str | None = None, model: s
     if transcript is None:
         transcript = find_transcript(audio_path)
     if model != "default":
-        from .models import predict_track
+        from ..facs import OPENFACE_AUS
+        from .models import load_for, predict_curves
 
         if weights is None:
+            kind = "lstm" if model == "lstm" else "blstm-joint"
             raise ModelError(f"the {model} speech model has no shipped weights: train one with "
-                             f"'facsynth train speech --model {model} DATA' and pass --weights CKPT, "
+                             f"'facsynth train speech --model {kind} DATA' and pass --weights CKPT, "
                              "or use --model default")
-        samples, sr = load_audio(audio_path)
-        return predict_track(samples, Path(weights), model=model, fps=fps)
+        ckpt = load_for(Path(weights), model)
+        return _speak_chunks(audio_path, info.duration, fps, OPENFACE_AUS,
+                             lambda chunk, i: predict_curves(chunk, ckpt))
     if info.duration <= STREAM_SECONDS:
         from .rules import rules_track
 
         samples, sr = load_audio(audio_path)
         return rules_track(samples, transcript, sr, fps, seed)
-    return _speak_stream(audio_path, transcript, info.duration, fps, seed)
+    from .rules import SPEECH_AUS, emotion_targets, rules_curves
+
+    if transcript:
+        warnings.warn(f"the audio is longer than {STREAM_SECONDS:g} s: it is streamed in chunks and the transcript "
+                      "is used for its emotion only (phones are recognised)", stacklevel=2)
+    emotion = emotion_targets(transcript)
+    return _speak_chunks(audio_path, info.duration, fps, SPEECH_AUS,
+                         lambda chunk, i: rules_curves(chunk, None, 16000, seed + i, emotion))
 
 
-def _speak_stream(audio_path, transcript, duration: float, fps: float, seed: int) -> AUTrack:
-    """Long files: pause-cut chunks of ~30 s, each through the rules, written into one preallocated track."""
+def _speak_chunks(audio_path, duration: float, fps: float, aus: tuple[int, ...], curves_of) -> AUTrack:
+    """Stream the file in pause-cut chunks of ~30 s; ``curves_of(chunk, index)`` gives each chunk's 100 fps AU
+    curves, which are resampled into one preallocated track (memory bounded by a chunk plus the track)."""
     import numpy as np
     from tqdm import tqdm
 
     from .audio import SR, iter_audio
-    from .rules import SPEECH_AUS, emotion_targets, resample_curves, rules_curves, split_at_pauses
+    from .features import FEATURE_FPS
+    from .rules import split_at_pauses
 
-    if transcript:
-        warnings.warn(f"the audio is longer than {STREAM_SECONDS:g} s: it is streamed in chunks and the transcript "
-                      "is used for its emotion only (phones are recognised)", stacklevel=3)
-    emotion = emotion_targets(transcript)
     n_frames = max(1, int(np.ceil(duration * fps - 1e-9)))
-    values = np.zeros((n_frames, len(SPEECH_AUS)), np.float32)
-    with tqdm(total=round(duration), unit="s", desc="speech", leave=False) as bar:
+    values = np.zeros((n_frames, len(aus)), np.float32)
+    with tqdm(total=round(duration), unit="s", desc="speech", leave=False, disable=duration <= STREAM_SECONDS) as bar:
         for i, (offset, chunk) in enumerate(split_at_pauses(iter_audio(audio_path, SR), SR)):
-            curves = rules_curves(chunk, None, SR, seed + i, emotion)
-            part = resample_curves(curves, len(chunk) / SR, fps, offset / SR)
+            curves = curves_of(chunk, i)
             k0 = int(np.ceil(offset / SR * fps - 1e-9))
-            k1 = min(n_frames, k0 + part.n_frames)
-            values[k0:k1] = part.values[: k1 - k0]
+            k1 = min(n_frames, int(np.ceil((offset + len(chunk)) / SR * fps - 1e-9)))
+            t = np.arange(k0, k1) / fps - offset / SR
+            src = np.arange(len(curves)) / FEATURE_FPS
+            for j in range(len(aus)):
+                values[k0:k1, j] = np.interp(t, src, curves[:, j])
             bar.update(round((offset + len(chunk)) / SR) - bar.n)
-    return AUTrack(values, SPEECH_AUS, fps)
+    return AUTrack(np.clip(values, 0, 5), aus, fps)

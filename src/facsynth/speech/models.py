@@ -25,6 +25,8 @@ __all__ = [
     "ccc_loss",
     "save_checkpoint",
     "load_checkpoint",
+    "load_for",
+    "predict_curves",
     "predict_track",
 ]
 
@@ -152,6 +154,28 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     return ckpt
 
 
+def load_for(weights: str | os.PathLike, model: str) -> dict:
+    """``load_checkpoint`` that also checks the checkpoint holds ``model`` ("lstm", or "blstm" for either BLSTM)."""
+    ckpt = load_checkpoint(weights)
+    if (model == "lstm") != (ckpt["kind"] == "lstm"):
+        raise ModelError(f"{weights} holds a {ckpt['kind']} model, not {model}")
+    return ckpt
+
+
+def predict_curves(samples: np.ndarray, ckpt: dict, sr: int = 16000) -> np.ndarray:
+    """A loaded model's AU curves for audio samples (float32 mono 16 kHz).
+
+    Returns np.ndarray [shape=(n // 160 + 1, 17)], float32, OpenFace AUs at 100 frames/s, clipped to 0–5.
+    """
+    from .features import feature_set
+
+    feats = feature_set(samples, ckpt["config"]["features"], sr)
+    x = torch.from_numpy((feats - ckpt["mean"]) / ckpt["std"]).float()[None]
+    with torch.no_grad():
+        y = ckpt["model"](x)[0].numpy()
+    return np.clip(np.nan_to_num(y), 0, 5).astype(np.float32)
+
+
 def predict_track(samples: np.ndarray, weights: str | os.PathLike, model: str = "blstm", sr: int = 16000,
                   fps: float = DEFAULT_FPS) -> AUTrack:
     """Run a trained speech model on audio samples (float32 mono 16 kHz) → AUTrack (17 OpenFace AUs) at ``fps``.
@@ -159,15 +183,7 @@ def predict_track(samples: np.ndarray, weights: str | os.PathLike, model: str = 
     ``model`` is "lstm" or "blstm" (either BLSTM variant); raises ModelError if the checkpoint holds another kind.
     The LSTM is trained on utterance means: its frames are a smooth estimate, its mean the calibrated quantity.
     """
-    from .features import FEATURE_FPS, feature_set
+    from .features import FEATURE_FPS
 
-    ckpt = load_checkpoint(weights)
-    kind = ckpt["kind"]
-    if (model == "lstm") != (kind == "lstm"):
-        raise ModelError(f"{weights} holds a {kind} model, not {model}")
-    feats = feature_set(samples, ckpt["config"]["features"], sr)
-    x = torch.from_numpy((feats - ckpt["mean"]) / ckpt["std"]).float()[None]
-    with torch.no_grad():
-        y = ckpt["model"](x)[0].numpy()
-    track = AUTrack.clamped(y, OPENFACE_AUS, FEATURE_FPS)
-    return track.resample(fps)
+    curves = predict_curves(samples, load_for(weights, model), sr)
+    return AUTrack(curves, OPENFACE_AUS, FEATURE_FPS).resample(fps)

@@ -140,11 +140,9 @@ def rules_track(samples: np.ndarray, transcript: str | None = None, sr: int = 16
     return resample_curves(curves, len(samples) / sr, fps)
 
 
-def resample_curves(curves: np.ndarray, duration: float, fps: float, offset: float = 0.0) -> AUTrack:
-    """100 fps curves → an AUTrack at ``fps`` over ``duration`` seconds (frames at k / fps, k ≥ offset·fps)."""
+def resample_curves(curves: np.ndarray, duration: float, fps: float) -> AUTrack:
+    """100 fps curves (frames, len(SPEECH_AUS)) → an AUTrack at ``fps`` with ceil(duration · fps) frames."""
     src_t = np.arange(len(curves)) / FEATURE_FPS
-    k0 = int(np.ceil(offset * fps - 1e-9))
-    k1 = int(np.ceil((offset + duration) * fps - 1e-9))
-    t = np.arange(k0, max(k1, k0 + 1)) / fps - offset
+    t = np.arange(max(1, int(np.ceil(duration * fps - 1e-9)))) / fps
     vals = np.stack([np.interp(t, src_t, curves[:, j]) for j in range(curves.shape[1])], axis=1)
     return AUTrack(np.clip(vals, 0, 5).astype(np.float32), SPEECH_AUS, fps)
