@@ -4,7 +4,6 @@ closes in silence, brows and blinks are plausible, and the CLI writes every outp
 from __future__ import annotations
 
 import json
-import warnings
 
 import numpy as np
 import pytest

@@ -120,8 +120,7 @@ def train_speech_model(data: Sequence[tuple[np.ndarray, np.ndarray]], out_dir: s
     n_features = dims.pop()
     arch = {"n_features": n_features, "hidden": cfg.hidden, "layers": cfg.layers, "features": cfg.features}
     model = build_model(cfg.kind, n_features, cfg.hidden, cfg.layers)
-    arch["layers"] = model.lstm.num_layers if cfg.kind == "lstm" else (
-        model.shared.num_layers if model.joint else model.towers["upper"].num_layers)
+    arch["layers"] = next(m for m in model.modules() if isinstance(m, torch.nn.LSTM)).num_layers
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     state = {"epoch": 0, "best": float("inf"), "bad": 0, "history": []}
     last = out / "last.pt"
