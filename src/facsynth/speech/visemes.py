@@ -38,14 +38,14 @@ _V = [
     Viseme("glottal", {25: 2.0, 26: 1.5}, 0.05, 0.05),             # hh: takes the shape of the next vowel
     Viseme("postalveolar", {18: 1.0, 22: 2.5, 25: 1.4, 26: 0.7}, 0.6, 0.8),  # sh zh ch jh
     Viseme("rhotic", {22: 1.5, 25: 1.5, 26: 1.0}, 0.3, 0.6),       # r er
-    Viseme("round_glide", {18: 3.5, 25: 0.5, 26: 0.3}, 0.8, 0.9),  # w
+    Viseme("round_glide", {18: 3.5, 25: 0.5, 26: 0.3}, 1.0, 0.9),  # w
     Viseme("spread_glide", {20: 1.5, 25: 1.4, 26: 0.9}, 0.3, 0.5),  # y
-    Viseme("open", {25: 3.2, 26: 3.5, 27: 0.8}, 0.7, 0.5),         # aa ah aw ay ae
-    Viseme("mid", {20: 1.0, 25: 2.8, 26: 2.6}, 0.6, 0.5),          # eh ih ey
-    Viseme("spread", {12: 0.8, 20: 1.8, 25: 2.2, 26: 1.6}, 0.6, 0.7),  # iy
-    Viseme("round_open", {18: 1.5, 25: 2.8, 26: 2.8}, 0.6, 0.7),   # ao oy
-    Viseme("round", {18: 2.5, 22: 0.8, 25: 1.8, 26: 1.4}, 0.6, 0.8),  # ow uh
-    Viseme("round_close", {18: 3.5, 22: 1.0, 25: 0.8, 26: 0.6}, 0.8, 0.9),  # uw
+    Viseme("open", {25: 3.2, 26: 3.5, 27: 0.8}, 0.5, 0.5),         # aa ah aw ay ae
+    Viseme("mid", {20: 1.0, 25: 2.8, 26: 2.6}, 0.5, 0.5),          # eh ih ey
+    Viseme("spread", {12: 0.8, 20: 1.8, 25: 2.2, 26: 1.6}, 0.5, 0.7),  # iy
+    Viseme("round_open", {18: 1.5, 25: 2.8, 26: 2.8}, 0.5, 0.7),   # ao oy
+    Viseme("round", {18: 2.5, 22: 0.8, 25: 1.8, 26: 1.4}, 0.5, 0.8),  # ow uh
+    Viseme("round_close", {18: 3.5, 22: 1.0, 25: 0.8, 26: 0.6}, 1.0, 0.9),  # uw
 ]
 #: Visemes by name.
 VISEMES: dict[str, Viseme] = {v.name: v for v in _V}
