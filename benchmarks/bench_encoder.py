@@ -1,0 +1,32 @@
+"""Learned language encoder: batched sentences per second on one thread; held-out F1 and MAE of the shipped weights."""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from facsynth.language import encoder
+from facsynth.train.lse import HELD_OUT, STYLES, evaluate, make_corpus
+
+
+def run():
+    torch.set_num_threads(1)
+    model = encoder.load()
+    held_out = make_corpus(2000, HELD_OUT, seed=1234)
+    seen = make_corpus(2000, [s for s in STYLES if s not in HELD_OUT], seed=1235)
+    texts = [t for t, _, _ in seen]
+    encoder.predict(texts[:256], model)  # warm up
+    t0 = time.perf_counter()
+    encoder.predict(texts, model)
+    rate = len(texts) / (time.perf_counter() - t0)
+    test, val = evaluate(model, held_out), evaluate(model, seen)
+    return [
+        (f"encoder predict, batches of 256, D={model.dim}", rate, "sentences/s", ">= 1000"),
+        ("held-out styles (p3, passive): AU F1 micro", test["f1_micro"], "", f"chance {test['f1_all_active']}"),
+        ("held-out styles: AU F1 macro", test["f1_macro"], "", "-"),
+        ("held-out styles: intensity MAE on active AUs", test["mae_active"], "FACS 0-5",
+         f"constant-3 baseline {test['mae_constant']}"),
+        ("seen styles, new sentences: AU F1 micro", val["f1_micro"], "", "-"),
+        ("seen styles: intensity MAE on active AUs", val["mae_active"], "FACS 0-5", "-"),
+    ]
