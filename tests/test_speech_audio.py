@@ -140,3 +140,12 @@ def test_long_file_streams_with_bounded_memory(tmp_path, utterance):
         growth.append(grew)
     assert growth[1] - growth[0] < 15, f"peak RSS grew {growth[0]:.0f} MB for 70 s, {growth[1]:.0f} MB for 190 s"
     assert growth[1] < 150
+
+
+@pytest.mark.parametrize("samples", [1, 800, 2400])
+def test_very_short_audio_gives_a_short_track(tmp_path, utterance, samples):
+    path = tmp_path / "short.wav"
+    sf.write(str(path), utterance[8000:8000 + samples], 16000)
+    for text in (None, "go"):
+        track = speak(path, transcript=text)
+        assert track.n_frames == max(1, int(np.ceil(samples / 16000 * 30))) and track.values.max() <= 5

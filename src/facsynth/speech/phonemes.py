@@ -96,7 +96,7 @@ def align(samples: np.ndarray, transcript: str, sr: int = 16000) -> list[Phone]:
         dec.start_utt()
         dec.process_raw(_pcm16(samples), full_utt=True)
         dec.end_utt()
-        segments = [(s.word, s.start_frame, s.end_frame + 1) for s in dec.seg()]
+        segments = [(s.word, s.start_frame, s.end_frame + 1) for s in dec.seg() or ()]
     except RuntimeError as e:
         raise AudioError(f"the transcript could not be aligned to the audio ({e})") from None
     out = []
@@ -154,7 +154,7 @@ def recognize(samples: np.ndarray, sr: int = 16000) -> list[Phone]:
     dec.process_raw(_pcm16(samples), full_utt=True)
     dec.end_utt()
     out = []
-    for seg in dec.seg():
+    for seg in dec.seg() or ():
         start = seg.start_frame * FRAME_SECONDS
         out.append(Phone(_base(seg.word), start, (seg.end_frame + 1) * FRAME_SECONDS))
     return _merge_silences(_drop_blips(_merge_silences(out)))
