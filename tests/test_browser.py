@@ -132,6 +132,19 @@ def test_emotion_picker(page):
     assert float(page.input_value("#au-12")) == 0
 
 
+def test_emotion_of_the_text(page):
+    page.fill("#text", "I am so happy today, this is the best news ever!")
+    page.click("#feel-btn")  # the status says "reading the feeling…" until the answer comes
+    page.wait_for_function("(() => { const s = document.getElementById('status');"
+                           " return s.classList.contains('error') || s.textContent.startsWith('happiness')"
+                           " || (s.textContent.includes('at intensity') && !s.textContent.startsWith('surprise')); })()",
+                           timeout=30_000)
+    status = page.inner_text("#status")
+    if "not available" in status:
+        pytest.skip(status)
+    assert status.startswith("happiness") and float(page.input_value("#au-12")) > 0
+
+
 def test_photo_drop_refuses_a_fake_png_and_uses_a_real_photo(page, shared_data, tmp_path):
     fake = tmp_path / "face.png"
     fake.write_text("this is not a picture")
