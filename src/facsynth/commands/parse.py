@@ -29,7 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=("rule", "learned"),
                    help="rule: exact rules (default); learned: the BiLSTM language encoder (default with --explain)")
     p.add_argument("--explain", action="store_true",
-                   help="learned engine: show which words drive which AU (to stderr with --json)")
+                   help="learned engine: per AU, the words whose attention weight is ≥ 0.05 (top 5; to stderr with "
+                        "--json)")
 
 
 def _as_json(aus: dict[int, float]) -> dict[str, float]:
@@ -86,5 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if explanation is not None:
         out = sys.stderr if args.json else sys.stdout
         for au, words in sorted(explanation.items()):
-            print(f"  AU{au:02d}: " + ", ".join(f"{w} {a:.2f}" for w, a in words), file=out)
+            shown = sorted(words, key=lambda wa: -wa[1])[:5]
+            shown = [wa for wa in shown if wa[1] >= 0.05] or shown[:1]
+            print(f"  AU{au:02d}: " + ", ".join(f"{w} {a:.2f}" for w, a in shown), file=out)
     return 0
