@@ -35,8 +35,8 @@ def speak(audio_path: str | os.PathLike, transcript: str | None = None, model: s
     -------
     track : AUTrack, as long as the audio; default model columns are OpenFace's 17 AUs + 18, 22, 24, 27, 28
 
-    Raises AudioError for unreadable audio, ModelError for a learned model without weights. Silent audio gives
-    a neutral track with a warning.
+    Raises AudioError for unreadable audio, ModelError for a learned model without (or with unsuitable) weights.
+    Silent or noise-like audio gives a neutral track with a warning.
 
     Examples
     --------
