@@ -317,7 +317,8 @@ async function parseText(event) {
     const res = await (await api('/api/parse', { json: { text, engine } })).json();
     setAus(res.aus);
     $('explain').textContent = res.explain ? Object.entries(res.explain)
-      .map(([au, words]) => `AU${au}: ${words.map(([w]) => w).join(', ')}`).join(' · ') : '';
+      .map(([au, words]) => `AU${au} ← ${[...words].sort((a, b) => b[1] - a[1]).slice(0, 3)
+        .map(([w, a]) => `${w} ${a.toFixed(2)}`).join(', ')}`).join(' · ') : '';
     setStatus(res.spec ? `parsed: ${res.spec}` : 'no facial movement found in the sentence');
   } catch (err) { fail(err); }
 }
