@@ -175,17 +175,26 @@ def tokenize_batch(model: LSE, texts: Sequence[str]) -> tuple[torch.Tensor, torc
     Returns ``(ids (B, T) int64, lengths (B,) int64, tokens)``, tokens being each text's kept tokens (at most
     ``MAX_TOKENS``). Raises TextError naming the first text that holds no word.
     """
+    tokens = _tokens(texts)
+    return (*_id_batch(model, tokens), tokens)
+
+
+def _tokens(texts: Sequence[str]) -> list[list[str]]:
     if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
         raise TextError("the encoder expects a list of strings")
     tokens = [tokenize(t) for t in texts]
     for i, toks in enumerate(tokens):
         if not toks:
             raise TextError(f"text {i} is empty: the encoder needs at least one word")
+    return tokens
+
+
+def _id_batch(model: LSE, tokens: Sequence[list[str]]) -> tuple[torch.Tensor, torch.Tensor]:
     lengths = torch.tensor([len(t) for t in tokens], dtype=torch.int64)
     ids = torch.zeros(len(tokens), int(lengths.max()) if tokens else 1, dtype=torch.int64)
     for i, toks in enumerate(tokens):
         ids[i, : len(toks)] = torch.tensor(model.ids(toks), dtype=torch.int64)
-    return ids, lengths, tokens
+    return ids, lengths
 
 
 def default_weights() -> Path:
@@ -236,19 +245,18 @@ def _load(path: str) -> LSE:
 
 
 def _run(texts: Sequence[str], model: LSE | None, batch_size: int = 256):
-    if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
-        raise TextError("the encoder expects a list of strings")
-    for i, t in enumerate(texts):
-        if not t.strip():
-            raise TextError(f"text {i} is empty: the encoder needs at least one word")
+    """Tokens of ``texts`` and the model's outputs, batched by similar length: yields (rows, outputs) pairs."""
+    tokens = _tokens(texts)
     model = model or load()
-    results, all_tokens = [], []
-    with torch.no_grad():
-        for start in range(0, len(texts), batch_size):
-            ids, lengths, tokens = tokenize_batch(model, texts[start: start + batch_size])
-            results.append((model(ids, lengths), lengths))
-            all_tokens += tokens
-    return model, results, all_tokens
+    order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))  # less padding per batch
+
+    def batches():
+        with torch.no_grad():
+            for start in range(0, len(order), batch_size):
+                rows = order[start: start + batch_size]
+                yield rows, model(*_id_batch(model, [tokens[i] for i in rows]))
+
+    return model, tokens, batches()
 
 
 def predict(texts: Sequence[str], model: LSE | None = None, threshold: float = 0.5) -> list[dict[int, float]]:
@@ -263,13 +271,13 @@ def predict(texts: Sequence[str], model: LSE | None = None, threshold: float = 0
 
     Returns one dict per text mapping the active AU codes to intensities 0–5 (rounded to 0.01).
     """
-    model, results, _ = _run(texts, model)
-    out: list[dict[int, float]] = []
-    for res, _ in results:
+    model, tokens, batches = _run(texts, model)
+    out: list[dict[int, float]] = [{} for _ in tokens]
+    for rows, res in batches:
         active = (torch.sigmoid(res["active_logit"]) > threshold).numpy()
         inten = res["intensity"].numpy()
-        for row_active, row_inten in zip(active, inten):
-            out.append({a: round(float(v), 2) for a, on, v in zip(model.aus, row_active, row_inten) if on})
+        for i, row_active, row_inten in zip(rows, active, inten):
+            out[i] = {a: round(float(v), 2) for a, on, v in zip(model.aus, row_active, row_inten) if on}
     return out
 
 
@@ -281,8 +289,8 @@ def explain(text: str, model: LSE | None = None, threshold: float = 0.5) -> dict
     """
     if not isinstance(text, str):
         raise TextError("explain expects one string")
-    model, results, tokens = _run([text], model)
-    res = results[0][0]
+    model, tokens, batches = _run([text], model)
+    _, res = next(batches)
     prob = torch.sigmoid(res["active_logit"][0]).numpy()
     att = res["attention"][0].numpy()
     toks = tokens[0]
@@ -303,16 +311,12 @@ def encode(texts: Sequence[str], model: LSE | None = None) -> tuple[torch.Tensor
 
     Returns ``(word_features, sentence_features, tokens)``: word_features torch.Tensor [shape=(B, T, D)] float32,
     zeros after each text's last token (T = the longest text's token count); sentence_features torch.Tensor
-    [shape=(B, D)] float32; tokens the list of each text's tokens. D is ``model.dim`` (512 for the shipped weights).
+    [shape=(B, D)] float32; tokens the list of each text's tokens. D is ``model.dim`` (256 for the shipped weights).
     """
-    model, results, tokens = _run(texts, model)
-    t_max = max((len(t) for t in tokens), default=1)
-    words = torch.zeros(len(tokens), t_max, model.dim)
-    sentences, row = [], 0
-    for res, lengths in results:
-        w = res["words"]
-        words[row: row + w.shape[0], : w.shape[1]] = w
-        sentences.append(res["sentence"])
-        row += w.shape[0]
-    sentence = torch.cat(sentences) if sentences else torch.zeros(0, model.dim)
+    model, tokens, batches = _run(texts, model)
+    words = torch.zeros(len(tokens), max((len(t) for t in tokens), default=1), model.dim)
+    sentence = torch.zeros(len(tokens), model.dim)
+    for rows, res in batches:
+        words[rows, : res["words"].shape[1]] = res["words"]
+        sentence[rows] = res["sentence"]
     return words, sentence, tokens
