@@ -1,16 +1,22 @@
-"""Studio latency over real HTTP on 127.0.0.1: what a slider move costs (re-expressed photo, sentence, mesh)."""
+"""Studio latency over real HTTP on 127.0.0.1: what a slider move costs (re-expressed photo, sentence, mesh).
+
+The server runs as ``facsynth serve`` in its own process, as a user runs it.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 import numpy as np
 from PIL import Image
-
-from facsynth.server.app import create_app, running
 
 PHOTO = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces" / "grace_hopper_512x512.jpg"
 
@@ -25,10 +31,34 @@ def _median_ms(fn, n: int = 7) -> float:
     return statistics.median(times) * 1e3
 
 
+@contextlib.contextmanager
+def _serve() -> Iterator[str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "facsynth", "serve", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(f"{url}/api/health", timeout=5).raise_for_status()
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("facsynth serve did not start") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 def run():
     out = []
     levels = np.linspace(0.5, 5, 7)
-    with running(create_app()) as url, httpx.Client(base_url=url, timeout=120) as http:
+    with _serve() as url, httpx.Client(base_url=url, timeout=120) as http:
         def edit_default(i: int = 0):
             r = http.post("/api/edit", data={"aus": f"AU12={levels[i]:.2f},AU6=2"})
             r.raise_for_status()
