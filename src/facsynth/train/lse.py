@@ -22,6 +22,7 @@ import torch
 from ..atomic import atomic_write
 from ..facs import ALL_AUS, EMOTIONS, emotion_aus
 from ..language import glove
+from ..language.describe import describe
 from ..language.encoder import LSE, save, tokenize
 from ..language.paraphrase import FAMILIES, paraphrase, rewrite
 
@@ -50,8 +51,6 @@ def random_aus(rng: random.Random) -> dict[int, float]:
 def _sentence(aus: dict[int, float], style: str, rng: random.Random) -> tuple[str, dict[int, float]]:
     gender = rng.choice(("female", "male"))
     if style in ("p1", "p2", "p3"):
-        from ..language.describe import describe
-
         emotion = rng.choice(EMOTIONS) if rng.random() < 0.5 else None
         text = describe(aus, protocol=int(style[1]), gender=gender, emotion=emotion, seed=rng.randrange(2 ** 31))
         return (rewrite(text, rng) if rng.random() < 0.5 else text), aus
