@@ -41,10 +41,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ._inputs import track_from_args
     from ._outputs import MEDIA_SUFFIXES, output_kind
+    from ..face.person import person_from_photo
 
     kind = output_kind(args.out)  # reject an unknown output type before any work
     track = track_from_args(args)
-    person = _person(args.face, args.face_index) if args.face is not None else {}
+    person = person_from_photo(args.face, args.face_index) if args.face is not None else {}
     if kind in MEDIA_SUFFIXES:
         from ..render.preview import render_preview
 
@@ -63,32 +64,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {args.out} ({track.n_frames} frame{'s' * (track.n_frames != 1)} at {track.fps:g} fps, "
           f"AUs {','.join(str(a) for a in track.aus)})")
     return 0
-
-
-def _person(photo: Path, index: int) -> dict:
-    """The face of ``photo``: neutral (478, 3) face frame, texture (512, 512, 3) crop around it, uv (478, 2)."""
-    import numpy as np
-    from PIL import Image
-
-    from ..errors import NoFaceError
-    from ..face.landmarks import detect_faces
-    from ..formats.image import read_image
-
-    image = read_image(photo)
-    faces = detect_faces(image)
-    if not 0 <= index < len(faces):
-        raise NoFaceError(f"{photo} has {len(faces)} face(s); --face-index {index} does not exist")
-    face = faces[index]
-    h, w = image.shape[:2]
-    x0, y0, x1, y1 = face.box
-    m = 0.25 * max(x1 - x0, y1 - y0)
-    cx0, cy0 = int(max(0, x0 - m)), int(max(0, y0 - m))
-    cx1, cy1 = int(min(w, x1 + m)), int(min(h, y1 + m))
-    crop = Image.fromarray(image[cy0:cy1, cx0:cx1])
-    crop = crop.resize((512, 512), Image.LANCZOS)  # power-of-two texture for every viewer
-    lm = face.landmarks
-    uv = np.stack([(lm[:, 0] - cx0) / (cx1 - cx0), (lm[:, 1] - cy0) / (cy1 - cy0)], axis=1)
-    return {"neutral": face.normalised(), "texture": np.asarray(crop), "uv": np.clip(uv, 0, 1).astype(np.float32)}
 
 
 def demo(out: Path) -> list[Path]:

@@ -29,7 +29,7 @@ JOBS: dict[str, tuple[str, str]] = {
     "render_photo": ("facsynth.render.photo", "render_photo"),
     "render_preview": ("facsynth.render.preview", "render_preview"),
     "write_glb": ("facsynth.formats.gltf", "write_glb"),
-    "mesh_person": ("facsynth.commands.mesh", "_person"),  # a photo's face shape, texture and uv for write_glb
+    "mesh_person": ("facsynth.face.person", "person_from_photo"),  # a photo's face shape, texture and uv for write_glb
     "write_arkit_json": ("facsynth.formats.arkit", "write_arkit_json"),
     "write_livelink_csv": ("facsynth.formats.arkit", "write_livelink_csv"),
     "speak": ("facsynth.speech", "speak"),
