@@ -163,10 +163,8 @@ def test_non_text_raises():
         parse("!!! 123")
 
 
-_ASSETS = parse_module.Path(parse_module.__file__).resolve().parents[1] / "assets"
 
 
-@pytest.mark.skipif(not (_ASSETS / "lse.pt").exists(), reason="the learned encoder's weights have not landed")
 def test_cli_learned_engine_explain(cli):
     r = cli("parse", "She smiles broadly and raises her inner brows.", "--engine", "learned", "--explain")
     assert r.returncode == 0, r.stderr
@@ -174,7 +172,6 @@ def test_cli_learned_engine_explain(cli):
     assert "AU12" in lines[0] and any(line.strip().startswith("AU12:") and "smiles" in line for line in lines[1:])
 
 
-@pytest.mark.skipif(not (_ASSETS / "emotion_minilm.pt").exists(), reason="the text emotion model has not landed")
 def test_feeling_falls_back_to_emotion_classifier():
     text = "We just won the lottery and tomorrow we fly to Hawaii!"
     with pytest.raises(TextError):

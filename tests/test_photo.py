@@ -155,7 +155,7 @@ def test_identity_is_kept_for_single_aus_at_intensity_3(hopper, rig, identity_mo
 
 
 def test_word_level_control_changes_only_the_named_movement(hopper, rig, neutral_points):
-    parse = pytest.importorskip("facsynth.language.parse").parse
+    from facsynth.language.parse import parse
 
     def movement(text):
         p = redetect(next(reexpress(hopper, AUTrack.still(parse(text)), rig=rig)))

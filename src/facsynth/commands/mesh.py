@@ -68,7 +68,6 @@ def run(args: argparse.Namespace) -> int:
 
 def demo(out: Path) -> list[Path]:
     """A happy face (.glb), a surprised face (.png), an emotion sweep (.mp4) and its ARKit weights (.json)."""
-    import numpy as np
 
     from ..facs import emotion_aus
     from ..formats.arkit import write_arkit_json

@@ -51,7 +51,7 @@ def write_glb(track: AUTrack, path: str | os.PathLike, *, neutral: np.ndarray | 
     -------
     >>> write_glb(AUTrack.still({6: 3, 12: 4}), "smile.glb")  # doctest: +SKIP
     """
-    from ..face.model import basis_for, default_face, deform
+    from ..face.model import basis_for, default_face
 
     if not isinstance(track, AUTrack):
         raise FormatError("write_glb needs an AUTrack")
