@@ -137,6 +137,7 @@ SHIPPED = [
     ("A man has markedly lowered brows and strongly pressed lips.", {4, 24}),  # protocol 2
     ("A woman's nose is wrinkled strongly and her upper lip is raised moderately.", {9, 10}),  # protocol 3
     ("He drops his jaw and raises his outer brows a lot.", {2, 26}),
+    ("He drops his jaw and raises his eyebrows a lot.", {1, 2, 26}),
     ("He presses his lips together firmly.", {24}),
     ("The woman pouts slightly.", {18}),
     ("A man with barely parted lips and extremely dropped jaw.", {25, 26}),

@@ -33,11 +33,12 @@ STYLES: tuple[str, ...] = ("p1", "p2", "p3", *FAMILIES)
 #: Styles kept out of training and used as the test set.
 HELD_OUT: tuple[str, ...] = ("p3", "passive")
 _SIZES, _SIZE_P = (1, 2, 3, 4, 5), (0.25, 0.3, 0.25, 0.12, 0.08)
+_PAIRS = ((1, 2), (6, 12), (25, 26))
 
 
 def random_aus(rng: random.Random) -> dict[int, float]:
-    """A random AU set: integer intensities 1–5 on 1–5 catalogue AUs, or (a quarter of the time) an emotion
-    prototype at a random strength, rounded to levels."""
+    """A random AU set: integer intensities 1–5 on 1–5 catalogue AUs (sometimes with a pair named together, such
+    as 1 + 2 at one level), or (a quarter of the time) an emotion prototype at a random strength, rounded to levels."""
     if rng.random() < 0.25:
         emo = rng.choice([e for e in EMOTIONS if e != "neutral"])
         aus = {a: float(min(5, round(v))) for a, v in emotion_aus(emo, rng.uniform(1.5, 5)).items()}
@@ -45,7 +46,11 @@ def random_aus(rng: random.Random) -> dict[int, float]:
         if aus:
             return aus
     k = rng.choices(_SIZES, _SIZE_P)[0]
-    return {a: float(rng.randint(1, 5)) for a in rng.sample(ALL_AUS, k)}
+    aus = {a: float(rng.randint(1, 5)) for a in rng.sample(ALL_AUS, k)}
+    if rng.random() < 0.15:  # AUs that people name together ("raises her brows" = 1 + 2) at one level
+        level = float(rng.randint(1, 5))
+        aus.update({a: level for a in rng.choice(_PAIRS)})
+    return aus
 
 
 def _sentence(aus: dict[int, float], style: str, rng: random.Random) -> tuple[str, dict[int, float]]:
