@@ -1,11 +1,12 @@
 """Learned language encoder (Hong et al. ICIP 2020's LSE): BiLSTM over GloVe, word→AU attention, AU regression.
 
-A sentence is tokenized GloVe-style (an AU code such as "AU12" kept as one token) and embedded with frozen GloVe 50-d vectors; a bidirectional LSTM gives a feature
-per word (``D = 2 × hidden``; the paper uses 512) and a sentence feature (the last states of both directions). For
-every catalogue AU two learned queries attend over the words (softmaxes over the sentence): one keyed on the word
-vectors finds the words that name the AU and decides whether it is active; one keyed on the word features and vectors
-finds the words that set its intensity (adverbs). Small per-AU heads read each attended feature with the sentence
-feature into an "active" probability and an intensity 0–5. ``explain`` shows the first attention.
+A sentence is tokenized GloVe-style (an AU code such as "AU12" kept as one token) and embedded with frozen GloVe
+50-d vectors; a bidirectional LSTM gives a feature per word (``D = 2 × hidden``: 256 shipped, 512 in the paper) and a
+sentence feature (the last states of both directions). For every catalogue AU two learned queries attend over the
+words (softmaxes over the sentence): one keyed on the word vectors finds the words that name the AU and decides
+whether it is active; one keyed on the word features and vectors finds the words that set its intensity (adverbs).
+Small per-AU heads read each attended feature with the sentence feature into an "active" probability and an
+intensity 0–5. ``explain`` shows the first attention.
 
 The shipped weights (``facsynth/assets/lse.pt``) hold the GloVe rows of the training vocabulary, so the common case
 never touches the 400,000-word table; a word outside that vocabulary is looked up in GloVe (``facsynth.language.glove``)
