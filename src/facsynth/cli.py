@@ -10,6 +10,7 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import warnings
 from typing import Sequence
 
 from . import commands
@@ -53,9 +54,15 @@ def _version() -> str:
         return "unknown"
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Show a warning (silent audio, cut text, …) as one plain line, without the source location."""
+    print(f"facsynth: warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; a FacsynthError becomes one line on stderr and exit code 2."""
+    """Run the CLI; a FacsynthError becomes one line on stderr and exit code 2; warnings are one line each."""
     args = build_parser().parse_args(argv)
+    warnings.showwarning = _one_line_warning
     try:
         return int(args._run(args) or 0)
     except FacsynthError as e:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 import warnings
 from pathlib import Path
-from typing import Iterator
 
 NAME = "emotion"
 HELP = "classify the emotion of a text (and its intensity 0-5); optionally write its AU track"
@@ -47,19 +45,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "from 'facsynth train emotion'")
     p.add_argument("-o", "--out", type=Path, metavar="FILE",
                    help="also write the expression as an AU track (.csv, .json, .arkit.json, .glb, ...)")
-
-
-@contextlib.contextmanager
-def _warnings_to_stderr() -> Iterator[None]:
-    """Show library warnings (cut or doubtful text) as one 'facsynth: warning:' line each."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            yield
-        finally:
-            for w in caught:
-                if issubclass(w.category, UserWarning):
-                    print(f"facsynth: warning: {w.message}", file=sys.stderr)
 
 
 def _read_lines(path: Path) -> list[tuple[int, str]]:
@@ -128,16 +113,15 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             raise TextError("--out writes the AU track of one text; it cannot be used with --file")
         return _classify_file(args.file, args.model)
-    with _warnings_to_stderr():
-        from ..language.emotion import classify, expression
-        from ..track import AUTrack
+    from ..language.emotion import classify, expression
+    from ..track import AUTrack
 
-        result = classify(args.text, args.model)
-        if args.out:
-            from ._outputs import write_track_output
+    result = classify(args.text, args.model)
+    if args.out:
+        from ._outputs import write_track_output
 
-            write_track_output(AUTrack.still(expression(result)), args.out)
-        print(json.dumps(result.as_dict(), ensure_ascii=False) if args.json else _readable(result))
+        write_track_output(AUTrack.still(expression(result)), args.out)
+    print(json.dumps(result.as_dict(), ensure_ascii=False) if args.json else _readable(result))
     return 0
 
 

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import sys
 import warnings
 from pathlib import Path
-from typing import Iterator
 
 NAME = "speak"
 HELP = "turn speech audio into an AU track, a mesh animation or a talking-face video"
@@ -43,28 +40,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the blink timing (default 0)")
 
 
-@contextlib.contextmanager
-def _warnings_to_stderr() -> Iterator[None]:
-    """Show library warnings (silence, clipping, unknown words) as one 'facsynth: warning:' line each."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            yield
-        finally:
-            for w in caught:
-                if issubclass(w.category, UserWarning):
-                    print(f"facsynth: warning: {w.message}", file=sys.stderr)
-
-
 def run(args: argparse.Namespace) -> int:
     from ..facs import format_au_spec
     from ..speech import speak
     from ._outputs import output_kind
 
     kind = output_kind(args.out)
-    with _warnings_to_stderr():
-        track = speak(args.audio, transcript=args.transcript, model=args.model, weights=args.weights,
-                      fps=args.fps, seed=args.seed)
+    track = speak(args.audio, transcript=args.transcript, model=args.model, weights=args.weights,
+                  fps=args.fps, seed=args.seed)
     write_speech_output(track, args.out, args.audio, kind, args.face)
     blinks = int(((track.curve(45)[1:] > 2) & (track.curve(45)[:-1] <= 2)).sum())
     print(f"{track.n_frames} frames at {track.fps:g} fps ({track.duration:.2f} s), {blinks} blinks → {args.out}")
@@ -101,19 +84,13 @@ def bundled_utterance() -> Path:
 
 def demo(out: Path) -> list[Path]:
     """The bundled utterance as an OpenFace CSV, a JSON track and a video of the default face speaking it."""
-    import importlib.util
-
     from ..speech import speak
 
     wav = bundled_utterance()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         track = speak(wav)
-    files = [out / "speech.csv", out / "speech.json"]
+    files = [out / "speech.csv", out / "speech.json", out / "speech.mp4"]
     for f in files:
         write_speech_output(track, f, wav, f.suffix)
-    if importlib.util.find_spec("facsynth.render.preview") is not None:
-        video = out / "speech.mp4"
-        write_speech_output(track, video, wav, ".mp4")
-        files.append(video)
     return files
