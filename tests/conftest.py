@@ -29,3 +29,19 @@ def run_cli(*args: str, input: str | None = None, timeout: float = 600) -> subpr
 def cli():
     """The CLI runner (see run_cli)."""
     return run_cli
+
+
+@pytest.fixture(scope="session")
+def hopper(shared_data):
+    """Grace Hopper's portrait (public domain), (512, 512, 3) uint8 RGB: the photo tests' default face."""
+    from facsynth.formats.image import read_image
+
+    return read_image(shared_data / "faces" / "grace_hopper_512x512.jpg")
+
+
+@pytest.fixture(scope="session")
+def rig(hopper):
+    """The photo renderer's rig of ``hopper`` (landmarks, pose, AU basis), built once per session."""
+    from facsynth.render.photo import rig_photo
+
+    return rig_photo(hopper)

@@ -9,19 +9,8 @@ from facsynth.errors import NoFaceError
 from facsynth.face.analyze import align_to, analyze, analyze_file, fit_aus
 from facsynth.face.model import deform
 from facsynth.facs import OPENFACE_AUS
-from facsynth.formats.image import read_image
-from facsynth.render.photo import reexpress, render_frame, rig_photo
+from facsynth.render.photo import reexpress, render_frame
 from facsynth.track import AUTrack
-
-
-@pytest.fixture(scope="module")
-def hopper(shared_data) -> np.ndarray:
-    return read_image(shared_data / "faces" / "grace_hopper_512x512.jpg")
-
-
-@pytest.fixture(scope="module")
-def rig(hopper):
-    return rig_photo(hopper)
 
 
 def test_fit_recovers_model_intensities_without_detection(rig):

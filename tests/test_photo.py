@@ -17,16 +17,6 @@ from facsynth.track import AUTrack
 
 
 @pytest.fixture(scope="module")
-def hopper(shared_data) -> np.ndarray:
-    return read_image(shared_data / "faces" / "grace_hopper_512x512.jpg")
-
-
-@pytest.fixture(scope="module")
-def rig(hopper):
-    return rig_photo(hopper)
-
-
-@pytest.fixture(scope="module")
 def obama(shared_data) -> np.ndarray:
     return read_image(shared_data / "faces" / "obama_official_portrait.jpg")
 
