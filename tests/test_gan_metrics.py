@@ -36,3 +36,18 @@ def test_fid_names_its_network():
     other = fid(real, 255 - real, net, name)
     assert same.value == pytest.approx(0.0, abs=1e-4) and other.value > same.value
     assert "random CNN" in str(other) and "not comparable with published Inception-v3" in str(other)
+
+
+def test_geometric_checks_read_the_target_aus_back_from_a_real_photo(hopper, rig):
+    from facsynth.render.photo import render_frame
+    from facsynth.train.metrics import geometric_checks
+
+    target = {12: 3.0, 26: 3.0, 1: 3.0}
+    good = geometric_checks([hopper], [render_frame(hopper, rig, target)], [target])
+    unchanged = geometric_checks([hopper], [hopper], [target])
+    assert good.checked == 1 and good.skipped == 0
+    assert unchanged.au_mae_active == pytest.approx(3.0, abs=0.3)
+    assert good.au_mae_active < 0.5 * unchanged.au_mae_active  # the re-expressed face shows the asked-for AUs
+    assert unchanged.identity == pytest.approx(0.0, abs=1e-6) and good.identity < 0.45
+    blank = np.full((128, 128, 3), 128, np.uint8)
+    assert geometric_checks([blank], [blank], [target]).as_dict()["skipped_no_face"] == 1

@@ -3,7 +3,9 @@ two-process data-parallel training (gloo on CPU), and the ``facsynth train`` com
 
 from __future__ import annotations
 
+
 import hashlib
+import json
 import os
 import socket
 
@@ -33,13 +35,15 @@ def ganimation_run(dataset, tmp_path_factory):
     return out, cfg, train(dataset, out, cfg, progress=False).history
 
 
-def test_ganimation_overfits_tiny_data(ganimation_run):
+def test_ganimation_overfits_tiny_data(ganimation_run, dataset):
     out, _, history = ganimation_run
     first, last = history[0], history[-1]
     assert last["d_au"] < first["d_au"] / 5  # the critic learns the AUs of the real faces
     assert last["g_au"] < first["g_au"] / 5  # the generator learns to show the target AUs to it
     assert (out / "samples" / "epoch_060.png").is_file() and (out / "history.jsonl").is_file()
     assert "random CNN" in last["fid_network"] and np.isfinite(last["fid"])
+    geometric = json.loads((out / "metrics.json").read_text())["geometric"]
+    assert geometric["checked"] + geometric["skipped_no_face"] == len(dataset)  # drawn 32² faces: counted, no crash
 
 
 def test_fesn_overfits_tiny_data(dataset, tmp_path):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -119,27 +117,12 @@ def test_eyes_really_close_and_mouth_interior_is_dark(hopper, rig, obama, obama_
     assert cavity < 0.6 * cheek
 
 
-@pytest.fixture(scope="module")
-def identity_model():
-    import dlib
-
-    models = Path(importlib.util.find_spec("face_recognition_models").submodule_search_locations[0]) / "models"
-    return (dlib.get_frontal_face_detector(),
-            dlib.shape_predictor(str(models / "shape_predictor_5_face_landmarks.dat")),
-            dlib.face_recognition_model_v1(str(models / "dlib_face_recognition_resnet_model_v1.dat")))
-
-
-def _descriptor(image, model) -> np.ndarray:
-    detector, predictor, net = model
-    box = max(detector(image, 1), key=lambda r: r.area())
-    return np.array(net.compute_face_descriptor(image, predictor(image, box)))
-
-
-def test_identity_is_kept_for_single_aus_at_intensity_3(hopper, rig, identity_model):
+def test_identity_is_kept_for_single_aus_at_intensity_3(hopper, rig):
+    from facsynth.face.identity import face_descriptor
     from facsynth.facs import OPENFACE_AUS
 
-    ref = _descriptor(hopper, identity_model)
-    dist = {au: float(np.linalg.norm(_descriptor(render_frame(hopper, rig, {au: 3.0}), identity_model) - ref))
+    ref = face_descriptor(hopper)
+    dist = {au: float(np.linalg.norm(face_descriptor(render_frame(hopper, rig, {au: 3.0})) - ref))
             for au in OPENFACE_AUS}
     assert max(dist.values()) < 0.45, dist
 

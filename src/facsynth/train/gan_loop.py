@@ -409,25 +409,31 @@ def train(dataset, out_dir: str | Path, cfg: TrainConfig, text_encoder: TextEnco
         else:
             history.append(record)
     if rank == 0 and stage == "gan" and history and "fid" not in history[-1]:
-        result = _evaluate(mods, dataset, cfg, prepare, device)
-        history[-1].update(fid=result.value, fid_network=result.network)
+        result, geometric = _evaluate(mods, dataset, cfg, prepare, device)
+        history[-1].update(fid=result.value, fid_network=result.network, **geometric.as_dict())
         _save(ckpt_path, mods, opts, cfg, gen_kwargs, history[-1]["epoch"], stage, history)
         with atomic_write(out_dir / "metrics.json") as fh:
             json.dump({"fid": result.value, "fid_network": result.network, "fid_text": str(result),
-                       "ssim": history[-1].get("ssim"), "epoch": history[-1]["epoch"]}, fh, indent=2)
+                       "ssim": history[-1].get("ssim"), "geometric": geometric.as_dict(),
+                       "epoch": history[-1]["epoch"]}, fh, indent=2)
         if progress:
             print(result)
+            print(f"geometric checks on {geometric.checked} pairs (faces re-detected): AU MAE {geometric.au_mae} "
+                  f"(active AUs {geometric.au_mae_active}), "
+                  f"identity distance {geometric.identity}; {geometric.skipped} without a detectable face")
     if world > 1:
         dist.barrier()
     return TrainResult(history, mods)
 
 
-def _evaluate(mods: dict, dataset, cfg: TrainConfig, prepare: Callable, device: torch.device, limit: int = 256):
-    """FID of generated vs. real target faces over up to ``limit`` items, with the network named in the result.
+def _evaluate(mods: dict, dataset, cfg: TrainConfig, prepare: Callable, device: torch.device, limit: int = 256,
+              geometric_pairs: int = 16):
+    """FID of generated vs. real target faces over up to ``limit`` items, with the network named in the result, and
+    the photo issue's geometric checks (AUs re-read from landmarks, identity) on the first ``geometric_pairs``.
 
     The FESN is scored with its own frozen LVSN visual encoder; GANimation with a fixed random CNN.
     """
-    from .metrics import fid, random_cnn_features
+    from .metrics import fid, geometric_checks, random_cnn_features
 
     n = min(limit, len(dataset))
     G = mods["generator"].eval()
@@ -452,7 +458,11 @@ def _evaluate(mods: dict, dataset, cfg: TrainConfig, prepare: Callable, device: 
         features, name = random_cnn_features()
     result = fid(to_u8(reals), to_u8(fakes), features, name)
     mods.get("lvsn", nn.Identity()).to(device)
-    return result
+    k = min(geometric_pairs, n)
+    sources = to_u8([torch.stack([dataset[j]["source"] for j in range(k)])])
+    targets = [dict(zip(cfg.aus, dataset[j]["target_aus"].tolist())) for j in range(k)]
+    geometric = geometric_checks(sources, to_u8(fakes)[:k], targets)
+    return result, geometric
 
 
 def _pad_cat(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
