@@ -3,6 +3,7 @@ Busso's region BLSTMs, separate per face region or joint multitask, trained on 1
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -124,10 +125,11 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, kind: str, config
     """Write model weights with what is needed to use them: kind, architecture, feature set and normalisation."""
     from ..atomic import atomic_path
 
+    plain = json.loads(json.dumps(extra, default=float))  # plain types only, so loading needs no pickle code
     with atomic_path(path) as tmp:
         torch.save({"format": "facsynth-speech-1", "kind": kind, "config": config,
-                    "state_dict": model.state_dict(), "mean": np.asarray(norm[0], np.float32),
-                    "std": np.asarray(norm[1], np.float32), "aus": OPENFACE_AUS, **extra}, tmp)
+                    "state_dict": model.state_dict(), "mean": torch.as_tensor(np.asarray(norm[0], np.float32)),
+                    "std": torch.as_tensor(np.asarray(norm[1], np.float32)), "aus": list(OPENFACE_AUS), **plain}, tmp)
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict:
@@ -139,11 +141,12 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     if not path.is_file():
         raise ModelError(f"{path}: no such checkpoint")
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)  # a user's file: never run pickled code
     except Exception as e:
         raise ModelError(f"{path}: not a readable checkpoint ({type(e).__name__})") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != "facsynth-speech-1":
         raise ModelError(f"{path}: not a facsynth speech model checkpoint")
+    ckpt["mean"], ckpt["std"] = ckpt["mean"].numpy(), ckpt["std"].numpy()
     cfg = ckpt["config"]
     model = build_model(ckpt["kind"], cfg["n_features"], cfg["hidden"], cfg["layers"])
     try:

@@ -125,7 +125,7 @@ def train_speech_model(data: Sequence[tuple[np.ndarray, np.ndarray]], out_dir: s
     state = {"epoch": 0, "best": float("inf"), "bad": 0, "history": []}
     last = out / "last.pt"
     if resume and last.is_file():
-        ck = torch.load(last, map_location="cpu", weights_only=False)
+        ck = torch.load(last, map_location="cpu", weights_only=True)
         if ck.get("config") != asdict(cfg):
             raise ModelError(f"{last}: was trained with other settings; resume needs the same ones")
         model.load_state_dict(ck["model"])
@@ -155,8 +155,8 @@ def train_speech_model(data: Sequence[tuple[np.ndarray, np.ndarray]], out_dir: s
         else:
             state["bad"] += 1
         with atomic_path(last) as tmp:
-            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": state,
-                        "config": asdict(cfg)}, tmp)
+            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                        "state": json.loads(json.dumps(state, default=float)), "config": asdict(cfg)}, tmp)
         bar.update(1)
         bar.set_postfix(loss=f"{np.mean(losses):.4f}", val=f"{val['loss']:.4f}", ccc=f"{val['ccc']:.3f}")
     bar.close()
