@@ -40,3 +40,13 @@ def test_demo_writes_track_files(cli, tmp_path):
     files = track_cmd.demo(tmp_path)
     assert all(f.exists() and f.stat().st_size > 100 for f in files)
     assert read_track(files[0]).n_frames == 60
+
+
+def test_track_command_rejects_bad_numbers_and_unwritable_output(cli, tmp_path):
+    src = tmp_path / "in.csv"
+    write_track(AUTrack(np.full((30, 17), 2, np.float32), fps=30), src)
+    for args in (("--fps", "0"), ("--smooth", "-1")):
+        r = cli("track", src, *args)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    r = cli("track", src, "-o", src / "x.json")
+    assert r.returncode == 2 and "cannot write" in r.stderr and r.stderr.count("\n") == 1

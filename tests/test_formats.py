@@ -105,3 +105,18 @@ def test_written_files_get_ordinary_permissions(tmp_path, track):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+
+
+def test_csv_error_names_the_file_line_when_rows_of_other_faces_and_blanks_are_skipped():
+    text = "frame, face_id, timestamp, AU01_r\n1,0,0,1\n1,1,0,1\n\n2,0,0.04,1\n2,1,0.04,2\n3,0,0.08,9\n"
+    with pytest.raises(TrackError, match="line 7 has AU01 = 9"):
+        parse_openface_csv(text)
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path, track):
+    from facsynth.errors import OutputError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OutputError, match="cannot write"):
+        write_track(track, blocker / "out.csv")  # a file where a folder should be

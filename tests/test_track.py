@@ -76,3 +76,10 @@ def test_with_aus_concat_scaled():
     c = a.concat(AUTrack.still({27: 2}))
     assert c.n_frames == 2 and c.curve(27).tolist() == [0, 2]
     assert a.scaled(2).curve(12)[0] == 5.0
+
+
+def test_still_accepts_any_iterable_of_aus_and_smooth_rejects_negative():
+    t = AUTrack.still({12: 3}, aus=(a for a in (1, 12)))
+    assert t.aus == (1, 12)
+    with pytest.raises(TrackError, match="non-negative"):
+        t.smooth(-1)

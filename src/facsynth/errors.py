@@ -10,6 +10,7 @@ __all__ = [
     "AudioError",
     "ModelError",
     "FormatError",
+    "OutputError",
 ]
 
 
@@ -47,3 +48,7 @@ class ModelError(FacsynthError, RuntimeError):
 
 class FormatError(FacsynthError, ValueError):
     """A file is not in the format its name or content claims (CSV, JSON, glTF, …)."""
+
+
+class OutputError(FacsynthError, OSError):
+    """An output file cannot be written: its folder cannot be made, no permission, or the disk is full."""

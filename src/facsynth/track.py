@@ -7,7 +7,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .errors import TrackError
+from .errors import AUSpecError, TrackError
 from .facs import MAX_INTENSITY, OPENFACE_AUS, au_label, parse_au_code
 
 __all__ = ["AUTrack", "DEFAULT_FPS", "validate_values"]
@@ -70,8 +70,9 @@ class AUTrack:
     def still(cls, intensities: Mapping[int | str, float], aus: Iterable[int] = OPENFACE_AUS,
               fps: float = DEFAULT_FPS) -> "AUTrack":
         """A one-frame track from ``{AU: intensity}``; AUs outside ``aus`` are added as columns."""
+        aus = tuple(aus)
         codes = {parse_au_code(k): float(v) for k, v in intensities.items()}
-        cols = list(aus) + sorted(c for c in codes if c not in set(aus))
+        cols = list(aus) + sorted(c for c in codes if c not in aus)
         row = np.array([codes.get(c, 0.0) for c in cols], dtype=np.float32)
         return cls(row[None, :], tuple(cols), fps)
 
@@ -108,7 +109,7 @@ class AUTrack:
     def __contains__(self, au: object) -> bool:
         try:
             return parse_au_code(au) in self._index  # type: ignore[arg-type]
-        except Exception:
+        except AUSpecError:
             return False
 
     def curve(self, au: int | str) -> np.ndarray:
@@ -157,8 +158,10 @@ class AUTrack:
         return AUTrack(out, self.aus, fps)
 
     def smooth(self, seconds: float = 0.05) -> "AUTrack":
-        """Gaussian smoothing over time with standard deviation ``seconds``; edges are reflected."""
-        if seconds <= 0 or self.n_frames < 2:
+        """Gaussian smoothing over time with standard deviation ``seconds`` ≥ 0 (0: unchanged); edges are reflected."""
+        if not seconds >= 0:
+            raise TrackError(f"smoothing must be a non-negative number of seconds, got {seconds}")
+        if seconds == 0 or self.n_frames < 2:
             return self
         sigma = seconds * self.fps
         radius = max(1, int(3 * sigma))

@@ -24,9 +24,9 @@ def run(args: argparse.Namespace) -> int:
     from ._outputs import write_track_output
 
     track = read_track(args.input)
-    if args.fps:
+    if args.fps is not None:
         track = track.resample(args.fps)
-    if args.smooth:
+    if args.smooth is not None:
         track = track.smooth(args.smooth)
     if args.scale is not None:
         track = track.scaled(args.scale)

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_write
-from ..errors import FormatError, TrackError
-from ..facs import au_label, parse_au_code
+from ..errors import AUSpecError, FormatError, TrackError
+from ..facs import MAX_INTENSITY, au_label, parse_au_code
 from ..track import DEFAULT_FPS, AUTrack, validate_values
 
 __all__ = ["read_openface_csv", "write_openface_csv", "PRESENCE_THRESHOLD"]
@@ -40,22 +40,21 @@ def parse_openface_csv(text: str, source: str = "CSV", face_id: int | None = Non
     """Parse OpenFace CSV text (see read_openface_csv)."""
     if "\x00" in text:
         raise FormatError(f"{source} is not a text CSV file")
-    rows = list(csv.reader(io.StringIO(text)))
-    rows = [r for r in rows if any(c.strip() for c in r)]
+    rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text)), start=1) if any(c.strip() for c in r)]
     if not rows:
         raise FormatError(f"{source} is empty")
-    header = [h.strip() for h in rows[0]]
+    header = [h.strip() for h in rows[0][1]]
     au_cols = [(i, h) for i, h in enumerate(header) if h.upper().startswith("AU") and h.endswith("_r")]
     if not au_cols:
         raise FormatError(f"{source}: no AUxx_r columns in the header (is this an OpenFace 2.0 CSV?)")
     try:
         aus = tuple(parse_au_code(h) for _, h in au_cols)
-    except Exception as e:  # unknown AU code in a column name
+    except AUSpecError as e:  # unknown AU code in a column name
         raise TrackError(f"{source}: header: {e}") from None
     col = {h: i for i, h in enumerate(header)}
-    vals, stamps = [], []
+    vals, stamps, lines = [], [], []
     chosen = face_id
-    for n, row in enumerate(rows[1:], start=2):
+    for n, row in rows[1:]:
         if len(row) != len(header):
             raise TrackError(f"{source}: line {n} has {len(row)} fields, the header has {len(header)}")
         if "face_id" in col:
@@ -68,19 +67,19 @@ def parse_openface_csv(text: str, source: str = "CSV", face_id: int | None = Non
             vals.append([float(row[i]) for i, _ in au_cols])
         except ValueError:
             raise TrackError(f"{source}: line {n} has a value that is not a number") from None
+        lines.append(n)
         if "timestamp" in col:
             stamps.append(_number(row[col["timestamp"]], source, n, "timestamp"))
     if not vals:
         raise TrackError(f"{source}: no rows" + (f" for face_id {face_id}" if face_id is not None else ""))
     values = np.asarray(vals, np.float32)
-    try:
-        validate_values(values, aus, source=source)
-    except TrackError as e:  # report the file's line, not the frame index
-        msg = str(e)
-        if " frame " in msg:
-            idx = int(msg.split(" frame ")[1].split()[0])
-            msg = msg.replace(f"frame {idx} ", f"line {idx + 2} ", 1)
-        raise TrackError(msg) from None
+    bad = ~np.isfinite(values) | (values < 0) | (values > MAX_INTENSITY)
+    if bad.any():  # report the file's line (rows of other faces and blank rows are skipped), not the frame index
+        row = int(np.argwhere(bad)[0][0])
+        try:
+            validate_values(values[row:row + 1], aus, source=source)
+        except TrackError as e:
+            raise TrackError(str(e).replace("frame 0 ", f"line {lines[row]} ", 1)) from None
     return AUTrack(values, aus, _fps_from_timestamps(stamps))
 
 
