@@ -9,7 +9,8 @@ import pytest
 from facsynth.errors import AUSpecError
 from facsynth.facs import ALL_AUS
 from facsynth.language import vocabulary as V
-from facsynth.language.describe import describe, quantize
+from facsynth.facs import intensity_level as quantize
+from facsynth.language.describe import describe
 
 
 def test_vocabulary_covers_catalogue_and_is_unambiguous():

@@ -83,3 +83,9 @@ def test_blend_is_weighted_mean_of_prototypes():
     assert facs.blend_emotions({"happiness": 0}) == {}
     with pytest.raises(AUSpecError):
         facs.blend_emotions({"happiness": -1})
+
+
+@pytest.mark.parametrize("value,letter", [(0.49, ""), (0.5, "A"), (2.5, "C"), (4.5, "E"), (5, "E")])
+def test_letters_round_half_up_like_describe(value, letter):
+    assert facs.intensity_to_letter(value) == letter
+    assert facs.intensity_level(value) == ("ABCDE".index(letter) + 1 if letter else 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
@@ -25,6 +26,7 @@ __all__ = [
     "region_of",
     "aus_in_region",
     "letter_to_intensity",
+    "intensity_level",
     "intensity_to_letter",
     "parse_au_spec",
     "format_au_spec",
@@ -135,14 +137,21 @@ def letter_to_intensity(letter: str) -> float:
     return float(INTENSITY_LETTERS.index(key) + 1)
 
 
+def intensity_level(value: float) -> int:
+    """FACS intensity 0–5 to a level 0–5, rounding half up: [0, 0.5) → 0, [0.5, 1.5) → 1, …, [4.5, 5] → 5.
+
+    Level 0 means the AU is absent. Raises AUSpecError outside 0–5 (and for NaN).
+    """
+    v = float(value)
+    if not 0.0 <= v <= MAX_INTENSITY:
+        raise AUSpecError(f"intensity {value!r} is outside 0–5")
+    return min(5, int(math.floor(v + 0.5)))
+
+
 def intensity_to_letter(value: float) -> str:
-    """Intensity in (0, 5] to the nearest FACS letter A–E; 0 has no letter and gives ""."""
-    if not 0.0 <= value <= MAX_INTENSITY:
-        raise AUSpecError(f"intensity {value} is outside 0–5")
-    level = int(round(value))
-    if level == 0:
-        return "" if value < 0.5 else "A"
-    return INTENSITY_LETTERS[level - 1]
+    """Intensity 0–5 to its FACS letter A–E by intensity_level; level 0 has no letter and gives ""."""
+    level = intensity_level(value)
+    return INTENSITY_LETTERS[level - 1] if level else ""
 
 
 def parse_au_spec(spec: str) -> dict[int, float]:

@@ -40,12 +40,11 @@ def _as_json(aus: dict[int, float]) -> dict[str, float]:
 
 
 def _readable(aus: dict[int, float]) -> str:
-    from ..facs import INTENSITY_LETTERS, au_name
-    from ..language.describe import quantize
+    from ..facs import au_name, intensity_to_letter
 
     if not aus:
         return "neutral (no active AUs)"
-    return ", ".join(f"AU{a:02d}={v:g} {INTENSITY_LETTERS[max(quantize(min(v, 5.0)), 1) - 1]} ({au_name(a)})"
+    return ", ".join(f"AU{a:02d}={v:g} {intensity_to_letter(min(v, 5.0)) or 'A'} ({au_name(a)})"
                      for a, v in sorted(aus.items()))
 
 

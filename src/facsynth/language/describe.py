@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import math
 import random
 from typing import Mapping
 
 from ..errors import AUSpecError
-from ..facs import MAX_INTENSITY, canonical_emotion, parse_au_code
+from ..facs import canonical_emotion, intensity_level, parse_au_code
 from .vocabulary import ADVERBS, AU_WORDS, EMOTION_ADJECTIVES, EMOTION_WORDS, GENDER_WORDS, NOUN_NUMBER
 
-__all__ = ["describe", "quantize", "PROTOCOLS", "GENDERS"]
+__all__ = ["describe", "PROTOCOLS", "GENDERS"]
 
 #: The sentence protocols: 1 "A woman with …", 2 "A woman is … because she has …", 3 "A woman's … are …".
 PROTOCOLS: tuple[int, ...] = (1, 2, 3)
 GENDERS: tuple[str, ...] = tuple(GENDER_WORDS)
-
-
-def quantize(value: float) -> int:
-    """FACS intensity 0–5 to a level 0–5, rounding half up: [0, 0.5) → 0, [0.5, 1.5) → 1, …, [4.5, 5] → 5.
-
-    Level 0 means the AU is not mentioned. Raises AUSpecError outside 0–5 (and for NaN).
-    """
-    v = float(value)
-    if not 0.0 <= v <= MAX_INTENSITY:
-        raise AUSpecError(f"intensity {value!r} is outside 0–5")
-    return min(5, int(math.floor(v + 0.5)))
 
 
 def describe(aus: Mapping[int | str, float], protocol: int = 1, gender: str = "female",
@@ -34,7 +22,7 @@ def describe(aus: Mapping[int | str, float], protocol: int = 1, gender: str = "f
 
     Parameters
     ----------
-    aus : mapping AU (int or "AU12") → FACS intensity 0–5 (float); quantised to levels 1–5 by ``quantize``,
+    aus : mapping AU (int or "AU12") → FACS intensity 0–5 (float); quantised to levels 1–5 by ``facs.intensity_level``,
         level 0 is not mentioned. All 24 catalogue AUs have words.
     protocol : 1, 2 or 3
         1: "A woman with slightly raised inner brows and lips parted strongly."
@@ -58,7 +46,7 @@ def describe(aus: Mapping[int | str, float], protocol: int = 1, gender: str = "f
         raise AUSpecError(f"unknown sentence protocol {protocol!r} (expected 1, 2 or 3)")
     if gender not in GENDER_WORDS:
         raise AUSpecError(f"unknown gender {gender!r} (expected female or male)")
-    levels = {parse_au_code(k): quantize(v) for k, v in aus.items()}
+    levels = {parse_au_code(k): intensity_level(v) for k, v in aus.items()}
     active = sorted(c for c, lvl in levels.items() if lvl > 0)
     label = _emotion_adjective(emotion) if emotion else None
     rng = random.Random(seed)
