@@ -70,7 +70,7 @@ def _render(image, track, out: Path, args: argparse.Namespace, sentence: str | N
     try:
         if args.renderer == "geometric":
             if rig is not None:
-                return _render_rigged(image, track, out, args.audio, rig)
+                return _render_rigged(image, track, out, rig)
             from ..render.photo import render_photo
 
             return render_photo(image, track, out, audio=args.audio, face_index=args.face_index)
@@ -81,12 +81,11 @@ def _render(image, track, out: Path, args: argparse.Namespace, sentence: str | N
         raise NoFaceError(f"no face found in {photo_name}") from None
 
 
-def _render_rigged(image, track, out: Path, audio, rig) -> Path:
+def _render_rigged(image, track, out: Path, rig) -> Path:
+    """A batch image: the first frame of ``track`` on ``image`` with its ready rig, written to ``out``."""
     from ..formats.image import write_image
-    from ..render.photo import reexpress, render_photo
+    from ..render.photo import reexpress
 
-    if out.suffix.lower() == ".mp4":
-        return render_photo(image, track, out, audio=audio)
     return write_image(next(reexpress(image, track, rig=rig)), out)
 
 
@@ -130,7 +129,7 @@ def read_expressions(path: Path) -> list[tuple[str, dict[int, float], str | None
     A line is an AU spec ("AU12=3,AU6=2"), an emotion ("happiness" or "happiness:4"), or a sentence read by
     ``facsynth.language.parse.parse``. Blank lines and "#" comments are skipped.
     """
-    from ..errors import AUSpecError, FormatError
+    from ..errors import AUSpecError, FormatError, TextError
     from ..facs import canonical_emotion, parse_au_spec
     from ._inputs import parse_emotion_spec
 
@@ -158,7 +157,7 @@ def read_expressions(path: Path) -> list[tuple[str, dict[int, float], str | None
 
         try:
             out.append((line, parse(line), line))
-        except Exception as e:
+        except (TextError, AUSpecError) as e:
             raise type(e)(f"{path.name} line {n}: {e}") from None
     if not out:
         raise FormatError(f"{path} lists no expressions")
