@@ -34,10 +34,8 @@ def emotion_targets(transcript: str | None) -> dict[int, float]:
 
     if not transcript or not transcript.strip():
         return {}
-    try:
-        from ..language.emotion import emotion_track
-    except ImportError:
-        return {}
+    from ..language.emotion import emotion_track
+
     try:
         mean = emotion_track(transcript).mean()
     except ModelError as e:

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import FormatError, ImageError
 from ..facs import CATALOGUE, EMOTION_PROTOTYPES, OPENFACE_AUS
+from ..formats.image import read_image
 
 __all__ = [
     "FacePair",
@@ -222,7 +223,7 @@ def bootstrap_set(photos: Iterable[str | Path], out: str | Path, per_photo: int 
     if not photos:
         raise ImageError("the bootstrap set needs at least one neutral photo")
     for photo in photos:
-        image = _read_rgb(photo)
+        image = read_image(photo)
         render = renderer or _photo_renderer(image)
         folder = out / photo.stem
         targets: list[dict[int, float]] = [{}]
@@ -248,16 +249,6 @@ def _photo_renderer(image: np.ndarray) -> Callable:
 
     rig = rig_photo(image)
     return lambda img, track: reexpress(img, track, rig=rig)
-
-
-def _read_rgb(path: Path) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"))
-    except (OSError, UnidentifiedImageError) as e:
-        raise ImageError(f"cannot read image {path}: {e}") from None
 
 
 # ------------------------------------------------------------------ torch dataset
@@ -301,7 +292,7 @@ class GANDataset:
     def image(self, path: Path) -> np.ndarray:
         """The (S, S, 3) uint8 face crop of ``path``."""
         if path not in self._images:
-            image = _read_rgb(path)
+            image = read_image(path)
             if self.crop == "face":
                 from ..errors import NoFaceError
                 from ..render.gan import align_face

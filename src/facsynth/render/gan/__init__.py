@@ -27,17 +27,12 @@ _CACHE: dict = {}
 
 def _face_geometry(image: np.ndarray) -> tuple[float, float, float, float]:
     """(centre x, centre y, side, angle) of the largest face: a square around the landmarks, rotated upright."""
-    try:
-        from ...face.landmarks import detect_faces
-    except ImportError:
-        raise ModelError("face detection (facsynth.face.landmarks) is not installed; pass box= explicitly") from None
+    from ...face.landmarks import detect_faces
+
     face = detect_faces(image)[0]
     pts = np.asarray(face.landmarks, dtype=np.float64)[:, :2]
-    if len(pts) > max(max(_EYES)):
-        left, right = pts[list(_EYES[0])].mean(0), pts[list(_EYES[1])].mean(0)
-        angle = math.atan2(right[1] - left[1], right[0] - left[0])
-    else:
-        angle = 0.0
+    left, right = pts[list(_EYES[0])].mean(0), pts[list(_EYES[1])].mean(0)
+    angle = math.atan2(right[1] - left[1], right[0] - left[0])
     c, s = math.cos(-angle), math.sin(-angle)
     upright = (pts - pts.mean(0)) @ np.array([[c, s], [-s, c]])
     lo, hi = upright.min(0), upright.max(0)
