@@ -1,10 +1,19 @@
-"""AU intensities from face landmarks: the face model's AU basis fitted to a face against its neutral reference.
+"""AU intensities from face landmarks: an AU basis fitted to a face against its neutral reference.
 
 Each frame's landmarks are put in the face frame (head pose removed), aligned to the neutral face by a
-similarity transform on points that expressions hardly move (eye corners, nose, forehead, temples), and the
-displacement from the neutral is explained by the muscle model of that neutral face: a bounded linear least
-squares fit (non-negative, at most 5) of the AU basis, refined by a bounded non-linear fit through ``deform``
-(the jaw rotates and the lids close non-linearly).
+similarity transform on points that no AU of the face model moves (nose bridge and tip, temples, ears), and the
+displacement from the neutral is explained as a bounded (0–5) least-squares mix of AU displacements.
+
+Which displacements? MediaPipe's landmarks do not follow the skin as far as the muscle model moves it: its
+face-shape prior gives each AU its own, face-dependent gain (measured on warped photos: AU26 0.6–0.9, AU12
+0.55–0.7, AU1 0.35–0.6 after alignment, AU4 and AU9 ≈ 0, AU17 0.1–0.45, AU25 0.05–0.65). Fitting the model's
+displacements therefore under-reads by about half and spreads the rest over other AUs. When the neutral
+reference is an image, ``detector_basis`` measures the detector's own response on that face: the photo renderer
+puts each AU on the neutral photo at intensities 1–5, MediaPipe re-detects the landmarks, and the slope of the
+landmark displacement per unit of intensity is that AU's column. A gain learned once on other faces does not
+transfer (per-AU gains differ by 2–4× between faces), so this is measured per neutral face (≈ 2 s, cached).
+Without a neutral image the muscle model's own basis is fitted, refined by a bounded non-linear fit through
+``deform`` (the jaw rotates and the lids close non-linearly).
 """
 
 from __future__ import annotations
@@ -19,11 +28,15 @@ from ..errors import FormatError, ImageError, NoFaceError
 from ..facs import MAX_INTENSITY, OPENFACE_AUS
 from ..track import DEFAULT_FPS, AUTrack
 
-__all__ = ["analyze", "analyze_file", "fit_aus", "fit_track", "face_shapes", "align_to", "STABLE_POINTS",
-           "VIDEO_SUFFIXES"]
+__all__ = ["analyze", "analyze_file", "fit_aus", "fit_track", "face_shapes", "align_to", "detector_basis",
+           "STABLE_POINTS", "VIDEO_SUFFIXES", "CALIBRATION_LEVELS"]
 
-#: Landmarks that facial expressions barely move: eye corners, nose bridge and tip, forehead, temples, cheekbones.
-STABLE_POINTS = (33, 133, 263, 362, 168, 6, 197, 195, 5, 4, 1, 10, 151, 109, 338, 127, 356, 234, 454, 162, 389)
+#: Landmarks that no AU of the face model moves: nose bridge and tip, temples, ears. (Eye corners, the
+#: glabella 168 and the forehead 109/338 move with AU1/AU2 by up to 0.06 face units at intensity 5; aligning on
+#: them took 30 % of the brow raise away.)
+STABLE_POINTS = (6, 197, 195, 5, 4, 127, 356, 234, 454, 162, 389)
+#: Intensities at which ``detector_basis`` renders each AU on the neutral photo.
+CALIBRATION_LEVELS = (1.0, 2.0, 3.0, 4.0, 5.0)
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
 _SURFACE = 468  # iris points are left out of the fit
 #: Ridge weight (face units² per intensity²): breaks ties between AUs that cancel (AU5 against AU45) towards zero.
@@ -49,7 +62,7 @@ def align_to(shape: np.ndarray, reference: np.ndarray, points: Sequence[int] = S
 
 
 def fit_aus(shape: np.ndarray, neutral: np.ndarray, aus: Sequence[int] = OPENFACE_AUS, *,
-            refine: bool = True) -> np.ndarray:
+            refine: bool = True, response: np.ndarray | None = None) -> np.ndarray:
     """AU intensities that best turn ``neutral`` into ``shape`` under the face model.
 
     Parameters
@@ -58,6 +71,8 @@ def fit_aus(shape: np.ndarray, neutral: np.ndarray, aus: Sequence[int] = OPENFAC
     neutral : np.ndarray [shape=(478, 3)], the same person's neutral face in the face frame
     aus : AU numbers to estimate (default: OpenFace's 17)
     refine : polish the linear solution with a bounded non-linear least-squares fit through ``deform``
+    response : np.ndarray [shape=(2 * 468, len(aus))], the detector's landmark displacement (x, y) per unit of
+        intensity of each AU on this face (``detector_basis``); fitted instead of the muscle model (no refine)
 
     Returns
     -------
@@ -70,11 +85,15 @@ def fit_aus(shape: np.ndarray, neutral: np.ndarray, aus: Sequence[int] = OPENFAC
 
     aus = tuple(aus)
     neutral = np.asarray(neutral, np.float32)
-    basis = basis_for(neutral)
     target = align_to(shape, neutral)[:_SURFACE, :2].reshape(-1)
     base = neutral[:_SURFACE, :2].reshape(-1).astype(np.float64)
     n = len(aus)
     ridge = np.sqrt(RIDGE) * np.eye(n)
+    if response is not None:
+        x = lsq_linear(np.vstack([np.asarray(response, np.float64), ridge]), np.r_[target - base, np.zeros(n)],
+                       bounds=(0.0, MAX_INTENSITY), lsq_solver="exact").x
+        return np.clip(x, 0.0, MAX_INTENSITY).astype(np.float32)
+    basis = basis_for(neutral)
 
     def moved(w: np.ndarray) -> np.ndarray:                          # (k, n) intensities → (k, 2 * 468)
         out = basis.apply(np.asarray(w, np.float32).reshape(-1, n), aus)[:, :_SURFACE, :2]
@@ -97,6 +116,60 @@ def fit_aus(shape: np.ndarray, neutral: np.ndarray, aus: Sequence[int] = OPENFAC
         x = least_squares(residual, np.clip(x, 0.0, MAX_INTENSITY), jac=jacobian, bounds=(0.0, MAX_INTENSITY),
                           max_nfev=30, method="trf", tr_solver="lsmr").x
     return np.clip(x, 0.0, MAX_INTENSITY).astype(np.float32)
+
+
+_RESPONSES: dict[bytes, np.ndarray] = {}
+
+
+def detector_basis(image: np.ndarray, aus: Sequence[int] = OPENFACE_AUS, *,
+                   neutral: np.ndarray | None = None) -> np.ndarray:
+    """How far MediaPipe's landmarks move per unit of each AU on this face: the AU basis ``fit_aus`` should fit.
+
+    Each AU is rendered on ``image`` by the photo renderer at ``CALIBRATION_LEVELS``, the landmarks are re-detected
+    and aligned to the neutral ones (``align_to``), and the column is the least-squares slope of the (x, y)
+    displacement over the intensity. Cached per image (len(aus) × 5 renders and detections, ≈ 2 s for 17 AUs).
+
+    Parameters
+    ----------
+    image : np.ndarray [shape=(H, W, 3)] uint8 RGB, a neutral face
+    aus : AU numbers (the columns)
+    neutral : its face-frame landmarks (478, 3) if already detected
+
+    Returns
+    -------
+    np.ndarray [shape=(2 * 468, len(aus))] float64, face units per unit of FACS intensity (x, y interleaved).
+
+    Raises NoFaceError when ``image`` has no face.
+    """
+    import hashlib
+
+    from ..render.photo import render_frame, rig_photo
+
+    image = np.ascontiguousarray(image)
+    aus = tuple(aus)
+    key = hashlib.blake2b(image.tobytes() + str((image.shape, aus)).encode(), digest_size=16).digest()
+    found = _RESPONSES.get(key)
+    if found is not None:
+        return found
+    ref = _shape_of(image) if neutral is None else np.asarray(neutral, np.float32)
+    rig = rig_photo(image)
+    base = ref[:_SURFACE, :2].reshape(-1).astype(np.float64)
+    levels = np.asarray(CALIBRATION_LEVELS, np.float64)
+    out = np.zeros((2 * _SURFACE, len(aus)))
+    for j, au in enumerate(aus):
+        moved = []
+        for v in levels:
+            try:
+                shape = _shape_of(render_frame(image, rig, {au: float(v)}))
+            except NoFaceError:                       # a face lost at a strong level: that level says nothing
+                moved.append(np.zeros_like(base))
+                continue
+            moved.append(align_to(shape, ref)[:_SURFACE, :2].reshape(-1) - base)
+        out[:, j] = levels @ np.array(moved) / float(levels @ levels)
+    if len(_RESPONSES) >= 8:
+        _RESPONSES.clear()
+    _RESPONSES[key] = out
+    return out
 
 
 def _shape_of(image: np.ndarray) -> np.ndarray:
@@ -129,8 +202,8 @@ def analyze(images: np.ndarray | Iterable[np.ndarray], neutral: np.ndarray | Non
     Parameters
     ----------
     images : np.ndarray [shape=(H, W, 3)] uint8 RGB (one photo), or an iterable of them (video frames, streamed)
-    neutral : the same person's neutral face: an RGB image (H, W, 3) uint8, or landmarks (478, 3) in the face
-        frame. None: the per-landmark median of the frames for several frames (a talking face is mostly near
+    neutral : the same person's neutral face: an RGB image (H, W, 3) uint8 (best: the detector's response to
+        each AU is measured on it, see ``detector_basis``), or landmarks (478, 3) in the face frame. None: the per-landmark median of the frames for several frames (a talking face is mostly near
         neutral), facsynth's default neutral face for a single image (then identity shows up as expression)
     fps : frame rate of the returned track
     aus : AU numbers to estimate
@@ -150,7 +223,7 @@ def analyze(images: np.ndarray | Iterable[np.ndarray], neutral: np.ndarray | Non
     """
     single = isinstance(images, np.ndarray) and images.ndim == 3
     shapes = face_shapes([images] if single else images, progress=not single)
-    ref = None
+    ref, response = None, None
     if neutral is not None:
         neutral = np.asarray(neutral)
         if neutral.shape == (478, 3) and neutral.dtype != np.uint8:
@@ -160,12 +233,17 @@ def analyze(images: np.ndarray | Iterable[np.ndarray], neutral: np.ndarray | Non
                 ref = _shape_of(neutral)
             except NoFaceError:
                 raise NoFaceError("no face found in the neutral reference image") from None
-    return fit_track(shapes, ref, fps=fps, aus=aus)
+            response = detector_basis(neutral, aus, neutral=ref)
+    return fit_track(shapes, ref, fps=fps, aus=aus, response=response)
 
 
 def fit_track(shapes: Sequence[np.ndarray | None], neutral: np.ndarray | None = None, *,
-              fps: float = DEFAULT_FPS, aus: Sequence[int] = OPENFACE_AUS) -> AUTrack:
-    """AUTrack from face-frame landmarks per frame (None: no face) against ``neutral`` (478, 3) (see analyze)."""
+              fps: float = DEFAULT_FPS, aus: Sequence[int] = OPENFACE_AUS,
+              response: np.ndarray | None = None) -> AUTrack:
+    """AUTrack from face-frame landmarks per frame (None: no face) against ``neutral`` (478, 3) (see analyze).
+
+    response : the detector's AU basis on ``neutral`` (``detector_basis``), None to fit the muscle model
+    """
     from tqdm import tqdm
 
     if not len(shapes):
@@ -185,7 +263,7 @@ def fit_track(shapes: Sequence[np.ndarray | None], neutral: np.ndarray | None = 
     last = values[0]
     for i, s in enumerate(tqdm(shapes, desc="fit AUs", unit="frame", disable=len(shapes) < 2, leave=False)):
         if s is not None:
-            last = fit_aus(s, ref, aus)
+            last = fit_aus(s, ref, aus, response=response)
         values[i] = last
     return AUTrack(values, tuple(aus), fps)
 
@@ -204,12 +282,14 @@ def analyze_file(path: str | os.PathLike, neutral: str | os.PathLike | int | Non
     if not p.is_file():
         raise ImageError(f"{p} does not exist or is not a file")
     index = int(neutral) if isinstance(neutral, int) or (isinstance(neutral, str) and neutral.isdigit()) else None
-    ref = None
+    ref, response = None, None
     if neutral is not None and index is None:
+        still = read_image(neutral)
         try:
-            ref = _shape_of(read_image(neutral))
+            ref = _shape_of(still)
         except NoFaceError:
             raise NoFaceError(f"no face found in the neutral reference {Path(neutral).name}") from None
+        response = detector_basis(still, aus, neutral=ref)
     if p.suffix.lower() in VIDEO_SUFFIXES:
         fps, frames = _video_frames(p)
         shapes = face_shapes(frames)
@@ -222,7 +302,7 @@ def analyze_file(path: str | os.PathLike, neutral: str | os.PathLike | int | Non
             raise NoFaceError(f"no face found in neutral frame {index} of {p.name}")
         ref = shapes[index]
     try:
-        return fit_track(shapes, ref, fps=fps, aus=aus)
+        return fit_track(shapes, ref, fps=fps, aus=aus, response=response)
     except NoFaceError as e:
         raise NoFaceError(f"{e} ({p.name})") from None
 
