@@ -29,10 +29,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..face.analyze import analyze_file
     from ..facs import format_au_spec
+    from ..render.photo import expression_renderer
     from ._outputs import output_kind, write_track_output
 
     output_kind(args.out)
-    track = analyze_file(args.input, args.neutral)
+    track = analyze_file(args.input, args.neutral, render=expression_renderer)
     write_track_output(track, args.out)
     mean = {a: round(v, 1) for a, v in track.mean().items() if v >= 0.5}
     print(f"wrote {args.out}: {track.n_frames} frame(s), mean {format_au_spec(mean) or 'neutral'}")
@@ -47,11 +48,11 @@ def demo(out: Path) -> list[Path]:
     from ..face.analyze import analyze
     from ..facs import emotion_aus
     from ..formats import write_track
-    from ..render.photo import reexpress
+    from ..render.photo import expression_renderer, reexpress
     from ..track import AUTrack
 
     image = np.ascontiguousarray(data.astronaut())
     edited = next(reexpress(image, AUTrack.still(emotion_aus("happiness", 4))))
     path = out / "photo_happiness_analyzed.csv"
-    write_track(analyze(edited, neutral=image), path)
+    write_track(analyze(edited, neutral=image, render=expression_renderer), path)
     return [path]

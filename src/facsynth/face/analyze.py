@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -118,20 +118,25 @@ def fit_aus(shape: np.ndarray, neutral: np.ndarray, aus: Sequence[int] = OPENFAC
     return np.clip(x, 0.0, MAX_INTENSITY).astype(np.float32)
 
 
+#: Makes a renderer for a neutral photo: ``render(image)`` → a function from {AU: intensity} to the expressed photo.
+Renderer = Callable[[np.ndarray], Callable[[Mapping[int, float]], np.ndarray]]
+
 _RESPONSES: dict[bytes, np.ndarray] = {}
 
 
-def detector_basis(image: np.ndarray, aus: Sequence[int] = OPENFACE_AUS, *,
+def detector_basis(image: np.ndarray, render: Renderer, aus: Sequence[int] = OPENFACE_AUS, *,
                    neutral: np.ndarray | None = None) -> np.ndarray:
     """How far MediaPipe's landmarks move per unit of each AU on this face: the AU basis ``fit_aus`` should fit.
 
-    Each AU is rendered on ``image`` by the photo renderer at ``CALIBRATION_LEVELS``, the landmarks are re-detected
+    Each AU is rendered on ``image`` by ``render`` at ``CALIBRATION_LEVELS``, the landmarks are re-detected
     and aligned to the neutral ones (``align_to``), and the column is the least-squares slope of the (x, y)
     displacement over the intensity. Cached per image (len(aus) × 5 renders and detections, ≈ 2 s for 17 AUs).
 
     Parameters
     ----------
     image : np.ndarray [shape=(H, W, 3)] uint8 RGB, a neutral face
+    render : makes a renderer for a neutral photo: ``render(image)({AU: intensity}) -> (H, W, 3) uint8``
+        (facsynth.render.photo.expression_renderer; passed in, since the face model never imports renderers)
     aus : AU numbers (the columns)
     neutral : its face-frame landmarks (478, 3) if already detected
 
@@ -143,8 +148,6 @@ def detector_basis(image: np.ndarray, aus: Sequence[int] = OPENFACE_AUS, *,
     """
     import hashlib
 
-    from ..render.photo import render_frame, rig_photo
-
     image = np.ascontiguousarray(image)
     aus = tuple(aus)
     key = hashlib.blake2b(image.tobytes() + str((image.shape, aus)).encode(), digest_size=16).digest()
@@ -152,7 +155,7 @@ def detector_basis(image: np.ndarray, aus: Sequence[int] = OPENFACE_AUS, *,
     if found is not None:
         return found
     ref = _shape_of(image) if neutral is None else np.asarray(neutral, np.float32)
-    rig = rig_photo(image)
+    expressed = render(image)
     base = ref[:_SURFACE, :2].reshape(-1).astype(np.float64)
     levels = np.asarray(CALIBRATION_LEVELS, np.float64)
     out = np.zeros((2 * _SURFACE, len(aus)))
@@ -160,7 +163,7 @@ def detector_basis(image: np.ndarray, aus: Sequence[int] = OPENFACE_AUS, *,
         moved = []
         for v in levels:
             try:
-                shape = _shape_of(render_frame(image, rig, {au: float(v)}))
+                shape = _shape_of(expressed({au: float(v)}))
             except NoFaceError:                       # a face lost at a strong level: that level says nothing
                 moved.append(np.zeros_like(base))
                 continue
@@ -196,17 +199,20 @@ def face_shapes(frames: Iterable[np.ndarray], *, progress: bool = True) -> list[
 
 
 def analyze(images: np.ndarray | Iterable[np.ndarray], neutral: np.ndarray | None = None, *,
-            fps: float = DEFAULT_FPS, aus: Sequence[int] = OPENFACE_AUS) -> AUTrack:
+            fps: float = DEFAULT_FPS, aus: Sequence[int] = OPENFACE_AUS, render: Renderer | None = None) -> AUTrack:
     """Estimate AU intensities of the largest face in each image or video frame.
 
     Parameters
     ----------
     images : np.ndarray [shape=(H, W, 3)] uint8 RGB (one photo), or an iterable of them (video frames, streamed)
-    neutral : the same person's neutral face: an RGB image (H, W, 3) uint8 (best: the detector's response to
-        each AU is measured on it, see ``detector_basis``), or landmarks (478, 3) in the face frame. None: the per-landmark median of the frames for several frames (a talking face is mostly near
+    neutral : the same person's neutral face: an RGB image (H, W, 3) uint8, or landmarks (478, 3) in the face
+        frame. None: the per-landmark median of the frames for several frames (a talking face is mostly near
         neutral), facsynth's default neutral face for a single image (then identity shows up as expression)
     fps : frame rate of the returned track
     aus : AU numbers to estimate
+    render : with a neutral image, a renderer factory (facsynth.render.photo.expression_renderer): the detector's
+        response to each AU is then measured on that face (``detector_basis``) and fitted instead of the muscle
+        model's displacements, which MediaPipe follows only partly (about half as far)
 
     Returns
     -------
@@ -233,7 +239,8 @@ def analyze(images: np.ndarray | Iterable[np.ndarray], neutral: np.ndarray | Non
                 ref = _shape_of(neutral)
             except NoFaceError:
                 raise NoFaceError("no face found in the neutral reference image") from None
-            response = detector_basis(neutral, aus, neutral=ref)
+            if render is not None:
+                response = detector_basis(neutral, render, aus, neutral=ref)
     return fit_track(shapes, ref, fps=fps, aus=aus, response=response)
 
 
@@ -269,10 +276,11 @@ def fit_track(shapes: Sequence[np.ndarray | None], neutral: np.ndarray | None = 
 
 
 def analyze_file(path: str | os.PathLike, neutral: str | os.PathLike | int | None = None, *,
-                 aus: Sequence[int] = OPENFACE_AUS) -> AUTrack:
+                 aus: Sequence[int] = OPENFACE_AUS, render: Renderer | None = None) -> AUTrack:
     """``analyze`` on an image or video file (a video is streamed, at its own frame rate).
 
     neutral : a neutral image file of the same person, a frame number of the video, or None (see analyze)
+    render : see analyze (used with a neutral image file)
 
     Raises ImageError / FormatError for unreadable files, NoFaceError when there is no face.
     """
@@ -289,7 +297,8 @@ def analyze_file(path: str | os.PathLike, neutral: str | os.PathLike | int | Non
             ref = _shape_of(still)
         except NoFaceError:
             raise NoFaceError(f"no face found in the neutral reference {Path(neutral).name}") from None
-        response = detector_basis(still, aus, neutral=ref)
+        if render is not None:
+            response = detector_basis(still, render, aus, neutral=ref)
     if p.suffix.lower() in VIDEO_SUFFIXES:
         fps, frames = _video_frames(p)
         shapes = face_shapes(frames)
@@ -315,14 +324,14 @@ def _video_frames(path: Path) -> tuple[float, Iterator[np.ndarray]]:
         reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
         meta = next(reader)
         w, h = meta["size"]
-    except (RuntimeError, OSError, StopIteration, KeyError) as e:
-        raise FormatError(f"cannot read video {path.name}: {e}") from None
+    except (RuntimeError, OSError, StopIteration, KeyError):  # ffmpeg's own message is its whole banner
+        raise FormatError(f"cannot read video {path.name}: not a video ffmpeg can decode, or corrupt") from None
 
     def frames() -> Iterator[np.ndarray]:
         try:
             for b in reader:
                 yield np.frombuffer(b, np.uint8).reshape(h, w, 3)
-        except (RuntimeError, OSError) as e:
-            raise FormatError(f"cannot read video {path.name}: {e}") from None
+        except (RuntimeError, OSError):
+            raise FormatError(f"cannot read video {path.name}: it is truncated or corrupt") from None
 
     return float(meta.get("fps") or DEFAULT_FPS), frames()

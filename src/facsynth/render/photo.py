@@ -11,15 +11,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 import numpy as np
 
 from ..errors import FormatError, ImageError
 from ..track import AUTrack
 
-__all__ = ["PhotoRig", "rig_photo", "expressed_landmarks", "render_frame", "reexpress", "render_photo",
-           "RING_MARGIN", "WORK_SIDE"]
+__all__ = ["PhotoRig", "rig_photo", "expressed_landmarks", "render_frame", "expression_renderer", "reexpress",
+           "render_photo", "RING_MARGIN", "WORK_SIDE"]
 
 #: The anchor ring lies this fraction further out than the face outline (from the face centre); beyond it no
 #: pixel moves.
@@ -134,6 +134,15 @@ def expressed_landmarks(rig: PhotoRig, intensities: Mapping[int, float]) -> np.n
     pose = rig.face.pose
     shift = from_face_frame(moved, pose)[:, :2].astype(np.float64) - from_face_frame(rig.basis.neutral, pose)[:, :2]
     return rig.vertices[: len(moved)] + shift
+
+
+def expression_renderer(image: np.ndarray) -> Callable[[Mapping[int, float]], np.ndarray]:
+    """Rig ``image`` (H, W, 3) uint8 RGB once; return a function from {AU: intensity 0–5} to the expressed photo.
+
+    This is the renderer factory facsynth.face.analyze takes to measure how the landmark detector sees each AU.
+    """
+    rig = rig_photo(image)
+    return lambda intensities: render_frame(image, rig, intensities)
 
 
 def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, float], *,

@@ -34,6 +34,7 @@ JOBS: dict[str, tuple[str, str]] = {
     "write_livelink_csv": ("facsynth.formats.arkit", "write_livelink_csv"),
     "speak": ("facsynth.speech", "speak"),
     "analyze_file": ("facsynth.face.analyze", "analyze_file"),
+    "expression_renderer": ("facsynth.render.photo", "expression_renderer"),
 }
 
 _locks = {name: threading.Lock() for name in JOBS}

@@ -383,7 +383,8 @@ async def analyze(request: Request,
     def work() -> AUTrack:
         with request_dir(settings.tmp_root) as d:
             base = _save(reference, d, "neutral") if reference is not None else None
-            return jobs.call("analyze_file", _save(upload, d, "face"), neutral=base)
+            return jobs.call("analyze_file", _save(upload, d, "face"), neutral=base,
+                             render=jobs.load("expression_renderer"))
 
     result = await run_in_threadpool(work)
     return {"aus": _aus_json(result.mean()), "track": _track_json(result)}

@@ -146,11 +146,12 @@ def geometric_checks(sources: Sequence[np.ndarray], outputs: Sequence[np.ndarray
     from ..face.analyze import analyze
     from ..face.identity import identity_distance
     from ..facs import OPENFACE_AUS
+    from ..render.photo import expression_renderer
 
     errors, active, identities, skipped = [], [], [], 0
     for src, out, target in zip(sources, outputs, targets):
         try:
-            got = analyze(out, neutral=src).frame(0, nonzero=False)
+            got = analyze(out, neutral=src, render=expression_renderer).frame(0, nonzero=False)
             dist = identity_distance(src, out)
         except NoFaceError:
             skipped += 1
