@@ -25,7 +25,6 @@ OUTDIR/manifest.csv are skipped.
 DEMO_ORDER = 50
 
 RENDERERS = ("geometric", "ganimation", "fesn")
-_PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -176,15 +175,16 @@ def _run_batch(args: argparse.Namespace) -> int:
     from ..facs import format_au_spec
     from ..formats.image import read_image
     from ..language.describe import describe
+    from ..formats.image import IMAGE_SUFFIXES
     from ..render.photo import rig_photo
     from ..track import AUTrack
 
     folder: Path = args.photo
     if not folder.is_dir():
         raise ImageError(f"{folder} is not a folder (--expressions makes a data set from a folder of photos)")
-    photos = sorted(f for f in folder.iterdir() if f.suffix.lower() in _PHOTO_SUFFIXES)
+    photos = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
     if not photos:
-        raise ImageError(f"no photos ({', '.join(_PHOTO_SUFFIXES)}) in {folder}")
+        raise ImageError(f"no photos ({', '.join(IMAGE_SUFFIXES)}) in {folder}")
     expressions = read_expressions(args.expressions)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)

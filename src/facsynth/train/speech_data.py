@@ -14,12 +14,12 @@ import numpy as np
 
 from ..errors import AudioError, FacsynthError, FormatError
 from ..facs import OPENFACE_AUS
+from ..face.analyze import VIDEO_SUFFIXES  # the videos analyze can read
 
 __all__ = ["AUDIO_SUFFIXES", "VIDEO_SUFFIXES", "Example", "find_examples", "ravdess_audio_name", "load_example",
            "load_examples"]
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
-VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
 _RAVDESS = re.compile(r"^(0[123])-(\d\d-\d\d-\d\d-\d\d-\d\d-\d\d)$")
 
 
