@@ -56,6 +56,15 @@ def video_frames(video: Path) -> tuple[np.ndarray, float]:
     return frames, float(meta["fps"])
 
 
+def opening_ratio(landmarks: np.ndarray) -> float:
+    """Mouth opening of one face: inner-lip gap (MediaPipe points 13–14) over outer eye-corner distance (33–263).
+
+    landmarks : np.ndarray [shape=(478, 2+)], pixels (or any frame: the ratio has no unit)
+    """
+    lm = np.asarray(landmarks, np.float64)[:, :2]
+    return float(np.linalg.norm(lm[13] - lm[14]) / np.linalg.norm(lm[33] - lm[263]))
+
+
 @functools.lru_cache(maxsize=None)
 def measured_opening(video: Path) -> tuple[np.ndarray, float]:
     """Inner-lip gap / eye-corner distance per video frame (MediaPipe FaceMesh), and the video frame rate."""
@@ -70,7 +79,7 @@ def measured_opening(video: Path) -> tuple[np.ndarray, float]:
                 out.append(np.nan)
                 continue
             lm = np.array([(p.x * f.shape[1], p.y * f.shape[0]) for p in res.multi_face_landmarks[0].landmark])
-            out.append(np.linalg.norm(lm[13] - lm[14]) / np.linalg.norm(lm[33] - lm[263]))
+            out.append(opening_ratio(lm))
     y = np.array(out)
     ok = np.isfinite(y)
     y[~ok] = np.interp(np.flatnonzero(~ok), np.flatnonzero(ok), y[ok])
