@@ -28,7 +28,7 @@ def test_edit_aus_to_png_then_analyze_back(cli, photos, tmp_path):
     csv_path = tmp_path / "aus.csv"
     r = cli("analyze", out, "--neutral", photos / "hopper.jpg", "-o", csv_path)
     assert r.returncode == 0, r.stderr
-    rows = list(csv.DictReader(open(csv_path)))
+    rows = list(csv.DictReader(open(csv_path), skipinitialspace=True))  # OpenFace separates with ", "
     assert len(rows) == 1 and float(rows[0]["AU12_r"]) > 1.0 and float(rows[0]["AU04_r"]) < 1.0
 
 
