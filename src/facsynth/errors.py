@@ -11,6 +11,7 @@ __all__ = [
     "ModelError",
     "FormatError",
     "OutputError",
+    "LimitError",
 ]
 
 
@@ -52,3 +53,7 @@ class FormatError(FacsynthError, ValueError):
 
 class OutputError(FacsynthError, OSError):
     """An output file cannot be written: its folder cannot be made, no permission, or the disk is full."""
+
+
+class LimitError(FacsynthError, ValueError):
+    """A size the user asked for (frame rate, frames, pixels, seconds, memory) is outside facsynth's bounds."""

@@ -28,6 +28,7 @@ __all__ = [
     "letter_to_intensity",
     "intensity_level",
     "intensity_to_letter",
+    "parse_intensity",
     "parse_au_spec",
     "format_au_spec",
     "canonical_emotion",
@@ -154,6 +155,29 @@ def intensity_to_letter(value: float) -> str:
     return INTENSITY_LETTERS[level - 1] if level else ""
 
 
+def parse_intensity(raw: str | float, what: str = "intensity") -> float:
+    """One intensity of an AU spec, a form field or a JSON value: a number 0–5 or a FACS letter A–E (→ 1–5).
+
+    The one reader every AU input goes through (CLI specs, sentences with "AU12=D", the studio's JSON); raises
+    AUSpecError naming ``what`` for anything else: NaN, infinities, negatives, overflow, words, letters past E.
+    """
+    if isinstance(raw, str):
+        text = raw.strip()
+        if re.fullmatch(r"[A-Ea-e]", text):
+            return letter_to_intensity(text)
+        try:
+            value = float(text)
+        except ValueError:
+            raise AUSpecError(f"cannot read {what}: {raw!r} is neither a number 0–5 nor a letter A–E") from None
+    elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        value = float(raw)
+    else:
+        raise AUSpecError(f"cannot read {what}: {raw!r} is neither a number 0–5 nor a letter A–E")
+    if not 0.0 <= value <= MAX_INTENSITY:  # also rejects NaN
+        raise AUSpecError(f"{what} is {str(raw).strip()}, outside 0–5")
+    return abs(value)  # "-0" is 0
+
+
 def parse_au_spec(spec: str) -> dict[int, float]:
     """Read ``"AU1=2,AU12=D, 6:3.5"`` into ``{1: 2.0, 12: 4.0, 6: 3.5}``.
 
@@ -170,20 +194,7 @@ def parse_au_spec(spec: str) -> dict[int, float]:
         if len(parts) > 2:
             raise AUSpecError(f"cannot read AU item {item!r} (expected e.g. AU12=3)")
         code = parse_au_code(parts[0])
-        if len(parts) == 1:
-            value = 3.0
-        else:
-            raw = parts[1].strip()
-            if re.fullmatch(r"[A-Ea-e]", raw):
-                value = letter_to_intensity(raw)
-            else:
-                try:
-                    value = float(raw)
-                except ValueError:
-                    raise AUSpecError(f"cannot read intensity {raw!r} of {item!r} (expected 0–5 or A–E)") from None
-            if not 0.0 <= value <= MAX_INTENSITY:  # also rejects NaN
-                raise AUSpecError(f"intensity of {item!r} is outside 0–5")
-        out[code] = value
+        out[code] = 3.0 if len(parts) == 1 else parse_intensity(parts[1], f"the intensity of {item!r}")
     return out
 
 

@@ -9,8 +9,9 @@ import numpy as np
 
 from .errors import AUSpecError, TrackError
 from .facs import MAX_INTENSITY, OPENFACE_AUS, au_label, parse_au_code
+from .limits import MAX_FPS, MAX_SMOOTH_SECONDS, check_memory
 
-__all__ = ["AUTrack", "DEFAULT_FPS", "validate_values"]
+__all__ = ["AUTrack", "DEFAULT_FPS", "validate_values", "validate_fps"]
 
 DEFAULT_FPS = 30.0
 
@@ -34,13 +35,26 @@ def validate_values(values: np.ndarray, aus: Sequence[int], *, source: str = "tr
         )
 
 
+def validate_fps(fps: float, *, source: str = "track") -> float:
+    """``fps`` as a float if it is a frame rate above 0 and at most MAX_FPS (1000); else TrackError."""
+    try:
+        fps = float(fps)
+    except (TypeError, ValueError):
+        raise TrackError(f"{source}: frame rate {fps!r} is not a number") from None
+    if not (np.isfinite(fps) and fps > 0):
+        raise TrackError(f"frame rate must be positive, got {fps}")
+    if fps > MAX_FPS:
+        raise TrackError(f"{source}: frame rate {fps:g} is above the limit of {MAX_FPS:g} fps")
+    return fps
+
+
 @dataclass(frozen=True)
 class AUTrack:
     """AU intensities over time.
 
     values : np.ndarray [shape=(frames, n_aus)], float32, FACS intensity 0–5 (OpenFace scale)
     aus    : tuple of AU numbers, one per column, unique and known to the catalogue
-    fps    : frames per second > 0; a still expression is a one-frame track
+    fps    : frames per second, 0 < fps ≤ MAX_FPS (1000); a still expression is a one-frame track
     """
 
     values: np.ndarray
@@ -56,13 +70,12 @@ class AUTrack:
         if vals.ndim == 1 and len(aus) == vals.shape[0]:
             vals = vals[None, :]
         validate_values(vals, aus)
-        if not (np.isfinite(self.fps) and self.fps > 0):
-            raise TrackError(f"frame rate must be positive, got {self.fps}")
+        fps = validate_fps(self.fps)
         vals = np.ascontiguousarray(vals)
         vals.setflags(write=False)
         object.__setattr__(self, "values", vals)
         object.__setattr__(self, "aus", aus)
-        object.__setattr__(self, "fps", float(self.fps))
+        object.__setattr__(self, "fps", fps)
         object.__setattr__(self, "_index", {a: i for i, a in enumerate(aus)})
 
     # ---- construction
@@ -140,16 +153,18 @@ class AUTrack:
         return AUTrack(out, aus, self.fps)
 
     def scaled(self, factor: float) -> "AUTrack":
-        """Intensities multiplied by ``factor`` and clamped to 0–5."""
+        """Intensities multiplied by ``factor`` ≥ 0 and clamped to 0–5."""
+        if not (np.isfinite(factor) and factor >= 0):
+            raise TrackError(f"the intensity scale must be a number ≥ 0, got {factor:g}")
         return AUTrack(np.clip(self.values * float(factor), 0, MAX_INTENSITY), self.aus, self.fps)
 
     def resample(self, fps: float) -> "AUTrack":
-        """Linear interpolation to a new frame rate, keeping the duration."""
-        if not (np.isfinite(fps) and fps > 0):
-            raise TrackError(f"frame rate must be positive, got {fps}")
+        """Linear interpolation to a new frame rate (0 < fps ≤ MAX_FPS), keeping the duration."""
+        fps = validate_fps(fps)
         if self.n_frames <= 1:
             return AUTrack(self.values, self.aus, fps)
         n_new = max(1, int(round(self.duration * fps)))
+        check_memory(n_new * (4 * len(self.aus) + 16), f"resampling to {n_new} frames")
         t_new = np.arange(n_new) / fps
         t_old = self.times
         out = np.empty((n_new, len(self.aus)), np.float32)
@@ -158,16 +173,20 @@ class AUTrack:
         return AUTrack(out, self.aus, fps)
 
     def smooth(self, seconds: float = 0.05) -> "AUTrack":
-        """Gaussian smoothing over time with standard deviation ``seconds`` ≥ 0 (0: unchanged); edges are reflected."""
-        if not seconds >= 0:
-            raise TrackError(f"smoothing must be a non-negative number of seconds, got {seconds}")
+        """Gaussian smoothing over time, standard deviation ``seconds`` (0 … MAX_SMOOTH_SECONDS; 0: unchanged).
+
+        Edges are reflected; the kernel is cut at 3 standard deviations or at the track's length.
+        """
+        if not 0 <= seconds <= MAX_SMOOTH_SECONDS:
+            raise TrackError(f"smoothing must be a non-negative number of seconds up to {MAX_SMOOTH_SECONDS:g}, "
+                             f"got {seconds:g}")
         if seconds == 0 or self.n_frames < 2:
             return self
         sigma = seconds * self.fps
-        radius = max(1, int(3 * sigma))
+        radius = max(1, min(int(3 * sigma), self.n_frames - 1))
         k = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
         k /= k.sum()
-        pad = np.pad(self.values, ((radius, radius), (0, 0)), mode="reflect" if self.n_frames > radius else "edge")
+        pad = np.pad(self.values, ((radius, radius), (0, 0)), mode="reflect")
         out = np.stack([np.convolve(pad[:, j], k, mode="valid") for j in range(len(self.aus))], axis=1)
         return AUTrack(np.clip(out, 0, MAX_INTENSITY), self.aus, self.fps)
 

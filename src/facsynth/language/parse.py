@@ -27,8 +27,8 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import FacsynthError, TextError
-from ..facs import CATALOGUE, emotion_aus, letter_to_intensity
+from ..errors import AUSpecError, FacsynthError, TextError
+from ..facs import CATALOGUE, emotion_aus, parse_intensity
 from . import vocabulary as V
 
 __all__ = ["parse", "parse_rule", "check_english", "ENGINES"]
@@ -43,7 +43,9 @@ _MIN_ENGLISH = 0.4  # fraction of known words below which the dictionary is cons
 _MIN_DICTIONARY = 0.8  # fraction of dictionary words below which a text is taken as another language
 
 _TOKEN_RE = re.compile(r"__[a-z0-9]+__|[a-z]+(?:[-'][a-z]+)*|[,;.!?:()\[\]\"]")
-_AU_RE = re.compile(r"\b(?:au|action\s+unit)\s*[-_#]?\s*0*(\d{1,3})(?:\s*[=:]\s*([a-e]|\d+(?:\.\d+)?)\b|([a-e])\b)?")
+# "AU12=x" and "AU12:x" take whatever x is (the one intensity reader then accepts or refuses it); "AU12: smile" is a code
+_AU_RE = re.compile(r"\b(?:au|action\s+unit)\s*[-_#]?\s*0*(\d{1,3})"
+                    r"(?:\s*=\s*([^\s,;]+)|:([^\s,;]+)|\s*:\s*([-+.\d][^\s,;]*)|([a-e])\b)?")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # words of any script
 _DIGIT_OR_CUE = re.compile(r"\d|intensity|level|action unit")
 _LEVEL_RE = re.compile(r"\b(?:at\s+)?(?:an?\s+)?(?:intensity|level)\s*(?:of\s+|[=:]\s*)?([a-e]|\d+(?:\.\d+)?)\b")
@@ -85,10 +87,10 @@ _SINGLE = {w: c[0][1] for w, c in _LEXICON.items() if len(c) == 1 and not c[0][0
 
 
 def _intensity(raw: str, source: str) -> float:
-    value = letter_to_intensity(raw) if raw.isalpha() else float(raw)
-    if not 0.0 <= value <= 5.0:
-        raise TextError(f"intensity {raw} in {source!r} is outside 0–5")
-    return value
+    try:
+        return parse_intensity(raw.rstrip(".!?)\"'"), f"the intensity in {source.strip()!r}")
+    except AUSpecError as e:  # parse's contract: bad text is a TextError
+        raise TextError(str(e)) from None
 
 
 def _number(value: float) -> str:
@@ -100,7 +102,7 @@ def _au_token(m: re.Match) -> str:
     if code not in CATALOGUE:
         raise TextError(f"AU{code} in {m.group(0).strip()!r} is not in the catalogue "
                         f"(known: {', '.join(map(str, CATALOGUE))})")
-    raw = m.group(2) or m.group(3)
+    raw = next((g for g in m.groups()[1:] if g), None)
     return f" __au{code}x{_number(_intensity(raw, m.group(0)))}__ " if raw else f" __au{code}__ "
 
 
