@@ -259,3 +259,39 @@ def range_of(labels):
 
 def test_presence_columns_cover_au28():
     assert OPENFACE_PRESENCE_AUS == tuple(range_of(OPENFACE_C))
+
+
+# ---------------------------------------------------------------- memory on big tracks (issue 19)
+
+_PEAK_SCRIPT = """
+import sys
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key):
+            return int(line.split()[1]) * 1024
+from facsynth.formats import read_track
+before = status("VmRSS:")
+t = read_track(sys.argv[1])
+print(t.n_frames, t.values.shape[1], status("VmHWM:") - before, status("VmHWM:"))
+"""
+
+
+def test_ten_million_row_csv_reads_within_twice_its_float32_size(tmp_path):
+    """A 10-million-row two-column CSV: peak memory growth (VmHWM, in a fresh process) ≤ 2× the data as float32."""
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    n = 10_000_000
+    path = tmp_path / "big.csv"
+    pacsv.write_csv(pa.table({"timestamp": np.arange(n) / 100.0, "AU12_r": np.arange(n) % 500 / 100.0}), path)
+    out = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT, str(path)], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    frames, n_aus, growth, peak = map(int, out.stdout.split())
+    assert (frames, n_aus) == (n, 1)
+    data_float32 = n * 2 * 4
+    assert growth <= 2 * data_float32, f"grew {growth / 1e6:.0f} MB for {data_float32 / 1e6:.0f} MB of data"
+    assert peak <= 1e9

@@ -34,8 +34,9 @@ __all__ = ["read_openface_csv", "write_openface_csv", "PRESENCE_THRESHOLD", "OPE
 PRESENCE_THRESHOLD = 1.0
 #: AUs whose presence (``_c``) OpenFace 2.0 writes: its 17 intensity AUs plus AU28 (lip suck), sorted.
 OPENFACE_PRESENCE_AUS: tuple[int, ...] = tuple(sorted(OPENFACE_AUS + (28,)))
-#: Bytes per block of the streaming reader (bounds its working memory, not the track's length).
-_BLOCK_BYTES = 4 << 20
+#: Bytes per block of the streaming reader: Arrow keeps about 50 blocks in flight, so this bounds its working
+#: memory (about 27 MB), not the track's length.
+_BLOCK_BYTES = 1 << 19
 
 
 # ---------------------------------------------------------------- writing
@@ -110,7 +111,8 @@ def read_openface_csv(path: str | os.PathLike, face_id: int | None = None) -> AU
     extra = [c for c in (face_col, "timestamp", "success") if c and c in raw]
     types = {raw[c]: pa.float32() for c in au_cols} | {raw[c]: pa.float64() for c in extra}
     try:
-        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=_BLOCK_BYTES, encoding="utf8"),
+        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=_BLOCK_BYTES, use_threads=False,
+                                                                       encoding="utf8"),
                                 convert_options=pacsv.ConvertOptions(include_columns=list(types),
                                                                      column_types=types))
         parts, ok_parts, stamps = [], [], _Stamps()
