@@ -73,8 +73,11 @@ def speak(audio_path: str | os.PathLike, transcript: str | None = None, model: s
         warnings.warn(f"the audio is longer than {STREAM_SECONDS:g} s: it is streamed in chunks and the transcript "
                       "is used for its emotion only (phones are recognised)", stacklevel=2)
     emotion = emotion_targets(transcript)
-    return _speak_chunks(audio_path, info.duration, fps, SPEECH_AUS,
-                         lambda chunk, i: rules_curves(chunk, None, 16000, seed + i, emotion))
+    track = _speak_chunks(audio_path, info.duration, fps, SPEECH_AUS,
+                          lambda chunk, i: rules_curves(chunk, None, 16000, seed + i, emotion))
+    if not track.values.any():  # every chunk was silent or noise (rules_curves leaves those at zero)
+        warnings.warn("the audio is silent or sounds like noise, not speech: the face stays neutral", stacklevel=2)
+    return track
 
 
 def _speak_chunks(audio_path, duration: float, fps: float, aus: tuple[int, ...], curves_of) -> AUTrack:

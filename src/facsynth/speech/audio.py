@@ -85,6 +85,8 @@ def iter_audio(path: str | os.PathLike, sr: int = SR, block_seconds: float = 30.
         with sf.SoundFile(str(path)) as fh:
             while True:
                 data = fh.read(block, dtype="float32", always_2d=True)
+                if not np.isfinite(data).all():
+                    raise AudioError(f"{path}: the audio holds NaN or infinite samples (a corrupt float file)")
                 last = len(data) < block
                 mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
                 if resampler is not None:
