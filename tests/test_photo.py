@@ -68,7 +68,8 @@ MEASURES = {
 @pytest.mark.parametrize("au", sorted(MEASURES))
 def test_each_au_moves_its_landmarks_monotonically(obama, obama_rig, au):
     m = MEASURES[au]
-    values = [m(redetect(obama))] + [m(redetect(render_frame(obama, obama_rig, {au: level}))) for level in (2.5, 5.0)]
+    values = [m(redetect(obama))] + [m(redetect(render_frame(obama, obama_rig, {au: level}, relative=True)))
+                                      for level in (2.5, 5.0)]
     assert values[0] < values[1] < values[2], values
     assert values[2] - values[0] > 0.02, values
 
@@ -201,6 +202,21 @@ def test_piecewise_affine_map_reproduces_an_affine_motion():
     assert (flow[:5] == 0).all()                                     # outside the mesh: no motion
     img = rng.integers(0, 255, (100, 100, 3), dtype=np.uint8)
     assert np.array_equal(remap(img, np.zeros((100, 100, 2), np.float32), (0, 0, 100, 100)), img)
+
+
+def test_a_fold_paints_no_mirror_image_and_its_crack_is_filled_from_around():
+    """A triangle turned over by the movement would paint its mirror image: it is left out, and the pixels it
+    leaves uncovered take the flow of their covered neighbours."""
+    src = np.array([[10, 10], [90, 10], [50, 60], [10, 90], [90, 90]], float)
+    flipped = src.copy()
+    flipped[2] = (50, 0)                                              # the apex crosses its base
+    alone = piecewise_affine_map(src, flipped, np.array([[0, 1, 2]]), (0, 0, 100, 100))
+    assert not alone.any()                                            # nothing to take a flow from: untouched
+    tris = np.array([[0, 1, 2], [3, 4, 2]])                           # a second, upright triangle below it
+    dst = src.copy()
+    dst[2] = (50, 0)
+    flow = piecewise_affine_map(src, dst, tris, (0, 0, 100, 100))
+    assert np.abs(flow[15:40, 45:55]).sum(axis=2).min() > 0          # the crack above takes the flow around it
 
 
 def test_tilted_head_moves_along_the_face_not_the_image(hopper):

@@ -1,4 +1,4 @@
-"""The FACS catalogue: Action Units, intensity letters A–E, face regions and EMFACS emotion prototypes."""
+"""The FACS catalogue: Action Units, intensity letters A–E, face regions and the emotion prototypes."""
 
 from __future__ import annotations
 
@@ -203,17 +203,22 @@ def format_au_spec(aus: Mapping[int, float]) -> str:
     return ",".join(f"{au_label(c)}={v:g}" for c, v in sorted(aus.items()) if v > 0)
 
 
-# ---------------------------------------------------------------- emotions (EMFACS prototypes)
+# ---------------------------------------------------------------- emotions (posed-expression prototypes)
 
-#: Prototype AU intensities at emotion intensity 3 (FACS C, a clear but not extreme expression).
+#: Prototype AU intensities at emotion intensity 3 (FACS C, a clear but not extreme expression). The AU sets are
+#: those posed expressions actually show, not EMFACS's minimal sets: the prototypical and frequent AUs of each
+#: basic emotion in Du, Tao & Martinez (2014, PNAS, "Compound facial expressions of emotion", Table 1), which
+#: agree with the CK+ emotion criteria (Lucey et al. 2010): happiness 6+12+25 (teeth show), sadness
+#: 1+4+15+17, surprise 1+2+5+25+26, fear 1+2+4+5+20+25+26, anger 4+5+7+10+17+23+24 (5 from EMFACS), disgust
+#: 4+9+10+17. A user who wants a minimal set asks for the AUs themselves (``--aus``).
 EMOTION_PROTOTYPES: dict[str, dict[int, float]] = {
-    "happiness": {6: 3.0, 12: 3.5},
-    "sadness": {1: 3.0, 4: 2.0, 15: 3.0},
-    "surprise": {1: 3.0, 2: 3.0, 5: 2.0, 26: 3.0},
-    "fear": {1: 3.0, 2: 2.0, 4: 2.0, 5: 3.0, 7: 2.0, 20: 3.0, 26: 2.0},
-    "anger": {4: 3.5, 5: 2.0, 7: 3.0, 23: 3.0},
-    "disgust": {9: 3.0, 15: 2.0, 16: 2.0},
-    "contempt": {12: 1.0, 14: 1.0},
+    "happiness": {6: 3.0, 12: 3.5, 25: 3.0},
+    "sadness": {1: 3.0, 4: 2.0, 15: 3.0, 17: 2.0},
+    "surprise": {1: 3.0, 2: 3.0, 5: 2.5, 25: 2.0, 26: 3.0},
+    "fear": {1: 3.0, 2: 2.0, 4: 2.0, 5: 3.0, 20: 3.0, 25: 2.0, 26: 1.5},
+    "anger": {4: 3.5, 5: 1.5, 7: 3.0, 10: 1.0, 17: 2.0, 23: 3.0, 24: 2.0},
+    "disgust": {4: 1.5, 9: 3.0, 10: 3.0, 17: 2.0},
+    "contempt": {12: 1.5, 14: 2.0},
     "neutral": {},
 }
 #: Emotions whose prototype is one-sided (contempt: unilateral 12A+14A); renderers may apply it to one side.

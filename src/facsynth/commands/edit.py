@@ -37,6 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--renderer", choices=RENDERERS, default="geometric",
                    help="geometric warp (default, no weights) or a trained generator")
     p.add_argument("--weights", type=Path, metavar="CKPT", help="generator checkpoint for ganimation / fesn")
+    p.add_argument("--relative", action="store_true",
+                   help="add the AUs to the expression the photo already wears (default: the AUs are the face's "
+                        "target state, so a smiling photo asked for sadness stops smiling)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,10 +72,11 @@ def _render(image, track, out: Path, args: argparse.Namespace, sentence: str | N
     try:
         if args.renderer == "geometric":
             if rig is not None:
-                return _render_rigged(image, track, out, rig)
+                return _render_rigged(image, track, out, rig, args.relative)
             from ..render.photo import render_photo
 
-            return render_photo(image, track, out, audio=args.audio, face_index=args.face_index)
+            return render_photo(image, track, out, audio=args.audio, face_index=args.face_index,
+                                relative=args.relative)
         if args.face_index != 0:
             raise ImageError("--face-index works with the geometric renderer only (generators take the largest face)")
         return _render_generator(image, track, out, args, sentence)
@@ -80,12 +84,12 @@ def _render(image, track, out: Path, args: argparse.Namespace, sentence: str | N
         raise NoFaceError(f"no face found in {photo_name}") from None
 
 
-def _render_rigged(image, track, out: Path, rig) -> Path:
+def _render_rigged(image, track, out: Path, rig, relative: bool) -> Path:
     """A batch image: the first frame of ``track`` on ``image`` with its ready rig, written to ``out``."""
     from ..formats.image import write_image
     from ..render.photo import reexpress
 
-    return write_image(next(reexpress(image, track, rig=rig)), out)
+    return write_image(next(reexpress(image, track, rig=rig, relative=relative)), out)
 
 
 def _render_generator(image, track, out: Path, args: argparse.Namespace, sentence: str | None) -> Path:

@@ -39,22 +39,22 @@ __all__ = ["AUBasis", "build_basis", "lip_regions", "LINEAR_MUSCLES", "SPHINCTER
 LINEAR_MUSCLES: dict[int, list[tuple]] = {
     1: [("frontalis, pars medialis", (107, 66, 55, 65), (0.05, 1.0, -0.25), 22, 0.30, 0.17)],
     2: [("frontalis, pars lateralis", (70, 63, 105, 46, 53), (-0.05, 1.0, -0.2), 24, 0.30, 0.16)],
-    4: [("corrugator supercilii", (105, 66, 52, 65), (0.45, -0.1, 0.05), 30, 0.25, 0.13),
-        ("depressor supercilii / procerus", (107, 55, 66, 65), (0.3, -0.7, 0.0), 20, 0.18, 0.10)],
-    6: [("orbicularis oculi, pars orbitalis (cheek)", (118, 117, 101, 50, 36), (0.0, 0.75, -0.1), 28, 0.18, 0.09)],
-    7: [("orbicularis oculi, pars palpebralis (lower lid)", (145, 153, 144), (0.0, 0.5, 0.0), 15, 0.08, 0.025)],
-    9: [("levator labii superioris alaeque nasi", (129, 64, 98, 48), (0.08, 0.75, -0.05), 18, 0.18, 0.10),
-        ("procerus", (107, 55), (0.0, -0.7, 0.0), 18, 0.15, 0.05)],
-    10: [("levator labii superioris", (39, 40, 185, 37), (-0.05, 0.65, -0.05), 28, 0.16, 0.11),
+    4: [("corrugator supercilii", (105, 66, 52, 65), (0.45, -0.1, 0.05), 30, 0.25, 0.24),
+        ("depressor supercilii / procerus", (107, 55, 66, 65), (0.3, -0.7, 0.0), 20, 0.18, 0.16)],
+    6: [("orbicularis oculi, pars orbitalis (cheek)", (118, 117, 101, 50, 36), (0.0, 0.75, -0.1), 28, 0.20, 0.15)],
+    7: [("orbicularis oculi, pars palpebralis (lower lid)", (145, 153, 144), (0.0, 0.5, 0.0), 15, 0.08, 0.04)],
+    9: [("levator labii superioris alaeque nasi", (129, 64, 98, 48), (0.08, 0.75, -0.05), 18, 0.20, 0.16),
+        ("procerus", (107, 55), (0.0, -0.7, 0.0), 18, 0.15, 0.08)],
+    10: [("levator labii superioris", (39, 40, 185, 37), (-0.05, 0.65, -0.05), 28, 0.16, 0.15),
          ("levator labii superioris, medial fibres", (0, 37, 267), (0.0, 0.6, -0.1), 22, 0.12, 0.05)],
-    12: [("zygomaticus major", (61,), (-0.58, 0.72, -0.4), 28, 0.28, 0.22)],
-    14: [("buccinator", (61,), (-0.55, 0.02, -0.7), 22, 0.18, 0.12)],
-    15: [("depressor anguli oris", (61,), (-0.12, -0.6, -0.05), 24, 0.22, 0.15)],
+    12: [("zygomaticus major", (61,), (-0.80, 0.55, -0.4), 28, 0.30, 0.27)],
+    14: [("buccinator", (61,), (-0.55, 0.02, -0.7), 22, 0.18, 0.18)],
+    15: [("depressor anguli oris", (61,), (-0.12, -0.6, -0.05), 24, 0.22, 0.20)],
     16: [("depressor labii inferioris", (84, 181, 91), (-0.08, -0.55, 0.1), 22, 0.16, 0.10)],
-    17: [("mentalis", (200, 199, 18), (0.0, 0.65, 0.25), 22, 0.20, 0.10)],
-    20: [("risorius with platysma", (61,), (-0.65, -0.25, -0.6), 22, 0.20, 0.15)],
-    25: [("depressor labii inferioris, lips part", (14, 17, 87, 317), (0.0, -0.6, 0.0), 24, 0.10, 0.07),
-         ("orbicularis oris relaxed, upper lip", (13, 0, 82, 312), (0.0, 0.6, 0.0), 24, 0.06, 0.025)],
+    17: [("mentalis", (200, 199, 18), (0.0, 0.65, 0.25), 22, 0.22, 0.16)],
+    20: [("risorius with platysma", (61,), (-0.65, -0.25, -0.6), 22, 0.22, 0.22)],
+    25: [("depressor labii inferioris, lips part", (14, 17, 87, 317), (0.0, -0.6, 0.0), 24, 0.12, 0.12),
+         ("orbicularis oris relaxed, upper lip", (13, 0, 82, 312), (0.0, 0.6, 0.0), 26, 0.10, 0.08)],
 }
 #: Muscles whose insertion lies on the midline (one muscle, not a mirrored pair).
 _CENTRED = {"mentalis", "levator labii superioris, medial fibres", "depressor labii inferioris, lips part", "orbicularis oris relaxed, upper lip"}
@@ -69,8 +69,8 @@ _LIP_SIDE = {"depressor labii inferioris": "lower", "mentalis": "lower",
 SPHINCTERS: dict[int, tuple[float, float, float, float]] = {
     18: (0.38, 0.10, 0.14, 0.0),    # lip pucker
     22: (0.22, 0.0, 0.12, 0.05),    # lip funneler: forward and flared
-    23: (0.14, 0.28, 0.0, 0.0),     # lip tightener: narrowed, thinned
-    24: (0.04, 0.45, -0.03, 0.0),   # lip pressor: lips pressed together
+    23: (0.20, 0.40, 0.0, 0.0),     # lip tightener: narrowed, thinned
+    24: (0.06, 0.60, -0.03, 0.0),   # lip pressor: lips pressed together
     28: (0.06, 0.55, -0.12, 0.0),   # lip suck: lips drawn in
 }
 _MOUTH_AXES = (0.65, 0.38)  # semi-axes of the sphincter zone (x, y)
@@ -82,7 +82,7 @@ _TMJ_OFFSET = (0.0, -0.15)  # pivot (y, z) relative to the ear-level face contou
 _JAW_GLIDE = 0.8  # forward translation of the condyles per radian of opening, face units
 
 #: Eyelid closure per unit of intensity / 5: (upper-lid closure c, lower-lid raise l). c < 0 opens the eye.
-LID_WEIGHTS: dict[int, tuple[float, float]] = {5: (-0.40, 0.0), 6: (0.05, 0.22), 7: (0.15, 0.35),
+LID_WEIGHTS: dict[int, tuple[float, float]] = {5: (-0.55, 0.0), 6: (0.08, 0.30), 7: (0.20, 0.45),
                                                43: (1.0, 0.0), 45: (1.0, 0.0)}
 _UPPER_SKIN, _LOWER_SKIN = 0.20, 0.14  # depth of eyelid skin that follows the margin, face units
 
@@ -187,7 +187,7 @@ class AUBasis:
             p[:, self.jaw_index, 1] = self.jaw_pivot[0] + ry * c - rz * s
             p[:, self.jaw_index, 2] = self.jaw_pivot[1] + ry * s + rz * c + _JAW_GLIDE * ang
         # eyelids: the lower lid rises by l of the gap, the upper lid closes c of what is left
-        close = np.minimum(np.maximum(k[:, 1], -0.4), 1.0)
+        close = np.minimum(np.maximum(k[:, 1], -0.55), 1.0)
         lower = np.minimum(np.maximum(k[:, 2], 0.0), 0.5)
         if close.any() or lower.any():
             coef = np.where(self.lid_role > 0, (close * (1 - lower))[:, None], -lower[:, None])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["paint_mouth_interior", "opening_height"]
+__all__ = ["paint_mouth_interior", "opening_height", "cover_stray_teeth"]
 
 
 def opening_height(upper: np.ndarray, lower: np.ndarray) -> float:
@@ -81,7 +81,7 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     # teeth only between the canines; upper ones hang below the upper lip, lower ones show once the jaw opens
     arch = np.clip((0.36 * width - np.abs(xs - cx)) / (0.06 * width + 1.0), 0, 1)
     tooth = np.array([222, 214, 196], np.float32)
-    up_h = min(0.085 * width, 0.55 * gap)
+    up_h = min(0.10 * width, 0.7 * gap)
     up = np.clip(up_h - below_top + 0.5, 0, 1) * np.clip(below_top + 0.5, 0, 1) * arch * teeth
     gaps = np.ones_like(xs)
     for k in (0.0, 0.085, 0.165, 0.24):                            # faint gaps between the front teeth
@@ -104,3 +104,44 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     a = mask[..., None]
     region = image[y0:y1, x0:x1].astype(np.float32)
     image[y0:y1, x0:x1] = np.clip(region * (1 - a) + col * a + 0.5, 0, 255).astype(np.uint8)
+
+
+def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | None = None) -> None:
+    """Repaint, in place, tooth-coloured pixels on the lips with the lips' own colour.
+
+    A photo that shows its teeth and is asked to close its mouth keeps slivers of teeth where the landmark
+    contour of the lips ran over them; on closed lips those read as fangs. Pixels within the outer lip contour
+    (outside the ``inner`` opening, if given) that are much brighter and greyer than the lips' median colour
+    are blended towards it.
+
+    image : np.ndarray [shape=(H, W, 3)] uint8 RGB, modified in place
+    outer : np.ndarray [shape=(n, 2)] pixels, the outer lip contour (closed polygon)
+    inner : np.ndarray [shape=(m, 2)] pixels, the opening between the lips (closed polygon), left alone
+    """
+    import cv2
+
+    outer = np.asarray(outer, np.float64)
+    h_img, w_img = image.shape[:2]
+    x0, y0 = np.maximum(np.floor(outer.min(axis=0)).astype(int) - 2, 0)
+    x1, y1 = np.minimum(np.ceil(outer.max(axis=0)).astype(int) + 3, (w_img, h_img))
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(mask, [np.round((outer - (x0, y0)) * 16).astype(np.int32)], 1, cv2.LINE_8, shift=4)
+    if inner is not None:
+        cv2.fillPoly(mask, [np.round((np.asarray(inner, np.float64) - (x0, y0)) * 16).astype(np.int32)], 0,
+                     cv2.LINE_8, shift=4)
+    region = image[y0:y1, x0:x1].astype(np.float32)
+    lips = region[mask > 0]
+    if len(lips) < 10:
+        return
+    lum = lips @ np.float32([0.299, 0.587, 0.114])
+    colour = np.median(lips[lum <= np.median(lum)], axis=0)             # the darker half: lip, not tooth
+    luma = region @ np.float32([0.299, 0.587, 0.114])
+    grey = region.max(axis=2) - region.min(axis=2)
+    ref_luma = float(colour @ np.float32([0.299, 0.587, 0.114]))
+    ref_grey = float(colour.max() - colour.min())
+    tooth = np.clip((luma - ref_luma - 25.0) / 30.0, 0, 1) * np.clip((ref_grey - grey + 10.0) / 30.0, 0, 1)
+    weight = cv2.GaussianBlur(tooth * mask, (0, 0), 1.0)[..., None]
+    shade = np.clip(luma / max(luma[mask > 0].mean(), 1.0), 0.7, 1.1)[..., None]   # keep the lips' shading
+    image[y0:y1, x0:x1] = np.clip(region * (1 - weight) + colour * 0.85 * shade * weight + 0.5, 0, 255).astype(np.uint8)

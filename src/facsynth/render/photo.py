@@ -15,8 +15,17 @@ from typing import Callable, Iterator, Mapping
 
 import numpy as np
 
-from ..errors import FormatError, ImageError
+from ..errors import AudioError, FormatError, ImageError, NoFaceError
+from ..face import topology
+from ..face.landmarks import Face, detect_faces, face_pose, from_face_frame
+from ..face.model import basis_for, default_face
+from ..face.own_expression import own_expression
+from ..formats.image import IMAGE_SUFFIXES, write_image
 from ..track import AUTrack
+from .mouth import cover_stray_teeth, opening_height, paint_mouth_interior
+from .shading import shade_folds
+from .video import write_mp4
+from .warp import anchor_ring, piecewise_affine_map, remap, strip_triangles
 
 __all__ = ["PhotoRig", "rig_photo", "expressed_landmarks", "render_frame", "expression_renderer", "reexpress",
            "render_photo", "RING_MARGIN", "WORK_SIDE"]
@@ -45,6 +54,8 @@ class PhotoRig:
     brightness: float, mean face luminance / 128 (exposure of the painted mouth interior)
     tint      : np.ndarray [shape=(3,)], mean RGB around the mouth (colour of the light on the teeth)
     basis     : facsynth.face.muscles.AUBasis fitted to this face's own landmarks (face frame)
+    own       : {AU: FACS intensity} of the expression the photo already wears (facsynth.face.own_expression):
+                an absolute target is reached by moving from it
     """
 
     face: object
@@ -55,6 +66,7 @@ class PhotoRig:
     brightness: float
     tint: np.ndarray
     basis: object
+    own: Mapping[int, float]
 
 
 def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
@@ -65,8 +77,6 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
 
     Raises NoFaceError if there is no face, ImageError if ``face_index`` is beyond the faces found.
     """
-    from ..face import topology
-    from ..face.landmarks import Face, face_pose
 
     image = _check_image(image)
     h, w = image.shape[:2]
@@ -117,17 +127,31 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
     patch = image[fy0:max(fy1, fy0 + 1), fx0:max(fx1, fx0 + 1)].astype(np.float32)
     tint = patch.reshape(-1, 3).mean(axis=0) if patch.size else np.full(3, 128.0, np.float32)
     lum = float(tint @ np.float32([0.299, 0.587, 0.114]))
-    return PhotoRig(face, vertices, triangles, box, work, lum / 128.0, tint, _basis(face.normalised()))
+    shape = face.normalised()
+    basis = _basis(shape)
+    own = own_expression(shape, basis, default_face().vertices)
+    return PhotoRig(face, vertices, triangles, box, work, lum / 128.0, tint, basis, own)
+
+
+def movement(rig: PhotoRig, intensities: Mapping[int, float], relative: bool = False) -> dict[int, float]:
+    """The AU change that takes the photo to ``intensities``: the target minus what the photo already wears
+    (``rig.own``), or ``intensities`` unchanged when ``relative`` (added on top of the photo's expression).
+    Negative values take a movement away (a smile relaxes, parted lips close)."""
+    if relative:
+        return dict(intensities)
+    out = {a: float(v) for a, v in intensities.items()}
+    for a, v in rig.own.items():
+        out[a] = out.get(a, 0.0) - v
+    return out
 
 
 def expressed_landmarks(rig: PhotoRig, intensities: Mapping[int, float]) -> np.ndarray:
-    """Image positions of the 478 landmarks wearing ``intensities``, pose kept, shape (478, 2) float64 pixels.
+    """Image positions of the 478 landmarks moved by ``intensities``, pose kept, shape (478, 2) float64 pixels.
 
-    intensities : {AU: FACS intensity 0–5}; the face model's AU basis moves the photo's own landmarks in the
-        face frame, and the movement is projected back into the image with the photo's head pose.
+    intensities : {AU: FACS intensity change, −5–5} (see ``movement``); the face model's AU basis moves the
+        photo's own landmarks in the face frame, and the movement is projected back into the image with the
+        photo's head pose.
     """
-    from ..face.landmarks import from_face_frame
-
     aus = tuple(intensities)
     values = np.array([[float(intensities[a]) for a in aus]], np.float32)
     moved = rig.basis.apply(values, aus)[0]
@@ -137,30 +161,28 @@ def expressed_landmarks(rig: PhotoRig, intensities: Mapping[int, float]) -> np.n
 
 
 def expression_renderer(image: np.ndarray) -> Callable[[Mapping[int, float]], np.ndarray]:
-    """Rig ``image`` (H, W, 3) uint8 RGB once; return a function from {AU: intensity 0–5} to the expressed photo.
+    """Rig ``image`` (H, W, 3) uint8 RGB once; return a function from {AU: intensity 0–5} to the photo with those
+    AUs added to its own expression (relative: each AU's change is exactly what was asked).
 
     This is the renderer factory facsynth.face.analyze takes to measure how the landmark detector sees each AU.
     """
     rig = rig_photo(image)
-    return lambda intensities: render_frame(image, rig, intensities)
+    return lambda intensities: render_frame(image, rig, intensities, relative=True)
 
 
 def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, float], *,
-                 shading: bool = True) -> np.ndarray:
+                 relative: bool = False, shading: bool = True) -> np.ndarray:
     """The photo wearing one expression: warp, mouth interior, fold shading.
 
     image : np.ndarray [shape=(H, W, 3)] uint8 RGB, the photo ``rig`` was built on
-    intensities : {AU: FACS intensity 0–5}
-    shading : draw soft fold shading for AU4 (brow furrow), AU9 (nose wrinkles), AU10/AU12 (nasolabial fold)
+    intensities : {AU: FACS intensity 0–5}, the expression the face shows afterwards; with ``relative``, the
+        AUs added to whatever the photo already shows
+    shading : draw the skin changes of the AUs (folds, furrows, wrinkles, bulges), see render.shading
 
     Returns np.ndarray [shape=(H, W, 3)] uint8 RGB; pixels outside ``rig.box`` are the input's, bit for bit.
     """
-    from ..face import topology
-    from .mouth import opening_height, paint_mouth_interior
-    from .shading import shade_folds
-    from .warp import piecewise_affine_map, remap
 
-    dst_lm = expressed_landmarks(rig, intensities)
+    dst_lm = expressed_landmarks(rig, movement(rig, intensities, relative))
     dst = rig.vertices.copy()
     n = len(dst_lm)
     dst[:n] = dst_lm
@@ -187,17 +209,22 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
         out = image.copy()
     top = np.concatenate([dst[up[:1]], dst[-2 * k:-k], dst[up[-1:]]])
     bottom = np.concatenate([dst[lo[:1]], dst[-k:], dst[lo[-1:]]])
+    if not relative and rig.own.get(25, 0.0) + rig.own.get(26, 0.0) > 0:    # the photo's own teeth may show
+        outer = np.concatenate([dst[list(topology.UPPER_LIP_OUTER)], dst[list(topology.LOWER_LIP_OUTER)][::-1]])
+        cover_stray_teeth(out, outer, np.concatenate([top, bottom[::-1]]))
     if opening_height(top, bottom) > 0.3:
         width = float(np.linalg.norm(rig.vertices[up[-1]] - rig.vertices[up[0]]))
-        shows_teeth = opening_height(rig.vertices[up], rig.vertices[lo]) > 0.06 * width
+        # the photo's own teeth move with their lips when the expression is added to the photo's; a target state
+        # reshapes the opening too much for them, so a dentition is painted over whatever the photo shows
+        shows_teeth = relative and opening_height(rig.vertices[up], rig.vertices[lo]) > 0.06 * width
         paint_mouth_interior(out, top, bottom, teeth=not shows_teeth, brightness=rig.brightness, tint=rig.tint)
     if shading:
         shade_folds(out, dst, intensities, rig.face.pose.scale)
     return out
 
 
-def reexpress(image: np.ndarray, track: AUTrack, face_index: int = 0, *, rig: PhotoRig | None = None
-              ) -> Iterator[np.ndarray]:
+def reexpress(image: np.ndarray, track: AUTrack, face_index: int = 0, *, rig: PhotoRig | None = None,
+              relative: bool = False) -> Iterator[np.ndarray]:
     """Yield the photo wearing each frame of ``track``.
 
     Parameters
@@ -206,6 +233,8 @@ def reexpress(image: np.ndarray, track: AUTrack, face_index: int = 0, *, rig: Ph
     track : AUTrack, FACS intensities 0–5 (a still expression is one frame)
     face_index : which face, by size (0 = largest)
     rig : a PhotoRig of ``image`` from rig_photo (skips landmark detection)
+    relative : add the track's AUs to the expression the photo already wears instead of reaching them as the
+        face's state (a smile in the photo then stays under any target)
 
     Yields
     ------
@@ -222,22 +251,22 @@ def reexpress(image: np.ndarray, track: AUTrack, face_index: int = 0, *, rig: Ph
     for i in range(track.n_frames):
         row = track.values[i]
         if last is None or not np.array_equal(row, last_row):
-            last, last_row = render_frame(image, rig, track.frame(i)), row
+            last, last_row = render_frame(image, rig, track.frame(i), relative=relative), row
         yield last
 
 
 def render_photo(image: np.ndarray, track: AUTrack, path: str | os.PathLike, audio: str | os.PathLike | None = None,
-                 face_index: int = 0) -> Path:
+                 face_index: int = 0, relative: bool = False) -> Path:
     """Render ``track`` on the photo into ``path``: an image (.png, .jpg) for a still, an MP4 for a track.
 
     An MP4 is H.264 at the track's frame rate with ``audio`` muxed in as AAC; a one-frame track becomes a video as
-    long as the audio (or 1 s). The file appears only if rendering succeeded.
+    long as the audio (or 1 s). The file appears only if rendering succeeded. The track's AUs are the face's
+    target state (the photo's own smile or parted lips are taken away where the track says so) unless
+    ``relative``.
 
     Raises FormatError for a multi-frame track written to an image file or an unknown suffix, NoFaceError when
     the photo has no face.
     """
-    from ..formats.image import IMAGE_SUFFIXES, write_image
-    from .video import write_mp4
 
     path = Path(path)
     suffix = path.suffix.lower()
@@ -245,22 +274,21 @@ def render_photo(image: np.ndarray, track: AUTrack, path: str | os.PathLike, aud
         rig = rig_photo(image, face_index)
         if track.n_frames == 1:
             seconds = _audio_seconds(audio) if audio is not None else 1.0
-            frame = next(reexpress(image, track, rig=rig))
+            frame = next(reexpress(image, track, rig=rig, relative=relative))
             frames = (frame for _ in range(max(1, int(round(seconds * track.fps)))))
         else:
-            frames = reexpress(image, track, rig=rig)
+            frames = reexpress(image, track, rig=rig, relative=relative)
         return write_mp4(frames, path, track.fps, audio)
     if suffix not in IMAGE_SUFFIXES:
         raise FormatError(f"cannot render a photo to {path.suffix or 'extension-less'} files (use .png, .jpg or .mp4)")
     if track.n_frames != 1:
         raise FormatError(f"the track has {track.n_frames} frames: write it to an .mp4, not {path.name}")
-    return write_image(next(reexpress(image, track, face_index)), path)
+    return write_image(next(reexpress(image, track, face_index, relative=relative)), path)
 
 
 def _audio_seconds(audio: str | os.PathLike) -> float:
     import soundfile
 
-    from ..errors import AudioError
 
     try:
         info = soundfile.info(str(audio))
@@ -271,8 +299,6 @@ def _audio_seconds(audio: str | os.PathLike) -> float:
 
 def _detect(image: np.ndarray, max_faces: int) -> list:
     """detect_faces, then square windows along the long side of a panorama (whose faces are too small whole)."""
-    from ..errors import NoFaceError
-    from ..face.landmarks import Face, detect_faces, face_pose
 
     try:
         return detect_faces(image, max_faces=max_faces)
@@ -316,24 +342,16 @@ def _resize(image: np.ndarray, s: float) -> np.ndarray:
 
 
 def _strip(lower, upper) -> np.ndarray:
-    from .warp import strip_triangles
-
     return strip_triangles(np.asarray(lower), np.asarray(upper))
 
 
 def _anchor_ring(outline, center, margin, shape) -> np.ndarray:
-    from .warp import anchor_ring
-
     return anchor_ring(outline, center, margin, shape).astype(np.float64)
 
 
 def _surface_triangles() -> np.ndarray:
-    from ..face.model import default_face
-
     return default_face().triangles
 
 
 def _basis(neutral: np.ndarray):
-    from ..face.model import basis_for
-
     return basis_for(neutral)

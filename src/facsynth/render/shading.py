@@ -1,4 +1,5 @@
-"""Soft shading where skin folds: brow furrows (AU4), nose wrinkles (AU9), nasolabial folds (AU10, AU12)."""
+"""Soft shading where skin folds: forehead lines (AU1, AU2), brow furrows (AU4), crow's feet and the lower-lid
+furrow (AU6), nose wrinkles (AU9), nasolabial folds (AU10, AU12), chin boss (AU17)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ _NOSE_TOP, _NOSE_MID = 168, 195
 _ALAR = (129, 358)
 _LIP_CORNER = (61, 291)
 _NOSE_TIP = 1
+_EYE_OUTER = (33, 263)
+_EYE_INNER = (133, 362)
+_LOWER_LID = ((145, 153, 154), (374, 380, 381))
+_BROW_TOP = (66, 296)
+_CHIN = 152
+_LOWER_LIP = 17
 
 
 def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int, float], scale: float) -> None:
@@ -23,7 +30,8 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
     ----------
     image : np.ndarray [shape=(H, W, 3)], uint8 RGB, modified in place
     points : np.ndarray [shape=(n ≥ 468, 2)], pixels, the expressed landmark positions
-    intensities : {AU: FACS intensity 0–5}; AU4, AU9, AU10 and AU12 draw folds, others are ignored
+    intensities : {AU: FACS intensity 0–5}; AU1, AU2, AU4, AU6, AU9, AU10, AU12 and AU17 draw folds, others are
+        ignored
     scale : float > 0, pixels per face unit (inter-ocular distance), sets line width and blur
     """
     import cv2
@@ -31,7 +39,10 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
     brow = float(intensities.get(4, 0.0)) / 5.0
     nose = float(intensities.get(9, 0.0)) / 5.0
     naso = max(float(intensities.get(12, 0.0)), float(intensities.get(10, 0.0))) / 5.0
-    if brow <= 0 and nose <= 0 and naso <= 0:
+    lift = max(float(intensities.get(1, 0.0)), float(intensities.get(2, 0.0))) / 5.0
+    cheek = float(intensities.get(6, 0.0)) / 5.0
+    chin = float(intensities.get(17, 0.0)) / 5.0
+    if max(brow, nose, naso, lift, cheek, chin) <= 0:
         return
     p = np.asarray(points, np.float64)
     strokes: list[tuple[np.ndarray, float]] = []                  # (polyline pixels, darkness 0–1)
@@ -40,7 +51,27 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
         bottom = p[_NOSE_TOP]
         for t in (0.38, 0.62):
             top = a + (b - a) * t
-            strokes.append((np.stack([top + (bottom - top) * 0.05, top + (bottom - top) * 0.75]), 0.22 * brow))
+            strokes.append((np.stack([top + (bottom - top) * 0.05, top + (bottom - top) * 0.75]), 0.32 * brow))
+    if lift > 0:                                                   # horizontal lines across the forehead
+        a, b = p[_BROW_TOP[0]], p[_BROW_TOP[1]]
+        up = np.array([b[1] - a[1], a[0] - b[0]])
+        up *= -np.sign(up[1]) / max(np.linalg.norm(up), 1e-6)     # towards the top of the image
+        for k in (0.22, 0.38, 0.54):
+            off = up * k * scale
+            mid = (a + b) / 2 + off + up * 0.03 * scale
+            strokes.append((np.stack([a + off + (a - b) * 0.15, mid, b + off + (b - a) * 0.15]), 0.16 * lift))
+    if cheek > 0:                                                  # crow's feet and the furrow below the lower lid
+        for outer, inner, lid in zip(_EYE_OUTER, _EYE_INNER, _LOWER_LID):
+            o, i = p[outer], p[inner]
+            out = (o - i) / max(np.linalg.norm(o - i), 1e-6)
+            down = np.array([-out[1], out[0]]) * (1 if out[0] > 0 else -1)
+            down *= np.sign(down[1]) if down[1] != 0 else 1.0
+            for ang in (-0.35, 0.0, 0.35):
+                d = out * np.cos(ang) + down * np.sin(ang)
+                start = o + out * 0.06 * scale
+                strokes.append((np.stack([start, start + d * 0.22 * scale]), 0.22 * cheek))
+            arc = p[list(lid)] + down * 0.09 * scale
+            strokes.append((np.concatenate([[i + down * 0.07 * scale], arc, [o + down * 0.05 * scale]]), 0.2 * cheek))
     if nose > 0:
         top, mid = p[_NOSE_TOP], p[_NOSE_MID]
         across = np.array([mid[1] - top[1], top[0] - mid[0]])
@@ -49,7 +80,7 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
         for t in (0.3, 0.45, 0.6):
             c = top + (mid - top) * t
             strokes.append((np.stack([c - across * half, c + (mid - top) * 0.04,
-                                      c + across * half]), 0.18 * nose))
+                                      c + across * half]), 0.3 * nose))
     if naso > 0:
         tip = p[_NOSE_TIP]
         for alar, corner in zip(_ALAR, _LIP_CORNER):
@@ -59,7 +90,14 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
             start = a + (a - tip) * 0.15
             end = c + out * 0.12 * scale
             mid = (start + end) / 2 + out * 0.06 * scale
-            strokes.append((np.stack([start, mid, end]), 0.2 * naso))
+            strokes.append((np.stack([start, mid, end]), 0.32 * naso))
+    if chin > 0:                                                   # the chin boss pushed up under the lower lip
+        c, lip = p[_CHIN], p[_LOWER_LIP]
+        mid = lip + (c - lip) * 0.35
+        across = np.array([c[1] - lip[1], lip[0] - c[0]])
+        across /= max(np.linalg.norm(across), 1e-6)
+        strokes.append((np.stack([mid - across * 0.22 * scale, mid + (lip - c) * 0.08, mid + across * 0.22 * scale]),
+                        0.2 * chin))
     pts = np.concatenate([s for s, _ in strokes])
     pad = int(0.2 * scale) + 4
     h, w = image.shape[:2]

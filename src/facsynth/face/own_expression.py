@@ -1,0 +1,79 @@
+"""The expression a face already wears: smile, parted lips, open jaw, raised cheeks, from its landmarks alone.
+
+A renderer that puts an *absolute* expression on a photo (the target is the state of the face, not a change
+added to it) first needs to know what the photo already shows: a portrait that smiles must lose its smile when
+asked for sadness, and lips parted at rest must close for a neutral face. Identity and expression are mixed up
+in one photo's landmarks, so only movements that are large compared with how neutral faces differ are read,
+from measures that identity changes little (IOD units, face frame: y up):
+
+* lip gap: the middle third of the inner lip contours → AU25 (lips part) and then AU26 (jaw drop);
+* mouth width and the height of the lip corners above the upper lip's centre → AU12 (smile);
+* eye opening → AU6 (cheeks raised narrow the eye from below), read only together with a smile, since narrow eyes
+  alone are far more often the person's own shape.
+
+Each measure is compared with the shipped neutral face (facsynth.face.model.default_face) with a dead zone of
+about the spread between neutral faces, and explained by the face's own muscle basis (per-unit slopes), so the
+estimate is in FACS intensities that the same basis can take away again. Brows are not read: brow height and
+spacing differ between neutral faces as much as a clear AU1, AU2 or AU4 moves them; nor are corners turned down
+(AU15), rare in the photos people pick and confounded with the smile's raised upper lip.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import lsq_linear
+
+from ..facs import MAX_INTENSITY
+from .muscles import AUBasis
+from .topology import LOWER_LIP_INNER, UPPER_LIP_INNER
+
+__all__ = ["own_expression", "expression_measures", "READ_AUS", "DEAD_ZONE"]
+
+#: The AUs whose presence in a photo is read (the rest are taken as 0).
+READ_AUS = (6, 12, 25, 26)
+#: Per measure (gap, width, corner height, eye opening), IOD units: differences from the neutral face smaller
+#: than this are taken as the person's own shape. About the spread of these measures over neutral faces
+#: (GRID rest frames and Grace Hopper: width 0.72–0.83, corner height −0.03–0.02, eye opening 0.12–0.17).
+DEAD_ZONE = np.array([0.015, 0.06, 0.03, 0.03])
+_EYES = ((159, 145), (386, 374))     # upper and lower lid margin centres, right and left eye
+_CORNERS = (61, 291)
+_UPPER_CENTRE = 13                   # the upper lip's inner centre: the jaw does not move it
+
+
+def expression_measures(shape: np.ndarray) -> np.ndarray:
+    """Lip gap, mouth width, corner height and eye opening of a face, shape (..., 4), IOD units.
+
+    shape : np.ndarray [shape=(..., 478, 3)] or (..., 478, 2), face frame (y up), e.g. ``Face.normalised()``
+    """
+    p = np.asarray(shape, np.float64)
+    up, lo = np.asarray(UPPER_LIP_INNER), np.asarray(LOWER_LIP_INNER)
+    n = len(up)
+    mid = slice(n // 3, n - n // 3)
+    gap = (p[..., up[mid], 1] - p[..., lo[mid], 1]).mean(axis=-1)
+    width = np.abs(p[..., _CORNERS[1], 0] - p[..., _CORNERS[0], 0])
+    corners = (p[..., _CORNERS[0], 1] + p[..., _CORNERS[1], 1]) / 2 - p[..., _UPPER_CENTRE, 1]
+    eyes = np.mean([p[..., a, 1] - p[..., b, 1] for a, b in _EYES], axis=0)
+    return np.stack([gap, width, corners, eyes], axis=-1)
+
+
+def own_expression(shape: np.ndarray, basis: AUBasis, reference: np.ndarray) -> dict[int, float]:
+    """AU intensities (FACS 0–5) of the expression ``shape`` already wears; only READ_AUS, zeros left out.
+
+    shape : np.ndarray [shape=(478, 3)], the photo's face in the face frame
+    basis : the muscle basis built on ``shape`` (facsynth.face.model.basis_for(shape))
+    reference : np.ndarray [shape=(478, 3)], a neutral face in the face frame (default_face().vertices)
+
+    The measures' differences from ``reference`` beyond DEAD_ZONE are explained, least squares within 0–5, by the
+    basis's change of the measures per unit of each AU. AU6 is capped at the smile's AU12.
+    """
+    base = expression_measures(basis.neutral)
+    probe = 2.0
+    moved = basis.apply(np.eye(len(READ_AUS), dtype=np.float32) * probe, READ_AUS)
+    slopes = (expression_measures(moved) - base).T / probe               # (4 measures, n AUs) per unit
+    diff = expression_measures(shape) - expression_measures(reference)
+    diff = np.sign(diff) * np.maximum(np.abs(diff) - DEAD_ZONE, 0.0)
+    scale = 1.0 / np.maximum(DEAD_ZONE, 1e-6)                             # weigh measures by their noise
+    x = lsq_linear(slopes * scale[:, None], diff * scale, bounds=(0.0, MAX_INTENSITY)).x
+    out = dict(zip(READ_AUS, (float(v) for v in x)))
+    out[6] = min(out[6], out[12])
+    return {a: round(v, 2) for a, v in out.items() if v >= 0.25}

@@ -1,0 +1,84 @@
+"""Absolute targets: the expression a photo already wears is read, and taken away where the target says so."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from facsynth.face.landmarks import detect_faces
+from facsynth.face.model import basis_for, default_face
+from facsynth.face.own_expression import expression_measures, own_expression
+from facsynth.facs import emotion_aus
+from facsynth.formats.image import read_image
+from facsynth.render.photo import render_frame, rig_photo
+
+NEUTRAL = ("grace_hopper_512x512.jpg", "grid_bbaf2n_rest.png")
+
+
+def _measures(image: np.ndarray) -> np.ndarray:
+    """Lip gap, mouth width, corner height above the mouth's centre, eye opening of the re-detected face (IOD)."""
+    p = detect_faces(image)[0].normalised()
+    m = expression_measures(p)
+    m[2] = (p[61, 1] + p[291, 1]) / 2 - (p[13, 1] + p[14, 1]) / 2
+    return m
+
+
+@pytest.fixture(scope="module")
+def obama(shared_data):
+    image = read_image(shared_data / "faces" / "obama_official_portrait.jpg")
+    return image, rig_photo(image)
+
+
+@pytest.fixture(scope="module")
+def parted(shared_data):
+    image = read_image(shared_data / "faces" / "grid_id2_vcd_swwp2s_rest.png")   # lips parted at rest
+    return image, rig_photo(image)
+
+
+@pytest.mark.parametrize("name", NEUTRAL)
+def test_a_neutral_photo_wears_no_expression(shared_data, name):
+    shape = detect_faces(read_image(shared_data / "faces" / name))[0].normalised()
+    assert own_expression(shape, basis_for(shape), default_face().vertices) == {}
+
+
+def test_a_smiling_photo_reads_as_a_smile_with_parted_lips(obama):
+    own = obama[1].own
+    assert own.get(12, 0) >= 2.0 and own.get(25, 0) + own.get(26, 0) >= 2.0, own
+
+
+def test_the_muscle_model_own_smile_is_read_back():
+    """A smile the face model itself makes on the neutral face is read as AU12 of about that strength."""
+    ref = default_face().vertices
+    smiling = basis_for(ref).apply(np.array([[4.0, 3.0]], np.float32), (12, 25))[0]
+    own = own_expression(smiling, basis_for(smiling), ref)
+    assert 2.5 <= own.get(12, 0) <= 5.0, own
+
+
+def test_a_smiling_photo_asked_for_sadness_does_not_smile(obama):
+    image, rig = obama
+    before = _measures(image)
+    sad = _measures(render_frame(image, rig, emotion_aus("sadness", 4)))
+    relative = _measures(render_frame(image, rig, emotion_aus("sadness", 4), relative=True))
+    assert sad[1] < before[1] - 0.15            # the mouth is no longer stretched wide
+    assert sad[2] < before[2] - 0.05            # the corners are lower than in the smile
+    assert sad[0] < 0.05                        # the lips close
+    assert sad[1] < relative[1] - 0.1           # the additive mode keeps the photo's smile
+
+
+def test_parted_lips_close_for_a_neutral_target(parted):
+    image, rig = parted
+    assert _measures(image)[0] > 0.1
+    assert _measures(render_frame(image, rig, {}))[0] < 0.04
+    assert _measures(render_frame(image, rig, {}, relative=True))[0] > 0.1   # --relative keeps today's face
+
+
+def test_the_mouth_opens_the_same_from_parted_and_closed_rest(parted, shared_data):
+    """A talking track opens the mouth by about as much whatever the first frame's lips did."""
+    closed = read_image(shared_data / "faces" / "grid_bbaf2n_rest.png")
+    gaps = []
+    for image, rig in (parted, (closed, rig_photo(closed))):
+        gaps.append([_measures(render_frame(image, rig, aus))[0] for aus in ({}, {25: 3.0, 26: 3.0})])
+    (p0, p3), (c0, c3) = gaps
+    assert p0 < 0.05 and c0 < 0.05
+    assert p3 > 0.08 and c3 > 0.08
+    assert abs(p3 - c3) < 0.5 * max(p3, c3)
