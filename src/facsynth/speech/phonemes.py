@@ -92,6 +92,7 @@ def align(samples: np.ndarray, transcript: str, sr: int = 16000) -> list[Phone]:
         raise AudioError(f"the transcript {transcript!r} has no word the pronouncing dictionary knows")
     dec = _align_decoder()
     try:
+        dec.reinit_feat()  # fresh cepstral mean: the result must not depend on the audio decoded before
         dec.set_align_text(" ".join(words))
         dec.start_utt()
         dec.process_raw(_pcm16(samples), full_utt=True)
@@ -150,6 +151,7 @@ def recognize(samples: np.ndarray, sr: int = 16000) -> list[Phone]:
     if sr != 16000:
         raise AudioError(f"phoneme recognition needs 16 kHz audio, got {sr} Hz")
     dec = _phone_decoder()
+    dec.reinit_feat()  # fresh cepstral mean (live CMN would carry over from the audio decoded before)
     dec.start_utt()
     dec.process_raw(_pcm16(samples), full_utt=True)
     dec.end_utt()
