@@ -1,44 +1,91 @@
-"""Write output files all-or-nothing, so a failed job never leaves a half-written file behind."""
+"""Write output files all-or-nothing, so a failed or interrupted job never leaves a half-written file behind.
+
+Work happens in a private hidden folder beside the target, ``.facsynth-<pid>-<random>/``, which is removed on every
+exit path Python sees (success, error, Ctrl-C, SIGTERM: the CLI turns it into an exception). A process killed
+outright (SIGKILL, power loss) cannot clean up, so every later write into the same folder first removes the work
+folders of facsynth processes that no longer run (:func:`sweep_stale`).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
 from .errors import OutputError
 
-__all__ = ["atomic_path", "atomic_write"]
+__all__ = ["atomic_path", "atomic_write", "work_dir", "sweep_stale", "WORK_PREFIX"]
+
+#: Name prefix of facsynth's work folders; the owner's process id follows it: ".facsynth-1234-k2j4h".
+WORK_PREFIX = ".facsynth-"
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _owner_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def sweep_stale(folder: str | os.PathLike, prefix: str = WORK_PREFIX) -> list[Path]:
+    """Remove the work folders ``<prefix><pid>-*`` in ``folder`` whose process has ended; returns what was removed.
+
+    Only names of exactly facsynth's pattern are touched, and only when their process id no longer runs.
+    """
+    pattern = re.compile(re.escape(prefix) + r"(\d+)-[A-Za-z0-9_]+")
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = pattern.fullmatch(entry.name)
+        if m and entry.is_dir(follow_symlinks=False) and not _owner_alive(int(m.group(1))):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
+@contextlib.contextmanager
+def work_dir(parent: str | os.PathLike | None = None, prefix: str = WORK_PREFIX) -> Iterator[Path]:
+    """A fresh private folder ``<prefix><pid>-<random>`` in ``parent`` (default: the system's temp folder),
+    removed with everything in it when the block ends, however it ends. Stale ones of dead processes are swept first.
+    """
+    parent = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+    sweep_stale(parent, prefix)
+    try:
+        path = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+    except OSError as e:
+        raise OutputError(f"cannot write in {parent}: {e.strerror or e}") from None
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path`` (same suffix); it replaces ``path`` only if the block succeeds."""
+    """Yield a temporary path with ``path``'s name, in a work folder beside it; it replaces ``path`` only if the
+    block succeeds. Helpers may put more temporary files beside the yielded path: they go with the folder."""
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
     except OSError as e:
         raise OutputError(f"cannot write {target}: {e.strerror or e}") from None
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the permissions open() would give
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
+    with work_dir(target.parent) as folder:
+        tmp = folder / target.name
+        yield tmp
         try:
-            os.replace(tmp_path, target)
+            os.replace(tmp, target)
         except OSError as e:
             raise OutputError(f"cannot write {target}: {e.strerror or e}") from None
-    finally:
-        tmp_path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

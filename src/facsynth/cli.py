@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import signal
 import sys
 import warnings
 from typing import Sequence
@@ -59,10 +60,22 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
     print(f"facsynth: warning: {message}", file=sys.stderr)
 
 
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so every ``finally`` (temporary files, ffmpeg) runs."""
+
+
+def _terminate(signum, frame) -> None:
+    raise _Terminated(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; a FacsynthError becomes one line on stderr and exit code 2; warnings are one line each."""
+    """Run the CLI; a FacsynthError becomes one line on stderr and exit code 2; warnings are one line each.
+
+    Ctrl-C, SIGTERM and SIGHUP stop the command cleanly (exit 130, 143, 129): work folders are removed on the way out.
+    """
     args = build_parser().parse_args(argv)
     warnings.showwarning = _one_line_warning
+    previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         return int(args._run(args) or 0)
     except FacsynthError as e:
@@ -71,6 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("facsynth: interrupted", file=sys.stderr)
         return 130
+    except _Terminated as e:
+        print("facsynth: terminated", file=sys.stderr)
+        return 128 + e.args[0]
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":

@@ -70,6 +70,8 @@ class AUTrack:
         if vals.ndim == 1 and len(aus) == vals.shape[0]:
             vals = vals[None, :]
         validate_values(vals, aus)
+        if vals.shape[0] == 0:
+            raise TrackError("the track has no frames (a still expression is one frame)")
         fps = validate_fps(self.fps)
         vals = np.ascontiguousarray(vals)
         vals.setflags(write=False)

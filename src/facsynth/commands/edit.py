@@ -37,6 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--renderer", choices=RENDERERS, default="geometric",
                    help="geometric warp (default, no weights) or a trained generator")
     p.add_argument("--weights", type=Path, metavar="CKPT", help="generator checkpoint for ganimation / fesn")
+    p.add_argument("--overwrite", action="store_true", help="allow -o to name the input photo itself")
     p.add_argument("--relative", action="store_true",
                    help="add the AUs to the expression the photo already wears (default: the AUs are the face's "
                         "target state, so a smiling photo asked for sadness stops smiling)")
@@ -56,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
     from ..formats.image import read_image
     from ._inputs import track_from_args
 
+    if not args.overwrite and args.out.exists() and args.photo.exists() and args.out.samefile(args.photo):
+        from ..errors import OutputError
+
+        raise OutputError(f"-o {args.out} is the input photo: write elsewhere, or pass --overwrite to replace it")
     image = read_image(args.photo)
     track = track_from_args(args)
     sentence = args.text

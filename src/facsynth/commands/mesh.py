@@ -33,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--face", type=Path, metavar="PHOTO", help="photo of the person whose face to use")
     p.add_argument("--face-index", type=int, default=0, metavar="N",
                    help="which face of the photo, 0 = largest (default 0)")
-    p.add_argument("--size", type=int, default=512, help="preview width and height in pixels (default 512)")
+    p.add_argument("--size", type=int, default=512, help="preview width and height in pixels, 16–4096 (default 512)")
     p.add_argument("-o", "--out", type=Path, required=True,
                    help="output: .glb, .arkit.json, .arkit.csv, .png, .jpg or .mp4")
 
@@ -44,6 +44,11 @@ def run(args: argparse.Namespace) -> int:
     from ..face.person import person_from_photo
 
     kind = output_kind(args.out)  # reject an unknown output type before any work
+    if kind in MEDIA_SUFFIXES:
+        from ..limits import MAX_IMAGE_SIDE, bounded_int, check_memory
+
+        bounded_int(args.size, "--size", 16, MAX_IMAGE_SIDE)
+        check_memory(48 * args.size**2, f"a {args.size}×{args.size} preview")  # float32 image, depth, shading
     track = track_from_args(args)
     person = person_from_photo(args.face, args.face_index) if args.face is not None else {}
     if kind in MEDIA_SUFFIXES:

@@ -54,7 +54,7 @@ def read_track_json(path: str | os.PathLike) -> AUTrack:
     path = Path(path)
     try:
         obj = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise FormatError(f"{path} is not valid JSON: {e}") from None
     except OSError as e:
         raise FormatError(f"cannot read {path}: {e.strerror or e}") from None

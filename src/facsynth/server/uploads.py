@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 from fastapi import UploadFile
+
+from ..atomic import work_dir
 
 __all__ = [
     "UploadRejected",
@@ -118,9 +118,7 @@ async def read_upload(upload: UploadFile, *, accept: dict[str, str], limit: int,
 
 @contextlib.contextmanager
 def request_dir(root: Path | None = None) -> Iterator[Path]:
-    """A fresh private directory for one request's temporary files, removed with everything in it afterwards."""
-    path = Path(tempfile.mkdtemp(prefix="facsynth-studio-", dir=root))
-    try:
+    """A fresh private directory for one request's temporary files, removed with everything in it afterwards
+    (those left by a killed server are swept by the next request)."""
+    with work_dir(root, prefix="facsynth-studio-") as path:
         yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)

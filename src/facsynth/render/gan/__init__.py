@@ -107,7 +107,8 @@ def load_generator(weights: str | Path, renderer: str | None = None):
         try:
             ckpt = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as e:  # torch raises many types for corrupt files
-            raise ModelError(f"cannot read generator weights {path}: {e}") from None
+            raise ModelError(f"cannot read generator weights {path}: not a torch checkpoint of plain tensors "
+                             f"({type(e).__name__})") from None
         if not isinstance(ckpt, dict) or ckpt.get("version") != CHECKPOINT_VERSION or ckpt.get("kind") not in RENDERERS:
             raise ModelError(f"{path} is not a facsynth generator checkpoint (version {CHECKPOINT_VERSION})")
         model = _build(ckpt["kind"], ckpt["model"])
