@@ -16,6 +16,7 @@ for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # benchmarks share helpers (bench_expressions uses bench_speech_quality's)
 
 
 def main(names: list[str]) -> int:
