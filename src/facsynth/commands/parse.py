@@ -15,10 +15,15 @@ DESCRIPTION = """Read AU intensities from an English sentence.
   facsynth parse "AU12 at intensity D, AU6 strong" --json
   facsynth parse "a very happy woman who does not smile" --json
   facsynth parse --file sentences.txt > aus.jsonl
+  facsynth parse "a lopsided smirk, left brow raised" --json
+  facsynth parse "she frowns hard" --explain
   facsynth parse "she frowns hard" --engine learned --explain
 
---json prints one JSON object of the active AUs, e.g. {"AU01": 2.0, "AU12": 4.0}; --file prints one JSON object
-a line ({"line", "text", "aus"} or {"line", "text", "error"}) and exits with 2 if any line failed.
+--json prints one JSON object of the active AUs, e.g. {"AU01": 2.0, "AU12": 4.0}, plus "sides" when the text puts
+AUs on one side: {"AU12": 2.0, "sides": {"AU12": "L"}} (L/R = the person's own left/right, U = one side,
+unspecified). --file prints one JSON object a line ({"line", "text", "aus"[, "sides"]} or {"line", "text",
+"error"}) and exits with 2 if any line failed. A text with no facial or emotional content gives a neutral face and
+one warning line.
 """
 
 
@@ -26,35 +31,41 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="?", help="the sentence (quote it)")
     p.add_argument("--file", type=Path, metavar="F", help="parse each non-blank line of F; JSON Lines on stdout")
     p.add_argument("--json", action="store_true", help='print {"AU01": 2.0, …} instead of a readable line')
-    p.add_argument("--engine", choices=("rule", "learned"),
-                   help="rule: exact rules (default); learned: the BiLSTM language encoder (default with --explain)")
+    p.add_argument("--engine", choices=("rule", "learned"), default="rule",
+                   help="rule: vocabulary and rules (default, the better on free phrasing); learned: the BiLSTM "
+                        "language encoder")
     p.add_argument("--explain", action="store_true",
-                   help="learned engine: per AU, the words whose attention weight is ≥ 0.05 (top 5; to stderr with "
-                        "--json)")
+                   help="per AU, the words that drove it: the rule's words, or the learned encoder's words with "
+                        "attention weight ≥ 0.05 (top 5); to stderr with --json")
 
 
-def _as_json(aus: dict[int, float]) -> dict[str, float]:
+def _as_json(aus: dict[int, float], sides: dict[int, str] | None = None) -> dict:
     from ..facs import au_label
 
-    return {au_label(a): round(float(v), 3) for a, v in sorted(aus.items())}
+    out: dict = {au_label(a): round(float(v), 3) for a, v in sorted(aus.items())}
+    if sides:
+        out["sides"] = {au_label(a): s for a, s in sorted(sides.items())}
+    return out
 
 
-def _readable(aus: dict[int, float]) -> str:
+_SIDE_NAMES = {"L": "left side", "R": "right side", "U": "one side"}
+
+
+def _readable(aus: dict[int, float], sides: dict[int, str] | None = None) -> str:
     from ..facs import au_name, intensity_to_letter
 
     if not aus:
         return "neutral (no active AUs)"
-    return ", ".join(f"AU{a:02d}={v:g} {intensity_to_letter(min(v, 5.0)) or 'A'} ({au_name(a)})"
-                     for a, v in sorted(aus.items()))
+    sides = sides or {}
+    return ", ".join(f"AU{a:02d}={v:g} {intensity_to_letter(min(v, 5.0)) or 'A'} ({au_name(a)}"
+                     f"{', ' + _SIDE_NAMES[sides[a]] if a in sides else ''})" for a, v in sorted(aus.items()))
 
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import FacsynthError, FormatError, TextError
-    from ..language.parse import parse
+    from ..language.parse import read
 
-    engine = args.engine or ("learned" if args.explain else "rule")
-    if args.explain and engine != "learned":
-        raise FacsynthError("--explain shows the learned encoder's attention: use it with --engine learned")
+    engine = args.engine
     if (args.text is None) == (args.file is None):
         raise TextError("give one sentence or --file F (not both)")
     if args.file is not None:
@@ -68,7 +79,11 @@ def run(args: argparse.Namespace) -> int:
                 continue
             record: dict = {"line": number, "text": line}
             try:
-                record["aus"] = _as_json(parse(line, engine=engine))
+                reading = read(line, engine=engine)
+                aus = _as_json(reading.aus, reading.sides)
+                record["aus"] = {k: v for k, v in aus.items() if k != "sides"}
+                if reading.sides:
+                    record["sides"] = aus["sides"]
             except FacsynthError as e:
                 record["error"] = str(e)
                 failed += 1
@@ -76,17 +91,23 @@ def run(args: argparse.Namespace) -> int:
         if failed:
             print(f"facsynth: error: {failed} of the lines in {args.file} could not be parsed", file=sys.stderr)
         return 2 if failed else 0
-    aus = parse(args.text, engine=engine)
+    reading = read(args.text, engine=engine)
     explanation = None
-    if args.explain:
+    if args.explain and engine == "learned":
         from ..language.encoder import explain
 
-        explanation = explain(args.text)
-    print(json.dumps(_as_json(aus)) if args.json else _readable(aus))
+        explanation = {au: [f"{w} {a:.2f}" for w, a in _top(words)] for au, words in explain(args.text).items()}
+    elif args.explain:
+        explanation = reading.words
+    print(json.dumps(_as_json(reading.aus, reading.sides)) if args.json else _readable(reading.aus, reading.sides))
     if explanation is not None:
         out = sys.stderr if args.json else sys.stdout
         for au, words in sorted(explanation.items()):
-            shown = sorted(words, key=lambda wa: -wa[1])[:5]
-            shown = [wa for wa in shown if wa[1] >= 0.05] or shown[:1]
-            print(f"  AU{au:02d}: " + ", ".join(f"{w} {a:.2f}" for w, a in shown), file=out)
+            print(f"  AU{au:02d}: " + "; ".join(words), file=out)
     return 0
+
+
+def _top(words: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The top 5 words by attention weight, those ≥ 0.05 (at least one)."""
+    shown = sorted(words, key=lambda wa: -wa[1])[:5]
+    return [wa for wa in shown if wa[1] >= 0.05] or shown[:1]

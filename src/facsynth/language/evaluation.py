@@ -6,7 +6,7 @@ The set is a TSV file with a header ``class, sentence, expect, absent, sides`` (
   must lie in the inclusive range; a range starting at 0 makes the AU optional.
 - ``absent``: ``AU25;AU26`` — these must be at level 0; ``*`` means every AU not listed in ``expect``.
 - ``sides``: ``AU12:L`` (the person's left), ``AU12:R``, or ``AU12:U`` (one side, either); every one-sided AU of
-  the result must be listed, so an empty field means "all bilateral".
+  the result must be listed unless it is optional (range from 0), so an empty field means "all bilateral".
 
 >>> case = read_cases("tests/data/free_phrasing.tsv")[0]  # doctest: +SKIP
 >>> failures(case, {12: 1.0}, {})  # doctest: +SKIP
@@ -86,7 +86,8 @@ def failures(case: Case, aus: Mapping[int, float], sides: Mapping[int, str]) -> 
         if got is None or (side != "U" and got != side):
             out.append(f"AU{au} side {got or 'both'}, expected {side}")
     for au, got in sides.items():
-        if au not in case.sides and level.get(au, 0) > 0:
+        optional = case.expect.get(au, (1, 5))[0] == 0
+        if au not in case.sides and level.get(au, 0) > 0 and not optional:
             out.append(f"AU{au} side {got}, expected both")
     return out
 

@@ -24,20 +24,22 @@ from __future__ import annotations
 import functools
 import importlib.util
 import re
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 from ..errors import AUSpecError, FacsynthError, TextError
-from ..facs import CATALOGUE, emotion_aus, parse_intensity
+from ..facs import CATALOGUE, UNILATERAL, emotion_aus, parse_intensity
 from . import vocabulary as V
 
-__all__ = ["parse", "parse_rule", "check_english", "ENGINES"]
+__all__ = ["parse", "read", "read_rule", "parse_rule", "Reading", "check_english", "ENGINES"]
 
 #: Parsing engines: "rule" (this module) and "learned" (facsynth.language.encoder, the LSE).
 ENGINES: tuple[str, ...] = ("rule", "learned")
 
-_HEADS = frozenset({"adj", "act", "facs", "code", "emo"})
-_SKIP_BACK = frozenset({"noun", "word", "unk", "neg", "neutral"})  # passed over when an adverb looks back
+_HEADS = frozenset({"adj", "act", "facs", "code", "emo", "nounhead"})
+_SKIP_BACK = frozenset({"noun", "word", "unk", "neg", "neutral", "side"})  # passed over when an adverb looks back
 _FAR = 100  # distance a clause separator adds when an adjective looks for its noun
 _MIN_ENGLISH = 0.4  # fraction of known words below which the dictionary is consulted
 _MIN_DICTIONARY = 0.8  # fraction of dictionary words below which a text is taken as another language
@@ -47,31 +49,38 @@ _TOKEN_RE = re.compile(r"__[a-z0-9]+__|[a-z]+(?:[-'][a-z]+)*|[,;.!?:()\[\]\"]")
 _AU_RE = re.compile(r"\b(?:au|action\s+unit)\s*[-_#]?\s*0*(\d{1,3})"
                     r"(?:\s*=\s*([^\s,;]+)|:([^\s,;]+)|\s*:\s*([-+.\d][^\s,;]*)|([a-e])\b)?")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # words of any script
-_DIGIT_OR_CUE = re.compile(r"\d|intensity|level|action unit")
-_LEVEL_RE = re.compile(r"\b(?:at\s+)?(?:an?\s+)?(?:intensity|level)\s*(?:of\s+|[=:]\s*)?([a-e]|\d+(?:\.\d+)?)\b")
+_DIGIT_OR_CUE = re.compile(r"\d|intensity|level|action unit|\bat [b-e]\b")
+_LEVEL_RE = re.compile(r"\b(?:(?:at\s+)?(?:an?\s+)?(?:intensity|level)\s*(?:of\s+|[=:]\s*)?([a-e]|\d+(?:\.\d+)?)"
+                       r"|at\s+([b-e]))\b")
 
 
-def _build_lexicon() -> dict[str, list[tuple[tuple[str, ...], tuple[str, object]]]]:
-    """First word → [(rest of phrase, (kind, value))], longest phrase first; earlier sources win ties."""
+def _build_lexicon() -> dict[str, list[tuple[tuple[str, ...], tuple]]]:
+    """First word → [(rest of phrase, (kind, value, implied level, implied side))], longest phrase first; earlier
+    sources win ties."""
     sources: list[tuple[str, dict]] = [
         ("facs", {k: (v,) for k, v in V.FACS_NAMES.items()}),
         ("neutral", dict.fromkeys(V.NEUTRAL_WORDS)),
         ("neg", dict.fromkeys(V.NEGATIONS | {w for w in V.COMMON_WORDS if w.endswith("n't")})),
+        ("nounhead", {w: V.NOUN_ALIASES[w] for w in V.NOUN_ALIASES if V.NOUN_ALIASES[w] in V.NOUN_HEADS}),
         ("noun", V.NOUN_ALIASES),
         ("act", V.ACTION_WORDS),
         ("adj", V.ADJECTIVE_FORMS),
         ("emo", V.EMOTION_WORDS),
         ("lvl", {k: float(v) for k, v in V.INTENSITY_WORDS.items()}),
         ("boost", dict.fromkeys(V.BOOSTERS, 4.0)),
+        ("side", V.SIDE_WORDS),
+        ("scope", dict.fromkeys(V.SCOPE_WORDS)),
         ("and", dict.fromkeys(V.AND_WORDS)),
         ("or", dict.fromkeys(V.OR_WORDS)),
         ("sep", dict.fromkeys(V.SEPARATOR_WORDS)),
         ("word", dict.fromkeys(V.COMMON_WORDS)),
     ]
-    seen: dict[str, tuple[str, object]] = {}
+    seen: dict[str, tuple] = {}
     for kind, table in sources:
         for phrase, value in table.items():
-            seen.setdefault(phrase, (kind, value))
+            if phrase not in seen:
+                level, side = V.IMPLIED.get(phrase, (None, None))
+                seen[phrase] = (kind, value, level, side)
     lex: dict[str, list] = {}
     for phrase, item in seen.items():
         words = tuple(phrase.split())
@@ -84,6 +93,10 @@ def _build_lexicon() -> dict[str, list[tuple[tuple[str, ...], tuple[str, object]
 _LEXICON = _build_lexicon()
 #: Words that start no longer phrase: looked up in one step.
 _SINGLE = {w: c[0][1] for w, c in _LEXICON.items() if len(c) == 1 and not c[0][0]}
+_NOUN_WORDS = frozenset(w for w in V.NOUN_ALIASES if " " not in w)
+_ADJ_FIRST = frozenset(w.split()[0] for w in V.ADJECTIVE_FORMS)
+_END = frozenset({".", "!", "?"})  # sentence ends: the reach of a scope word and of a spread degree word
+_DETERMINERS = frozenset({"a", "an", "the", "her", "his", "their", "my", "your", "its", "both", "each", "all", "of"})
 
 
 def _intensity(raw: str, source: str) -> float:
@@ -107,15 +120,22 @@ def _au_token(m: re.Match) -> str:
 
 
 def _level_token(m: re.Match) -> str:
-    return f" __lv{_number(_intensity(m.group(1), m.group(0)))}__ "
+    raw = m.group(1) or m.group(2)
+    return f" __lv{_number(_intensity(raw, m.group(0)))}__ "
+
+
+def _item(kind: str, value, level=None, implied=None, side=None, words: str = "") -> list:
+    """One word or phrase of a sentence: [kind, value, level, implied level, side, words, level set from before]."""
+    return [kind, value, level, implied, side, words, False]
 
 
 def _placeholder(tok: str) -> list:
     body = tok[2:-2]
     if body.startswith("lv"):
-        return ["lvl", None, float(body[2:].replace("p", "."))]
+        return _item("lvl", None, float(body[2:].replace("p", ".")), words=tok)
     code, _, level = body[2:].partition("x")
-    return ["code", (int(code),), float(level.replace("p", ".")) if level else None]
+    words = f"AU{code}"
+    return _item("code", (int(code),), float(level.replace("p", ".")) if level else None, words=words)
 
 
 def _sharpen(level: float) -> float:
@@ -124,7 +144,7 @@ def _sharpen(level: float) -> float:
 
 
 def _items(text: str) -> tuple[list[list], int, int]:
-    """Text → items [kind, value, level], and the counts of words and of known English words."""
+    """Text → items (see ``_item``), and the counts of words and of known English words."""
     s = text.lower().replace("’", "'").replace("‘", "'")
     if _DIGIT_OR_CUE.search(s):
         s = _LEVEL_RE.sub(_level_token, _AU_RE.sub(_au_token, s))
@@ -135,6 +155,7 @@ def _items(text: str) -> tuple[list[list], int, int]:
     i, n = 0, len(toks)
     while i < n:
         tok = toks[i]
+        start = i
         i += 1
         entry = single_of(tok)
         if entry is None:
@@ -143,50 +164,71 @@ def _items(text: str) -> tuple[list[list], int, int]:
                 n_other += 1
                 continue
             if not tok[0].isalpha():
-                items.append(["sep", None, None])
+                items.append(_item("sep", tok, words=tok))
                 n_other += 1
                 continue
             for rest, cand in _LEXICON.get(tok, ()):
+                if rest and cand[0] != "noun" and rest[-1] in _NOUN_WORDS and i + len(rest) < n \
+                        and toks[i + len(rest)] in _ADJ_FIRST:
+                    continue  # "smiles with her eyes closed": the adjective keeps its noun
                 if not rest or tuple(toks[i:i + len(rest)]) == rest:
                     entry = cand
                     i += len(rest)
                     break
             else:
                 if tok.endswith("n't"):
-                    entry = ("neg", None)
+                    entry = ("neg", None, None, None)
                 else:
-                    entry = ("unk", tok)
+                    entry = ("unk", tok, None, None)
                     n_unknown += 1
-        kind = entry[0]
+        kind, value, implied, side = entry
+        words = " ".join(toks[start:i])
         if kind == "lvl" or kind == "boost":
-            level = entry[1]
+            level = value
             if items and items[-1][1] == "boost":
-                items.pop()
                 level = _sharpen(level) if kind == "lvl" else 5.0
-            items.append(["lvl", "boost" if kind == "boost" else None, level])
+                words = items.pop()[5] + " " + words
+            elif kind == "lvl" and items and items[-1][0] == "lvl":
+                words = items.pop()[5] + " " + words  # "quite strongly", "moderately hard": the last word counts
+            items.append(_item("lvl", "boost" if kind == "boost" else None, level, words=words))
         else:
-            items.append([kind, entry[1], None])
+            items.append(_item(kind, value, None, implied, side, words))
     return items, n - n_other, n - n_other - n_unknown
+
+
+def _is_head(item: list) -> bool:
+    return item[0] in _HEADS
 
 
 def _attach_levels(items: list[list]) -> None:
     """Give each intensity word's level to the head it modifies (see the module docstring, step 2)."""
     n = len(items)
     for i, it in enumerate(items):
-        if it[0] != "lvl":
+        if it[0] != "lvl" or it[1] == "attached":
             continue
         nxt = items[i + 1] if i + 1 < n else None
-        if nxt is not None and nxt[0] in _HEADS and nxt[2] is None:
-            nxt[2] = it[2]
+        if nxt is not None and _is_head(nxt) and nxt[2] is None:
+            nxt[2], nxt[6], nxt[5] = it[2], True, f"{it[5]} {nxt[5]}"
             continue
+        if nxt is not None and nxt[0] in ("noun", "nounhead", "unk"):  # "a slight jaw drop", "a big toothy smile"
+            k = i + 1
+            while k < n and k <= i + 4 and items[k][0] in ("noun", "nounhead", "unk"):
+                k += 1
+            if k < n and _is_head(items[k]) and items[k][2] is None and items[k][0] != "nounhead" \
+                    and items[k - 1][0] != "nounhead":
+                items[k][2], items[k][6], items[k][5] = it[2], True, f"{it[5]} {items[k][5]}"
+                continue
         if it[1] == "boost":  # a lone "very"/"so" only modifies the word right after it
             continue
+        at_end = nxt is None or (nxt[0] == "sep" and nxt[1] in _END)
         target = None
         for k in range(i - 1, -1, -1):
             kind = items[k][0]
             if kind in _HEADS:
                 target = items[k] if items[k][2] is None else None
                 break
+            if kind == "sep" and at_end and items[k][1] == "," and k == i - 1:
+                continue  # "Mouth stretch, extreme."
             if kind not in _SKIP_BACK:
                 break
         if target is None:
@@ -198,51 +240,175 @@ def _attach_levels(items: list[list]) -> None:
                 if kind == "sep":
                     break
         if target is not None:
-            target[2] = it[2]
+            target[2], target[5] = it[2], f"{target[5]} {it[5]}"
+            it[1] = "attached"
+    _spread_over_lists(items)
+    _spread_scope(items)
+
+
+def _spread_over_lists(items: list[list]) -> None:
+    """A degree word before the first of a list of adjectives governs the list: "strongly lowered brows,
+    tightened lids and pressed lips" (every adjective of it without its own degree word)."""
+    n = len(items)
+    for i, it in enumerate(items):
+        if it[0] != "adj" or not it[6]:
+            continue
+        k = i + 1
+        while k < n:
+            kind = items[k][0]
+            if kind == "adj" and items[k][2] is None:
+                items[k][2] = it[2]
+            elif kind == "adj":
+                break
+            elif not (kind in ("noun", "and") or (kind == "sep" and items[k][1] == ",")
+                      or (kind == "word" and items[k][1] in _DETERMINERS)):
+                break
+            k += 1
+
+
+def _sentences(items: list[list]) -> Iterator[tuple[int, int]]:
+    start = 0
+    for i, it in enumerate(items):
+        if it[0] == "sep" and it[1] in _END:
+            yield start, i
+            start = i + 1
+    yield start, len(items)
+
+
+def _spread_scope(items: list[list]) -> None:
+    """"both", "each", "all": the degree word beside them goes to every movement of the sentence without its own
+    ("She raises her brows and widens her eyes, both strongly"; "He both frowns and squints hard")."""
+    for start, end in _sentences(items):
+        scopes = [k for k in range(start, end) if items[k][0] == "scope"]
+        if not scopes:
+            continue
+        levels = [k for k in range(start, end) if items[k][0] == "lvl" and items[k][1] != "boost"]
+        if not levels:
+            continue
+        after = [k for k in levels if k > scopes[0]]
+        src = items[after[0]] if after else items[levels[-1]]
+        for k in range(start, end):
+            if items[k][0] in _HEADS and items[k][0] != "emo" and items[k][2] is None:
+                items[k][2], items[k][5] = src[2], f"{items[k][5]} {src[5]}"
 
 
 def _nearest_noun(items: list[list], i: int, adj: str, step: int,
-                  limit: int = 3 * _FAR) -> tuple[int, tuple[int, ...] | None]:
-    """Distance to and AUs of the nearest noun forming a known pair with ``adj``, looking in direction ``step``.
+                  limit: int = 3 * _FAR) -> tuple[int, tuple[int, ...] | None, bool, int]:
+    """Distance to the nearest noun forming a known pair with ``adj`` looking in direction ``step``, its AUs,
+    whether the pair holds them at 0 ("lips sealed"), and its index.
 
-    Gives up (distance 2**30, None) beyond distance ``limit``.
+    Gives up (distance 2**30, None, False, -1) beyond distance ``limit``.
     """
     dist, k, n = 0, i + step, len(items)
     while 0 <= k < n and dist <= limit:
         kind, value = items[k][0], items[k][1]
-        if kind == "noun":
+        if kind == "noun" or kind == "nounhead":
             aus = V.PAIRS.get((adj, value))
             if aus is not None:
-                return dist, aus
+                return dist, aus, False, k
+            held = V.HOLD_PAIRS.get((adj, value))
+            if held is not None:
+                return dist, held, True, k
             dist += 1
         elif kind == "sep":
             dist += _FAR
         elif kind in _HEADS or kind in ("and", "or"):
             dist += 1
         k += step
-    return 1 << 30, None
+    return 1 << 30, None, False, -1
 
 
-def _heads(items: list[list]) -> Iterator[tuple[str, object, float | None, bool]]:
-    """(kind, AUs or emotion, level, negated) for every head that names something.
+def _noun_list(items: list[list], k: int, adj: str, step: int) -> list[tuple[int, tuple[int, ...], bool]]:
+    """The other nouns coordinated with the noun at ``k`` ("her eyes and mouth", "brows, lids and lips") that
+    form a known pair with ``adj``: [(index, AUs, holds)]. A noun with its own adjective or degree word on its
+    far side ("… parted lips, inner brows raised") belongs to that one and ends the list."""
+    out = []
+    j, n, joined = k + step, len(items), False
+    while 0 <= j < n:
+        kind, value = items[j][0], items[j][1]
+        if kind == "and" or (kind == "sep" and value == ","):
+            joined = True
+        elif kind in ("noun", "nounhead") and joined:
+            far = j + step
+            while 0 <= far < n and items[far][0] == "word" and items[far][1] in _DETERMINERS:
+                far += step
+            if 0 <= far < n and items[far][0] in ("adj", "lvl", "act"):
+                break
+            aus = V.PAIRS.get((adj, value))
+            held = V.HOLD_PAIRS.get((adj, value))
+            if aus is not None or held is not None:
+                out.append((j, aus if aus is not None else held, aus is None))
+            joined = False
+        elif not ((kind == "word" and value in _DETERMINERS) or kind == "scope"):
+            break
+        j += step
+    return out
+
+
+def _heads(items: list[list]) -> list[dict]:
+    """Every head that names something: {"kind", "aus" (or emotion), "level", "negated", "holds", "side",
+    "noun" (index of the paired noun or -1), "words"}.
 
     A head is negated when a negation cue precedes it in its clause (up to ',', 'and', 'but', …).
     """
+    out: list[dict] = []
     negated = False
-    for i, (kind, value, level) in enumerate(items):
+    claimed: set[int] = set()
+    for i, (kind, value, level, implied, side, words, _) in enumerate(items):
         if kind not in _HEADS:
             if kind == "neg":
                 negated = True
             elif kind == "sep" or kind == "and":
                 negated = False
             continue
+        base = {"kind": kind, "level": level if level is not None else implied, "negated": negated,
+                "side": side, "index": i}
         if kind == "adj":
-            back, back_aus = _nearest_noun(items, i, value, -1)
-            fwd, fwd_aus = _nearest_noun(items, i, value, 1, min(back, 3 * _FAR))
-            value = fwd_aus if fwd <= back else back_aus
-            if value is None:
+            back = _nearest_noun(items, i, value, -1)
+            fwd = _nearest_noun(items, i, value, 1, min(back[0], 3 * _FAR))
+            dist, aus, holds, k = fwd if fwd[0] <= back[0] else back
+            if aus is None:
                 continue
-        yield kind, value, level, negated
+            step = 1 if k > i else -1
+            for j, more, more_holds in [(k, aus, holds), *_noun_list(items, k, value, step)]:
+                claimed.add(j)
+                out.append({**base, "aus": more, "holds": more_holds, "noun": j,
+                            "words": f"{words} {items[j][5]}" if step > 0 else f"{items[j][5]} {words}"})
+            continue
+        aus = V.NOUN_HEADS[value] if kind == "nounhead" else value
+        out.append({**base, "aus": aus, "holds": False, "noun": -1, "words": words})
+    for h in out:
+        if h["kind"] == "nounhead" and h["index"] in claimed:
+            h["aus"] = ()
+    _assign_sides(items, out)
+    return out
+
+
+def _assign_sides(items: list[list], heads: list[dict]) -> None:
+    """Each side word ("left", "lopsided", "on one side") goes to the nearest head of its clause."""
+    by_index: dict[int, list[dict]] = {}
+    for h in heads:
+        by_index.setdefault(h["index"], []).append(h)
+    n = len(items)
+    for i, it in enumerate(items):
+        if it[0] != "side":
+            continue
+        best = None
+        for step in (1, -1):
+            k, dist = i + step, 1
+            while 0 <= k < n:
+                kind = items[k][0]
+                if kind == "sep" or kind == "and":
+                    break
+                if k in by_index:
+                    if best is None or dist < best[0]:
+                        best = (dist, k)
+                    break
+                k, dist = k + step, dist + 1
+        if best is not None:
+            for h in by_index[best[1]]:
+                h["side"] = it[1]
+                h["words"] = f"{it[5]} {h['words']}"
 
 
 @functools.lru_cache(maxsize=1)
@@ -285,72 +451,163 @@ def check_english(text: str, n_words: int | None = None, n_known: int | None = N
         raise TextError("the text holds no words")
 
 
-def parse_rule(text: str) -> dict[int, float]:
-    """The rule parser (see the module docstring); ``parse(text)`` with the emotion fallback left out.
+@dataclass(frozen=True)
+class Reading:
+    """What a sentence describes.
 
-    Returns ``{AU: intensity}`` for active AUs, ``{}`` for a neutral face; raises TextError when the text has
-    no facial content.
+    aus : dict AU → FACS intensity 0–5 (float), active AUs only, ascending; ``{}`` for a neutral face.
+    sides : dict AU → "L" (the person's own left), "R" or "U" (one side, unspecified) for the AUs the text puts on
+        one side ("raises her left brow", "a lopsided smirk", contempt); bilateral AUs are not listed. This is the
+        interface the renderers will read (one-sided channels are not in ``AUTrack`` yet; see docs/language.md).
+    words : dict AU → the words that set it ("raises her left brow slightly"), for ``--explain`` (rule engine;
+        the learned engine's are its attention weights, ``facsynth.language.encoder.explain``).
+    engine : "rule" or "learned"
+    """
+
+    aus: dict[int, float]
+    sides: dict[int, str] = field(default_factory=dict)
+    words: dict[int, list[str]] = field(default_factory=dict)
+    engine: str = "rule"
+
+
+def _merge_brows(heads: list[dict]) -> None:
+    """Brows both raised and drawn together are AU1 + AU4 (FACS's "worried" brows), not 1 + 2 + 4."""
+    lowered = {h["noun"] for h in heads if h["aus"] == (4,) and h["noun"] >= 0 and not h["negated"]}
+    for h in heads:
+        if h["aus"] == (1, 2) and h["noun"] in lowered:
+            h["aus"] = (1,)
+
+
+def read_rule(text: str) -> Reading:
+    """The rule parser (see the module docstring) with sides and the words behind each AU, no emotion fallback.
+
+    Raises TextError when the text has no facial content.
     """
     if not isinstance(text, str):
         raise TextError(f"expected text, got {type(text).__name__}")
     items, n_words, n_known = _items(text)
     check_english(text, n_words, n_known)
     _attach_levels(items)
+    heads = _heads(items)
+    _merge_brows(heads)
     explicit: dict[int, float] = {}
     negated: set[int] = set()
-    emotions: list[tuple[str, float]] = []
-    for kind, value, level, neg in _heads(items):
-        if kind == "emo":
-            if not neg:
-                emotion, implied = value
-                emotions.append((emotion, level if level is not None else float(implied or 3)))
+    emotions: list[tuple[str, float, str | None]] = []
+    sides: dict[int, set[str | None]] = {}
+    words: dict[int, list[str]] = {}
+    for h in heads:
+        if h["kind"] == "emo":
+            if not h["negated"]:
+                emotion, implied = h["aus"]
+                level = h["level"] if h["level"] is not None else float(implied or 3)
+                emotions.append((emotion, level, h["side"]))
             continue
-        if neg:
-            negated.update(value)
+        if h["negated"] or h["holds"]:
+            negated.update(h["aus"])
             continue
-        for au in value:
-            explicit[au] = max(explicit.get(au, 0.0), 3.0 if level is None else level)
+        for au in h["aus"]:
+            explicit[au] = max(explicit.get(au, 0.0), 3.0 if h["level"] is None else h["level"])
+            sides.setdefault(au, set()).add(h["side"])
+            words.setdefault(au, []).append(h["words"])
     neutral = any(it[0] == "neutral" for it in items)
     if explicit or neutral:
         out = explicit
     elif emotions:
         out = {}
-        for emotion, level in emotions:
+        for emotion, level, side in emotions:
+            one_sided = UNILATERAL.get(emotion, frozenset())
             for au, v in emotion_aus(emotion, level).items():
                 out[au] = max(out.get(au, 0.0), v)
+                sides.setdefault(au, set()).add(side or ("U" if au in one_sided else None))
+                words.setdefault(au, []).append(emotion)
     elif negated:
         out = {}
     else:
         raise TextError("the text has no facial content: it names no facial movement, expression or emotion")
-    return {au: round(v, 3) for au, v in sorted(out.items()) if au not in negated and v > 0}
+    aus = {au: round(v, 3) for au, v in sorted(out.items()) if au not in negated and v > 0}
+    one_side = {}
+    for au in aus:
+        got = sides.get(au, {None})
+        if None not in got:  # a movement named on both sides anywhere stays bilateral
+            one_side[au] = got.pop() if len(got) == 1 else "U"
+    return Reading(aus, one_side, {au: words.get(au, []) for au in aus}, "rule")
 
 
-def _emotion_fallback(text: str) -> dict[int, float]:
+def parse_rule(text: str) -> dict[int, float]:
+    """The rule parser's AUs (``read_rule(text).aus``): ``parse(text)`` with the emotion fallback left out.
+
+    Returns ``{AU: intensity}`` for active AUs, ``{}`` for a neutral face; raises TextError when the text has
+    no facial content.
+    """
+    return read_rule(text).aus
+
+
+def _emotion_fallback(text: str) -> dict[int, float] | None:
+    """AUs of the emotion the text classifier finds, or None when it finds none (a neutral top label)."""
     try:
-        from .emotion import emotion_track
+        from .emotion import classify, expression
     except ImportError:
-        return {}
-    track = emotion_track(text)
-    return {au: round(float(v), 3) for au, v in zip(track.aus, track.values[0]) if v >= 0.5}
+        return None
+    result = classify(text)
+    if result.emotion == "neutral":
+        return None
+    return {au: round(float(v), 3) for au, v in sorted(expression(result).items()) if v >= 0.5}
 
 
-def parse(text: str, engine: str = "rule") -> dict[int, float]:
-    """AU intensities described by one English sentence.
+def read(text: str, engine: str = "rule") -> Reading:
+    """What one English sentence describes: AU intensities, one-sided AUs, and the words behind each AU.
 
     Parameters
     ----------
-    text : str, one sentence, e.g. "She raises her inner brows slightly and smiles broadly."
-    engine : "rule" (exact inverse of ``describe``, plus free phrasing; see the module docstring) or
-        "learned" (the BiLSTM language encoder, ``facsynth.language.encoder.predict``).
+    text : str, one sentence, e.g. "She raises her left brow slightly and smiles broadly."
+    engine : "rule" (default: exact inverse of ``describe`` plus free phrasing, see the module docstring) or
+        "learned" (the BiLSTM language encoder, ``facsynth.language.encoder``; no sides, no words).
 
     Returns
     -------
-    aus : dict AU → FACS intensity 0–5 (float), active AUs only, ascending; ``{}`` for a neutral face.
+    Reading : ``aus`` (AU → 0–5), ``sides`` (AU → "L"/"R"/"U"), ``words`` (AU → words), ``engine``.
+    A text with no facial or emotional content ("The train leaves at noon.") gives a neutral face and one
+    warning ("no facial or emotional content …").
 
     Raises
     ------
-    TextError : empty text, text not in English, or text with no facial content (and no emotion the
-        emotion classifier finds).
+    TextError : empty text, text not in English, or an unknown engine.
+    """
+    if engine not in ENGINES:
+        raise TextError(f"unknown parse engine {engine!r} (expected one of {', '.join(ENGINES)})")
+    if engine == "learned":
+        check_english(text)
+        from .encoder import predict
+
+        return Reading(predict([text])[0], {}, {}, "learned")
+    try:
+        return read_rule(text)
+    except TextError as e:
+        if not str(e).startswith("the text has no facial content"):
+            raise
+        try:
+            found = _emotion_fallback(text)
+        except TextError:
+            found = None
+        except FacsynthError as fallback_error:  # e.g. the emotion model is missing: say so, keep the message
+            raise TextError(f"{e} (the emotion classifier could not run: {fallback_error})") from None
+        if not found:
+            warnings.warn("no facial or emotional content in the text: the face stays neutral", stacklevel=2)
+            return Reading({}, {}, {}, "rule")
+        return Reading(found, {}, {au: ["(emotion of the whole text)"] for au in found}, "rule")
+
+
+def parse(text: str, engine: str = "rule") -> dict[int, float]:
+    """AU intensities described by one English sentence (``read(text, engine).aus``; see :func:`read`).
+
+    Returns
+    -------
+    aus : dict AU → FACS intensity 0–5 (float), active AUs only, ascending; ``{}`` for a neutral face (also
+        for a text with no facial or emotional content, with a warning).
+
+    Raises
+    ------
+    TextError : empty text, text not in English, or an unknown engine.
 
     Examples
     --------
@@ -359,24 +616,4 @@ def parse(text: str, engine: str = "rule") -> dict[int, float]:
     >>> parse("AU12 at intensity D, AU6 strong")
     {6: 4.0, 12: 4.0}
     """
-    if engine not in ENGINES:
-        raise TextError(f"unknown parse engine {engine!r} (expected one of {', '.join(ENGINES)})")
-    if engine == "learned":
-        check_english(text)
-        from .encoder import predict
-
-        return predict([text])[0]
-    try:
-        return parse_rule(text)
-    except TextError as e:
-        if not str(e).startswith("the text has no facial content"):
-            raise
-        try:
-            found = _emotion_fallback(text)
-        except TextError:
-            found = {}
-        except FacsynthError as fallback_error:  # e.g. the emotion model is missing: say so, keep the message
-            raise TextError(f"{e} (the emotion classifier could not run: {fallback_error})") from None
-        if not found:
-            raise
-        return found
+    return read(text, engine).aus

@@ -6,7 +6,10 @@ one intensity level, so ``parse`` can invert ``describe`` exactly. The *everyday
 noun aliases, action words such as "smiles", intensity words such as "a little" or "hard", emotion words,
 negation cues, neutral phrases) is what people write; ``parse`` reads both.
 
-Intensity levels are FACS levels 1–5 (A–E). Words are lower case; multi-word phrases are space separated.
+Intensity levels are FACS levels 1–5 (A–E), named as in the FACS Manual (Ekman, Friesen & Hager 2002):
+A trace, B slight, C marked or pronounced, D severe or extreme, E maximum. Every degree word is placed on that
+scale by the FACS word it paraphrases ("a touch" is slight, "significantly" is severe, "to the maximum" is
+maximum). Words are lower case; multi-word phrases are space separated.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ __all__ = [
     "ADVERB_LEVEL",
     "INTENSITY_WORDS",
     "BOOSTERS",
+    "SCOPE_WORDS",
+    "SIDE_WORDS",
+    "IMPLIED",
+    "NOUN_HEADS",
+    "HOLD_PAIRS",
     "NOUN_ALIASES",
     "ADJECTIVE_FORMS",
     "PAIRS",
@@ -124,12 +132,47 @@ INTENSITY_WORDS: dict[str, int] = {
     "fully": 5, "completely": 5, "totally": 5, "entirely": 5, "maximum": 5, "maximal": 5, "extreme": 5,
     "as much as possible": 5, "as far as possible": 5, "incredibly": 5, "utterly": 5, "enormously": 5,
     "hugely": 5, "huge": 5, "massively": 5, "all the way": 5,
+    # Hong et al. (001): "significantly creased nose", "highly parted lips", "insignificantly"
+    "insignificantly": 1, "significantly": 4, "significant": 4, "insignificant": 1,
+    # everyday idioms and hedges, by the FACS word they paraphrase
+    "ever so slightly": 1, "imperceptibly": 1, "a hair": 1, "the faintest": 1, "faintest": 1, "slightest": 1,
+    "a touch": 2, "a tad": 2, "a smidge": 2, "a wee bit": 2, "a fraction": 2, "a crack": 2, "just a little": 2,
+    "just a bit": 2, "tentatively": 2, "partway": 2, "part way": 2,
+    "halfway": 3, "half way": 3, "at half strength": 3, "half strength": 3, "at medium strength": 3,
+    "medium strength": 3, "distinctly": 3, "obviously": 3, "prominently": 3, "appreciably": 3,
+    "fiercely": 4, "forcefully": 4, "vigorously": 4, "powerfully": 4, "wildly": 4,
+    "substantially": 4, "like crazy": 4, "like mad": 4, "a great deal": 4, "big time": 4, "to slits": 4,
+    "full": 4, "tremendously": 5, "at full strength": 5, "full strength": 5, "to the maximum": 5,
+    "to the max": 5, "to the limit": 5, "to the fullest": 5, "at maximum": 5, "at the maximum": 5,
+    "as far as it goes": 5, "as far as they go": 5, "as far as it will go": 5, "as far as they will go": 5,
+    "as far as it can go": 5, "as far as they can go": 5, "as wide as possible": 5, "as hard as possible": 5,
+    "from ear to ear": 5, "ear to ear": 5, "all out": 5,
 }
+for _p in ("her", "his", "their", "my", "your"):
+    INTENSITY_WORDS[f"with all {_p} might"] = 5
+    INTENSITY_WORDS[f"with all {_p} strength"] = 5
+for _p in ("she", "he", "they", "i", "you", "it"):
+    INTENSITY_WORDS[f"as hard as {_p} can"] = 5
+    INTENSITY_WORDS[f"as much as {_p} can"] = 5
+    INTENSITY_WORDS[f"as far as {_p} can"] = 5
+    INTENSITY_WORDS[f"as wide as {_p} can"] = 5
 INTENSITY_WORDS.update(ADVERB_LEVEL)
 
 #: Words that sharpen the next intensity word ("very slightly" → 1, "very strongly" → 5) or, before a movement or
 #: emotion word, mean 4 ("so happy").
 BOOSTERS: frozenset[str] = frozenset({"very", "really", "so", "super", "truly", "especially", "particularly", "too"})
+
+#: Words that spread one degree word over every movement of the sentence ("both strongly", "each slightly").
+SCOPE_WORDS: frozenset[str] = frozenset({"both", "each", "all", "equally", "alike", "all of them", "each of them",
+                                         "both of them", "all three", "all at once"})
+
+#: Side words → "L" (the person's own left, as FACS codes it), "R", or "U" (one side, unspecified).
+SIDE_WORDS: dict[str, str] = {
+    "left": "L", "left-hand": "L", "right": "R", "right-hand": "R",
+    "one-sided": "U", "lopsided": "U", "lop-sided": "U", "crooked": "U", "wry": "U", "wryly": "U", "one": "U",
+    "unilateral": "U", "unilaterally": "U", "asymmetric": "U", "asymmetrical": "U", "asymmetrically": "U",
+    "on one side": "U", "on one side only": "U", "one side": "U",
+}
 
 #: Noun aliases → protocol noun (or an everyday noun that only the free-text pairs use).
 NOUN_ALIASES: dict[str, str] = {}
@@ -148,7 +191,8 @@ _nouns("outer brows", "outer brow", "outer eyebrows", "outer eyebrow",
 _nouns("brows", "brow", "eyebrows", "eyebrow")
 _nouns("forehead", "foreheads")
 _nouns("upper lids", "upper lid", "upper eyelids", "upper eyelid")
-_nouns("lower lids", "lower lid", "lower eyelids", "lower eyelid")
+_nouns("lower lids", "lower lid", "lower eyelids", "lower eyelid", "under-eye skin", "skin under her eyes",
+       "skin under his eyes")
 _nouns("lids", "lid", "eyelids", "eyelid")
 _nouns("eyes", "eye")
 _nouns("cheeks", "cheek", "cheekbones")
@@ -159,10 +203,12 @@ _nouns("lip corners", "lip corner", "mouth corners", "mouth corner", "corners of
        *(f"corners of {p} mouth" for p in _POSSESSIVES), *(f"corners of {p} lips" for p in _POSSESSIVES),
        *(f"corner of {p} mouth" for p in _POSSESSIVES))
 _nouns("dimples", "dimple")
-_nouns("chin")
+_nouns("chin", "chin boss")
 _nouns("lips", "lip")
 _nouns("jaw", "jaws")
 _nouns("mouth")
+_nouns("face")
+_nouns("teeth", "tooth")
 
 
 def _verb(base: str, third: str | None = None, past: str | None = None, ing: str | None = None) -> tuple[str, ...]:
@@ -180,22 +226,33 @@ def _adj(canonical: str, *forms: str) -> None:
         ADJECTIVE_FORMS[f] = canonical
 
 
-_adj("raised", *_verb("raise"), "up")
-_adj("lifted", *_verb("lift"), "elevated", "arched", *_verb("arch", "arches"))
+_adj("raised", *_verb("raise"), "up", "rise", "rises", "rose", "risen", "rising", "go up", "goes up", "went up",
+     "gone up", "going up", "push up", "pushes up", "pushed up", "pushing up", "pushed-up", "bunch up", "bunches up",
+     "bunched up", "bunching up", "bunch", "bunches", "bunched", "hike", "hikes", "hiked", "hiking",
+     "shoot up", "shoots up", "shot up", "shooting up", "fly up", "flies up", "flew up", "way up",
+     *_verb("twitch", "twitches"))
+_adj("lifted", *_verb("lift"), "elevated", "arched", *_verb("arch", "arches"), "cock", "cocks", "cocked",
+     "cocking")
 _adj("lowered", *_verb("lower"), "drawn down", "draws down", "draw down", "drawing down")
 _adj("furrowed", *_verb("furrow"), *_verb("knit", past="knitted", ing="knitting"), "knit",
      "drawn together", "draws together", "draw together", "drawing together", "pulled together", "pulls together",
-     "pull together", "pulling together")
-_adj("widened", *_verb("widen"))
-_adj("tightened", *_verb("tighten"), "tense", "tensed", "tenses", "tensing")
+     "pull together", "pulling together", "knot", "knots", "knotted", "knotting", "drawn in", "pinched",
+     "pinches", "pinch", "together")
+_adj("widened", *_verb("widen"), "bulge", "bulges", "bulged", "bulging", "pop", "pops", "popped", "popping",
+     "go wide", "goes wide", "went wide", "gone wide", "wide open", "wide-open", "pulled open", "pulls open",
+     "pull open", "saucer-like")
+_adj("tightened", *_verb("tighten"), "tense", "tensed", "tenses", "tensing", *_verb("squeeze"))
 _adj("narrowed", *_verb("narrow"))
-_adj("wrinkled", *_verb("wrinkle"), *_verb("crinkle"), "wrinkle")
+_adj("wrinkled", *_verb("wrinkle"), *_verb("crinkle"), "wrinkle", *_verb("crease"), *_verb("crumple"),
+     "puckered up")
 _adj("scrunched", *_verb("scrunch", "scrunches"))
 _adj("curled", *_verb("curl"))
 _adj("upturned", "turned up", "turns up", "turn up", "turning up", "pulled up", "pulls up", "pull up",
      "pulling up", "upward", "upwards")
 _adj("downturned", "turned down", "turns down", "turn down", "turning down", "pulled down", "pulls down",
-     "pull down", "pulling down", *_verb("droop"), "downward", "downwards")
+     "pull down", "pulling down", *_verb("droop"), "downward", "downwards", *_verb("sag", past="sagged",
+     ing="sagging"), "down", "downturn", "down-turned", "turned-down", "go down", "goes down", "went down",
+     "drop down", "drops down")
 _adj("deepened", *_verb("deepen"))
 _adj("visible", "showing", "show", "shows")
 _adj("depressed", *_verb("depress", "depresses"))
@@ -207,18 +264,30 @@ _adj("funneled", *_verb("funnel"), "funnelled", "funnelling")
 _adj("rounded", *_verb("round"))
 _adj("thinned", "thin", "thins", "thinning")
 _adj("pressed", *_verb("press", "presses"), "pressed together", "presses together", "press together",
-     "pressing together")
+     "pressing together", *_verb("clamp"), "clamped together", "clamps together", "shut tight", "clamped shut",
+     "clamps shut", "a thin line", "into a thin line", "in a thin line")
 _adj("compressed", *_verb("compress", "compresses"))
 _adj("parted", *_verb("part"), "apart")
 _adj("separated", *_verb("separate"))
-_adj("dropped", "drop", "drops", "dropping", "slack", "hanging open", "fallen", "falls", "falling")
+_adj("dropped", "drop", "drops", "dropping", "slack", "hanging open", "fallen", "falls", "falling", "loose",
+     "hangs", "hang", "hanging", "hung", "slack-jawed", "fall", "fell", "sagging open", "drops open")
 _adj("gaping", *_verb("gape"), "agape")
-_adj("sucked-in", "sucked in", "sucks in", "suck in", "sucking in")
-_adj("rolled-in", "rolled in", "rolls in", "roll in", "rolling in")
+_adj("sucked-in", "sucked in", "sucks in", "suck in", "sucking in", "suck", "sucks", "sucked", "sucking")
+_adj("rolled-in", "rolled in", "rolls in", "roll in", "rolling in", "inward", "inwards", "tucked in")
 _adj("closed", *_verb("close"))
 _adj("shut", "shuts", "shutting")
 _adj("blinking", "fluttering", "flutters", "flutter")
-_adj("opened", *_verb("open", past="opened", ing="opening"))
+_adj("opened", *_verb("open", past="opened", ing="opening"), "ajar")
+_adj("pulled", "pull", "pulls", "pulling")
+_adj("protruded", "out", "outward", "outwards", "forward", "jut", "juts", "jutted", "jutting", "jut out",
+     "juts out", "sticks out", "stick out", "stuck out", *_verb("protrude"), "pushed out", "pushes out",
+     "push out", "thrust out", "thrusts out")
+_adj("quivering", *_verb("quiver"), *_verb("tremble"), *_verb("wobble"))
+_adj("spread", "sideways", "horizontally", "pulled wide", "pulls wide", "pull wide", "pulled back",
+     "pulls back", "pull back", "pulled sideways", "pulls sideways")
+_adj("held", "still", "sealed", "stay put", "stays put", "stayed put", "held still", "motionless", "unmoving",
+     "do not move", "does not move", "did not move", "don't move", "doesn't move", "didn't move", "frozen",
+     "kept still")
 
 #: Free-text (adjective, noun) pairs beyond the protocol ones → AUs. The protocol pairs are added below.
 PAIRS: dict[tuple[str, str], tuple[int, ...]] = {
@@ -244,6 +313,31 @@ PAIRS: dict[tuple[str, str], tuple[int, ...]] = {
     ("opened", "mouth"): (25, 26), ("gaping", "jaw"): (26,), ("opened", "jaw"): (26,),
     ("dropped", "mouth"): (26,), ("widened", "jaw"): (27,), ("stretched", "jaw"): (27,),
     ("wrinkled", "chin"): (17,), ("pushed", "chin"): (17,),
+    ("upturned", "brows"): (1, 2), ("downturned", "brows"): (4,), ("furrowed", "eyes"): (4,),
+    ("widened", "upper lids"): (5,), ("opened", "upper lids"): (5,),
+    ("wrinkled", "eyes"): (6,), ("raised", "eyes"): (6,), ("wrinkled", "lids"): (6,), ("lifted", "eyes"): (6,),
+    ("downturned", "upper lids"): (43,), ("closed", "eyes"): (43,),
+    ("wrinkled", "upper lip"): (10,), ("curled", "lips"): (10,), ("curled", "lip corners"): (10,),
+    ("raised", "teeth"): (10,),
+    ("upturned", "mouth"): (12,), ("raised", "mouth"): (12,), ("lifted", "mouth"): (12,),
+    ("tightened", "dimples"): (14,), ("downturned", "mouth"): (15,), ("quivering", "lip corners"): (15,),
+    ("dropped", "lower lip"): (16,), ("protruded", "lower lip"): (17,), ("protruded", "chin"): (17,),
+    ("quivering", "chin"): (17,), ("raised", "chin"): (17,), ("pushed", "lower lip"): (17,),
+    ("protruded", "lips"): (18,), ("protruded", "mouth"): (18,),
+    ("spread", "mouth"): (20,), ("spread", "lip corners"): (20,), ("stretched", "lip corners"): (20,),
+    ("funneled", "lips"): (22,), ("thinned", "mouth"): (23,),
+    ("pressed", "lip corners"): (24,), ("compressed", "mouth"): (24,),
+    ("dropped", "jaw"): (26,), ("opened", "teeth"): (25,),
+}
+
+#: Phrases that hold a part still or shut: (adjective, noun) → AUs kept at 0 ("lips sealed", "jaw held still").
+HOLD_PAIRS: dict[tuple[str, str], tuple[int, ...]] = {
+    ("held", "jaw"): (26, 27), ("held", "mouth"): (25, 26, 27), ("held", "lips"): (25, 26, 27),
+    ("held", "brows"): (1, 2, 4), ("held", "eyes"): (5, 7, 43, 45), ("held", "lids"): (5, 7, 43, 45),
+    ("held", "face"): tuple(CATALOGUE), ("closed", "mouth"): (25, 26, 27), ("shut", "mouth"): (25, 26, 27),
+    ("closed", "lips"): (25, 26, 27), ("shut", "lips"): (25, 26, 27), ("closed", "jaw"): (25, 26, 27),
+    ("shut", "jaw"): (25, 26, 27), ("furrowed", "lips"): (25,), ("held", "cheeks"): (6,),
+    ("held", "nose"): (9,), ("held", "chin"): (17,), ("held", "forehead"): (1, 2, 4),
 }
 for _au, (_noun, _adjs) in AU_WORDS.items():
     for _a in _adjs:
@@ -258,27 +352,53 @@ def _action(aus: tuple[int, ...], *words: str) -> None:
         ACTION_WORDS[w] = aus
 
 
-_action((12,), *_verb("smile"), "smiley")
-_action((12, 25), *_verb("grin", past="grinned", ing="grinning"))
-_action((6, 12), *_verb("beam"))
+_action((12,), *_verb("smile"), "smiley", "half-smile", "half-smiles", "half-smiled", "half-smiling")
+_action((12, 25), *_verb("grin", past="grinned", ing="grinning"), "toothy grin", "toothy smile")
+_action((6, 12), *_verb("beam"), "duchenne smile", "duchenne", "smiling eyes", "crow's feet", "crows feet",
+        "crow's-feet", *(f"{v} with {p} eyes" for v in _verb("smile") for p in ("her", "his", "the", "their")))
 _action((6, 12, 25, 26), *_verb("laugh"), "laughter", "chuckle", "chuckles", "chuckled", "chuckling")
 _action((4,), *_verb("frown"), "frowny")
 _action((4, 7), *_verb("scowl"), *_verb("glare"), *_verb("glower"))
 _action((17, 18), *_verb("pout"), "pouty")
 _action((10,), *_verb("sneer"))
 _action((12, 14), *_verb("smirk"))
+_action((14,), "dimpling", "dimpled")
 _action((20, 25), *_verb("grimace"))
 _action((6, 7), *_verb("squint"))
 _action((4, 6, 7), *_verb("wince"))
 _action((5, 25, 26), *_verb("gasp"))
-_action((5,), *_verb("stare"), "wide-eyed", "goggle-eyed")
+_action((5,), *_verb("stare"), "wide-eyed", "goggle-eyed", "eyes wide", "wide eyes", "saucer eyes",
+        "eyes like saucers")
 _action((26, 27), *_verb("yawn"))
 _action((45,), "blink", "blinks", "blinked", "wink", "winks", "winked", "winking")
 _action((25, 26), "open-mouthed")
-_action((24,), "tight-lipped")
-_action((28,), *_verb("bite", past="bit"))
+_action((23,), "tight-lipped", "thin-lipped")
+_action((28,), *_verb("bite", past="bit"), "lips sucked in", "lips rolled in")
 _action((10, 25), "bares", "bared", "baring", "bare")
 _action((18,), "kiss", "kisses", "kissed")
+
+#: Default levels and sides that a word implies by itself ("beams" is a broad smile, "smirks" is one-sided);
+#: a degree word beside it still wins. Word → (level 1–5 or None, side "U" or None).
+IMPLIED: dict[str, tuple[int | None, str | None]] = {}
+for _w in (*_verb("beam"), *_verb("grin", past="grinned", ing="grinning"), "toothy grin"):
+    IMPLIED[_w] = (4, None)
+for _w in _verb("smirk"):
+    IMPLIED[_w] = (2, "U")
+for _w in ("cock", "cocks", "cocked", "cocking"):
+    IMPLIED[_w] = (None, "U")
+for _w in ("bulge", "bulges", "bulged", "bulging", "pop", "pops", "popped", "popping", "shoot up", "shoots up",
+           "shot up", "shooting up", "fly up", "flies up", "flew up", "way up", "go wide", "goes wide",
+           "went wide", "gone wide", "wide open", "wide-open", "clamp", "clamps", "clamped", "clamping",
+           "clamped together", "clamps together", "clamped shut", "clamps shut", "shut tight", "saucer-like",
+           "eyes wide", "wide eyes", "saucer eyes", "eyes like saucers"):
+    IMPLIED[_w] = (4, None)
+for _w in _verb("twitch", "twitches"):
+    IMPLIED[_w] = (1, None)
+for _w in ("half-smile", "half-smiles", "half-smiled", "half-smiling"):
+    IMPLIED[_w] = (2, "U")
+
+#: Nouns that name a movement on their own when no adjective claims them ("dimples form", "a dimple").
+NOUN_HEADS: dict[str, tuple[int, ...]] = {"dimples": (14,)}
 
 #: FACS names ("lip corner puller") and their common variants → AU.
 FACS_NAMES: dict[str, int] = {}
@@ -304,7 +424,7 @@ _emotion("happiness", 4, "delighted", "thrilled", "overjoyed")
 _emotion("happiness", 5, "ecstatic", "elated", "euphoric")
 _emotion("sadness", 0, "sad", "sadness", "unhappy", "sorrowful", "sorrow", "gloomy", "melancholy", "upset",
          "sadly", "tearful", "sorry")
-_emotion("sadness", 2, "downcast", "glum", "disappointed", "blue")
+_emotion("sadness", 2, "downcast", "glum", "disappointed")
 _emotion("sadness", 4, "miserable", "grieving", "despairing", "crying", "cry", "cries", "cried", "sob", "sobs",
          "sobbing", "weep", "weeps", "weeping", "wept")
 _emotion("sadness", 5, "heartbroken", "devastated", "grief", "despair", "distraught")
@@ -316,7 +436,7 @@ _emotion("fear", 0, "afraid", "scared", "frightened", "fearful", "fear", "fright
 _emotion("fear", 2, "anxious", "nervous", "worried", "uneasy", "wary")
 _emotion("fear", 4, "alarmed", "panicked", "panicky", "panic")
 _emotion("fear", 5, "terrified", "horrified", "petrified", "terror", "horror")
-_emotion("anger", 0, "angry", "anger", "mad", "cross", "angrily", "hostile")
+_emotion("anger", 0, "angry", "anger", "mad", "angrily", "hostile")
 _emotion("anger", 2, "annoyed", "irritated", "grumpy", "frustrated", "annoyance", "irritation")
 _emotion("anger", 4, "irate", "outraged", "fuming", "indignant")
 _emotion("anger", 5, "furious", "enraged", "livid", "rage", "fury", "raging")
@@ -328,7 +448,9 @@ _emotion("contempt", 2, "smug", "dismissive", "condescending")
 #: Negation cues; they keep the AUs of the movements after them (to the end of the clause) at 0.
 NEGATIONS: frozenset[str] = frozenset({
     "not", "no", "never", "without", "neither", "nor", "cannot", "nothing", "none", "stops", "stopped",
-    "instead of", "rather than", "far from", "refrains from", "refuses to", "avoids",
+    "instead of", "rather than", "far from", "refrains from", "refuses to", "avoids", "bites back", "bit back",
+    "biting back", "holds back", "held back", "holding back", "suppresses", "suppressed", "suppressing",
+    "stops herself", "stops himself", "fights back", "fighting back", "hides", "hiding",
 })
 
 #: Words and phrases that describe a neutral, resting face: parse gives {} for them (not an error).
@@ -336,7 +458,7 @@ NEUTRAL_WORDS: frozenset[str] = frozenset({
     "neutral", "relaxed", "calm", "calmly", "expressionless", "blank", "impassive", "deadpan", "unmoved",
     "emotionless", "composed", "serene", "placid", "still face", "poker face", "poker-faced", "straight face",
     "straight-faced", "at rest", "resting face", "no expression", "no emotion", "without expression",
-    "without emotion", "without any expression", "unexpressive", "stony", "stone-faced", "motionless",
+    "without emotion", "without any expression", "unexpressive", "stony", "stone-faced",
 })
 
 #: Clause structure words.
@@ -363,5 +485,5 @@ please thanks thank sorry hello hi hey wow what's it's i'm you're he's she's tha
 isn't aren't wasn't weren't can't won't wouldn't couldn't shouldn't haven't hasn't hadn't i've i'll i'd you've
 you'll we're they're let's why how much many did this me
 """.split()) | frozenset(w for g in GENDER_WORDS.values() for w in g) | frozenset({
-    "woman's", "man's", "female", "male", "gaze", "teeth", "head", "tongue", "looking", "face's",
+    "woman's", "man's", "female", "male", "gaze", "head", "tongue", "looking", "face's",
 })
