@@ -73,12 +73,12 @@ def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray
     tri = np.asarray(triangles, np.int64)
     d = dst[tri]                                                        # (t, 3, 2)
     s = src[tri]
-    all_src = s
     area = (d[:, 1, 0] - d[:, 0, 0]) * (d[:, 2, 1] - d[:, 0, 1]) - (d[:, 2, 0] - d[:, 0, 0]) * (d[:, 1, 1] - d[:, 0, 1])
     src_area = (s[:, 1, 0] - s[:, 0, 0]) * (s[:, 2, 1] - s[:, 0, 1]) - (s[:, 2, 0] - s[:, 0, 0]) * (s[:, 1, 1] - s[:, 0, 1])
     # collapsed triangles cover no pixel; a triangle turned over (a fold) would paint its mirror image on top of
     # its neighbours, so it is left out and the crack it leaves is filled from around (_fill_folds)
     keep = (np.abs(area) > 0.5) & (area * src_area > 0)
+    dropped = np.concatenate([s[~keep], d[~keep]]) - (x0, y0)
     tri, d, s = tri[keep], d[keep], s[keep]
     # affine dst -> src per triangle: [sx, sy] = M @ [dx, dy, 1]
     dh = np.concatenate([d, np.ones((len(d), 3, 1))], axis=2)          # (t, 3, 3)
@@ -99,34 +99,39 @@ def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray
     lo, hi = s.min(axis=1).astype(np.float32)[k] - 1, s.max(axis=1).astype(np.float32)[k] + 1
     flow[yy, xx, 0] = np.clip(mk[:, 0, 0] * px + mk[:, 0, 1] * py + mk[:, 0, 2] + px, lo[:, 0], hi[:, 0]) - px
     flow[yy, xx, 1] = np.clip(mk[:, 1, 0] * px + mk[:, 1, 1] * py + mk[:, 1, 2] + py, lo[:, 1], hi[:, 1]) - py
-    _fill_folds(flow, index > 0, all_src - (x0, y0), shift)
+    if len(dropped):
+        _fill_folds(flow, index > 0, dropped, shift)
     return flow
 
 
-def _fill_folds(flow: np.ndarray, covered: np.ndarray, src: np.ndarray, shift: int) -> None:
-    """Give pixels that the moved mesh no longer covers (a strongly moved region folds over its neighbour and
-    leaves a crack) the mean flow of their covered neighbours, in place.
+def _fill_folds(flow: np.ndarray, covered: np.ndarray, dropped: np.ndarray, shift: int) -> None:
+    """Give pixels that the moved mesh no longer covers the mean flow of their covered neighbours, in place.
 
-    The region the triangles cover before moving is the region they must cover after (its border is fixed), so
-    a crack is a pixel inside the source footprint that no destination triangle reached.
+    A strongly moved region folds over its neighbour (the turned-over triangle is dropped) and lips or lids that
+    meet squash their strips to nothing; either leaves uncovered pixels where a triangle was, before or after
+    moving. ``dropped`` (k, 3, 2) holds those triangles' corners, pixels of the flow's box.
     """
     import cv2
 
     footprint = np.zeros(covered.shape, np.uint8)
-    pts = np.round(src * (1 << shift)).astype(np.int32)
+    pts = np.round(dropped * (1 << shift)).astype(np.int32)
     for k in range(len(pts)):
         cv2.fillConvexPoly(footprint, pts[k], 1, lineType=cv2.LINE_8, shift=shift)
     cracks = (footprint > 0) & ~covered
     if not cracks.any():
         return
-    weight = covered.astype(np.float32)
+    ys, xs = np.nonzero(cracks)
+    y0, x0 = max(ys.min() - 12, 0), max(xs.min() - 12, 0)
+    sub = (slice(y0, ys.max() + 13), slice(x0, xs.max() + 13))
+    f, crack = flow[sub], cracks[sub]
+    weight = covered[sub].astype(np.float32)
     for _ in range(8):                                                  # grow inwards until every crack is filled
-        num = cv2.blur(flow * weight[..., None], (5, 5))
+        num = cv2.blur(f * weight[..., None], (5, 5))
         den = cv2.blur(weight, (5, 5))
-        grow = cracks & (den > 1e-6) & (weight == 0)
-        flow[grow] = num[grow] / den[grow][:, None]
+        grow = crack & (den > 1e-6) & (weight == 0)
+        f[grow] = num[grow] / den[grow][:, None]
         weight[grow] = 1.0
-        if not (cracks & (weight == 0)).any():
+        if not (crack & (weight == 0)).any():
             break
 
 
