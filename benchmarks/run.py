@@ -33,6 +33,7 @@ def main(names: list[str]) -> int:
     for f in files:
         spec = importlib.util.spec_from_file_location(f.stem, f)
         mod = importlib.util.module_from_spec(spec)
+        sys.modules[f.stem] = mod                                   # dataclasses look their module up there
         spec.loader.exec_module(mod)
         t0 = time.perf_counter()
         for what, value, unit, target in mod.run():
