@@ -85,3 +85,23 @@ def test_train_command_and_speak_with_weights(cli, tmp_path):
     assert read_track(tmp_path / "p.csv").n_frames == 60
     res = cli("speak", data / "utt0.wav", "--model", "lstm", "--weights", out / "best.pt", "-o", tmp_path / "q.csv")
     assert res.returncode == 2 and "blstm-joint" in res.stderr
+
+
+def test_paper_hop_and_the_17_egemaps_llds(tmp_path):
+    from facsynth.speech.features import EGEMAPS_LLDS, FEATURE_DIMS, PAPER_HOP, feature_set, lld_on_grid
+
+    samples = (0.2 * np.sin(np.arange(16000) * 2 * np.pi * 150 / 16000)).astype(np.float32)
+    ten_ms, paper = feature_set(samples, "prosodic"), feature_set(samples, "prosodic", hop=PAPER_HOP)
+    assert ten_ms.shape == (101, 27) and paper.shape == (16000 // 133 + 1, 27)  # 25 ms windows every 8.31 ms
+    assert np.allclose(paper[:, 26].mean(), ten_ms[:, 26].mean(), atol=0.02)  # same intensity, finer grid
+    assert len(EGEMAPS_LLDS) == len(set(EGEMAPS_LLDS)) == 17 and FEATURE_DIMS["prosodic+egemaps"] == 44
+    assert not any(n.startswith(("mfcc", "F0")) for n in EGEMAPS_LLDS)  # MFCCs and F0 are inputs already
+    lld = np.arange(10, dtype=np.float32)[:, None] * [1.0, 2.0]  # openSMILE rows every 10 ms
+    grid = lld_on_grid(lld, 13, PAPER_HOP / 16000)
+    assert grid.shape == (13, 2) and grid[0, 0] == 0 and np.allclose(grid[6], [6 * 0.83125 * 1, 6 * 0.83125 * 2])
+    assert grid[-1, 0] == 9  # held at the last row beyond the end
+    # a model trained at the paper's hop still gives 100 frames/s curves
+    _pair(tmp_path, "u", 5)
+    (ex,) = find_examples(tmp_path)
+    x, y = load_example(ex, "prosodic", hop=PAPER_HOP)
+    assert len(x) == len(y) == 32000 // 133 + 1

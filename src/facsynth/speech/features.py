@@ -1,5 +1,6 @@
-"""Frame-level speech features at 100 frames/s: energy, F0, MFCC-39 (cascade), MFCC-25 + F0 + intensity (Sadoughi &
-Busso), and eGeMAPS low-level descriptors when the optional ``opensmile`` extra is installed."""
+"""Frame-level speech features at 100 frames/s (or at Sadoughi & Busso's 8.33 ms hop, ``hop=PAPER_HOP``): energy,
+F0, MFCC-39 (cascade), MFCC-25 + F0 + intensity (Sadoughi & Busso), and the 17 eGeMAPS low-level descriptors they
+add when the optional ``opensmile`` extra is installed."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from ..errors import FacsynthError
 __all__ = [
     "FEATURE_FPS",
     "HOP",
+    "PAPER_HOP",
+    "EGEMAPS_LLDS",
     "energy_db",
     "pitch",
     "mfcc39",
     "prosodic_features",
     "egemaps_available",
     "egemaps_lld",
+    "lld_on_grid",
     "feature_set",
     "FEATURE_DIMS",
 ]
@@ -23,39 +27,49 @@ __all__ = [
 #: Feature frames per second: a 10 ms hop at 16 kHz, the same grid as pocketsphinx.
 FEATURE_FPS = 100.0
 HOP = 160
+#: Sadoughi & Busso's hop, 8.33 ms: 133 samples at 16 kHz (8.31 ms, 120.3 frames/s; 8.33 ms is not whole samples).
+PAPER_HOP = 133
 _WIN = 400  # 25 ms analysis window
+#: The 17 eGeMAPS v02 LLDs Sadoughi & Busso add: GeMAPS's 18 minimal descriptors less F0, which is an input already.
+EGEMAPS_LLDS = (
+    "Loudness_sma3", "alphaRatio_sma3", "hammarbergIndex_sma3", "slope0-500_sma3", "slope500-1500_sma3",
+    "jitterLocal_sma3nz", "shimmerLocaldB_sma3nz", "HNRdBACF_sma3nz", "logRelF0-H1-H2_sma3nz",
+    "logRelF0-H1-A3_sma3nz", "F1frequency_sma3nz", "F1bandwidth_sma3nz", "F1amplitudeLogRelF0_sma3nz",
+    "F2frequency_sma3nz", "F2amplitudeLogRelF0_sma3nz", "F3frequency_sma3nz", "F3amplitudeLogRelF0_sma3nz",
+)
 
 
-def _n_frames(samples: np.ndarray) -> int:
-    return len(samples) // HOP + 1
+def _n_frames(samples: np.ndarray, hop: int = HOP) -> int:
+    return len(samples) // hop + 1
 
 
-def energy_db(samples: np.ndarray, sr: int = 16000) -> np.ndarray:
-    """RMS energy in dBFS per 10 ms hop over a 25 ms window.
+def energy_db(samples: np.ndarray, sr: int = 16000, hop: int = HOP) -> np.ndarray:
+    """RMS energy in dBFS per hop (10 ms by default) over a 25 ms window.
 
-    samples : np.ndarray [shape=(n,)], float32 in [-1, 1] at 16 kHz.
-    Returns np.ndarray [shape=(n // 160 + 1,)], float32, dBFS (−100 for digital silence).
+    samples : np.ndarray [shape=(n,)], float32 in [-1, 1] at 16 kHz; hop : int, samples between frames.
+    Returns np.ndarray [shape=(n // hop + 1,)], float32, dBFS (−100 for digital silence).
     """
     y = np.pad(np.asarray(samples, np.float32), (_WIN // 2, _WIN // 2))
-    frames = np.lib.stride_tricks.sliding_window_view(y, _WIN)[::HOP][: _n_frames(samples)]
+    frames = np.lib.stride_tricks.sliding_window_view(y, _WIN)[::hop][: _n_frames(samples, hop)]
     rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
     return (20 * np.log10(np.maximum(rms, 1e-5))).astype(np.float32)
 
 
-def pitch(samples: np.ndarray, sr: int = 16000, fmin: float = 70.0, fmax: float = 400.0) -> np.ndarray:
-    """Fundamental frequency per 10 ms hop (YIN), 0 where the frame is unvoiced or too quiet.
+def pitch(samples: np.ndarray, sr: int = 16000, fmin: float = 70.0, fmax: float = 400.0,
+          hop: int = HOP) -> np.ndarray:
+    """Fundamental frequency per hop (YIN; 10 ms by default), 0 where the frame is unvoiced or too quiet.
 
-    Returns np.ndarray [shape=(n // 160 + 1,)], float32, Hz.
+    Returns np.ndarray [shape=(n // hop + 1,)], float32, Hz.
     """
     import librosa
 
-    n = _n_frames(samples)
+    n = _n_frames(samples, hop)
     if len(samples) < 1024:
         return np.zeros(n, np.float32)
     f0 = librosa.yin(np.asarray(samples, np.float32), fmin=fmin, fmax=fmax, sr=sr, frame_length=1024,
-                     hop_length=HOP, trough_threshold=0.1)[:n]
+                     hop_length=hop, trough_threshold=0.1)[:n]
     f0 = np.pad(f0, (0, n - len(f0)), mode="edge")
-    e = energy_db(samples, sr)
+    e = energy_db(samples, sr, hop)
     voiced = (e > np.percentile(e, 90) - 30) & (f0 > fmin * 1.05) & (f0 < fmax * 0.95)
     return np.where(voiced, f0, 0.0).astype(np.float32)
 
@@ -78,19 +92,22 @@ def mfcc39(samples: np.ndarray, sr: int = 16000) -> np.ndarray:
     return np.concatenate([m, d1, d2]).T[: _n_frames(samples)].astype(np.float32)
 
 
-def prosodic_features(samples: np.ndarray, sr: int = 16000) -> np.ndarray:
-    """Sadoughi & Busso's frame features: 25 MFCCs, F0 (log Hz, 0 unvoiced) and intensity (dBFS / 100).
+def prosodic_features(samples: np.ndarray, sr: int = 16000, hop: int = HOP) -> np.ndarray:
+    """Sadoughi & Busso's frame features: 25 MFCCs, F0 (log Hz, 0 unvoiced) and intensity (dBFS / 100), 25 ms
+    windows every ``hop`` samples (10 ms by default; PAPER_HOP for their 8.33 ms).
 
-    Returns np.ndarray [shape=(n // 160 + 1, 27)], float32.
+    Returns np.ndarray [shape=(n // hop + 1, 27)], float32.
     """
     import librosa
 
-    n = _n_frames(samples)
-    m = librosa.feature.mfcc(y=np.asarray(samples, np.float32), sr=sr, n_mfcc=25, n_fft=512, hop_length=HOP,
+    n = _n_frames(samples, hop)
+    m = librosa.feature.mfcc(y=np.asarray(samples, np.float32), sr=sr, n_mfcc=25, n_fft=512, hop_length=hop,
                              win_length=_WIN, n_mels=40).T[:n]
-    f0 = pitch(samples, sr)
+    m = np.pad(m, ((0, n - len(m)), (0, 0)), mode="edge")
+    f0 = pitch(samples, sr, hop=hop)
     logf0 = np.where(f0 > 0, np.log(np.maximum(f0, 1.0)), 0.0)
-    return np.concatenate([m, logf0[:, None], energy_db(samples, sr)[:, None] / 100.0], axis=1).astype(np.float32)
+    return np.concatenate([m, logf0[:, None], energy_db(samples, sr, hop)[:, None] / 100.0],
+                          axis=1).astype(np.float32)
 
 
 def egemaps_available() -> bool:
@@ -100,8 +117,9 @@ def egemaps_available() -> bool:
     return importlib.util.find_spec("opensmile") is not None
 
 
-def egemaps_lld(samples: np.ndarray, sr: int = 16000) -> np.ndarray:
-    """eGeMAPS v02 low-level descriptors (25 per 10 ms) from openSMILE, aligned to the 100 fps grid.
+def egemaps_lld(samples: np.ndarray, sr: int = 16000, hop: int = HOP) -> np.ndarray:
+    """The 17 eGeMAPS v02 low-level descriptors of EGEMAPS_LLDS from openSMILE (computed every 10 ms), on the grid
+    of ``hop``. Returns np.ndarray [shape=(n // hop + 1, 17)], float32.
 
     Raises FacsynthError when the optional ``opensmile`` extra is not installed (``pip install facsynth[egemaps]``).
     """
@@ -111,23 +129,32 @@ def egemaps_lld(samples: np.ndarray, sr: int = 16000) -> np.ndarray:
 
     smile = opensmile.Smile(feature_set=opensmile.FeatureSet.eGeMAPSv02,
                             feature_level=opensmile.FeatureLevel.LowLevelDescriptors)
-    lld = smile.process_signal(np.asarray(samples, np.float32), sr).to_numpy(np.float32)
-    n = _n_frames(samples)
-    if len(lld) < n:
-        lld = np.pad(lld, ((0, n - len(lld)), (0, 0)), mode="edge")
-    return lld[:n]
+    table = smile.process_signal(np.asarray(samples, np.float32), sr)
+    return lld_on_grid(table[list(EGEMAPS_LLDS)].to_numpy(np.float32), _n_frames(samples, hop), hop / sr)
+
+
+def lld_on_grid(lld: np.ndarray, n: int, step: float) -> np.ndarray:
+    """openSMILE LLD rows (frames every 10 ms, shape (m, d)) interpolated to ``n`` frames every ``step`` seconds,
+    holding the edge rows beyond the ends. Returns (n, d) float32."""
+    if len(lld) == 0:
+        return np.zeros((n, lld.shape[1]), np.float32)
+    src, dst = np.arange(len(lld)) * 0.01, np.arange(n) * step
+    return np.stack([np.interp(dst, src, lld[:, j]) for j in range(lld.shape[1])], axis=1).astype(np.float32)
 
 
 #: Feature dimension of each named feature set.
-FEATURE_DIMS = {"mfcc39": 39, "prosodic": 27, "prosodic+egemaps": 52}
+FEATURE_DIMS = {"mfcc39": 39, "prosodic": 27, "prosodic+egemaps": 27 + len(EGEMAPS_LLDS)}
 
 
-def feature_set(samples: np.ndarray, name: str, sr: int = 16000) -> np.ndarray:
-    """Features by name: "mfcc39", "prosodic" or "prosodic+egemaps"; shape (frames, FEATURE_DIMS[name])."""
+def feature_set(samples: np.ndarray, name: str, sr: int = 16000, hop: int = HOP) -> np.ndarray:
+    """Features by name: "mfcc39", "prosodic" or "prosodic+egemaps"; shape (n // hop + 1, FEATURE_DIMS[name]).
+
+    ``hop`` (samples at 16 kHz) applies to the Sadoughi & Busso sets; MFCC-39 always uses the 10 ms hop.
+    """
     if name == "mfcc39":
         return mfcc39(samples, sr)
     if name == "prosodic":
-        return prosodic_features(samples, sr)
+        return prosodic_features(samples, sr, hop)
     if name == "prosodic+egemaps":
-        return np.concatenate([prosodic_features(samples, sr), egemaps_lld(samples, sr)], axis=1)
+        return np.concatenate([prosodic_features(samples, sr, hop), egemaps_lld(samples, sr, hop)], axis=1)
     raise FacsynthError(f"unknown feature set {name!r} (expected one of {', '.join(FEATURE_DIMS)})")

@@ -1,5 +1,6 @@
-"""The learned speech → AU models of the seeds (PyTorch): the cascade's MFCC-39 LSTM (Model B) and Sadoughi &
-Busso's region BLSTMs, separate per face region or joint multitask, trained on 1 − CCC."""
+"""The learned speech → AU models of the seeds (PyTorch): the cascade's Model B (MFCC-39 → LSTM → one utterance
+vector → fully connected → 17 AUs) and Sadoughi & Busso's region BLSTMs (Separate, Joint-1, Joint-2: a ReLU layer,
+BLSTM layers, one linear output per face region), trained on 1 − CCC."""
 
 from __future__ import annotations
 
@@ -17,9 +18,15 @@ from ..track import DEFAULT_FPS, AUTrack
 
 __all__ = [
     "KINDS",
+    "REGION_AUS",
+    "DEFAULT_LAYERS",
+    "PAPER_OUTPUTS",
+    "PAPER_PARAMETERS",
     "CascadeLSTM",
     "RegionBLSTM",
     "build_model",
+    "count_parameters",
+    "paper_parameter_table",
     "feature_set_of",
     "masked_mean",
     "ccc",
@@ -31,16 +38,35 @@ __all__ = [
     "predict_track",
 ]
 
-#: Model kinds: the cascade LSTM, and Sadoughi & Busso's joint and separate region BLSTMs.
-KINDS = ("lstm", "blstm-joint", "blstm-separate")
+#: Model kinds: the cascade LSTM, and Sadoughi & Busso's Joint-1, Joint-2 and Separate region BLSTMs.
+KINDS = ("lstm", "blstm-joint", "blstm-joint2", "blstm-separate")
+#: BLSTM layers per path when none are given: Joint-1 and Separate-1 have one, Joint-2 one shared + one per region.
+DEFAULT_LAYERS = {"lstm": 1, "blstm-joint": 1, "blstm-joint2": 2, "blstm-separate": 1}
 #: AU columns each region predicts, in OPENFACE_AUS order.
 REGION_AUS = {r: tuple(a for a in OPENFACE_AUS if region_of(a) == r) for r in REGIONS}
+#: Sadoughi & Busso's outputs per region: IEMOCAP marker coordinates (19, 12 and 15 markers × x, y, z).
+PAPER_OUTPUTS = {"upper": 19 * 3, "middle": 12 * 3, "lower": 15 * 3}
+#: Their inputs: 25 MFCCs, F0, intensity and 17 eGeMAPS LLDs per frame.
+PAPER_FEATURES = 25 + 1 + 1 + 17
+#: Parameter counts of their table, millions: (kind, BLSTM layers per path, units per layer) → M.
+PAPER_PARAMETERS = {
+    ("blstm-separate", 1, 512): 12.8,
+    ("blstm-joint", 1, 512): 4.4,
+    ("blstm-separate", 1, 1024): 50.8,
+    ("blstm-joint", 1, 1024): 17.1,
+    ("blstm-separate", 2, 512): 31.7,
+    ("blstm-joint2", 2, 512): 23.2,
+}
+#: Checkpoint format tag (2: the papers' architectures; 1 had no ReLU layer and a per-frame LSTM).
+FORMAT = "facsynth-speech-2"
+_PAPER_NAMES = {"blstm-separate": "Separate", "blstm-joint": "Joint-1", "blstm-joint2": "Joint-2"}
 
 
 class CascadeLSTM(nn.Module):
-    """Model B of the cascade: 39-d MFCC frames → LSTM → fully connected → the 17 OpenFace AUs.
+    """Model B of the cascade: 39-d MFCC frames → LSTM → the utterance's last hidden state → fully connected → AUs.
 
-    forward(x (batch, frames, 39)) → (batch, frames, 17) AU intensities (≥ 0); trained on the utterance mean.
+    forward(x (batch, frames, 39), mask (batch, frames) bool or None) → (batch, 17) AU intensities (≥ 0): one
+    vector per utterance, trained against the mean of the utterance's per-frame AU labels.
     """
 
     def __init__(self, n_features: int = 39, hidden: int = 64, layers: int = 1, n_aus: int = len(OPENFACE_AUS)):
@@ -48,35 +74,75 @@ class CascadeLSTM(nn.Module):
         self.lstm = nn.LSTM(n_features, hidden, layers, batch_first=True)
         self.fc = nn.Linear(hidden, n_aus)
 
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        lengths = mask.sum(1).clamp_min(1).cpu() if mask is not None else torch.full((x.shape[0],), x.shape[1])
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        _, (h, _) = self.lstm(packed)
+        return nn.functional.softplus(self.fc(h[-1]))
+
+
+def _blstm(n_in: int, hidden: int, layers: int) -> nn.LSTM:
+    return nn.LSTM(n_in, hidden, layers, batch_first=True, bidirectional=True)
+
+
+class _Path(nn.Module):
+    """A ReLU layer then BLSTM layers: (batch, frames, n_in) → (batch, frames, 2·hidden)."""
+
+    def __init__(self, n_in: int, hidden: int, layers: int):
+        super().__init__()
+        self.relu = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU())
+        self.blstm = _blstm(hidden, hidden, layers)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, _ = self.lstm(x)
-        return nn.functional.softplus(self.fc(h))
+        return self.blstm(self.relu(x))[0]
 
 
 class RegionBLSTM(nn.Module):
-    """Sadoughi & Busso: frame features → BLSTMs → upper, middle and lower face AUs.
+    """Sadoughi & Busso's models: frame features → a ReLU layer → BLSTM layers → one linear output per face region.
 
-    joint=True: shared BLSTM layers with one linear head per region (multitask); joint=False: one independent
-    BLSTM stack and head per region. forward(x (batch, frames, n_features)) → (batch, frames, 17), columns in
-    OPENFACE_AUS order.
+    Parameters
+    ----------
+    n_features : int, input features per frame
+    hidden : int, units of the ReLU layer and of each BLSTM direction (512 or 1024 in the paper)
+    layers : int, BLSTM layers per path
+    mode : "joint" (Joint-1: everything shared, linear heads per region), "joint2" (Joint-2: the ReLU layer and
+        ``layers − 1`` BLSTM layers shared, then one task-specific BLSTM per region) or "separate" (one full
+        network per region)
+    outputs : {region: outputs}; default the OpenFace AUs of each region (facsynth), PAPER_OUTPUTS for the paper's
+
+    forward(x (batch, frames, n_features)) → (batch, frames, Σ outputs); with the default outputs the 17 AU
+    columns are in OPENFACE_AUS order and ≥ 0.
     """
 
-    def __init__(self, n_features: int = 27, hidden: int = 64, layers: int = 2, joint: bool = True):
+    def __init__(self, n_features: int = 27, hidden: int = 512, layers: int = 1, mode: str = "joint",
+                 outputs: dict[str, int] | None = None):
         super().__init__()
-        self.joint = joint
-        if joint:
-            self.shared = nn.LSTM(n_features, hidden, layers, batch_first=True, bidirectional=True)
+        if mode not in ("joint", "joint2", "separate"):
+            raise ModelError(f"unknown region model {mode!r} (expected joint, joint2 or separate)")
+        if mode == "joint2" and layers < 2:
+            raise ModelError("Joint-2 needs at least 2 BLSTM layers (shared, then one per region)")
+        self.mode = mode
+        self.au_outputs = outputs is None
+        sizes = {r: len(REGION_AUS[r]) for r in REGIONS} if outputs is None else dict(outputs)
+        if mode == "joint":
+            self.shared = _Path(n_features, hidden, layers)
+        elif mode == "joint2":
+            self.shared = _Path(n_features, hidden, layers - 1)
+            self.tasks = nn.ModuleDict({r: _blstm(2 * hidden, hidden, 1) for r in REGIONS})
         else:
-            self.towers = nn.ModuleDict({r: nn.LSTM(n_features, hidden, layers, batch_first=True, bidirectional=True)
-                                         for r in REGIONS})
-        self.heads = nn.ModuleDict({r: nn.Linear(2 * hidden, len(REGION_AUS[r])) for r in REGIONS})
+            self.towers = nn.ModuleDict({r: _Path(n_features, hidden, layers) for r in REGIONS})
+        self.heads = nn.ModuleDict({r: nn.Linear(2 * hidden, sizes[r]) for r in REGIONS})
         order = [a for r in REGIONS for a in REGION_AUS[r]]
         self.register_buffer("perm", torch.tensor([order.index(a) for a in OPENFACE_AUS]), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        shared = self.shared(x)[0] if self.joint else None
-        parts = [self.heads[r](shared if self.joint else self.towers[r](x)[0]) for r in REGIONS]
-        return nn.functional.softplus(torch.cat(parts, dim=-1)[..., self.perm])
+        if self.mode == "separate":
+            parts = [self.heads[r](self.towers[r](x)) for r in REGIONS]
+        else:
+            shared = self.shared(x)
+            parts = [self.heads[r](shared if self.mode == "joint" else self.tasks[r](shared)[0]) for r in REGIONS]
+        out = torch.cat(parts, dim=-1)
+        return nn.functional.softplus(out[..., self.perm]) if self.au_outputs else out
 
 
 def feature_set_of(kind: str, egemaps: bool = False) -> str:
@@ -86,13 +152,36 @@ def feature_set_of(kind: str, egemaps: bool = False) -> str:
     return "prosodic+egemaps" if egemaps else "prosodic"
 
 
-def build_model(kind: str, n_features: int, hidden: int = 64, layers: int | None = None) -> nn.Module:
-    """A fresh model of ``kind`` ("lstm", "blstm-joint", "blstm-separate") over ``n_features`` inputs."""
+def build_model(kind: str, n_features: int, hidden: int = 64, layers: int | None = None,
+                outputs: dict[str, int] | None = None) -> nn.Module:
+    """A fresh model of ``kind`` (see KINDS) over ``n_features`` inputs; ``layers`` default DEFAULT_LAYERS[kind].
+
+    ``outputs`` (region BLSTMs only): outputs per region, default the region's OpenFace AUs.
+    """
+    if kind not in KINDS:
+        raise ModelError(f"unknown speech model kind {kind!r} (expected one of {', '.join(KINDS)})")
+    layers = layers or DEFAULT_LAYERS[kind]
     if kind == "lstm":
-        return CascadeLSTM(n_features, hidden, layers or 1)
-    if kind in ("blstm-joint", "blstm-separate"):
-        return RegionBLSTM(n_features, hidden, layers or 2, joint=kind == "blstm-joint")
-    raise ModelError(f"unknown speech model kind {kind!r} (expected one of {', '.join(KINDS)})")
+        return CascadeLSTM(n_features, hidden, layers)
+    mode = {"blstm-joint": "joint", "blstm-joint2": "joint2", "blstm-separate": "separate"}[kind]
+    return RegionBLSTM(n_features, hidden, layers, mode, outputs)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Trainable parameters of ``model``."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def paper_parameter_table() -> list[dict]:
+    """Sadoughi & Busso's parameter table rebuilt: each row's model at the paper's inputs (44 features) and outputs
+    (marker coordinates), with facsynth's count beside the paper's, both in millions."""
+    rows = []
+    for (kind, layers, units), paper in PAPER_PARAMETERS.items():
+        model = build_model(kind, PAPER_FEATURES, units, layers, outputs=PAPER_OUTPUTS)
+        rows.append({"model": f"{_PAPER_NAMES[kind]}" + ("" if kind != "blstm-separate" else f"-{layers}"),
+                     "kind": kind, "layers": layers, "units": units, "paper_M": paper,
+                     "facsynth_M": round(count_parameters(model) / 1e6, 2)})
+    return rows
 
 
 def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -122,12 +211,13 @@ def ccc_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None
 
 
 def save_checkpoint(path: str | os.PathLike, model: nn.Module, kind: str, config: dict, norm: tuple, **extra) -> None:
-    """Write model weights with what is needed to use them: kind, architecture, feature set and normalisation."""
+    """Write model weights with what is needed to use them: kind, architecture (``config``: n_features, hidden,
+    layers, features, hop), feature set and normalisation."""
     from ..atomic import atomic_path
 
     plain = json.loads(json.dumps(extra, default=float))  # plain types only, so loading needs no pickle code
     with atomic_path(path) as tmp:
-        torch.save({"format": "facsynth-speech-1", "kind": kind, "config": config,
+        torch.save({"format": FORMAT, "kind": kind, "config": config,
                     "state_dict": model.state_dict(), "mean": torch.as_tensor(np.asarray(norm[0], np.float32)),
                     "std": torch.as_tensor(np.asarray(norm[1], np.float32)), "aus": list(OPENFACE_AUS), **plain}, tmp)
 
@@ -144,8 +234,11 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)  # a user's file: never run pickled code
     except Exception as e:
         raise ModelError(f"{path}: not a readable checkpoint ({type(e).__name__})") from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != "facsynth-speech-1":
-        raise ModelError(f"{path}: not a facsynth speech model checkpoint")
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        old = isinstance(ckpt, dict) and str(ckpt.get("format", "")).startswith("facsynth-speech-")
+        raise ModelError(f"{path}: " + ("an older facsynth speech checkpoint (the models changed to the papers' "
+                                        "architectures): retrain it with 'facsynth train speech'" if old
+                                        else "not a facsynth speech model checkpoint"))
     ckpt["mean"], ckpt["std"] = ckpt["mean"].numpy(), ckpt["std"].numpy()
     cfg = ckpt["config"]
     model = build_model(ckpt["kind"], cfg["n_features"], cfg["hidden"], cfg["layers"])
@@ -158,7 +251,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
 
 
 def load_for(weights: str | os.PathLike, model: str) -> dict:
-    """``load_checkpoint`` that also checks the checkpoint holds ``model`` ("lstm", or "blstm" for either BLSTM)."""
+    """``load_checkpoint`` that also checks the checkpoint holds ``model`` ("lstm", or "blstm" for any BLSTM)."""
     ckpt = load_checkpoint(weights)
     if (model == "lstm") != (ckpt["kind"] == "lstm"):
         raise ModelError(f"{weights} holds a {ckpt['kind']} model, not {model}")
@@ -168,14 +261,23 @@ def load_for(weights: str | os.PathLike, model: str) -> dict:
 def predict_curves(samples: np.ndarray, ckpt: dict, sr: int = 16000) -> np.ndarray:
     """A loaded model's AU curves for audio samples (float32 mono 16 kHz).
 
-    Returns np.ndarray [shape=(n // 160 + 1, 17)], float32, OpenFace AUs at 100 frames/s, clipped to 0–5.
+    Returns np.ndarray [shape=(n // 160 + 1, 17)], float32, OpenFace AUs at 100 frames/s, clipped to 0–5. The
+    cascade LSTM gives one vector per utterance (``samples``), repeated on every frame; the BLSTMs give a curve,
+    resampled to 100 frames/s when they were trained at another hop.
     """
-    from .features import feature_set
+    from .features import HOP, feature_set
 
-    feats = feature_set(samples, ckpt["config"]["features"], sr)
+    hop = int(ckpt["config"].get("hop", HOP))
+    feats = feature_set(samples, ckpt["config"]["features"], sr, hop)
     x = torch.from_numpy((feats - ckpt["mean"]) / ckpt["std"]).float()[None]
+    n = len(samples) // HOP + 1
     with torch.no_grad():
         y = ckpt["model"](x)[0].numpy()
+    if y.ndim == 1:  # the cascade's utterance vector
+        y = np.repeat(y[None], n, axis=0)
+    elif hop != HOP:
+        src, dst = np.arange(len(y)) * hop / sr, np.arange(n) * HOP / sr
+        y = np.stack([np.interp(dst, src, y[:, j]) for j in range(y.shape[1])], axis=1)
     return np.clip(np.nan_to_num(y), 0, 5).astype(np.float32)
 
 
@@ -183,8 +285,8 @@ def predict_track(samples: np.ndarray, weights: str | os.PathLike, model: str = 
                   fps: float = DEFAULT_FPS) -> AUTrack:
     """Run a trained speech model on audio samples (float32 mono 16 kHz) → AUTrack (17 OpenFace AUs) at ``fps``.
 
-    ``model`` is "lstm" or "blstm" (either BLSTM variant); raises ModelError if the checkpoint holds another kind.
-    The LSTM is trained on utterance means: its frames are a smooth estimate, its mean the calibrated quantity.
+    ``model`` is "lstm" or "blstm" (any BLSTM variant); raises ModelError if the checkpoint holds another kind.
+    The LSTM (the cascade's Model B) gives one expression for the whole utterance, the same on every frame.
     """
     from .features import FEATURE_FPS
 

@@ -16,8 +16,8 @@ from ..errors import AudioError, FacsynthError, FormatError
 from ..facs import OPENFACE_AUS
 from ..face.analyze import VIDEO_SUFFIXES  # the videos analyze can read
 
-__all__ = ["AUDIO_SUFFIXES", "VIDEO_SUFFIXES", "Example", "find_examples", "ravdess_audio_name", "load_example",
-           "load_examples"]
+__all__ = ["AUDIO_SUFFIXES", "VIDEO_SUFFIXES", "Example", "find_examples", "ravdess_audio_name", "ravdess_fields",
+           "load_example", "load_examples"]
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
 _RAVDESS = re.compile(r"^(0[123])-(\d\d-\d\d-\d\d-\d\d-\d\d-\d\d)$")
@@ -35,6 +35,22 @@ class Example:
     def needs_analysis(self) -> bool:
         """True when the AU labels must be measured on the video itself."""
         return self.labels is None
+
+    @property
+    def speaker(self) -> str:
+        """Who speaks: the RAVDESS actor ("actor12") for RAVDESS names, else the name of the sound's folder."""
+        fields = ravdess_fields(self.sound.stem)
+        return f"actor{fields['actor']:02d}" if fields else self.sound.parent.name
+
+
+def ravdess_fields(stem: str) -> dict[str, int] | None:
+    """The seven RAVDESS name fields of ``stem`` ("03-01-05-01-02-01-12": modality, vocal channel (1 speech,
+    2 song), emotion, intensity, statement, repetition, actor), or None when ``stem`` is not a RAVDESS name."""
+    parts = stem.split("-")
+    if len(parts) != 7 or not all(len(p) == 2 and p.isdigit() for p in parts):
+        return None
+    names = ("modality", "vocal_channel", "emotion", "intensity", "statement", "repetition", "actor")
+    return dict(zip(names, map(int, parts)))
 
 
 def ravdess_audio_name(stem: str) -> str | None:
@@ -55,6 +71,8 @@ def find_examples(root: str | os.PathLike, self_label: bool = True) -> list[Exam
     - a video with an OpenFace CSV of the same stem (its sound track is used);
     - a video without a CSV, when ``self_label``: labels measured on its frames by ``facsynth.face.analyze``.
 
+    RAVDESS songs (vocal channel 02) are left out: the cascade's Model B trains on the 1,440 speech clips.
+
     Raises FormatError when ``root`` is not a folder or holds nothing usable.
     """
     root = Path(root)
@@ -65,6 +83,7 @@ def find_examples(root: str | os.PathLike, self_label: bool = True) -> list[Exam
     for p in files:
         by_stem.setdefault(p.stem, []).append(p)
     examples, used = [], set()
+    files = [p for p in files if (ravdess_fields(p.stem) or {}).get("vocal_channel", 1) == 1]
     for csv in (p for p in files if p.suffix.lower() == ".csv"):
         sound = _sound_for(csv.stem, by_stem, csv.parent)
         if sound is not None:
@@ -105,8 +124,9 @@ def _video_sound(video: Path) -> np.ndarray:
         return load_audio(wav)[0]
 
 
-def load_example(example: Example, features: str, label_cache: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Features and frame-aligned AU labels of one utterance, both at 100 frames/s.
+def load_example(example: Example, features: str, label_cache: Path | None = None,
+                 hop: int = 160) -> tuple[np.ndarray, np.ndarray]:
+    """Features and frame-aligned AU labels of one utterance, both every ``hop`` samples at 16 kHz (100 frames/s).
 
     Returns
     -------
@@ -117,11 +137,11 @@ def load_example(example: Example, features: str, label_cache: Path | None = Non
     """
     from ..formats import read_track, write_track
     from ..speech.audio import load_audio
-    from ..speech.features import FEATURE_FPS, feature_set
+    from ..speech.features import feature_set
 
     is_video = example.sound.suffix.lower() in VIDEO_SUFFIXES
     samples = _video_sound(example.sound) if is_video else load_audio(example.sound)[0]
-    x = feature_set(samples, features)
+    x = feature_set(samples, features, hop=hop)
     if example.labels is not None:
         track = read_track(example.labels)
     else:
@@ -134,7 +154,7 @@ def load_example(example: Example, features: str, label_cache: Path | None = Non
             track = analyze_file(example.sound)
             if cached is not None:
                 write_track(track, cached)
-    track = track.with_aus(OPENFACE_AUS).resample(FEATURE_FPS)
+    track = track.with_aus(OPENFACE_AUS).resample(16000 / hop)
     y = track.values
     if len(y) < len(x):
         y = np.concatenate([y, np.repeat(y[-1:], len(x) - len(y), axis=0)])
@@ -142,18 +162,22 @@ def load_example(example: Example, features: str, label_cache: Path | None = Non
 
 
 def load_examples(examples: list[Example], features: str, label_cache: Path | None = None,
-                  progress: bool = True) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``load_example`` over many utterances with a progress bar; unusable ones are skipped with a warning."""
+                  progress: bool = True, hop: int = 160) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[str]]:
+    """``load_example`` over many utterances with a progress bar; unusable ones are skipped with a warning.
+
+    Returns the (features, labels) pairs and the speaker of each (``Example.speaker``).
+    """
     import warnings
 
     from tqdm import tqdm
 
-    out = []
+    out, speakers = [], []
     for ex in tqdm(examples, desc="features", unit="utt", disable=not progress, leave=False):
         try:
-            out.append(load_example(ex, features, label_cache))
+            out.append(load_example(ex, features, label_cache, hop))
+            speakers.append(ex.speaker)
         except FacsynthError as e:
             warnings.warn(f"skipped {ex.sound.name}: {e}", stacklevel=2)
     if not out:
         raise FormatError("none of the training utterances could be read")
-    return out
+    return out, speakers

@@ -1,5 +1,6 @@
-"""Training loop of the speech models: batching, the two losses (utterance-mean MSE, 1 − CCC), validation with
-per-region CCC and MSE, checkpoints, resume, early stopping and a metrics JSON."""
+"""Training loop of the speech models: batching, the two losses (utterance-mean MSE, 1 − CCC), speaker-disjoint
+train / validation / test splits, validation with per-region CCC and MSE, checkpoints, resume, early stopping, a
+held-out test score and a metrics JSON."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ import torch
 from ..atomic import atomic_path, atomic_write
 from ..errors import ModelError, TrackError
 from ..facs import OPENFACE_AUS, REGIONS
-from ..speech.models import REGION_AUS, build_model, ccc, ccc_loss, masked_mean, save_checkpoint
+from ..speech.models import DEFAULT_LAYERS, REGION_AUS, build_model, ccc, ccc_loss, masked_mean, save_checkpoint
 
-__all__ = ["TrainConfig", "train_speech_model", "evaluate", "split"]
+__all__ = ["TrainConfig", "train_speech_model", "evaluate", "split", "split_by_group"]
 
 
 @dataclass
@@ -26,7 +27,7 @@ class TrainConfig:
 
     kind: str = "blstm-joint"
     features: str = "prosodic"
-    hidden: int = 64
+    hidden: int = 512
     layers: int | None = None
     epochs: int = 60
     batch_size: int = 8
@@ -34,14 +35,38 @@ class TrainConfig:
     patience: int = 10
     max_frames: int = 600
     val_fraction: float = 0.2
+    test_fraction: float = 0.0
     seed: int = 0
+    hop: int = 160
 
 
 def split(n: int, val_fraction: float, seed: int = 0) -> tuple[list[int], list[int]]:
-    """Shuffle ``range(n)`` and cut it into training and validation indices (at least one of each when n ≥ 2)."""
+    """Shuffle ``range(n)`` and cut it into training and validation indices (at least one of each when n ≥ 2 and
+    ``val_fraction`` > 0; none held out when it is 0)."""
     order = np.random.default_rng(seed).permutation(n).tolist()
-    n_val = min(n - 1, max(1, int(round(n * val_fraction)))) if n >= 2 else 0
+    n_val = min(n - 1, max(1, int(round(n * val_fraction)))) if n >= 2 and val_fraction > 0 else 0
     return order[n_val:], order[:n_val]
+
+
+def split_by_group(groups: Sequence[str], val_fraction: float, test_fraction: float,
+                   seed: int = 0) -> tuple[list[int], list[int], list[int]]:
+    """Cut utterances into training, validation and test indices so that no group (speaker) is in two of them.
+
+    Groups are shuffled with ``seed``; the first ``round(n_groups · test_fraction)`` go to test, the next
+    ``round(n_groups · val_fraction)`` to validation (each at least 1 when its fraction is > 0 and ≥ 1 group is
+    left for training). Sadoughi & Busso's split is 60/20/20 by speaker: ``val_fraction = test_fraction = 0.2``.
+    """
+    names = sorted(set(groups))
+    order = [names[i] for i in np.random.default_rng(seed).permutation(len(names))]
+
+    def count(fraction: float, left: int) -> int:
+        return 0 if fraction <= 0 or left < 2 else min(left - 1, max(1, int(round(len(names) * fraction))))
+
+    n_test = count(test_fraction, len(names))
+    n_val = count(val_fraction, len(names) - n_test)
+    test, val = set(order[:n_test]), set(order[n_test:n_test + n_val])
+    pick = lambda chosen: [i for i, g in enumerate(groups) if g in chosen]  # noqa: E731
+    return pick(set(order) - test - val), pick(val), pick(test)
 
 
 def _batch(data: Sequence[tuple[np.ndarray, np.ndarray]], idx: Sequence[int], norm, max_frames: int,
@@ -63,23 +88,33 @@ def _batch(data: Sequence[tuple[np.ndarray, np.ndarray]], idx: Sequence[int], no
     return torch.from_numpy(xb), torch.from_numpy(yb), torch.from_numpy(mb)
 
 
+def _predict(model: torch.nn.Module, kind: str, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+    """(B, T, 17) per-frame AUs of the BLSTMs; (B, 17) utterance vectors of the cascade LSTM."""
+    return model(x, m) if kind == "lstm" else model(x)
+
+
 def _loss(kind: str, pred: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     if kind == "lstm":
-        return torch.nn.functional.mse_loss(masked_mean(pred, mask), masked_mean(y, mask))
+        return torch.nn.functional.mse_loss(pred, masked_mean(y, mask))
     return ccc_loss(pred, y, mask)
 
 
-def evaluate(model: torch.nn.Module, kind: str, data, idx: Sequence[int], norm) -> dict:
-    """Validation figures: the training loss, per-region and overall CCC and MSE over frames, and the MSE of
-    utterance means (the cascade's target)."""
+def evaluate(model: torch.nn.Module, kind: str, data, idx: Sequence[int], norm,
+             device: torch.device = torch.device("cpu")) -> dict:
+    """Validation figures: the training loss, per-region and overall CCC and MSE, and the MSE of utterance means
+    (the cascade's target). BLSTMs are scored over frames; the cascade LSTM, which gives one vector per
+    utterance, over utterances (its CCC is across utterance means)."""
     if not idx:
         return {}
     model.eval()
     with torch.no_grad():
-        x, y, m = _batch(data, idx, norm, 0, None)
-        pred = model(x)
-        out = {"loss": float(_loss(kind, pred, y, m)),
-               "utterance_mean_mse": float(((masked_mean(pred, m) - masked_mean(y, m)) ** 2).mean())}
+        x, y, m = (t.to(device) for t in _batch(data, idx, norm, 0, None))
+        pred = _predict(model, kind, x, m)
+        loss = float(_loss(kind, pred, y, m))
+        if kind == "lstm":
+            y, m = masked_mean(y, m)[:, None], torch.ones(len(idx), 1, dtype=torch.bool, device=device)
+            pred = pred[:, None]
+        out = {"loss": loss, "utterance_mean_mse": float(((masked_mean(pred, m) - masked_mean(y, m)) ** 2).mean())}
         per_au = ccc(pred, y, m)
         keep = m.reshape(-1)
         sq = ((pred - y) ** 2).reshape(-1, y.shape[-1])[keep].mean(0)
@@ -92,15 +127,19 @@ def evaluate(model: torch.nn.Module, kind: str, data, idx: Sequence[int], norm) 
 
 
 def train_speech_model(data: Sequence[tuple[np.ndarray, np.ndarray]], out_dir: str | os.PathLike,
-                       config: TrainConfig | None = None, resume: bool = False, progress: bool = True) -> dict:
-    """Train a speech model on (features (frames, D), labels (frames, 17)) pairs at 100 frames/s.
+                       config: TrainConfig | None = None, resume: bool = False, progress: bool = True,
+                       groups: Sequence[str] | None = None) -> dict:
+    """Train a speech model on (features (frames, D), labels (frames, 17)) pairs on one frame grid (``config.hop``).
+
+    ``groups`` names each utterance's speaker: the split is then speaker-disjoint (``split_by_group``); without it
+    utterances are shuffled (``split``) and there is no test set. The test set is scored once, with the best weights.
 
     Writes to ``out_dir``: ``last.pt`` (every epoch: weights, optimiser, history; what ``resume`` continues),
     ``best.pt`` (the best validation loss; load with ``facsynth.speech.models.load_checkpoint``, use with
     ``facsynth speak --weights``) and ``metrics.json`` (config, per-epoch history, best validation figures).
     Training stops early after ``config.patience`` epochs without a better validation loss.
 
-    Returns the metrics dictionary written to ``metrics.json``.
+    Returns the metrics dictionary written to ``metrics.json`` (with "test" when a test set was held out).
     """
     from tqdm import tqdm
 
@@ -112,15 +151,21 @@ def train_speech_model(data: Sequence[tuple[np.ndarray, np.ndarray]], out_dir: s
     dims = {x.shape[1] for x, _ in data}
     if len(dims) != 1 or any(y.shape[1] != len(OPENFACE_AUS) or len(y) != len(x) for x, y in data):
         raise TrackError("training pairs must share one feature size and have 17 AU labels per feature frame")
+    if groups is not None and len(groups) != len(data):
+        raise TrackError(f"{len(groups)} speaker names for {len(data)} utterances")
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    train_idx, val_idx = split(len(data), cfg.val_fraction, cfg.seed)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if groups is not None:
+        train_idx, val_idx, test_idx = split_by_group(groups, cfg.val_fraction, cfg.test_fraction, cfg.seed)
+    else:
+        (train_idx, val_idx), test_idx = split(len(data), cfg.val_fraction, cfg.seed), []
     stacked = np.concatenate([data[i][0] for i in train_idx])
     norm = (stacked.mean(0), stacked.std(0) + 1e-5)
     n_features = dims.pop()
-    arch = {"n_features": n_features, "hidden": cfg.hidden, "layers": cfg.layers, "features": cfg.features}
-    model = build_model(cfg.kind, n_features, cfg.hidden, cfg.layers)
-    arch["layers"] = next(m for m in model.modules() if isinstance(m, torch.nn.LSTM)).num_layers
+    arch = {"n_features": n_features, "hidden": cfg.hidden, "layers": cfg.layers or DEFAULT_LAYERS[cfg.kind],
+            "features": cfg.features, "hop": cfg.hop}
+    model = build_model(cfg.kind, n_features, cfg.hidden, cfg.layers).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     state = {"epoch": 0, "best": float("inf"), "bad": 0, "history": []}
     last = out / "last.pt"
@@ -129,6 +174,7 @@ def train_speech_model(data: Sequence[tuple[np.ndarray, np.ndarray]], out_dir: s
         if ck.get("config") != asdict(cfg):
             raise ModelError(f"{last}: was trained with other settings; resume needs the same ones")
         model.load_state_dict(ck["model"])
+        model.to(device)
         opt.load_state_dict(ck["optimizer"])
         state = ck["state"]
         rng = np.random.default_rng(cfg.seed + state["epoch"])
@@ -139,14 +185,14 @@ def train_speech_model(data: Sequence[tuple[np.ndarray, np.ndarray]], out_dir: s
         order = rng.permutation(train_idx)
         losses = []
         for b in range(0, len(order), cfg.batch_size):
-            x, y, m = _batch(data, order[b:b + cfg.batch_size], norm, cfg.max_frames, rng)
-            loss = _loss(cfg.kind, model(x), y, m)
+            x, y, m = (t.to(device) for t in _batch(data, order[b:b + cfg.batch_size], norm, cfg.max_frames, rng))
+            loss = _loss(cfg.kind, _predict(model, cfg.kind, x, m), y, m)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             opt.step()
             losses.append(loss.item())
-        val = evaluate(model, cfg.kind, data, val_idx or train_idx, norm)
+        val = evaluate(model, cfg.kind, data, val_idx or train_idx, norm, device)
         state["epoch"] += 1
         state["history"].append({"epoch": state["epoch"], "train_loss": float(np.mean(losses)), **val})
         if val["loss"] < state["best"] - 1e-6:
@@ -161,8 +207,17 @@ def train_speech_model(data: Sequence[tuple[np.ndarray, np.ndarray]], out_dir: s
         bar.set_postfix(loss=f"{np.mean(losses):.4f}", val=f"{val['loss']:.4f}", ccc=f"{val['ccc']:.3f}")
     bar.close()
     best = min(state["history"], key=lambda h: h["loss"])
-    metrics = {"config": asdict(cfg), "n_train": len(train_idx), "n_val": len(val_idx), "epochs_run": state["epoch"],
-               "stopped_early": state["bad"] >= cfg.patience, "best": best, "history": state["history"]}
+    metrics = {"config": asdict(cfg), "n_train": len(train_idx), "n_val": len(val_idx), "n_test": len(test_idx),
+               "epochs_run": state["epoch"], "stopped_early": state["bad"] >= cfg.patience, "best": best,
+               "history": state["history"]}
+    if groups is not None:
+        metrics["speakers"] = {name: sorted({groups[i] for i in idx})
+                               for name, idx in (("train", train_idx), ("val", val_idx), ("test", test_idx))}
+    if test_idx:
+        from ..speech.models import load_checkpoint
+
+        best_model = load_checkpoint(out / "best.pt")["model"].to(device)
+        metrics["test"] = evaluate(best_model, cfg.kind, data, test_idx, norm, device)
     with atomic_write(out / "metrics.json") as fh:
         json.dump(metrics, fh, indent=1)
     return metrics
