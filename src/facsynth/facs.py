@@ -208,11 +208,12 @@ def format_au_spec(aus: Mapping[int, float]) -> str:
 #: Prototype AU intensities at emotion intensity 3 (FACS C, a clear but not extreme expression). The AU sets are
 #: those posed expressions actually show, not EMFACS's minimal sets: the prototypical and frequent AUs of each
 #: basic emotion in Du, Tao & Martinez (2014, PNAS, "Compound facial expressions of emotion", Table 1), which
-#: agree with the CK+ emotion criteria (Lucey et al. 2010): happiness 6+12+25 (teeth show), sadness
-#: 1+4+15+17, surprise 1+2+5+25+26, fear 1+2+4+5+20+25+26, anger 4+5+7+10+17+23+24 (5 from EMFACS), disgust
-#: 4+9+10+17. A user who wants a minimal set asks for the AUs themselves (``--aus``).
+#: agree with the CK+ emotion criteria (Lucey et al. 2010): happiness 6+12+25 (teeth show; a slight 26, as broad
+#: posed smiles drop the jaw), sadness 1+4+15+17, surprise 1+2+5+25+26, fear 1+2+4+5+20+25+26, anger
+#: 4+5+7+10+17+23+24 (5 from EMFACS), disgust 4+9+10+17. A user who wants a minimal set asks for the AUs
+#: themselves (``--aus``).
 EMOTION_PROTOTYPES: dict[str, dict[int, float]] = {
-    "happiness": {6: 3.0, 12: 3.5, 25: 3.0},
+    "happiness": {6: 3.0, 12: 3.5, 25: 3.0, 26: 1.0},
     "sadness": {1: 3.0, 4: 2.0, 15: 3.0, 17: 2.0},
     "surprise": {1: 3.0, 2: 3.0, 5: 2.5, 25: 2.0, 26: 3.0},
     "fear": {1: 3.0, 2: 2.0, 4: 2.0, 5: 3.0, 20: 3.0, 25: 2.0, 26: 1.5},
