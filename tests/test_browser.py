@@ -111,7 +111,7 @@ def test_downloads_are_valid_files(page):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     csv = download(page, "csv").decode()
     header, row = csv.splitlines()[:2]
-    assert float(row.split(",")[header.split(",").index("AU26_r")]) == pytest.approx(5.0)
+    assert float(row.split(", ")[header.split(", ").index("AU26_r")]) == pytest.approx(5.0)
     if AVAILABLE["write_glb"]:
         glb = download(page, "glb")
         assert glb[:4] == b"glTF" and struct.unpack("<I", glb[8:12])[0] == len(glb)

@@ -1,4 +1,5 @@
-"""glTF export: structure re-read by our parser and by trimesh, morph targets, animation, texture, atomicity."""
+"""glTF export: structure re-read by our parser and by trimesh, morph targets, animation, texture, atomicity;
+the face mesh is passed in (formats.gltf does not know faces)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 from facsynth.errors import FormatError
 from facsynth.facs import au_label
 from facsynth.face.model import default_face, deform
-from facsynth.formats.gltf import FACE_UNIT_METRES, write_glb
+from facsynth.face.morphs import FACE_UNIT_METRES, face_mesh
+from facsynth.formats.gltf import MorphMesh, write_glb
 from facsynth.track import AUTrack
 
 
@@ -40,7 +42,7 @@ def _accessor(doc, binary, index):
 def test_animated_glb_structure(tmp_path):
     rng = np.random.default_rng(0)
     track = AUTrack(rng.uniform(0, 5, (45, 4)).astype(np.float32), (1, 12, 26, 45), fps=15)
-    path = write_glb(track, tmp_path / "a.glb")
+    path = write_glb(track, tmp_path / "a.glb", mesh=face_mesh())
     doc, binary = _read_glb(path)
     mesh = doc["meshes"][0]
     prim = mesh["primitives"][0]
@@ -71,7 +73,7 @@ def test_still_has_weights_but_no_animation_and_trimesh_reads_it(tmp_path):
     import trimesh
 
     track = AUTrack.still({6: 3, 12: 4})
-    path = write_glb(track, tmp_path / "s.glb")
+    path = write_glb(track, tmp_path / "s.glb", mesh=face_mesh())
     doc, _ = _read_glb(path)
     assert "animations" not in doc
     w = dict(zip(doc["meshes"][0]["extras"]["targetNames"], doc["meshes"][0]["weights"]))
@@ -98,7 +100,7 @@ def test_textured_glb(tmp_path):
     tex = np.zeros((64, 64, 3), np.uint8)
     tex[:, :, 0] = np.arange(64)[None, :] * 4
     uv = np.random.default_rng(1).uniform(0, 1, (478, 2)).astype(np.float32)
-    path = write_glb(AUTrack.still({1: 2}), tmp_path / "t.glb", texture=tex, uv=uv)
+    path = write_glb(AUTrack.still({1: 2}), tmp_path / "t.glb", mesh=face_mesh(texture=tex, uv=uv))
     doc, binary = _read_glb(path)
     assert doc["images"][0]["mimeType"] == "image/png"
     prim = doc["meshes"][0]["primitives"][0]
@@ -109,7 +111,29 @@ def test_textured_glb(tmp_path):
 
 def test_bad_options_leave_no_file(tmp_path):
     with pytest.raises(FormatError):
-        write_glb(AUTrack.still({1: 2}), tmp_path / "x.glb", texture=np.zeros((4, 4, 3), np.uint8))
+        write_glb(AUTrack.still({1: 2}), tmp_path / "x.glb", mesh=face_mesh(texture=np.zeros((4, 4, 3), np.uint8)))
     with pytest.raises(FormatError):
-        write_glb({"AU1": 2}, tmp_path / "x.glb")
+        write_glb({"AU1": 2}, tmp_path / "x.glb", mesh=face_mesh())
+    with pytest.raises(FormatError, match="needs the mesh"):
+        write_glb(AUTrack.still({1: 2}), tmp_path / "x.glb", mesh=None)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_any_morph_mesh_can_be_written_and_gltf_does_not_import_face(tmp_path):
+    """A plain two-triangle mesh with one AU target: the writer needs nothing of the face model."""
+    import subprocess
+    import sys
+
+    square = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float32)
+    up = np.tile(np.array([0, 0, 1], np.float32), (4, 1))
+    lift = np.zeros((4, 3), np.float32)
+    lift[2, 2] = 0.5
+    mesh = MorphMesh(square, up, np.array([[0, 1, 2], [0, 2, 3]], np.uint32), {12: (lift, np.zeros_like(lift))})
+    doc, binary = _read_glb(write_glb(AUTrack(np.array([[0], [5]], np.float32), (12,), 10), tmp_path / "q.glb",
+                                      mesh=mesh))
+    prim = doc["meshes"][0]["primitives"][0]
+    assert np.allclose(_accessor(doc, binary, prim["targets"][0]["POSITION"]), lift)
+    with pytest.raises(FormatError, match="no morph target for AU01"):
+        write_glb(AUTrack.still({1: 2}, aus=()), tmp_path / "r.glb", mesh=mesh)
+    code = "import sys, facsynth.formats.gltf; print(any(m.startswith('facsynth.face') for m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"

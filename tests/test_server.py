@@ -53,7 +53,7 @@ def tmp_root(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def client(tmp_root) -> TestClient:
     settings = Settings(max_image_bytes=4 << 20, max_audio_bytes=4 << 20, max_request_bytes=9 << 20, tmp_root=tmp_root)
-    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+    with TestClient(create_app(settings), base_url="http://127.0.0.1", raise_server_exceptions=False) as c:
         yield c
 
 
@@ -155,9 +155,9 @@ def test_export_openface_csv_and_json(client):
     csv = client.post("/api/export/csv", json={"aus": {"AU12": 3.5, "AU6": 2}})
     assert csv.status_code == 200 and "attachment" in csv.headers["content-disposition"]
     header, row = csv.text.splitlines()[:2]
-    cols = header.split(",")
-    assert cols[:3] == ["frame", "face_id", "timestamp"]
-    assert float(row.split(",")[cols.index("AU12_r")]) == pytest.approx(3.5)
+    cols = header.split(", ")
+    assert cols[:2] == ["face", "confidence"]  # a still expression: OpenFace's single-image layout
+    assert float(row.split(", ")[cols.index("AU12_r")]) == pytest.approx(3.5)
     track = {"fps": 25, "aus": ["AU26"], "frames": [[0.0], [2.0], [4.0]]}
     js = client.post("/api/export/json", json={"track": track}).json()
     assert js["fps"] == 25 and js["frames"] == [[0.0], [2.0], [4.0]]
@@ -392,8 +392,8 @@ def test_concurrent_requests_do_not_mix(tmp_path):
     assert not errors and len(answers) == len(levels)
     for level, text in answers.items():
         lines = text.splitlines()
-        cols = lines[0].split(",")
-        rows = [line.split(",") for line in lines[1:]]
+        cols = lines[0].split(", ")
+        rows = [line.split(", ") for line in lines[1:]]
         assert len(rows) == 30
         assert {float(r[cols.index("AU12_r")]) for r in rows} == {level}
         assert {float(r[cols.index("AU04_r")]) for r in rows} == {5 - level}

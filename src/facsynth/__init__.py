@@ -25,6 +25,7 @@ _API = {
     "deform": ("facsynth.face.model", "deform"),
     "default_face": ("facsynth.face.model", "default_face"),
     "write_glb": ("facsynth.formats.gltf", "write_glb"),
+    "face_mesh": ("facsynth.face.morphs", "face_mesh"),
     "write_arkit_json": ("facsynth.formats.arkit", "write_arkit_json"),
     "write_livelink_csv": ("facsynth.formats.arkit", "write_livelink_csv"),
     "render_preview": ("facsynth.render.preview", "render_preview"),

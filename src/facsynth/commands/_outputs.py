@@ -1,4 +1,4 @@
-"""Shared output dispatch by file name: AU tracks (.csv, .json), ARKit weights (.arkit.json, .arkit.csv), glTF (.glb).
+"""Shared output dispatch by file name: track formats come from the registry (facsynth.formats.FORMATS).
 
 Images and videos (.png, .jpg, .mp4) are rendered by the command itself, since what they show depends on it.
 """
@@ -8,11 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import FormatError
+from ..formats import FORMATS, TRACK_SUFFIXES, write_track, writer_for
 from ..track import AUTrack
 
-__all__ = ["TRACK_SUFFIXES", "MEDIA_SUFFIXES", "output_kind", "write_track_output"]
+__all__ = ["TRACK_SUFFIXES", "MEDIA_SUFFIXES", "output_kind", "write_track_output", "output_help", "input_help"]
 
-TRACK_SUFFIXES = (".arkit.json", ".arkit.csv", ".csv", ".json", ".glb")
 MEDIA_SUFFIXES = (".png", ".jpg", ".jpeg", ".mp4")
 
 
@@ -26,24 +26,27 @@ def output_kind(path: Path) -> str:
                       f"(use one of {', '.join(TRACK_SUFFIXES + MEDIA_SUFFIXES)})")
 
 
-def write_track_output(track: AUTrack, path: Path, **mesh_options) -> None:
-    """Write ``track`` to ``path`` in the format its suffix names (not for images and videos)."""
-    kind = output_kind(path)
-    if kind in (".csv", ".json"):
-        from ..formats import write_track
+def write_track_output(track: AUTrack, path: Path, *, neutral=None, texture=None, uv=None) -> None:
+    """Write ``track`` to ``path`` in the format its suffix names (not for images and videos).
 
-        write_track(track, path)
-    elif kind == ".arkit.json":
-        from ..formats.arkit import write_arkit_json
-
-        write_arkit_json(track, path)
-    elif kind == ".arkit.csv":
-        from ..formats.arkit import write_livelink_csv
-
-        write_livelink_csv(track, path)
-    elif kind == ".glb":
-        from ..formats.gltf import write_glb
-
-        write_glb(track, path, **mesh_options)
-    else:
+    neutral, texture, uv : the person's face for a mesh format (see facsynth.face.morphs.face_mesh)
+    """
+    if output_kind(path) in MEDIA_SUFFIXES:
         raise FormatError(f"{path.name}: images and videos are rendered by the command, not written as tracks")
+    options = {}
+    if writer_for(path).needs_mesh:
+        from ..face.morphs import face_mesh
+
+        options["mesh"] = face_mesh(neutral, texture, uv)
+    write_track(track, path, **options)
+
+
+def output_help(what: str = "write the result here") -> str:
+    """Help text for a track output option: every suffix facsynth writes, from the registry."""
+    return f"{what} ({', '.join(f.suffix for f in FORMATS.values() if f.write)})"
+
+
+def input_help(what: str = "AU track") -> str:
+    """Help text for a track input: every format facsynth reads, from the registry."""
+    titles = ", ".join(f.title for f in FORMATS.values() if f.read)
+    return f"{what}: {titles} (a .csv or .json is recognised by its header)"

@@ -57,15 +57,11 @@ def run(args: argparse.Namespace) -> int:
         audio = getattr(args, "audio", None) if kind == ".mp4" else None
         render_preview(track, args.out, audio=audio, neutral=person.get("neutral"), size=args.size,
                        texture=person.get("texture"), uv=person.get("uv"))
-    elif kind == ".glb":
+    else:
         from ._outputs import write_track_output
 
         write_track_output(track, args.out, neutral=person.get("neutral"), texture=person.get("texture"),
                            uv=person.get("uv"))
-    else:
-        from ._outputs import write_track_output
-
-        write_track_output(track, args.out)
     print(f"wrote {args.out} ({track.n_frames} frame{'s' * (track.n_frames != 1)} at {track.fps:g} fps, "
           f"AUs {','.join(str(a) for a in track.aus)})")
     return 0
@@ -74,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
 def demo(out: Path) -> list[Path]:
     """A happy face (.glb), a surprised face (.png), an emotion sweep (.mp4) and its ARKit weights (.json)."""
 
+    from ..face.morphs import face_mesh
     from ..facs import emotion_aus
     from ..formats.arkit import write_arkit_json
     from ..formats.gltf import write_glb
@@ -81,7 +78,7 @@ def demo(out: Path) -> list[Path]:
     from ..track import AUTrack
 
     files = [out / "face_happy.glb", out / "face_surprise.png", out / "face_emotions.mp4", out / "face.arkit.json"]
-    write_glb(AUTrack.still(emotion_aus("happiness", 4)), files[0])
+    write_glb(AUTrack.still(emotion_aus("happiness", 4)), files[0], mesh=face_mesh())
     render_preview(AUTrack.still(emotion_aus("surprise", 4)), files[1])
     sweep = emotion_sweep(("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "neutral"))
     render_preview(sweep, files[2], size=384)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._outputs import input_help, output_help
+
 NAME = "track"
-HELP = "convert, resample or smooth an AU track file (OpenFace CSV / JSON)"
+HELP = "convert, resample or smooth an AU track file (OpenFace CSV, JSON, ARKit JSON / Live Link CSV, long CSV)"
 DEMO_ORDER = 10
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("input", type=Path, help="AU track (.csv OpenFace 2.0, or .json)")
-    p.add_argument("-o", "--out", type=Path, help="write the result here (.csv, .json, .arkit.json, .glb, …)")
+    p.add_argument("input", type=Path, help=input_help())
+    p.add_argument("-o", "--out", type=Path, help=output_help())
     p.add_argument("--fps", type=float, help="resample to this frame rate")
     p.add_argument("--smooth", type=float, metavar="SECONDS", help="Gaussian smoothing over time (std in s)")
     p.add_argument("--scale", type=float, help="multiply intensities (clamped to 0–5)")

@@ -1,6 +1,6 @@
-"""ARKit 52 blendshape weights from an AU track: Audio2Face-style JSON and Live Link Face CSV.
+"""ARKit 52 blendshapes ↔ AU tracks, and their two file formats: Audio2Face JSON and Live Link Face CSV.
 
-The mapping (one table, ``AU_TO_ARKIT``): each AU drives ARKit blendshapes with a gain; a blendshape's weight
+AU → ARKit (one table, ``AU_TO_ARKIT``): each AU drives ARKit blendshapes with a gain; a blendshape's weight
 is the sum over AUs of gain × intensity / 5, clipped to 0–1. Bilateral AUs drive the Left and Right shapes
 alike. Shapes with no AU counterpart (gaze ``eyeLook*``, ``jawForward/Left/Right``, ``mouthLeft/Right``,
 ``mouthClose``, ``cheekPuff``, ``tongueOut``) stay 0.
@@ -33,6 +33,15 @@ AU     FACS name                   ARKit blendshapes (gain)
 43     Eyes Closed                 eyeBlinkLeft/Right (1)
 45     Blink                       eyeBlinkLeft/Right (1)
 =====  ==========================  ==================================================
+
+ARKit → AU (``aus_from_arkit``) undoes that table. Left and Right shapes are averaged. An AU with a shape of
+its own is 5 × that shape / gain. Three pairs of shapes are shared, and the AU that drives both shapes of a pair
+takes their common part first: AU25 = 5 × min(mouthLowerDown / 0.3, mouthUpperUp / 0.1), then AU16 and AU10
+get what is left of each; AU23 = 5 × min(mouthPress / 0.5, mouthRoll / 0.2), then AU24 and AU28 get the rest;
+jawOpen is AU26 up to 0.6 (AU26 = 5) and AU27 beyond (5 × (jawOpen − 0.6)). eyeBlink reads back as AU45 (AU43
+drives the same shapes). So every track of the 22 AUs other than 27 and 43, without AU16, AU10 and AU25 all
+at once (nor 23, 24 and 28), comes back exactly (tested), unless a summed weight was clipped at 1. Real
+captures map the same way: lips parting in speech (mouthLowerDown with mouthUpperUp) reads as AU25.
 """
 
 from __future__ import annotations
@@ -40,16 +49,19 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
 
 from ..atomic import atomic_write
-from ..errors import FormatError
-from ..facs import MAX_INTENSITY
-from ..track import AUTrack
+from ..errors import AUSpecError, FormatError, TrackError
+from ..facs import MAX_INTENSITY, parse_au_code
+from ..track import DEFAULT_FPS, AUTrack
+from .base import Format, snap_fps
 
-__all__ = ["ARKIT_NAMES", "AU_TO_ARKIT", "arkit_weights", "write_arkit_json", "write_livelink_csv"]
+__all__ = ["ARKIT_NAMES", "AU_TO_ARKIT", "ARKIT_AUS", "arkit_weights", "aus_from_arkit", "arkit_columns",
+           "write_arkit_json", "read_arkit_json", "write_livelink_csv", "read_livelink_csv", "FORMATS"]
 
 #: The 52 ARKit blendshapes, in Apple's documented order (ARFaceAnchor.BlendShapeLocation).
 ARKIT_NAMES: tuple[str, ...] = (
@@ -110,6 +122,70 @@ def arkit_weights(track: AUTrack) -> np.ndarray:
     return np.clip(track.values / MAX_INTENSITY @ gain, 0.0, 1.0).astype(np.float32)
 
 
+#: AUs that ``aus_from_arkit`` returns, in catalogue order (all of AU_TO_ARKIT's but AU43, read as AU45).
+ARKIT_AUS: tuple[int, ...] = tuple(a for a in AU_TO_ARKIT if a != 43)
+
+
+def _shape(w: np.ndarray, stem: str) -> np.ndarray:
+    """Weight of a shape, or the mean of its Left and Right halves, per frame (frames,)."""
+    if stem in _INDEX:
+        return w[:, _INDEX[stem]]
+    return 0.5 * (w[:, _INDEX[stem + "Left"]] + w[:, _INDEX[stem + "Right"]])
+
+
+def aus_from_arkit(weights: np.ndarray, fps: float = DEFAULT_FPS) -> AUTrack:
+    """AU track from ARKit blendshape weights: the inverse of ``arkit_weights`` (module docstring).
+
+    Parameters
+    ----------
+    weights : np.ndarray [shape=(frames, 52)], 0–1, columns as ARKIT_NAMES (values outside 0–1 are clipped)
+    fps : frame rate of the weights
+
+    Returns
+    -------
+    AUTrack over ARKIT_AUS, FACS intensity 0–5.
+    """
+    w = np.clip(np.asarray(weights, np.float32), 0.0, 1.0)
+    if w.ndim != 2 or w.shape[1] != len(ARKIT_NAMES):
+        raise FormatError(f"ARKit weights must have shape (frames, {len(ARKIT_NAMES)}), got {w.shape}")
+    out = {au: _shape(w, name[:-4] if name.endswith("Left") else name) / gain
+           for au, ((name, gain), *_) in AU_TO_ARKIT.items()
+           if au not in (10, 16, 23, 24, 25, 26, 27, 28, 43)}
+    lower, upper = _shape(w, "mouthLowerDown"), _shape(w, "mouthUpperUp")
+    out[25] = np.minimum(lower / 0.3, upper / 0.1)
+    out[16], out[10] = lower - 0.3 * out[25], upper - 0.1 * out[25]
+    press, roll = _shape(w, "mouthPress"), _shape(w, "mouthRoll")
+    out[23] = np.minimum(press / 0.5, roll / 0.2)
+    out[24], out[28] = press - 0.5 * out[23], roll - 0.2 * out[23]
+    jaw = _shape(w, "jawOpen")
+    out[26], out[27] = np.minimum(jaw / 0.6, 1.0), np.maximum(jaw - 0.6, 0.0)
+    values = np.stack([out[a] for a in ARKIT_AUS], axis=1) * MAX_INTENSITY
+    return AUTrack(np.clip(np.round(values, 4), 0, MAX_INTENSITY), ARKIT_AUS, fps)
+
+
+def _canonical(name: str) -> str:
+    """ARKit name as in ARKIT_NAMES from its spellings in the wild (EyeBlinkLeft, eyeBlink_L); "" if none."""
+    key = re.sub(r"[_\s]", "", name).lower()
+    if key in _LOWER:
+        return _LOWER[key]
+    side = {"l": "left", "r": "right"}.get(key[-1:])
+    return _LOWER.get(key[:-1] + side, "") if side else ""
+
+
+_LOWER = {n.lower(): n for n in ARKIT_NAMES}
+
+
+def arkit_columns(names: list[str], source: str) -> dict[int, int]:
+    """Map ARKit shape columns of a file by header name: {column index in ``names``: index in ARKIT_NAMES}.
+
+    Works with any column order and the common spellings; raises FormatError if none is an ARKit shape.
+    """
+    cols = {i: _INDEX[c] for i, c in ((i, _canonical(n)) for i, n in enumerate(names)) if c}
+    if not cols:
+        raise FormatError(f"{source}: no ARKit blendshape names (eyeBlinkLeft, jawOpen, …) in its columns")
+    return cols
+
+
 def write_arkit_json(track: AUTrack, path: str | os.PathLike) -> Path:
     """Write ARKit 52 weights as JSON in the layout of NVIDIA Audio2Face's blendshape export.
 
@@ -125,6 +201,59 @@ def write_arkit_json(track: AUTrack, path: str | os.PathLike) -> Path:
     with atomic_write(target, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, separators=(",", ":"))
     return target
+
+
+def read_arkit_json(path: str | os.PathLike) -> AUTrack:
+    """AU track from an ARKit JSON in Audio2Face's layout (``facsNames``, ``weightMat``, ``exportFps``).
+
+    Shapes are found by name (any order, any subset); a facsynth file's ``aus`` list picks the AU columns.
+    """
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise FormatError(f"{path} is not valid JSON: {e}") from None
+    except OSError as e:
+        raise FormatError(f"cannot read {path}: {e.strerror or e}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("facsNames"), list) \
+            or not isinstance(doc.get("weightMat"), list):
+        raise FormatError(f"{path}: an ARKit JSON needs \"facsNames\" and \"weightMat\" lists")
+    cols = arkit_columns([str(n) for n in doc["facsNames"]], str(path))
+    rows = doc["weightMat"]
+    if not rows:
+        raise TrackError(f"{path}: \"weightMat\" has no frames")
+    try:
+        mat = np.asarray(rows, np.float32)
+    except (TypeError, ValueError):
+        raise TrackError(f"{path}: \"weightMat\" must be rows of numbers, one per name in \"facsNames\"") from None
+    if mat.ndim != 2 or mat.shape[1] != len(doc["facsNames"]):
+        raise TrackError(f"{path}: \"weightMat\" rows must have {len(doc['facsNames'])} values (one per name)")
+    if not np.isfinite(mat).all():
+        raise TrackError(f"{path}: frame {int(np.argwhere(~np.isfinite(mat))[0][0])} has a non-finite weight")
+    try:
+        fps = float(doc.get("exportFps", DEFAULT_FPS))
+    except (TypeError, ValueError):
+        raise TrackError(f"{path}: \"exportFps\" is not a number") from None
+    track = aus_from_arkit(_spread(mat, cols), fps)
+    return _own_aus(track, doc.get("aus"), str(path))
+
+
+def _spread(mat: np.ndarray, cols: dict[int, int]) -> np.ndarray:
+    """(frames, 52) weights from a file's (frames, columns) by the column map of arkit_columns."""
+    w = np.zeros((mat.shape[0], len(ARKIT_NAMES)), np.float32)
+    for i, j in cols.items():
+        w[:, j] = mat[:, i]
+    return w
+
+
+def _own_aus(track: AUTrack, aus: object, source: str) -> AUTrack:
+    """The columns a facsynth export came from (its ``aus`` list), else the track as it is."""
+    if aus is None:
+        return track
+    try:
+        return track.with_aus(parse_au_code(a) for a in aus)
+    except (AUSpecError, TypeError):
+        raise FormatError(f"{source}: \"aus\" must list AU codes") from None
 
 
 #: Live Link Face columns after the 52 shapes: head and eye rotations, written as 0.
@@ -152,3 +281,60 @@ def write_livelink_csv(track: AUTrack, path: str | os.PathLike) -> Path:
             out.writerow([code, len(ARKIT_NAMES) + len(_LLF_EXTRA)] + [f"{x:.5f}" for x in row]
                          + ["0"] * len(_LLF_EXTRA))
     return target
+
+
+def read_livelink_csv(path: str | os.PathLike) -> AUTrack:
+    """AU track from a Live Link Face CSV (``Timecode, BlendShapeCount, EyeBlinkLeft, …``), columns by name.
+
+    Recordings differ in column order (some put JawRight before JawLeft): shapes are matched by header name.
+    The frame rate is the timecode's frames per second (its largest frame number + 1, snapped to a common
+    rate), else 60 fps, Live Link Face's default, for a recording shorter than a second.
+    """
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = [r for r in csv.reader(fh) if any(c.strip() for c in r)]
+    except UnicodeDecodeError:
+        raise FormatError(f"{path} is not a text CSV file") from None
+    except OSError as e:
+        raise FormatError(f"cannot read {path}: {e.strerror or e}") from None
+    if len(rows) < 2:
+        raise TrackError(f"{path}: no frames after the header")
+    header = rows[0]
+    cols = arkit_columns(header, str(path))
+    mat = np.zeros((len(rows) - 1, len(header)), np.float32)
+    for n, row in enumerate(rows[1:]):
+        if len(row) != len(header):
+            raise TrackError(f"{path}: line {n + 2} has {len(row)} fields, the header has {len(header)}")
+        try:
+            mat[n, list(cols)] = [float(row[i]) for i in cols]
+        except ValueError:
+            raise TrackError(f"{path}: line {n + 2} has a weight that is not a number") from None
+    if not np.isfinite(mat).all():
+        raise TrackError(f"{path}: line {int(np.argwhere(~np.isfinite(mat))[0][0]) + 2} has a non-finite weight")
+    return aus_from_arkit(_spread(mat, cols), _timecode_rate([r[0] for r in rows[1:]]))
+
+
+def _timecode_rate(codes: list[str]) -> float:
+    """Frames per second of ``HH:MM:SS:FF[.sss]`` timecodes: the largest FF + 1 once a second has passed."""
+    parsed = [m.groups() for m in (re.match(r"\s*\d+:\d+:(\d+):(\d+)", c) for c in codes) if m]
+    if len({s for s, _ in parsed}) < 2:
+        return 60.0
+    return snap_fps(max(int(f) for _, f in parsed) + 1.0)
+
+
+def _sniff_arkit_json(head: bytes) -> bool:
+    return b'"facsNames"' in head or b'"weightMat"' in head
+
+
+def _sniff_livelink(head: bytes) -> bool:
+    first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].lower()
+    return b"blendshapecount" in first or first.startswith(b"timecode")
+
+
+FORMATS = (
+    Format("arkit.json", "ARKit JSON (Audio2Face layout)", ".arkit.json", "application/json",
+           read=read_arkit_json, write=write_arkit_json, sniff=_sniff_arkit_json),
+    Format("arkit.csv", "Live Link Face CSV (ARKit)", ".arkit.csv", "text/csv",
+           read=read_livelink_csv, write=write_livelink_csv, sniff=_sniff_livelink),
+)

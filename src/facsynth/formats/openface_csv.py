@@ -27,8 +27,9 @@ from ..atomic import atomic_write
 from ..errors import AUSpecError, FormatError, TrackError
 from ..facs import MAX_INTENSITY, OPENFACE_AUS, au_label, parse_au_code
 from ..track import DEFAULT_FPS, AUTrack
+from .base import Format, snap_fps
 
-__all__ = ["read_openface_csv", "write_openface_csv", "PRESENCE_THRESHOLD", "OPENFACE_PRESENCE_AUS"]
+__all__ = ["read_openface_csv", "write_openface_csv", "PRESENCE_THRESHOLD", "OPENFACE_PRESENCE_AUS", "FORMATS"]
 
 #: Intensity at which the ``_c`` (presence) column is written as 1.0.
 PRESENCE_THRESHOLD = 1.0
@@ -180,17 +181,7 @@ class _Stamps:
         """Frame rate of the span: (frames − 1) / (last − first), snapped to a common rate; 30 without stamps."""
         if self.count < 2:
             return DEFAULT_FPS
-        return _fps_from_span(self.count, self.last - self.first)
-
-
-_COMMON_FPS = (23.976, 24.0, 25.0, 29.97, 30.0, 48.0, 50.0, 59.94, 60.0, 100.0, 120.0)
-
-
-def _fps_from_span(count: int, seconds: float) -> float:
-    """Frame rate of ``count`` frames over ``seconds``, snapped to a common rate within 0.5 % (else 3 decimals)."""
-    fps = (count - 1) / seconds
-    near = min(_COMMON_FPS, key=lambda f: abs(f - fps))
-    return near if abs(near - fps) <= 0.005 * near else round(fps, 3)
+        return snap_fps((self.count - 1) / (self.last - self.first))
 
 
 def _fill_untracked(values: np.ndarray, ok: np.ndarray, source: str) -> np.ndarray:
@@ -269,3 +260,6 @@ def _number(cell: str, source: str, line: int, name: str) -> float:
     if not np.isfinite(v):
         raise TrackError(f"{source}: line {line}: {name} is not finite")
     return v
+
+
+FORMATS = (Format("csv", "OpenFace 2.0 CSV", ".csv", "text/csv", read=read_openface_csv, write=write_openface_csv),)

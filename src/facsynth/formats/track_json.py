@@ -12,8 +12,9 @@ from ..atomic import atomic_write
 from ..errors import FormatError, TrackError
 from ..facs import parse_au_code
 from ..track import DEFAULT_FPS, AUTrack
+from .base import Format
 
-__all__ = ["read_track_json", "write_track_json", "track_to_json", "track_from_json"]
+__all__ = ["read_track_json", "write_track_json", "track_to_json", "track_from_json", "FORMATS"]
 
 
 def track_to_json(track: AUTrack) -> dict:
@@ -65,3 +66,7 @@ def write_track_json(track: AUTrack, path: str | os.PathLike) -> None:
     """Write ``track`` as JSON (all-or-nothing)."""
     with atomic_write(path) as fh:
         json.dump(track_to_json(track), fh)
+
+
+FORMATS = (Format("json", "facsynth JSON track", ".json", "application/json", read=read_track_json,
+                  write=write_track_json),)

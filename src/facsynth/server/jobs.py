@@ -3,7 +3,8 @@
 Each job is a function of another facsynth module. A job whose module is not part of this build is reported as
 unavailable (HTTP 501) instead of being imitated. Calls into one job are serialised by a lock of their own, since
 the models behind them (MediaPipe graphs, torch modules) are not promised to be thread-safe; different jobs run
-concurrently.
+concurrently, so a long video render never holds up a photo edit. Each job's queue is short (``MAX_WAITING``):
+a call beyond it is refused at once with JobsBusy (HTTP 503) instead of piling up threads and memory.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, Callable
 
-__all__ = ["JOBS", "JobUnavailable", "load", "call", "available", "Store"]
+__all__ = ["JOBS", "MAX_WAITING", "JobUnavailable", "JobsBusy", "load", "call", "available", "Store"]
 
 #: job name -> (module, function)
 JOBS: dict[str, tuple[str, str]] = {
@@ -30,18 +31,29 @@ JOBS: dict[str, tuple[str, str]] = {
     "render_preview": ("facsynth.render.preview", "render_preview"),
     "write_glb": ("facsynth.formats.gltf", "write_glb"),
     "mesh_person": ("facsynth.face.person", "person_from_photo"),  # a photo's face shape, texture and uv for write_glb
+    "face_mesh": ("facsynth.face.morphs", "face_mesh"),
     "write_arkit_json": ("facsynth.formats.arkit", "write_arkit_json"),
     "write_livelink_csv": ("facsynth.formats.arkit", "write_livelink_csv"),
     "speak": ("facsynth.speech", "speak"),
+    "audio_info": ("facsynth.speech.audio", "audio_info"),
     "analyze_file": ("facsynth.face.analyze", "analyze_file"),
     "expression_renderer": ("facsynth.render.photo", "expression_renderer"),
 }
 
+#: Calls of one job that may wait while another runs; more are refused (JobsBusy).
+MAX_WAITING = 8
+
 _locks = {name: threading.Lock() for name in JOBS}
+_queued = dict.fromkeys(JOBS, 0)
+_queued_lock = threading.Lock()
 
 
 class JobUnavailable(Exception):
     """The module behind a job is not in this build of facsynth (HTTP 501)."""
+
+
+class JobsBusy(Exception):
+    """Too many calls of one job are already waiting (HTTP 503)."""
 
 
 def load(name: str) -> Callable[..., Any]:
@@ -60,10 +72,18 @@ def load(name: str) -> Callable[..., Any]:
 
 
 def call(name: str, *args: Any, **kwargs: Any) -> Any:
-    """Call job ``name`` with the given arguments, one call at a time per job."""
+    """Call job ``name`` with the given arguments, one call at a time per job; JobsBusy if its queue is full."""
     fn = load(name)
-    with _locks[name]:
-        return fn(*args, **kwargs)
+    with _queued_lock:
+        if _queued[name] > MAX_WAITING:
+            raise JobsBusy(f"the studio is busy ({_queued[name]} {name} jobs running or waiting): try again shortly")
+        _queued[name] += 1
+    try:
+        with _locks[name]:
+            return fn(*args, **kwargs)
+    finally:
+        with _queued_lock:
+            _queued[name] -= 1
 
 
 def available() -> dict[str, bool]:

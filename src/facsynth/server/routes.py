@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import threading
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal, TypeVar
 
 import numpy as np
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -14,25 +16,27 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from .. import facs
+from ..cancel import cancellable
 from ..errors import AUSpecError, FormatError, TrackError
+from ..formats import FORMATS, Format
 from ..track import AUTrack
 from . import jobs
 from .uploads import AUDIO_KINDS, IMAGE_KINDS, VIDEO_KINDS, Upload, read_upload, request_dir
 
-__all__ = ["router", "EXPORTS", "MAX_TRACK_SECONDS", "NotFound"]
+__all__ = ["router", "EXPORTS", "MAX_TRACK_SECONDS", "MAX_TRACK_FRAMES", "MAX_VIDEO_FRAMES", "NotFound"]
 
 router = APIRouter(prefix="/api")
 
-#: export kind -> (temporary file name, media type); the kind from the URL only ever selects a row here.
-EXPORTS: dict[str, tuple[str, str]] = {
-    "csv": ("facsynth.csv", "text/csv"),
-    "json": ("facsynth.json", "application/json"),
-    "arkit.json": ("facsynth.arkit.json", "application/json"),
-    "arkit.csv": ("facsynth.arkit.csv", "text/csv"),
-    "glb": ("facsynth.glb", "model/gltf-binary"),
-}
+#: export kind -> track format (the registry's writers); the kind from the URL only ever selects a row here.
+EXPORTS: dict[str, Format] = {key: f for key, f in FORMATS.items() if f.write}
+ExportKind = Literal[tuple(EXPORTS)]
 #: Longest track the studio renders or exports, seconds (a bound on the work one request can ask for).
 MAX_TRACK_SECONDS = 600
+#: Most frames of a track the studio takes (10 minutes at 60 fps): frames, not seconds, decide the work.
+MAX_TRACK_FRAMES = 36_000
+#: Most frames of a video the studio renders (1 minute at 30 fps); the facsynth commands render longer ones.
+MAX_VIDEO_FRAMES = 1_800
+_T = TypeVar("_T")
 _MP4_RAMP_S, _MP4_HOLD_S, _MP4_FPS = 1.0, 0.5, 30.0
 
 
@@ -76,20 +80,46 @@ def _aus_from_mapping(aus: dict[str, Any]) -> dict[int, float]:
     out = {}
     for key, value in aus.items():
         code = facs.parse_au_code(key)
-        try:
-            level = float(value)
-        except (TypeError, ValueError):
-            raise AUSpecError(f"intensity of {key} is {value!r}, not a number 0–5") from None
-        if not 0.0 <= level <= facs.MAX_INTENSITY:
-            raise AUSpecError(f"intensity of {key} is {value}, outside 0–5")
-        out[code] = level
+        out[code] = facs.parse_intensity(value, f"the intensity of {key}")
     return out
 
 
 def _bounded(track: AUTrack) -> AUTrack:
     if track.duration > MAX_TRACK_SECONDS:
         raise TrackError(f"the track lasts {track.duration:.0f} s; the studio takes at most {MAX_TRACK_SECONDS} s")
+    if track.n_frames > MAX_TRACK_FRAMES:
+        raise TrackError(f"the track has {track.n_frames} frames; the studio takes at most {MAX_TRACK_FRAMES}")
     return track
+
+
+def _check_video(track: AUTrack, audio: Path | None) -> None:
+    """Refuse a video of more than MAX_VIDEO_FRAMES frames (a still with audio lasts as long as the audio)."""
+    frames = track.n_frames
+    if frames == 1 and audio is not None:
+        frames = int(round(jobs.call("audio_info", audio).duration * track.fps))
+    if frames > MAX_VIDEO_FRAMES:
+        raise TrackError(f"the video would have {frames} frames; the studio renders at most {MAX_VIDEO_FRAMES} "
+                         "(the facsynth command renders longer ones)")
+
+
+async def _run(request: Request, work: Callable[[], _T]) -> _T:
+    """``work()`` in a worker thread; when the client disconnects meanwhile, the work is cancelled (its video
+    frame loop raises ``cancel.Cancelled`` and its temporary files are removed)."""
+    event = threading.Event()
+
+    def cancellable_work() -> _T:
+        with cancellable(event):
+            return work()
+
+    task = asyncio.ensure_future(run_in_threadpool(cancellable_work))
+    try:
+        while not task.done():
+            await asyncio.wait({task}, timeout=0.25)
+            if not task.done() and not event.is_set() and await request.is_disconnected():
+                event.set()
+        return task.result()
+    finally:
+        event.set()
 
 
 def _aus_json(aus: dict[int, float]) -> dict[str, float]:
@@ -205,6 +235,7 @@ def _render(image: np.ndarray | None, track: AUTrack, fmt: str, audio: Upload | 
         audio_path = _save(audio, d, "audio") if audio is not None else None
         if fmt == "mp4":
             track = _ramp(track) if audio_path is None else track
+            _check_video(track, audio_path)
         if image is not None:
             jobs.call("render_photo", image, track, out, audio=audio_path, face_index=face_index)
         elif fmt == "mp4":
@@ -296,7 +327,7 @@ async def edit(request: Request,
         picture = _decode_image(upload, settings.tmp_root) if upload is not None else _photo(request, photo)
         return _render(picture, au_track, fmt, sound, face_index, settings.tmp_root)
 
-    data = await run_in_threadpool(work)
+    data = await _run(request, work)
     media = "image/png" if fmt == "png" else "video/mp4"
     return _file_response(data, media, f"facsynth.{fmt}")
 
@@ -318,15 +349,18 @@ async def speak(request: Request,
         picture = _decode_image(upload, settings.tmp_root) if upload is not None else _photo(request, photo)
         with request_dir(settings.tmp_root) as d:
             path = _save(sound, d, "speech")
+            seconds = jobs.call("audio_info", path).duration
+            if seconds > MAX_TRACK_SECONDS:
+                raise TrackError(f"the audio lasts {seconds:.0f} s; the studio takes at most {MAX_TRACK_SECONDS} s")
             result = jobs.call("speak", path, transcript=(transcript or None), model=model)
         if not video:
             return result, None, None
         try:
             return result, _render(picture, result, "mp4", sound, 0, settings.tmp_root), None
-        except jobs.JobUnavailable as e:  # the track is still worth having without its video
+        except (jobs.JobUnavailable, TrackError) as e:  # the track is still worth having without its video
             return result, None, str(e)
 
-    result, clip, why = await run_in_threadpool(work)
+    result, clip, why = await _run(request, work)
     out = {"track": _track_json(result), "mean": _aus_json(result.mean()), "video": None}
     if why:
         out["video_error"] = why
@@ -342,32 +376,24 @@ def mesh(body: TrackBody, request: Request) -> Response:
     return export("glb", body, request)
 
 
-@router.post("/export/{kind}", summary="AUs or a track → file (OpenFace CSV, JSON, ARKit JSON/CSV, GLB)",
+@router.post("/export/{kind}", summary="AUs or a track → file in any format facsynth writes (docs/formats.md)",
              response_class=Response)
-def export(kind: Literal["csv", "json", "arkit.json", "arkit.csv", "glb"], body: TrackBody,
-           request: Request) -> Response:
-    name, media = EXPORTS[kind]
+def export(kind: ExportKind, body: TrackBody, request: Request) -> Response:
+    fmt = EXPORTS[kind]
     au_track = _track_from_body(body)
     with request_dir(request.app.state.settings.tmp_root) as d:
-        out = d / name
-        if kind in ("csv", "json"):
-            from ..formats import write_track
-
-            write_track(au_track, out)
-        elif kind == "arkit.json":
-            jobs.call("write_arkit_json", au_track, out)
-        elif kind == "arkit.csv":
-            jobs.call("write_livelink_csv", au_track, out)
-        else:
+        out = d / f"facsynth{fmt.suffix}"
+        options = {}
+        if fmt.needs_mesh:
             person = {}
             if body.photo:
                 path = d / "photo.png"
                 path.write_bytes(_png_bytes(_photo(request, body.photo)))
                 person = jobs.call("mesh_person", path, body.face_index)
-            jobs.call("write_glb", au_track, out, neutral=person.get("neutral"), texture=person.get("texture"),
-                      uv=person.get("uv"))
+            options["mesh"] = jobs.call("face_mesh", person.get("neutral"), person.get("texture"), person.get("uv"))
+        fmt.write(au_track, out, **options)
         data = out.read_bytes()
-    return _file_response(data, media, name)
+    return _file_response(data, fmt.media_type, out.name)
 
 
 @router.post("/analyze", summary="A photo or video → the AU intensities it shows (against a neutral photo if given)")
@@ -386,7 +412,7 @@ async def analyze(request: Request,
             return jobs.call("analyze_file", _save(upload, d, "face"), neutral=base,
                              render=jobs.load("expression_renderer"))
 
-    result = await run_in_threadpool(work)
+    result = await _run(request, work)
     return {"aus": _aus_json(result.mean()), "track": _track_json(result)}
 
 
