@@ -28,7 +28,8 @@ from typing import Callable
 
 import numpy as np
 
-from bench_speech_quality import TALKING, ccc, extract_wav, measured_opening, pearson, predicted_opening, video_frames
+from bench_speech_quality import (TALKING, ccc, extract_wav, measured_opening, opening_ratio, pearson,
+                                  predicted_opening, video_frames)
 
 ROOT = Path(__file__).resolve().parents[1]
 FACES = ROOT.parent / "shared" / "data" / "faces"
@@ -103,6 +104,17 @@ FACS_DIRECTIONS: dict[int, tuple[str, Measure]] = {
 }
 
 
+#: AUs whose FACS measure another AU of the same expression moves the opposite way (AU1 and AU4 both move the
+#: inner brow; AU25/26 lower the lower lip that AU17 raises): left out when judging an emotion's AUs.
+CONFLICTS = {1: {4}, 4: {1}, 17: {25, 26}, 12: {15}, 15: {12}}
+
+
+def corner_lift(shape: np.ndarray) -> float:
+    """Height of the lip corners above the middle of the mouth (inner lip centre points 13, 14), face units:
+    > 0 for a smile, < 0 for corners pulled down. shape : (478, 3) face-frame landmarks (y up)."""
+    return float(shape[list(CORNERS), 1].mean() - shape[[13, 14], 1].mean())
+
+
 def au_displacement(au: int, neutral: np.ndarray, moved: np.ndarray) -> float:
     """How far ``moved`` differs from ``neutral`` along AU ``au``'s FACS direction, inter-ocular units.
 
@@ -161,6 +173,10 @@ class FaceResult:
     background: int = 0
     cells: list[np.ndarray] = field(default_factory=list)
     au_cells: list[tuple[str, np.ndarray]] = field(default_factory=list)
+    #: emotion → {AU of its prototype: displacement along the AU's FACS direction in the emotion's render}
+    shown: dict[str, dict[int, float]] = field(default_factory=dict)
+    #: "photo", "neutral", "sadness" → (mouth opening ratio, corner lift), re-detected
+    rest: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def measure_face(name: str, image: np.ndarray, au_cells: bool = False) -> FaceResult:
@@ -175,11 +191,22 @@ def measure_face(name: str, image: np.ndarray, au_cells: bool = False) -> FaceRe
     neutral_img = render_frame(image, rig, {})
     base = detected_shape(neutral_img, rig.face.pose)
     res.cells = [face_crop(image, box, CELL), face_crop(neutral_img, box, CELL)]
+    rest = {"photo": detected_shape(image, rig.face.pose), "neutral": base}
     for emo in EMOTIONS:
-        out = render_frame(image, rig, emotion_aus(emo, INTENSITY))
+        target = emotion_aus(emo, INTENSITY)
+        out = render_frame(image, rig, target)
         res.cells.append(face_crop(out, box, CELL))
         res.identity[emo] = identity(image, out, box)
         res.background = max(res.background, outside_box_change(image, out, box))
+        moved = detected_shape(out, rig.face.pose)
+        if emo == "sadness":
+            rest["sadness"] = moved
+        judged = [a for a, v in target.items() if a in FACS_DIRECTIONS and v >= 2 and not CONFLICTS.get(a, set())
+                  & set(target)]
+        res.shown[emo] = {a: np.nan if base is None or moved is None else au_displacement(a, base, moved)
+                          for a in judged}
+    res.rest = {k: (opening_ratio(v), corner_lift(v)) if v is not None else (np.nan, np.nan)
+                for k, v in rest.items()}
     for au in SINGLE_AUS:
         out = render_frame(image, rig, {au: INTENSITY})
         moved = detected_shape(out, rig.face.pose)
@@ -290,6 +317,16 @@ def _print_au_table(results: list[FaceResult]) -> None:
     for emo in EMOTIONS:
         print(f"  {emo:<33}" + "".join(f"{r.identity[emo]:>12.3f}" for r in results))
     print(f"{'max change outside 1.5× face box':<35}" + "".join(f"{r.background:>12d}" for r in results))
+    print(f"\nprototype AUs (≥ 2) moving the FACS way{'':<6}" + "".join(f"{n:>12}" for n in names))
+    for emo in EMOTIONS:
+        cells = []
+        for r in results:
+            bad = [f"{a}" for a, v in r.shown[emo].items() if not v >= PASS_IOD]
+            cells.append(f"{len(r.shown[emo]) - len(bad)}/{len(r.shown[emo])}" + (f" -{','.join(bad)}" if bad else ""))
+        print(f"  {emo:<43}" + "".join(f"{c:>12}" for c in cells))
+    print("\nopening ratio / corner lift ×100 (re-detected): a photo's own smile and parted lips should be gone")
+    for key in ("photo", "neutral", "sadness"):
+        print(f"  {key:<43}" + "".join(f"{r.rest[key][0]:>6.3f}/{r.rest[key][1] * 100:>+5.1f}" for r in results))
 
 
 def run():
@@ -310,6 +347,12 @@ def run():
     out.append(("identity distance (dlib), emotions at 4, worst", float(max(
         v for r in results for v in r.identity.values())), "distance", "< 0.45"))
     out.append(("largest pixel change outside 1.5× face box", max(r.background for r in results), "levels", "0"))
+    out.append(("emotion prototype AUs (≥ 2) moving the FACS way, all faces", float(np.mean(
+        [v >= PASS_IOD for r in results for e in EMOTIONS for v in r.shown[e].values()])), "fraction", "1"))
+    out.append(("mouth opening of the neutral render, widest face", max(r.rest["neutral"][0] for r in results),
+                "ratio", "closed (GRID rest ≈ 0.01)"))
+    out.append(("corner lift of the sadness render, highest face", max(r.rest["sadness"][1] for r in results),
+                "IOD", "below the photo's"))
 
     texts = _transcripts()
     with tempfile.TemporaryDirectory() as d:

@@ -81,6 +81,8 @@ def test_direction_magnitudes_are_in_interocular_units(neutral):
     assert bench.au_displacement(12, neutral, smile) == pytest.approx(0.07 / np.sqrt(2))
     assert bench.au_displacement(20, neutral, smile) == pytest.approx(0.04)
     assert bench.au_displacement(15, neutral, smile) == pytest.approx(-0.03)
+    assert bench.corner_lift(smile) == pytest.approx(bench.corner_lift(neutral) + 0.03)
+    assert bench.corner_lift(_moved(neutral, (13, 14), dy=0.02)) == pytest.approx(bench.corner_lift(neutral) - 0.02)
 
 
 def test_a_rendered_jaw_drop_opens_the_redetected_mouth(hopper, rig):
@@ -96,6 +98,20 @@ def test_a_rendered_jaw_drop_opens_the_redetected_mouth(hopper, rig):
     assert bench.au_displacement(26, base, moved) > bench.PASS_IOD
     assert bench.au_displacement(25, base, moved) > bench.PASS_IOD
     assert bench.outside_box_change(hopper, open_, rig.face.box) == 0
+
+
+def test_measure_face_on_a_grid_frame(shared_data):
+    from facsynth.formats.image import read_image
+
+    res = bench.measure_face("bbaf2n", read_image(shared_data / "faces" / "grid_bbaf2n_rest.png"), au_cells=True)
+    assert set(res.au) == set(bench.SINGLE_AUS) and np.isfinite(list(res.au.values())).all()
+    assert res.au[26] > bench.PASS_IOD and res.au[12] > bench.PASS_IOD  # the two largest movements show
+    assert set(res.identity) == set(bench.EMOTIONS) and all(0 < d < 0.6 for d in res.identity.values())
+    assert res.background == 0
+    assert len(res.cells) == 2 + len(bench.EMOTIONS) and res.cells[0].shape == (bench.CELL, bench.CELL, 3)
+    assert len(res.au_cells) == 1 + len(bench.SINGLE_AUS) + len(bench.COMBINATIONS)
+    assert all(12 not in aus or 15 not in aus for aus in res.shown.values())  # conflicting AUs left out
+    assert res.rest["sadness"][1] < res.rest["photo"][1] + 0.05  # no smile appears when sadness is asked
 
 
 def test_outside_box_change_sees_only_the_background():
