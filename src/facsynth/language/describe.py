@@ -23,7 +23,8 @@ def describe(aus: Mapping[int | str, float], protocol: int = 1, gender: str = "f
     Parameters
     ----------
     aus : mapping AU (int or "AU12") → FACS intensity 0–5 (float); quantised to levels 1–5 by ``facs.intensity_level``,
-        level 0 is not mentioned. All 24 catalogue AUs have words.
+        level 0 is not mentioned. None: present with no known intensity (CK+ codes some AUs so), named without an
+        adverb. All 24 catalogue AUs have words.
     protocol : 1, 2 or 3
         1: "A woman with slightly raised inner brows and lips parted strongly."
         2: "A woman is surprised because she has …" ("A woman has …" without an emotion).
@@ -46,8 +47,8 @@ def describe(aus: Mapping[int | str, float], protocol: int = 1, gender: str = "f
         raise AUSpecError(f"unknown sentence protocol {protocol!r} (expected 1, 2 or 3)")
     if gender not in GENDER_WORDS:
         raise AUSpecError(f"unknown gender {gender!r} (expected female or male)")
-    levels = {parse_au_code(k): intensity_level(v) for k, v in aus.items()}
-    active = sorted(c for c, lvl in levels.items() if lvl > 0)
+    levels = {parse_au_code(k): None if v is None else intensity_level(v) for k, v in aus.items()}
+    active = sorted(c for c, lvl in levels.items() if lvl is None or lvl > 0)
     label = _emotion_adjective(emotion) if emotion else None
     rng = random.Random(seed)
     rng.shuffle(active)
@@ -75,15 +76,16 @@ def _article(word: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
 
 
-def _adverb(level: int, rng: random.Random) -> str:
-    return rng.choice(ADVERBS[level])
+def _adverb(level: int | None, rng: random.Random) -> str:
+    return "" if level is None else rng.choice(ADVERBS[level])
 
 
 def _phrase(au: int, level: int, rng: random.Random) -> str:
     """'slightly raised inner brows' or 'inner brows raised slightly'."""
     noun, adjectives = AU_WORDS[au]
     adj, adv = rng.choice(adjectives), _adverb(level, rng)
-    return f"{adv} {adj} {noun}" if rng.random() < 0.5 else f"{noun} {adj} {adv}"
+    words = [adv, adj, noun] if rng.random() < 0.5 else [noun, adj, adv]
+    return " ".join(w for w in words if w)
 
 
 def _join(items: list[str], last: str = " and ") -> str:
@@ -104,6 +106,6 @@ def _protocol3(active: list[int], levels: dict[int, int], subject: str, possessi
         states = []
         for c in codes:
             adj, adv = rng.choice(AU_WORDS[c][1]), _adverb(levels[c], rng)
-            states.append(f"{adv} {adj}" if rng.random() < 0.5 else f"{adj} {adv}")
+            states.append(" ".join(w for w in ((adv, adj) if rng.random() < 0.5 else (adj, adv)) if w))
         clauses.append(f"{owner if i == 0 else possessive} {noun} {NOUN_NUMBER[noun]} {' and '.join(states)}")
     return _join(clauses, last=", and ") + "."
