@@ -295,3 +295,16 @@ def test_ten_million_row_csv_reads_within_twice_its_float32_size(tmp_path):
     data_float32 = n * 2 * 4
     assert growth <= 2 * data_float32, f"grew {growth / 1e6:.0f} MB for {data_float32 / 1e6:.0f} MB of data"
     assert peak <= 1e9
+
+
+def test_docs_table_is_the_registry():
+    """docs/formats.md lists exactly the registry's rows (adding a format shows up there or this fails)."""
+    from pathlib import Path
+
+    from facsynth.formats import FORMATS
+
+    doc = (Path(__file__).parents[1] / "docs" / "formats.md").read_text()
+    rows = {line for line in doc.splitlines() if line.startswith("| `")}
+    expect = {f"| `{f.key}` | {f.title} | `{f.suffix}` | {'yes' if f.read else 'no'} | "
+              f"{'yes' if f.write else 'no'} | {f.media_type} |" for f in FORMATS.values()}
+    assert rows == expect

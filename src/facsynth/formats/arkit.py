@@ -127,10 +127,11 @@ ARKIT_AUS: tuple[int, ...] = tuple(a for a in AU_TO_ARKIT if a != 43)
 
 
 def _shape(w: np.ndarray, stem: str) -> np.ndarray:
-    """Weight of a shape, or the mean of its Left and Right halves, per frame (frames,)."""
+    """Weight of a shape, or the mean of its Left/Right (or Lower/Upper) halves, per frame (frames,)."""
     if stem in _INDEX:
         return w[:, _INDEX[stem]]
-    return 0.5 * (w[:, _INDEX[stem + "Left"]] + w[:, _INDEX[stem + "Right"]])
+    a, b = ("Left", "Right") if stem + "Left" in _INDEX else ("Lower", "Upper")
+    return 0.5 * (w[:, _INDEX[stem + a]] + w[:, _INDEX[stem + b]])
 
 
 def aus_from_arkit(weights: np.ndarray, fps: float = DEFAULT_FPS) -> AUTrack:
