@@ -40,11 +40,12 @@ def run():
     wall, _ = _best(lambda: basis.apply(batch, ALL_AUS), 1, rounds=3)
     out.append(("mesh eval, 60 s track at 30 fps in one call", wall / 1800 * 1e3, "ms/frame", "<= 0.2"))
 
+    from facsynth.face.morphs import face_mesh
     from facsynth.formats.gltf import write_glb
 
     track = AUTrack(rng.uniform(0, 5, (1800, 17)).astype(np.float32), fps=30)
-    with tempfile.TemporaryDirectory() as d:
-        wall, _ = _best(lambda: write_glb(track, Path(d) / "t.glb"), 1, rounds=3)
+    with tempfile.TemporaryDirectory() as d:  # the mesh (24 AU targets) is built inside the timing, as the CLI does
+        wall, _ = _best(lambda: write_glb(track, Path(d) / "t.glb", mesh=face_mesh()), 1, rounds=3)
         out.append(("60 s track at 30 fps → .glb (17 morph targets)", wall, "s", "<= 2"))
         out.append((".glb size", (Path(d) / "t.glb").stat().st_size / 1e6, "MB", "-"))
 
