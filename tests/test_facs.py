@@ -52,15 +52,20 @@ def test_format_spec_inverts_parse():
     assert facs.parse_au_spec(facs.format_au_spec(aus)) == aus
 
 
-def test_emotion_prototypes_follow_emfacs():
-    assert set(facs.emotion_aus("happiness")) == {6, 12}
-    assert set(facs.emotion_aus("sadness")) == {1, 4, 15}
-    assert set(facs.emotion_aus("surprise")) == {1, 2, 5, 26} and facs.emotion_aus("surprise")[5] == 2.0
-    assert set(facs.emotion_aus("fear")) == {1, 2, 4, 5, 7, 20, 26}
-    assert set(facs.emotion_aus("anger")) == {4, 5, 7, 23}
-    assert set(facs.emotion_aus("disgust")) == {9, 15, 16}
-    assert facs.emotion_aus("contempt") == {12: 1.0, 14: 1.0} and facs.UNILATERAL["contempt"] == {12, 14}
+def test_emotion_prototypes_are_the_posed_sets_of_du_et_al():
+    """Du, Tao & Martinez (2014) Table 1: the AUs posed expressions show (happiness with parted lips)."""
+    assert set(facs.emotion_aus("happiness")) == {6, 12, 25, 26}
+    assert set(facs.emotion_aus("sadness")) == {1, 4, 15, 17}
+    assert set(facs.emotion_aus("surprise")) == {1, 2, 5, 25, 26} and facs.emotion_aus("surprise")[5] == 2.5
+    assert set(facs.emotion_aus("fear")) == {1, 2, 4, 5, 20, 25, 26}
+    assert set(facs.emotion_aus("anger")) == {4, 5, 7, 10, 17, 23, 24}
+    assert set(facs.emotion_aus("disgust")) == {4, 9, 10, 17}
+    assert facs.emotion_aus("contempt") == {12: 1.5, 14: 2.0} and facs.UNILATERAL["contempt"] == {12, 14}
     assert facs.emotion_aus("neutral") == {}
+    # the defining AU of each emotion is its strongest
+    for emotion, au in (("happiness", 12), ("anger", 4), ("disgust", 9)):
+        aus = facs.emotion_aus(emotion)
+        assert aus[au] == max(aus.values())
 
 
 def test_emotion_intensity_scales_and_clamps():
@@ -78,7 +83,8 @@ def test_blend_is_weighted_mean_of_prototypes():
     happy, surprise = facs.emotion_aus("happiness"), facs.emotion_aus("surprise")
     mix = facs.blend_emotions({"happiness": 3, "surprise": 1})
     assert mix[12] == pytest.approx(happy[12] * 0.75)
-    assert mix[26] == pytest.approx(surprise[26] * 0.25)
+    assert mix[26] == pytest.approx(happy[26] * 0.75 + surprise[26] * 0.25)    # shared AU: weighted mean
+    assert mix[2] == pytest.approx(surprise[2] * 0.25)
     assert facs.blend_emotions({"happiness": 1}) == happy
     assert facs.blend_emotions({"happiness": 0}) == {}
     with pytest.raises(AUSpecError):
