@@ -50,14 +50,14 @@ def bounded(value: float, name: str, low: float, high: float, *, unit: str = "")
         raise LimitError(f"{name} must be a number, got {value!r}") from None
     if not (math.isfinite(v) and low <= v <= high):
         unit = f" {unit}" if unit else ""
-        raise LimitError(f"{name} must be between {low:g} and {high:g}{unit}, got {value:g}")
+        raise LimitError(f"{name} is {value:g}, outside {low:g}–{high:g}{unit}")
     return v
 
 
 def bounded_int(value: int, name: str, low: int, high: int) -> int:
     """``value`` if it is an integer within ``low`` … ``high``; else LimitError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise LimitError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+        raise LimitError(f"{name} is {value!r}, outside the whole numbers {low}–{high}")
     return value
 
 

@@ -10,6 +10,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ..atomic import atomic_path
+from ..cancel import check as check_cancelled
 from ..errors import AudioError, FormatError
 
 __all__ = ["write_mp4"]
@@ -88,6 +89,7 @@ def _encode(cmd: list[str], first: np.ndarray, rest: Iterator[np.ndarray], shape
         proc.stdin.write(first.tobytes())
         n = 1
         for frame in rest:
+            check_cancelled()  # the studio stops a render whose client left
             proc.stdin.write(_check_frame(frame, shape, n).tobytes())
             n += 1
         proc.stdin.close()

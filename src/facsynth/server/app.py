@@ -1,7 +1,9 @@
 """The studio application: the page, its local three.js, the API router, limits and JSON errors.
 
-``create_app()`` builds a FastAPI app; ``facsynth serve`` runs it with uvicorn. OpenAPI docs are at /docs.
-Every error reaches the client as ``{"error": "one plain sentence"}`` with a 4xx status (5xx only for a bug).
+``create_app()`` builds a FastAPI app; ``facsynth serve`` runs it with uvicorn. OpenAPI docs are at /docs, with
+Swagger UI's files served from the local npm package (no CDN). Every error reaches the client as
+``{"error": "one plain sentence"}`` with a 4xx status (5xx only for a bug or a busy server); ``guard.Guard`` wraps
+the whole app (Host and same-origin checks, body limit, crashes that keep the connection).
 """
 
 from __future__ import annotations
@@ -18,18 +20,22 @@ from typing import Iterator
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..cancel import Cancelled
 from ..errors import FacsynthError, ModelError, NoFaceError
 from . import jobs
+from .guard import LOOPBACK_HOSTS, Guard
 from .routes import NotFound, router
 from .uploads import UploadRejected
 
-__all__ = ["Settings", "create_app", "running", "STATIC_FILES", "VENDOR_FILES"]
+__all__ = ["Settings", "create_app", "running", "STATIC_FILES", "VENDOR_FILES", "SWAGGER_FILES"]
 
 _HERE = Path(__file__).resolve().parent
 _THREE = _HERE / "web" / "node_modules" / "three"
+_SWAGGER = _HERE / "web" / "node_modules" / "swagger-ui-dist"
 _log = logging.getLogger("facsynth.server")
 _TMP_PATH = re.compile(r"[^\s'\"]*facsynth-studio-[^/\s]+/")
 
@@ -49,6 +55,12 @@ VENDOR_FILES: dict[str, Path] = {
         "examples/jsm/utils/SkeletonUtils.js",
     )
 }
+#: URL name under /vendor/swagger-ui/ -> (file of the swagger-ui-dist npm package, media type), for /docs.
+SWAGGER_FILES: dict[str, tuple[Path, str]] = {
+    "swagger-ui-bundle.js": (_SWAGGER / "swagger-ui-bundle.js", "text/javascript"),
+    "swagger-ui.css": (_SWAGGER / "swagger-ui.css", "text/css"),
+    "favicon-32x32.png": (_SWAGGER / "favicon-32x32.png", "image/png"),
+}
 
 
 @dataclass(frozen=True)
@@ -56,14 +68,25 @@ class Settings:
     """Limits of one studio instance.
 
     max_image_bytes, max_audio_bytes : largest accepted upload of each kind, bytes
-    max_request_bytes : largest request body (Content-Length), bytes
+    max_request_bytes : largest request body, bytes (counted as received, so chunked bodies too)
     tmp_root : folder for per-request temporary folders (None: the system's); each is removed after its request
+    allowed_hosts : host names the ``Host`` header may carry (loopback names by default: DNS rebinding guard)
     """
 
     max_image_bytes: int = 20 << 20
     max_audio_bytes: int = 50 << 20
     max_request_bytes: int = 80 << 20
     tmp_root: Path | None = None
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
+
+
+class _Studio(FastAPI):
+    """FastAPI with ``Guard`` outside everything, even the error middleware, so that a 500 does not reset the
+    client's connection and a too-large body is cut before any handler reads it."""
+
+    def build_middleware_stack(self):
+        s = self.state.settings
+        return Guard(super().build_middleware_stack(), allowed_hosts=s.allowed_hosts, limit=s.max_request_bytes)
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -77,21 +100,13 @@ def _scrub(message: str) -> str:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The studio as an ASGI app: page at /, API under /api, OpenAPI docs at /docs."""
-    app = FastAPI(title="facsynth studio",
+    app = _Studio(title="facsynth studio",
                   description="Language and speech to facial expressions through FACS Action Unit tracks.",
-                  version=_version())
+                  version=_version(), docs_url=None, redoc_url=None)
     app.state.settings = settings or Settings()
     app.state.photos = jobs.Store(max_items=16, max_bytes=400 << 20)
     app.state.results = jobs.Store(max_items=32, max_bytes=400 << 20)
     app.include_router(router)
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        limit = request.app.state.settings.max_request_bytes
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            return _error(413, f"the request is larger than the limit of {limit / 1e6:g} MB")
-        return await call_next(request)
 
     @app.exception_handler(NoFaceError)
     async def no_face(_: Request, exc: NoFaceError):
@@ -112,6 +127,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(jobs.JobUnavailable)
     async def unavailable(_: Request, exc: jobs.JobUnavailable):
         return _error(501, str(exc))
+
+    @app.exception_handler(jobs.JobsBusy)
+    async def busy(_: Request, exc: jobs.JobsBusy):
+        return _error(503, str(exc))
+
+    @app.exception_handler(Cancelled)
+    async def cancelled(_: Request, exc: Cancelled):
+        return _error(503, "the request was cancelled: its client left")
+
+    @app.exception_handler(RecursionError)
+    async def nested(_: Request, exc: RecursionError):
+        return _error(400, "the request is nested too deeply to read")
 
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound):
@@ -144,6 +171,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if name not in STATIC_FILES:
             return _error(404, "no such file")
         path, media = STATIC_FILES[name]
+        return FileResponse(path, media_type=media)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} – API",
+                                   swagger_js_url="/vendor/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/vendor/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url="/vendor/swagger-ui/favicon-32x32.png")
+
+    @app.get("/vendor/swagger-ui/{name}", include_in_schema=False)
+    def swagger(name: str) -> Response:
+        if name not in SWAGGER_FILES:
+            return _error(404, "no such file")
+        path, media = SWAGGER_FILES[name]
+        if not path.is_file():
+            return _error(404, "Swagger UI is not installed: run `npm ci` in src/facsynth/server/web")
         return FileResponse(path, media_type=media)
 
     @app.get("/vendor/three/{name:path}", include_in_schema=False)
