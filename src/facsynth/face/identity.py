@@ -1,4 +1,8 @@
-"""Identity check: dlib's 128-d face descriptor (shipped by face-recognition-models); same person < 0.6."""
+"""Identity check: dlib's 128-d face descriptor (shipped by face-recognition-models); same person < 0.6.
+
+dlib and its model files are the optional ``identity`` extra (``pip install 'facsynth[identity]'``); without it
+``available()`` is False and the functions raise ModelError saying so.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,20 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import NoFaceError
+from ..errors import ModelError, NoFaceError
 
-__all__ = ["face_descriptor", "identity_distance"]
+__all__ = ["available", "face_descriptor", "identity_distance"]
+
+
+def available() -> bool:
+    """True if dlib and face-recognition-models (the ``identity`` extra) are installed."""
+    return all(importlib.util.find_spec(m) is not None for m in ("dlib", "face_recognition_models"))
 
 
 @lru_cache(maxsize=1)
 def _models():
+    if not available():
+        raise ModelError("the identity check needs dlib and its face models: pip install 'facsynth[identity]'")
     import dlib
 
     spec = importlib.util.find_spec("face_recognition_models")

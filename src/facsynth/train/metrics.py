@@ -120,7 +120,8 @@ class GeometricResult:
     au_mae : mean |analysed − target| intensity over the 17 OpenFace AUs (FACS 0–5), analysed against the source
         face as the neutral reference (the photo issue's round-trip figure; sparse targets make it small even for
         an unchanged face, so read it with) au_mae_active : the same over the AUs each target sets (≥ 1 only);
-    identity : mean dlib descriptor distance source ↔ output (same person < 0.6); checked : pairs where both faces
+    identity : mean dlib descriptor distance source ↔ output (same person < 0.6), None without the ``identity``
+        extra (dlib); checked : pairs where both faces
         were found (others are left out and counted in ``skipped``).
     """
 
@@ -144,7 +145,7 @@ def geometric_checks(sources: Sequence[np.ndarray], outputs: Sequence[np.ndarray
     """
     from ..errors import NoFaceError
     from ..face.analyze import analyze
-    from ..face.identity import identity_distance
+    from ..face.identity import available, identity_distance
     from ..facs import OPENFACE_AUS
     from ..render.photo import expression_renderer
 
@@ -152,14 +153,15 @@ def geometric_checks(sources: Sequence[np.ndarray], outputs: Sequence[np.ndarray
     for src, out, target in zip(sources, outputs, targets):
         try:
             got = analyze(out, neutral=src, render=expression_renderer).frame(0, nonzero=False)
-            dist = identity_distance(src, out)
+            dist = identity_distance(src, out) if available() else None  # dlib is the optional identity extra
         except NoFaceError:
             skipped += 1
             continue
         errors.append(np.mean([abs(got.get(au, 0.0) - float(target.get(au, 0.0))) for au in OPENFACE_AUS]))
         active += [abs(got.get(au, 0.0) - float(v)) for au, v in target.items() if au in OPENFACE_AUS and v >= 1]
-        identities.append(dist)
+        if dist is not None:
+            identities.append(dist)
     if not errors:
         return GeometricResult(None, None, None, 0, skipped)
     return GeometricResult(float(np.mean(errors)), float(np.mean(active)) if active else None,
-                           float(np.mean(identities)), len(errors), skipped)
+                           float(np.mean(identities)) if identities else None, len(errors), skipped)
