@@ -13,6 +13,7 @@ setup: $(VENV)/.installed $(WEB)/node_modules/.package-lock.json
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	$(PY) -m facsynth.language.minilm  # export MiniLM to ONNX once (cache: $$FACSYNTH_CACHE or ~/.cache/facsynth)
 	touch $@
 
 # three.js for the studio's 3D view, served from the npm package (no CDN)

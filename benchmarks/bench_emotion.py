@@ -1,4 +1,4 @@
-"""Text emotion: ms per sentence (one thread, one sentence at a time, intensity included) and test accuracy / F1.
+"""Text emotion: ms per sentence (numpy + onnxruntime, one thread, one sentence at a time, intensity included) and test accuracy / F1.
 
 Wall time suffers when other jobs share the CPU; the CPU time per sentence (process time) does not.
 
@@ -25,12 +25,9 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "text_emotion"
 
 
 def run():
-    import torch
-
     from facsynth.language import emotion
     from facsynth.language.emotion_models import load_checkpoint
 
-    torch.set_num_threads(1)
     out = []
     for model in ("lstm-glove", "minilm", "default"):
         t0 = time.perf_counter()
@@ -58,7 +55,7 @@ def run():
         elif model == "default":
             continue
         else:
-            m = load_checkpoint(emotion._CHECKPOINTS[model])[3]["test"]
+            m = load_checkpoint(emotion._CHECKPOINTS[model]).metrics["test"]
             where = "test split, stored"
         out.append((f"{model}: accuracy ({where}, n={m['n']})", m["accuracy"], "fraction", "-"))
         out.append((f"{model}: macro-F1 ({where})", m["macro_f1"], "fraction", "-"))

