@@ -54,9 +54,9 @@ _LEVEL_RE = re.compile(r"\b(?:(?:at\s+)?(?:an?\s+)?(?:intensity|level)\s*(?:of\s
                        r"|at\s+([b-e]))\b")
 
 
-def _build_lexicon() -> dict[str, list[tuple[tuple[str, ...], tuple]]]:
-    """First word → [(rest of phrase, (kind, value, implied level, implied side))], longest phrase first; earlier
-    sources win ties."""
+def _build_lexicon() -> dict[str, list[tuple[tuple[str, ...], tuple, bool]]]:
+    """First word → [(rest of phrase, (kind, value, implied level, implied side), ends in a noun)], longest phrase
+    first; earlier sources win ties."""
     sources: list[tuple[str, dict]] = [
         ("facs", {k: (v,) for k, v in V.FACS_NAMES.items()}),
         ("neutral", dict.fromkeys(V.NEUTRAL_WORDS)),
@@ -82,18 +82,22 @@ def _build_lexicon() -> dict[str, list[tuple[tuple[str, ...], tuple]]]:
                 level, side = V.IMPLIED.get(phrase, (None, None))
                 seen[phrase] = (kind, value, level, side)
     lex: dict[str, list] = {}
+    nouns = {w for w in V.NOUN_ALIASES if " " not in w}
     for phrase, item in seen.items():
         words = tuple(phrase.split())
-        lex.setdefault(words[0], []).append((words[1:], item))
+        noun_final = len(words) > 1 and item[0] != "noun" and words[-1] in nouns
+        lex.setdefault(words[0], []).append((words[1:], item, noun_final))
     for cands in lex.values():
         cands.sort(key=lambda c: -len(c[0]))
     return lex
 
 
 _LEXICON = _build_lexicon()
-#: Words that start no longer phrase: looked up in one step.
-_SINGLE = {w: c[0][1] for w, c in _LEXICON.items() if len(c) == 1 and not c[0][0]}
-_NOUN_WORDS = frozenset(w for w in V.NOUN_ALIASES if " " not in w)
+#: Words that start no longer phrase: looked up in one step, as the item they become (copied), or the entry of an
+#: intensity word (which needs the words before it).
+_SINGLE = {w: ([c[0][1][0], c[0][1][1], None, c[0][1][2], c[0][1][3], w, False]
+               if c[0][1][0] not in ("lvl", "boost") else c[0][1])
+           for w, c in _LEXICON.items() if len(c) == 1 and not c[0][0]}
 _ADJ_FIRST = frozenset(w.split()[0] for w in V.ADJECTIVE_FORMS)
 _END = frozenset({".", "!", "?"})  # sentence ends: the reach of a scope word and of a spread degree word
 _DETERMINERS = frozenset({"a", "an", "the", "her", "his", "their", "my", "your", "its", "both", "each", "all", "of"})
@@ -158,22 +162,28 @@ def _items(text: str) -> tuple[list[list], int, int]:
         start = i
         i += 1
         entry = single_of(tok)
+        if entry.__class__ is list:
+            items.append(entry[:])
+            continue
         if entry is None:
             if tok.startswith("__"):
                 items.append(_placeholder(tok))
                 n_other += 1
                 continue
             if not tok[0].isalpha():
-                items.append(_item("sep", tok, words=tok))
+                items.append(["sep", tok, None, None, None, tok, False])
                 n_other += 1
                 continue
-            for rest, cand in _LEXICON.get(tok, ()):
-                if rest and cand[0] != "noun" and rest[-1] in _NOUN_WORDS and i + len(rest) < n \
-                        and toks[i + len(rest)] in _ADJ_FIRST:
+            nxt = toks[i] if i < n else None
+            for rest, cand, noun_final in _LEXICON.get(tok, ()):
+                m = len(rest)
+                if m and rest[0] != nxt:
+                    continue
+                if noun_final and i + m < n and toks[i + m] in _ADJ_FIRST:
                     continue  # "smiles with her eyes closed": the adjective keeps its noun
-                if not rest or tuple(toks[i:i + len(rest)]) == rest:
+                if not m or tuple(toks[i:i + m]) == rest:
                     entry = cand
-                    i += len(rest)
+                    i += m
                     break
             else:
                 if tok.endswith("n't"):
@@ -182,22 +192,28 @@ def _items(text: str) -> tuple[list[list], int, int]:
                     entry = ("unk", tok, None, None)
                     n_unknown += 1
         kind, value, implied, side = entry
-        words = " ".join(toks[start:i])
+        words = tok if i == start + 1 else " ".join(toks[start:i])
         if kind == "lvl" or kind == "boost":
             level = value
             if items and items[-1][1] == "boost":
                 level = _sharpen(level) if kind == "lvl" else 5.0
                 words = items.pop()[5] + " " + words
             elif kind == "lvl" and items and items[-1][0] == "lvl":
-                words = items.pop()[5] + " " + words  # "quite strongly", "moderately hard": the last word counts
-            items.append(_item("lvl", "boost" if kind == "boost" else None, level, words=words))
+                # two degree words in a row: the last counts ("quite strongly", "moderately hard"), raised by a
+                # first one that is itself strong ("extremely broadly", "enormously high")
+                before = items.pop()
+                if before[2] >= 4 and level >= 3:
+                    level = max(level, before[2])
+                words = before[5] + " " + words
+            items.append(["lvl", "boost" if kind == "boost" else None, level, None, None, words, False])
         else:
-            items.append(_item(kind, value, None, implied, side, words))
+            items.append([kind, value, None, implied, side, words, False])
     return items, n - n_other, n - n_other - n_unknown
 
 
 def _is_head(item: list) -> bool:
-    return item[0] in _HEADS
+    """A head that can take a degree word (not a state such as "held still")."""
+    return item[0] in _HEADS and not (item[0] == "adj" and item[1] in V.NO_DEGREE)
 
 
 def _attach_levels(items: list[list]) -> None:
@@ -210,9 +226,11 @@ def _attach_levels(items: list[list]) -> None:
         if nxt is not None and _is_head(nxt) and nxt[2] is None:
             nxt[2], nxt[6], nxt[5] = it[2], True, f"{it[5]} {nxt[5]}"
             continue
-        if nxt is not None and nxt[0] in ("noun", "nounhead", "unk"):  # "a slight jaw drop", "a big toothy smile"
+        if nxt is not None and (nxt[0] in ("noun", "nounhead", "unk") or (
+                nxt[0] == "sep" and nxt[1] == "," and i and items[i - 1][0] == "word"
+                and items[i - 1][1] in _DETERMINERS)):  # "a slight jaw drop", "a big toothy smile", "a broad, … grin"
             k = i + 1
-            while k < n and k <= i + 4 and items[k][0] in ("noun", "nounhead", "unk"):
+            while k < n and k <= i + 4 and (items[k][0] in ("noun", "nounhead", "unk") or items[k][1] == ","):
                 k += 1
             if k < n and _is_head(items[k]) and items[k][2] is None and items[k][0] != "nounhead" \
                     and items[k - 1][0] != "nounhead":
@@ -222,13 +240,19 @@ def _attach_levels(items: list[list]) -> None:
             continue
         at_end = nxt is None or (nxt[0] == "sep" and nxt[1] in _END)
         target = None
+        comma_skipped = False
         for k in range(i - 1, -1, -1):
             kind = items[k][0]
+            if kind == "adj" and items[k][1] in V.NO_DEGREE:
+                continue
             if kind in _HEADS:
                 target = items[k] if items[k][2] is None else None
                 break
-            if kind == "sep" and at_end and items[k][1] == "," and k == i - 1:
-                continue  # "Mouth stretch, extreme."
+            if kind == "sep" and at_end and items[k][1] == "," and not comma_skipped:
+                comma_skipped = True
+                continue  # "Mouth stretch, extreme."; "narrows her eyes to a squint, just slightly."
+            if kind == "and" and items[k + 1][0] in ("noun", "word"):
+                continue  # "opens his eyes and mouth wide"
             if kind not in _SKIP_BACK:
                 break
         if target is None:
@@ -243,7 +267,8 @@ def _attach_levels(items: list[list]) -> None:
             target[2], target[5] = it[2], f"{target[5]} {it[5]}"
             it[1] = "attached"
     _spread_over_lists(items)
-    _spread_scope(items)
+    if any(it[0] == "scope" for it in items):
+        _spread_scope(items)
 
 
 def _spread_over_lists(items: list[list]) -> None:
@@ -312,6 +337,8 @@ def _nearest_noun(items: list[list], i: int, adj: str, step: int,
             dist += 1
         elif kind == "sep":
             dist += _FAR
+        elif step > 0 and (kind == "adj" or kind == "act"):
+            break  # "rolls her eyes and purses her lips": the lips belong to "purses"
         elif kind in _HEADS or kind in ("and", "or"):
             dist += 1
         k += step
@@ -332,7 +359,7 @@ def _noun_list(items: list[list], k: int, adj: str, step: int) -> list[tuple[int
             far = j + step
             while 0 <= far < n and items[far][0] == "word" and items[far][1] in _DETERMINERS:
                 far += step
-            if 0 <= far < n and items[far][0] in ("adj", "lvl", "act"):
+            if 0 <= far < n and items[far][0] in (("adj", "act") if step > 0 else ("adj", "lvl", "act")):
                 break
             aus = V.PAIRS.get((adj, value))
             held = V.HOLD_PAIRS.get((adj, value))
@@ -352,7 +379,7 @@ def _heads(items: list[list]) -> list[dict]:
     A head is negated when a negation cue precedes it in its clause (up to ',', 'and', 'but', …).
     """
     out: list[dict] = []
-    negated = False
+    negated = has_side = False
     claimed: set[int] = set()
     for i, (kind, value, level, implied, side, words, _) in enumerate(items):
         if kind not in _HEADS:
@@ -360,9 +387,12 @@ def _heads(items: list[list]) -> list[dict]:
                 negated = True
             elif kind == "sep" or kind == "and":
                 negated = False
+            elif kind == "side":
+                has_side = True
             continue
-        base = {"kind": kind, "level": level if level is not None else implied, "negated": negated,
-                "side": side, "index": i}
+        degree = level is not None
+        if level is None and implied is not None:
+            level = float(implied)
         if kind == "adj":
             back = _nearest_noun(items, i, value, -1)
             fwd = _nearest_noun(items, i, value, 1, min(back[0], 3 * _FAR))
@@ -372,43 +402,38 @@ def _heads(items: list[list]) -> list[dict]:
             step = 1 if k > i else -1
             for j, more, more_holds in [(k, aus, holds), *_noun_list(items, k, value, step)]:
                 claimed.add(j)
-                out.append({**base, "aus": more, "holds": more_holds, "noun": j,
+                out.append({"kind": kind, "aus": more, "level": level, "degree": degree, "negated": negated,
+                            "holds": more_holds, "side": side, "noun": j, "index": i,
                             "words": f"{words} {items[j][5]}" if step > 0 else f"{items[j][5]} {words}"})
             continue
         aus = V.NOUN_HEADS[value] if kind == "nounhead" else value
-        out.append({**base, "aus": aus, "holds": False, "noun": -1, "words": words})
-    for h in out:
-        if h["kind"] == "nounhead" and h["index"] in claimed:
-            h["aus"] = ()
-    _assign_sides(items, out)
+        out.append({"kind": kind, "aus": aus, "level": level, "degree": degree, "negated": negated,
+                    "holds": False, "side": side, "noun": -1, "index": i, "words": words})
+    if claimed:
+        for h in out:
+            if h["kind"] == "nounhead" and h["index"] in claimed:
+                h["aus"] = ()
+    if has_side:
+        _assign_sides(items, out)
     return out
 
 
 def _assign_sides(items: list[list], heads: list[dict]) -> None:
-    """Each side word ("left", "lopsided", "on one side") goes to the nearest head of its clause."""
-    by_index: dict[int, list[dict]] = {}
-    for h in heads:
-        by_index.setdefault(h["index"], []).append(h)
-    n = len(items)
+    """A side word ("left", "lopsided", "on one side") goes to every head of its clause (up to ',', 'and',
+    'but', …): "The left side of his mouth stretches sideways"."""
+    clause, sides_of = 0, {}
+    clause_of: dict[int, int] = {}
     for i, it in enumerate(items):
-        if it[0] != "side":
-            continue
-        best = None
-        for step in (1, -1):
-            k, dist = i + step, 1
-            while 0 <= k < n:
-                kind = items[k][0]
-                if kind == "sep" or kind == "and":
-                    break
-                if k in by_index:
-                    if best is None or dist < best[0]:
-                        best = (dist, k)
-                    break
-                k, dist = k + step, dist + 1
-        if best is not None:
-            for h in by_index[best[1]]:
-                h["side"] = it[1]
-                h["words"] = f"{it[5]} {h['words']}"
+        if it[0] == "sep" or it[0] == "and":
+            clause += 1
+        elif it[0] == "side":
+            sides_of.setdefault(clause, it)
+        clause_of[i] = clause
+    for h in heads:
+        side = sides_of.get(clause_of[h["index"]])
+        if side is not None:
+            h["side"] = side[1]
+            h["words"] = f"{side[5]} {h['words']}"
 
 
 @functools.lru_cache(maxsize=1)
@@ -491,9 +516,11 @@ def read_rule(text: str) -> Reading:
     heads = _heads(items)
     _merge_brows(heads)
     explicit: dict[int, float] = {}
+    stated: set[int] = set()  # AUs with a degree word of their own: it beats the default of another mention
     negated: set[int] = set()
     emotions: list[tuple[str, float, str | None]] = []
-    sides: dict[int, set[str | None]] = {}
+    sides: dict[int, set[str]] = {}  # the sides an AU is named on; an AU named without a side is bilateral
+    bilateral: set[int] = set()
     words: dict[int, list[str]] = {}
     for h in heads:
         if h["kind"] == "emo":
@@ -505,10 +532,21 @@ def read_rule(text: str) -> Reading:
         if h["negated"] or h["holds"]:
             negated.update(h["aus"])
             continue
+        level, side, has_degree = (3.0 if h["level"] is None else h["level"]), h["side"], h["degree"]
         for au in h["aus"]:
-            explicit[au] = max(explicit.get(au, 0.0), 3.0 if h["level"] is None else h["level"])
-            sides.setdefault(au, set()).add(h["side"])
-            words.setdefault(au, []).append(h["words"])
+            if has_degree and au not in stated:
+                stated.add(au)
+                explicit[au] = level
+            elif explicit.get(au, 0.0) < level and (has_degree or au not in stated):
+                explicit[au] = level
+            if side is None:
+                bilateral.add(au)
+            else:
+                sides.setdefault(au, set()).add(side)
+            if au in words:
+                words[au].append(h["words"])
+            else:
+                words[au] = [h["words"]]
     neutral = any(it[0] == "neutral" for it in items)
     if explicit or neutral:
         out = explicit
@@ -518,7 +556,10 @@ def read_rule(text: str) -> Reading:
             one_sided = UNILATERAL.get(emotion, frozenset())
             for au, v in emotion_aus(emotion, level).items():
                 out[au] = max(out.get(au, 0.0), v)
-                sides.setdefault(au, set()).add(side or ("U" if au in one_sided else None))
+                if side is None and au not in one_sided:
+                    bilateral.add(au)
+                else:
+                    sides.setdefault(au, set()).add(side or "U")
                 words.setdefault(au, []).append(emotion)
     elif negated:
         out = {}
@@ -526,9 +567,8 @@ def read_rule(text: str) -> Reading:
         raise TextError("the text has no facial content: it names no facial movement, expression or emotion")
     aus = {au: round(v, 3) for au, v in sorted(out.items()) if au not in negated and v > 0}
     one_side = {}
-    for au in aus:
-        got = sides.get(au, {None})
-        if None not in got:  # a movement named on both sides anywhere stays bilateral
+    for au, got in sides.items():
+        if au in aus and au not in bilateral:  # a movement also named without a side stays bilateral
             one_side[au] = got.pop() if len(got) == 1 else "U"
     return Reading(aus, one_side, {au: words.get(au, []) for au in aus}, "rule")
 

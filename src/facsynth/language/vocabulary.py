@@ -27,6 +27,7 @@ __all__ = [
     "SIDE_WORDS",
     "IMPLIED",
     "NOUN_HEADS",
+    "NO_DEGREE",
     "HOLD_PAIRS",
     "NOUN_ALIASES",
     "ADJECTIVE_FORMS",
@@ -146,7 +147,7 @@ INTENSITY_WORDS: dict[str, int] = {
     "to the max": 5, "to the limit": 5, "to the fullest": 5, "at maximum": 5, "at the maximum": 5,
     "as far as it goes": 5, "as far as they go": 5, "as far as it will go": 5, "as far as they will go": 5,
     "as far as it can go": 5, "as far as they can go": 5, "as wide as possible": 5, "as hard as possible": 5,
-    "from ear to ear": 5, "ear to ear": 5, "all out": 5,
+    "from ear to ear": 5, "ear to ear": 5, "all out": 5, "as wide as saucers": 5, "like saucers": 5,
 }
 for _p in ("her", "his", "their", "my", "your"):
     INTENSITY_WORDS[f"with all {_p} might"] = 5
@@ -184,10 +185,13 @@ def _nouns(canonical: str, *aliases: str) -> None:
 
 
 _POSSESSIVES = ("her", "his", "the", "their", "my", "your")
+_BROWS = ("brows", "eyebrows", "brow", "eyebrow")
 _nouns("inner brows", "inner brow", "inner eyebrows", "inner eyebrow",
-       *(f"inner corners of {p} brows" for p in _POSSESSIVES), *(f"inner ends of {p} brows" for p in _POSSESSIVES))
+       *(f"inner {part} of {p} {b}" for part in ("corners", "corner", "ends", "end", "parts", "halves")
+         for p in _POSSESSIVES for b in _BROWS))
 _nouns("outer brows", "outer brow", "outer eyebrows", "outer eyebrow",
-       *(f"outer corners of {p} brows" for p in _POSSESSIVES), *(f"outer ends of {p} brows" for p in _POSSESSIVES))
+       *(f"outer {part} of {p} {b}" for part in ("corners", "corner", "ends", "end", "parts", "halves")
+         for p in _POSSESSIVES for b in _BROWS))
 _nouns("brows", "brow", "eyebrows", "eyebrow")
 _nouns("forehead", "foreheads")
 _nouns("upper lids", "upper lid", "upper eyelids", "upper eyelid")
@@ -237,10 +241,11 @@ _adj("lowered", *_verb("lower"), "drawn down", "draws down", "draw down", "drawi
 _adj("furrowed", *_verb("furrow"), *_verb("knit", past="knitted", ing="knitting"), "knit",
      "drawn together", "draws together", "draw together", "drawing together", "pulled together", "pulls together",
      "pull together", "pulling together", "knot", "knots", "knotted", "knotting", "drawn in", "pinched",
-     "pinches", "pinch", "together")
+     "pinches", "pinch")
+_adj("together")
 _adj("widened", *_verb("widen"), "bulge", "bulges", "bulged", "bulging", "pop", "pops", "popped", "popping",
-     "go wide", "goes wide", "went wide", "gone wide", "wide open", "wide-open", "pulled open", "pulls open",
-     "pull open", "saucer-like")
+     "go wide", "goes wide", "went wide", "gone wide", "pulled open", "pulls open", "pull open", "saucer-like")
+_adj("wide open", "wide-open", "open wide", "opens wide", "opened wide", "opening wide", "gaping open")
 _adj("tightened", *_verb("tighten"), "tense", "tensed", "tenses", "tensing", *_verb("squeeze"))
 _adj("narrowed", *_verb("narrow"))
 _adj("wrinkled", *_verb("wrinkle"), *_verb("crinkle"), "wrinkle", *_verb("crease"), *_verb("crumple"),
@@ -262,10 +267,10 @@ _adj("stretched", *_verb("stretch", "stretches"))
 _adj("spread", "spreads", "spreading")
 _adj("funneled", *_verb("funnel"), "funnelled", "funnelling")
 _adj("rounded", *_verb("round"))
-_adj("thinned", "thin", "thins", "thinning")
+_adj("thinned", "thin", "thins", "thinning", "a thin line", "into a thin line", "in a thin line")
 _adj("pressed", *_verb("press", "presses"), "pressed together", "presses together", "press together",
      "pressing together", *_verb("clamp"), "clamped together", "clamps together", "shut tight", "clamped shut",
-     "clamps shut", "a thin line", "into a thin line", "in a thin line")
+     "clamps shut")
 _adj("compressed", *_verb("compress", "compresses"))
 _adj("parted", *_verb("part"), "apart")
 _adj("separated", *_verb("separate"))
@@ -273,7 +278,8 @@ _adj("dropped", "drop", "drops", "dropping", "slack", "hanging open", "fallen", 
      "hangs", "hang", "hanging", "hung", "slack-jawed", "fall", "fell", "sagging open", "drops open")
 _adj("gaping", *_verb("gape"), "agape")
 _adj("sucked-in", "sucked in", "sucks in", "suck in", "sucking in", "suck", "sucks", "sucked", "sucking")
-_adj("rolled-in", "rolled in", "rolls in", "roll in", "rolling in", "inward", "inwards", "tucked in")
+_adj("rolled-in", "rolled in", "rolls in", "roll in", "rolling in", "inward", "inwards", "tucked in", "roll",
+     "rolls", "rolled", "rolling")
 _adj("closed", *_verb("close"))
 _adj("shut", "shuts", "shutting")
 _adj("blinking", "fluttering", "flutters", "flutter")
@@ -327,16 +333,19 @@ PAIRS: dict[tuple[str, str], tuple[int, ...]] = {
     ("spread", "mouth"): (20,), ("spread", "lip corners"): (20,), ("stretched", "lip corners"): (20,),
     ("funneled", "lips"): (22,), ("thinned", "mouth"): (23,),
     ("pressed", "lip corners"): (24,), ("compressed", "mouth"): (24,),
-    ("dropped", "jaw"): (26,), ("opened", "teeth"): (25,),
+    ("dropped", "jaw"): (26,), ("opened", "teeth"): (25,), ("puckered", "chin"): (17,),
+    ("wide open", "eyes"): (5,), ("wide open", "lids"): (5,), ("wide open", "upper lids"): (5,),
+    ("wide open", "mouth"): (25, 26), ("wide open", "jaw"): (26,), ("wide open", "lips"): (25,),
+    ("together", "brows"): (4,), ("together", "inner brows"): (4,), ("quivering", "lower lip"): (17,),
 }
 
 #: Phrases that hold a part still or shut: (adjective, noun) → AUs kept at 0 ("lips sealed", "jaw held still").
 HOLD_PAIRS: dict[tuple[str, str], tuple[int, ...]] = {
-    ("held", "jaw"): (26, 27), ("held", "mouth"): (25, 26, 27), ("held", "lips"): (25, 26, 27),
+    ("held", "jaw"): (26, 27), ("held", "mouth"): (25, 26, 27), ("held", "lips"): (25, 27),
     ("held", "brows"): (1, 2, 4), ("held", "eyes"): (5, 7, 43, 45), ("held", "lids"): (5, 7, 43, 45),
     ("held", "face"): tuple(CATALOGUE), ("closed", "mouth"): (25, 26, 27), ("shut", "mouth"): (25, 26, 27),
-    ("closed", "lips"): (25, 26, 27), ("shut", "lips"): (25, 26, 27), ("closed", "jaw"): (25, 26, 27),
-    ("shut", "jaw"): (25, 26, 27), ("furrowed", "lips"): (25,), ("held", "cheeks"): (6,),
+    ("closed", "lips"): (25, 27), ("shut", "lips"): (25, 27), ("closed", "jaw"): (25, 26, 27),
+    ("shut", "jaw"): (25, 26, 27), ("together", "lips"): (25, 27), ("held", "cheeks"): (6,),
     ("held", "nose"): (9,), ("held", "chin"): (17,), ("held", "forehead"): (1, 2, 4),
 }
 for _au, (_noun, _adjs) in AU_WORDS.items():
@@ -352,7 +361,8 @@ def _action(aus: tuple[int, ...], *words: str) -> None:
         ACTION_WORDS[w] = aus
 
 
-_action((12,), *_verb("smile"), "smiley", "half-smile", "half-smiles", "half-smiled", "half-smiling")
+_action((12,), *_verb("smile"), "smiley", "half-smile", "half-smiles", "half-smiled", "half-smiling",
+        "half smile", "half smiles", "half smiled", "half smiling")
 _action((12, 25), *_verb("grin", past="grinned", ing="grinning"), "toothy grin", "toothy smile")
 _action((6, 12), *_verb("beam"), "duchenne smile", "duchenne", "smiling eyes", "crow's feet", "crows feet",
         "crow's-feet", *(f"{v} with {p} eyes" for v in _verb("smile") for p in ("her", "his", "the", "their")))
@@ -388,14 +398,19 @@ for _w in ("cock", "cocks", "cocked", "cocking"):
     IMPLIED[_w] = (None, "U")
 for _w in ("bulge", "bulges", "bulged", "bulging", "pop", "pops", "popped", "popping", "shoot up", "shoots up",
            "shot up", "shooting up", "fly up", "flies up", "flew up", "way up", "go wide", "goes wide",
-           "went wide", "gone wide", "wide open", "wide-open", "clamp", "clamps", "clamped", "clamping",
+           "went wide", "gone wide", "wide open", "wide-open", "open wide", "opens wide", "opened wide",
+           "opening wide", "gaping open", "clamp", "clamps", "clamped", "clamping",
            "clamped together", "clamps together", "clamped shut", "clamps shut", "shut tight", "saucer-like",
            "eyes wide", "wide eyes", "saucer eyes", "eyes like saucers"):
     IMPLIED[_w] = (4, None)
 for _w in _verb("twitch", "twitches"):
     IMPLIED[_w] = (1, None)
-for _w in ("half-smile", "half-smiles", "half-smiled", "half-smiling"):
+for _w in ("half-smile", "half-smiles", "half-smiled", "half-smiling", "half smile", "half smiles",
+           "half smiled", "half smiling"):
     IMPLIED[_w] = (2, "U")
+
+#: Adjectives of a state, not a movement ("lips held still", "brows together"): a degree word never goes to them.
+NO_DEGREE: frozenset[str] = frozenset({"held", "together"})
 
 #: Nouns that name a movement on their own when no adjective claims them ("dimples form", "a dimple").
 NOUN_HEADS: dict[str, tuple[int, ...]] = {"dimples": (14,)}
@@ -466,6 +481,7 @@ AND_WORDS: frozenset[str] = frozenset({"and", "then", "plus", "also", "as well a
 OR_WORDS: frozenset[str] = frozenset({"or", "either"})
 SEPARATOR_WORDS: frozenset[str] = frozenset({
     "but", "while", "whereas", "although", "though", "yet", "because", "since", "however", "whilst", "so that",
+    "even as", "just as", "when", "whenever", "as if", "as though", "until", "before", "after", "once",
 })
 
 #: Frequent English words (besides the vocabulary above), used to tell English from other languages.
