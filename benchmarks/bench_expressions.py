@@ -223,8 +223,9 @@ def measure_face(name: str, image: np.ndarray, au_cells: bool = False) -> FaceRe
     return res
 
 
-def write_sheet(results: list[FaceResult], path: Path) -> Path:
-    """The contact sheet of ``results`` as a PNG at ``path`` (faces × emotions, then the AU rows)."""
+def write_sheet(results: list[FaceResult], path: Path, clip: ClipResult | None = None) -> Path:
+    """The contact sheet of ``results`` as a PNG at ``path`` (faces × emotions, the AU rows, then the talking
+    strip of ``clip`` if it has one: real frames above the rendered ones)."""
     from facsynth.formats.image import write_image
     from facsynth.render.sheet import contact_sheet
 
@@ -238,6 +239,10 @@ def write_sheet(results: list[FaceResult], path: Path) -> Path:
         rows.append([c for _, c in chunk])
         labels.append([f"{t} {INTENSITY:g}" if t != "neutral" else t for t, _ in chunk])
         titles.append("")
+    if clip is not None and clip.strip:
+        rows += [[c for _, c, _ in clip.strip], [c for _, _, c in clip.strip]]
+        labels += [[t for t, _, _ in clip.strip]] * 2
+        titles += [f"real {clip.clip}", "speak --face"]
     title = f"facsynth photo renderer, intensity {INTENSITY:g}: each face x emotions; last rows: AUs on {au.name}"
     return write_image(contact_sheet(rows, labels, titles, title=title), path)
 
@@ -250,6 +255,8 @@ class ClipResult:
     real: np.ndarray
     rendered: np.ndarray
     asked: np.ndarray
+    #: (label, real frame, rendered frame) face crops at a few times, for the contact sheet
+    strip: list[tuple[str, np.ndarray, np.ndarray]] = field(default_factory=list)
 
     @property
     def scores(self) -> tuple[float, float]:
@@ -262,20 +269,31 @@ def _transcripts() -> dict[str, str]:
             (line.split("\t") for line in (TALKING / "transcripts.tsv").read_text().splitlines()[1:])}
 
 
-def talking_clip(video: Path, text: str, work: Path) -> ClipResult:
-    """``facsynth speak`` on the clip's audio with its first video frame as the face; MediaPipe on both videos."""
+def talking_clip(video: Path, text: str, work: Path, strip: int = 0) -> ClipResult:
+    """``facsynth speak`` on the clip's audio with its first video frame as the face; MediaPipe on both videos;
+    ``strip`` evenly spaced frames of both cropped for the contact sheet."""
+    from facsynth.face.landmarks import detect_faces
     from facsynth.formats.image import write_image
+    from facsynth.render.sheet import face_crop
     from facsynth.speech import speak
 
     real, fps = measured_opening(video)
-    first = write_image(video_frames(video)[0][0], work / f"{video.stem}_first.png")
+    frames = video_frames(video)[0]
+    first = write_image(frames[0], work / f"{video.stem}_first.png")
     wav = extract_wav(video, work / f"{video.stem}.wav")
     out = work / f"{video.stem}_speak.mp4"
     subprocess.run([sys.executable, "-m", "facsynth", "speak", str(wav), "--transcript", text, "--face", str(first),
                     "-o", str(out), "--fps", f"{fps:g}"], check=True, capture_output=True, text=True)
     rendered, _ = measured_opening(out)
     track = speak(wav, transcript=text, fps=fps)
-    return ClipResult(video.stem, real, rendered, predicted_opening(track))
+    res = ClipResult(video.stem, real, rendered, predicted_opening(track))
+    if strip:
+        box = detect_faces(frames[0], 1)[0].box
+        made = video_frames(out)[0]
+        n = min(len(frames), len(made))
+        res.strip = [(f"{i / fps:.2f} s", face_crop(frames[i], box, CELL), face_crop(made[i], box, CELL))
+                     for i in np.linspace(n * 0.15, n * 0.85, strip).round().astype(int)]
+    return res
 
 
 def fixed_track_fits(track, work: Path) -> dict[str, tuple[float, float, float]]:
@@ -334,7 +352,6 @@ def run():
     from facsynth.speech import speak
 
     results = [measure_face(p.stem, read_image(p), au_cells=p.stem == SHEET_FACE) for p in sorted(FACES.iterdir())]
-    write_sheet(results, SHEET)
     _print_au_table(results)
     out = []
     for r in results:
@@ -357,7 +374,9 @@ def run():
     texts = _transcripts()
     with tempfile.TemporaryDirectory() as d:
         work = Path(d)
-        clips = [talking_clip(v, texts[v.stem], work) for v in sorted(TALKING.glob("*.mpg"))]
+        clips = [talking_clip(v, texts[v.stem], work, strip=2 + len(EMOTIONS) if v.stem == FIXED_CLIP else 0)
+                 for v in sorted(TALKING.glob("*.mpg"))]
+        write_sheet(results, SHEET, next(c for c in clips if c.strip))
         head = "talking clip (speak --face first frame)"
         print(f"\n{head:<40}{'Pearson':>9}{'CCC':>8}{'a':>9}{'b':>8}{'r(asked)':>10}")
         slopes = []
