@@ -378,14 +378,16 @@ def run():
                  for v in sorted(TALKING.glob("*.mpg"))]
         write_sheet(results, SHEET, next(c for c in clips if c.strip))
         head = "talking clip (speak --face first frame)"
-        print(f"\n{head:<40}{'Pearson':>9}{'CCC':>8}{'a':>9}{'b':>8}{'r(asked)':>10}")
+        print(f"\n{head:<40}{'Pearson':>9}{'CCC':>8}{'a':>9}{'b':>8}{'r(asked)':>10}"
+              f"{'mean real/rendered':>22}{'std real/rendered':>22}")
         slopes = []
         for c in clips:
             r, k = c.scores
             n = min(len(c.asked), len(c.rendered))
             a, b, ra = fit_line(c.asked[:n], c.rendered[:n])
             slopes.append(b)
-            print(f"{c.clip:<40}{r:>9.3f}{k:>8.3f}{a:>9.3f}{b:>8.2f}{ra:>10.3f}")
+            print(f"{c.clip:<40}{r:>9.3f}{k:>8.3f}{a:>9.3f}{b:>8.2f}{ra:>10.3f}"
+                  f"{c.real.mean():>14.3f}/{c.rendered.mean():.3f}{c.real.std():>14.3f}/{c.rendered.std():.3f}")
             out.append((f"speak --face first frame, {c.clip}: Pearson", r, "r", "-"))
             out.append((f"speak --face first frame, {c.clip}: CCC", k, "CCC", "≥ 0.65"))
         out.append(("speak --face first frame, mean Pearson", float(np.mean([c.scores[0] for c in clips])), "r", "-"))
