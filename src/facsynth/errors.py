@@ -5,6 +5,7 @@ __all__ = [
     "AUSpecError",
     "TrackError",
     "TextError",
+    "NoFacialContentError",
     "ImageError",
     "NoFaceError",
     "AudioError",
@@ -29,6 +30,10 @@ class TrackError(FacsynthError, ValueError):
 
 class TextError(FacsynthError, ValueError):
     """Text input is empty, not text, not English, or carries no facial content."""
+
+
+class NoFacialContentError(TextError):
+    """Text names no facial movement, expression or emotion (it may still be fine English)."""
 
 
 class ImageError(FacsynthError, ValueError):
