@@ -1,11 +1,14 @@
-"""Learned language encoder: batched sentences per second on one thread; held-out F1 and MAE of the shipped weights."""
+"""Learned language encoder: batched sentences per second on one thread; held-out F1 and MAE of the shipped weights;
+its pass rate on the public free-phrasing set and its describe round trip (10,000 random AU sets)."""
 
 from __future__ import annotations
 
 import time
 
 import torch
+from bench_language import corpus, free_phrasing
 
+from facsynth.facs import intensity_level
 from facsynth.language import encoder
 from facsynth.train.lse import HELD_OUT, STYLES, evaluate, make_corpus
 
@@ -13,6 +16,10 @@ from facsynth.train.lse import HELD_OUT, STYLES, evaluate, make_corpus
 def run():
     torch.set_num_threads(1)
     model = encoder.load()
+    rate_free, _, _ = free_phrasing("learned")
+    pairs = corpus()
+    got = encoder.predict([s for _, s in pairs], model)
+    exact = sum({a: intensity_level(min(v, 5.0)) for a, v in g.items()} == aus for g, (aus, _) in zip(got, pairs))
     held_out = make_corpus(2000, HELD_OUT, seed=1234)
     seen = make_corpus(2000, [s for s in STYLES if s not in HELD_OUT], seed=1235)
     texts = [t for t, _, _ in seen]
@@ -22,6 +29,8 @@ def run():
     rate = len(texts) / (time.perf_counter() - t0)
     test, val = evaluate(model, held_out), evaluate(model, seen)
     return [
+        ("free phrasing, learned engine", 100.0 * rate_free, "%", "rule engine: see bench_language"),
+        (f"describe → learned exact levels, {len(pairs)} random AU sets", 100.0 * exact / len(pairs), "%", "100 %"),
         (f"encoder predict, batches of 256, D={model.dim}", rate, "sentences/s", ">= 1000"),
         ("held-out styles (p3, passive): AU F1 micro", test["f1_micro"], "", f"chance {test['f1_all_active']}"),
         ("held-out styles: AU F1 macro", test["f1_macro"], "", "-"),

@@ -36,8 +36,29 @@ def test_paraphrase_is_seedable_and_names_an_intensity(family):
     if family in ("verbs", "adverb_first", "passive"):
         assert "his" in a.split() and "her" not in a.split()
         assert any(w in a for w in intensity_words(5)) and any(w in a for w in intensity_words(2))
+    elif family == "vocabulary":
+        assert "her" not in a.split()
     else:
         assert ("12" in a) or ("lip corner puller" in a)
+
+
+def test_vocabulary_family_agrees_with_the_rule_parser():
+    """The vocabulary family is built from the parser's tables: the rules read its AU sets back (labels are
+    consistent), and its non-facial sentences carry no AU."""
+    import warnings
+
+    from facsynth.language.parse import parse_rule
+
+    rng, agree = random.Random(0), 0
+    for _ in range(200):
+        aus = lse_train.random_aus(rng)
+        text = paraphrase(aus, "vocabulary", "female", rng)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            agree += parse_rule(text) == {a: float(v) for a, v in aus.items()}
+    assert agree >= 180
+    assert any(paraphrase({}, "vocabulary", "male", random.Random(s)).startswith(("The meeting", "Send", "The report",
+               "The river", "The shop", "His bag", "He ", "The man ", "A man ")) for s in range(20))
 
 
 def test_intensity_words_name_one_level_each():
@@ -99,6 +120,18 @@ def test_tiny_checkpoint_round_trip_and_api(tiny):
         assert weights[0][1] == max(w for _, w in weights)
 
 
+def test_fine_tuning_starts_from_the_given_weights(tiny, tmp_path):
+    path, m = tiny
+    out = tmp_path / "ft.pt"
+    ft = lse_train.train(out, epochs=1, seed=2, n_train=300, n_eval=300, lr=1e-3, batch_size=32, init=path,
+                         progress=False)
+    assert ft["config"]["init"] == str(path) and ft["config"]["hidden"] == 48
+    # 10 small steps from trained weights keep what they knew; a fresh encoder after 10 steps knows nothing
+    fresh = lse_train.train(tmp_path / "fresh.pt", epochs=1, seed=2, n_train=300, n_eval=300, lr=1e-3,
+                            batch_size=32, hidden=48, progress=False)
+    assert ft["val"]["f1_micro"] > fresh["val"]["f1_micro"] + 0.3
+
+
 def test_unknown_words_fall_back_to_glove(tiny):
     model = encoder.load(tiny[0])
     n = len(model.vocab)
@@ -115,11 +148,11 @@ def test_missing_and_corrupt_weights_raise_model_error(tmp_path):
         encoder.load(tmp_path / "none.pt")
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a checkpoint at all")
-    with pytest.raises(ModelError, match="corrupt"):
+    with pytest.raises(ModelError, match="not a readable LSE checkpoint"):
         encoder.load(bad)
     other = tmp_path / "other.pt"
     torch.save({"weights": torch.zeros(3)}, other)
-    with pytest.raises(ModelError, match="not an LSE checkpoint"):
+    with pytest.raises(ModelError, match="not a facsynth LSE checkpoint"):
         encoder.load(other)
 
 

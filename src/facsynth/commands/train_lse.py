@@ -8,8 +8,8 @@ from pathlib import Path
 NAME = "lse"
 HELP = "train the learned language encoder (BiLSTM + word→AU attention) on generated sentences"
 DESCRIPTION = """Train the learned language encoder (Hong et al. ICIP 2020's LSE) on sentences generated from random
-AU sets by `describe` (protocols 1–3) and the paraphrase families, holding out protocol 3 and the
-passive family as the test set. Writes the weights to --out and the metrics to the same path with
+AU sets by `describe` (protocols 1–3) and the paraphrase families (including the vocabulary family drawn
+from the rule parser's tables), holding out the passive family as the test set. Writes the weights to --out and the metrics to the same path with
 suffix .metrics.json. The defaults reproduce the shipped weights (src/facsynth/assets/lse.pt)."""
 DEMO_ORDER = 25
 
@@ -32,6 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hidden", type=int, default=128,
                    help="LSTM units per direction; features are twice this (default 128 → 256-d; the paper: 256)")
     p.add_argument("--threads", type=int, default=1, help="CPU threads for torch (default 1, reproducible)")
+    p.add_argument("--lr", type=float, default=3e-3, help="Adam learning rate (default 3e-3)")
+    p.add_argument("--init", type=Path, metavar="PT",
+                   help="fine-tune these weights (e.g. src/facsynth/assets/lse.pt) instead of a fresh encoder")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,8 +47,10 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name) < 1:
             raise FacsynthError(f"--{name.replace('_', '-')} must be at least 1")
     torch.set_num_threads(args.threads)
+    if not args.lr > 0:
+        raise FacsynthError("--lr must be positive")
     metrics = train(args.out, epochs=args.epochs, seed=args.seed, n_train=args.sentences,
-                    n_eval=args.eval_sentences, hidden=args.hidden)
+                    n_eval=args.eval_sentences, hidden=args.hidden, lr=args.lr, init=args.init)
     val, test = metrics["val"], metrics["test_held_out"]
     print(f"wrote {args.out} and {args.out.with_suffix('.metrics.json')} ({metrics['train_seconds']:.0f} s)")
     print(f"seen styles:     F1 micro {val['f1_micro']:.3f}, macro {val['f1_macro']:.3f}, "

@@ -8,6 +8,9 @@
 - ``passive``: "Her inner brows are a little raised and her lips are pressed together firmly."
 - ``facs_names``: "Lip corner puller at intensity D, cheek raiser B."
 - ``au_codes``: "AU12 D, AU6=2", "AU 12 at level 4 and AU 6 slight".
+- ``vocabulary``: drawn from the parser's own tables (``facsynth.language.vocabulary``): every adjective form with
+  every noun alias it pairs with, action words, degree words and idioms at their FACS levels, one degree word over
+  the list ("…, both strongly"), held-still phrases and negation for absent AUs, non-facial sentences (no AU).
 
 :func:`rewrite` adds synonyms and reorders the clauses of any sentence (``describe`` output included). The
 vocabulary is this project's own; its intensity words keep the levels of ``facsynth.language.vocabulary`` (so
@@ -25,10 +28,11 @@ import re
 from typing import Mapping
 
 from ..facs import CATALOGUE, INTENSITY_LETTERS
+from . import vocabulary as V
 
 __all__ = ["FAMILIES", "paraphrase", "rewrite", "intensity_words"]
 
-FAMILIES: tuple[str, ...] = ("verbs", "adverb_first", "passive", "facs_names", "au_codes")
+FAMILIES: tuple[str, ...] = ("verbs", "adverb_first", "passive", "facs_names", "au_codes", "vocabulary")
 
 # Adverbs per intensity level 1–5 (A–E); the sets are disjoint so a word names one level.
 _ADVERBS: dict[int, tuple[str, ...]] = {
@@ -127,6 +131,65 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+_NON_FACIAL = ("The meeting starts at ten.", "{S} parks the car near the station.", "The report is due on Monday.",
+               "{S} buys bread on the way home.", "The river runs through the old town.", "Send the file by email.",
+               "{S} reads a book on the train.", "The shop closes at six.", "{P} bag is on the table.")
+
+
+def _surface_tables() -> tuple[dict[int, list[tuple[str, str]]], dict[int, list[str]], list[tuple[str, set[int]]]]:
+    """Per AU: (adjective form, noun alias) pairs that name it alone and action words that name it alone; and the
+    held-still phrases with the AUs each keeps at 0."""
+    forms: dict[str, list[str]] = {}
+    for form, canonical in V.ADJECTIVE_FORMS.items():
+        forms.setdefault(canonical, []).append(form)
+    nouns: dict[str, list[str]] = {}
+    for alias, canonical in V.NOUN_ALIASES.items():
+        if not alias.startswith(("corner of", "corners of", "inner ", "outer ")) or canonical == alias:
+            nouns.setdefault(canonical, []).append(alias)
+    pairs: dict[int, list[tuple[str, str]]] = {}
+    for (adj, noun), aus in V.PAIRS.items():
+        if len(aus) == 1 and adj in forms:
+            pairs.setdefault(aus[0], []).extend((f, n) for f in forms.get(adj, [adj]) for n in nouns.get(noun, [noun]))
+    actions: dict[int, list[str]] = {}
+    for word, aus in V.ACTION_WORDS.items():
+        if len(aus) == 1:
+            actions.setdefault(aus[0], []).append(word)
+    holds = [(f"{n} {f}", set(aus)) for (adj, noun), aus in V.HOLD_PAIRS.items()
+             for f in forms.get(adj, [adj])[:4] for n in nouns.get(noun, [noun])[:2]]
+    return pairs, actions, holds
+
+
+_PAIRS_BY_AU, _ACTIONS_BY_AU, _HOLDS = _surface_tables()
+_DEGREES: dict[int, list[str]] = {}
+for _w, _lvl in V.INTENSITY_WORDS.items():
+    _DEGREES.setdefault(int(_lvl), []).append(_w)
+
+
+def _vocabulary_sentence(active: dict[int, float], subject: str, p: str, rng: random.Random) -> str:
+    """One sentence of the ``vocabulary`` family (see the module docstring)."""
+    levels = {a: _level(v) for a, v in active.items()}
+    one_level = len(set(levels.values())) == 1 and len(levels) > 1 and rng.random() < 0.3
+    clauses = []
+    for a, lv in levels.items():
+        if _ACTIONS_BY_AU.get(a) and (not _PAIRS_BY_AU.get(a) or rng.random() < 0.3):
+            core = rng.choice(_ACTIONS_BY_AU[a])
+        else:
+            form, noun = rng.choice(_PAIRS_BY_AU[a])
+            core = rng.choice([f"{form} {p} {noun}", f"{p} {noun} {form}", f"{form} {noun}"])
+        if one_level:
+            clauses.append(core)
+        else:
+            degree = rng.choice(_DEGREES[lv])
+            clauses.append(f"{degree} {core}" if rng.random() < 0.4 else f"{core} {degree}")
+    text = f"{subject} {_join(clauses, rng, False)}"
+    if one_level:
+        text += f", {rng.choice(['both', 'each', 'all'])} {rng.choice(_DEGREES[next(iter(levels.values()))])}"
+    holds = [phrase for phrase, aus in _HOLDS if not aus & levels.keys()]
+    if holds and rng.random() < 0.2:
+        text += f", {rng.choice(['with', 'keeping', 'while keeping'])} {p} {rng.choice(holds)}"
+    return text + "."
+
+
 def intensity_words(level: int) -> tuple[str, ...]:
     """Adverbs of intensity level 1–5 used by the paraphrases (``intensity_words(1)[0] == "slightly"``)."""
     return _ADVERBS[int(level)]
@@ -192,7 +255,10 @@ def paraphrase(aus: Mapping[int, float], family: str, gender: str = "female", rn
     pronoun = "She" if gender == "female" else "He"
     active = {int(a): float(v) for a, v in aus.items() if v > 0}
     if not active:
-        return rng.choice(_NEUTRAL).format(S=subject, P=p.capitalize())
+        table = _NON_FACIAL if family == "vocabulary" and rng.random() < 0.5 else _NEUTRAL
+        return rng.choice(table).format(S=subject, P=p.capitalize())
+    if family == "vocabulary":
+        return _vocabulary_sentence(active, subject, p, rng)
     if family in ("verbs", "adverb_first"):
         units = _units(active, rng, _PAIR_VERBS)
         clauses = [_verb_clause(u, lv, p, rng, family == "adverb_first") for u, lv in units]
