@@ -149,11 +149,18 @@ def outside_box_change(a: np.ndarray, b: np.ndarray, box, scale: float = 1.5) ->
 
 
 def identity(a: np.ndarray, b: np.ndarray, box) -> float:
-    """dlib identity distance of two renders of one photo, on the same crop around the face (2.2 × its box)."""
-    from facsynth.face.identity import identity_distance
+    """dlib identity distance of two renders of one photo, on the same crop around the face (2.2 × its box); NaN
+    without the ``identity`` extra (dlib) or when dlib finds no face."""
+    from facsynth.errors import NoFaceError
+    from facsynth.face.identity import available, identity_distance
     from facsynth.render.sheet import face_crop
 
-    return identity_distance(face_crop(a, box, 320, zoom=2.2), face_crop(b, box, 320, zoom=2.2))
+    if not available():
+        return float("nan")
+    try:
+        return identity_distance(face_crop(a, box, 320, zoom=2.2), face_crop(b, box, 320, zoom=2.2))
+    except NoFaceError:
+        return float("nan")
 
 
 def fit_line(asked: np.ndarray, gap: np.ndarray) -> tuple[float, float, float]:
@@ -359,10 +366,13 @@ def run():
                     sum(r.au[a] >= PASS_IOD for a in SINGLE_AUS), f"of {len(SINGLE_AUS)}", f"{len(SINGLE_AUS)}"))
     out.append(("AUs moving the FACS way, all faces", float(np.mean(
         [r.au[a] >= PASS_IOD for r in results for a in SINGLE_AUS])), "fraction", "1"))
-    out.append(("identity distance (dlib), emotions at 4, mean over faces", float(np.mean(
-        [v for r in results for v in r.identity.values()])), "distance", "< 0.45"))
-    out.append(("identity distance (dlib), emotions at 4, worst", float(max(
-        v for r in results for v in r.identity.values())), "distance", "< 0.45"))
+    dists = np.array([v for r in results for v in r.identity.values()])
+    if np.isfinite(dists).any():  # NaN: no dlib (the identity extra), or dlib found no face on a render
+        out.append(("identity distance (dlib), emotions at 4, mean over faces", float(np.nanmean(dists)),
+                    "distance", "< 0.45"))
+        out.append(("identity distance (dlib), emotions at 4, worst", float(np.nanmax(dists)), "distance", "< 0.45"))
+        out.append(("identity distance (dlib), emotions at 4, no face found", int(np.isnan(dists).sum()),
+                    "renders", "0"))
     out.append(("largest pixel change outside 1.5× face box", max(r.background for r in results), "levels", "0"))
     out.append(("emotion prototype AUs (≥ 2) moving the FACS way, all faces", float(np.mean(
         [v >= PASS_IOD for r in results for e in EMOTIONS for v in r.shown[e].values()])), "fraction", "1"))

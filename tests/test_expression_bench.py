@@ -101,12 +101,17 @@ def test_a_rendered_jaw_drop_opens_the_redetected_mouth(hopper, rig):
 
 
 def test_measure_face_on_a_grid_frame(shared_data):
+    from facsynth.face.identity import available
     from facsynth.formats.image import read_image
 
     res = bench.measure_face("bbaf2n", read_image(shared_data / "faces" / "grid_bbaf2n_rest.png"), au_cells=True)
     assert set(res.au) == set(bench.SINGLE_AUS) and np.isfinite(list(res.au.values())).all()
     assert res.au[26] > bench.PASS_IOD and res.au[12] > bench.PASS_IOD  # the two largest movements show
-    assert set(res.identity) == set(bench.EMOTIONS) and all(0 < d < 0.6 for d in res.identity.values())
+    assert set(res.identity) == set(bench.EMOTIONS)
+    if available():  # dlib is the optional 'identity' extra; without it the benchmark reports no distance
+        assert all(0 < d < 0.6 for d in res.identity.values())
+    else:
+        assert np.isnan(list(res.identity.values())).all()
     assert res.background == 0
     assert len(res.cells) == 2 + len(bench.EMOTIONS) and res.cells[0].shape == (bench.CELL, bench.CELL, 3)
     assert len(res.au_cells) == 1 + len(bench.SINGLE_AUS) + len(bench.COMBINATIONS)
