@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m facsynth.language.minilm  # export MiniLM to ONNX once (cache: $$FACSYNTH_CACHE or ~/.cache/facsynth)
 	touch $@
 
-# three.js for the studio's 3D view, served from the npm package (no CDN)
+# three.js for the studio's 3D view and Swagger UI for /docs, served from the npm packages (no CDN)
 $(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
 	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)
 	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
