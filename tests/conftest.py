@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,21 @@ def shared_data() -> Path:
     """../shared/data beside the checkout (real photos, speech, clips, text)."""
     assert SHARED_DATA.is_dir(), f"expected shared data at {SHARED_DATA}"
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def train_seed() -> int:
+    """Seed of the tiny models the tests train: FACSYNTH_TEST_SEED, default 0; torch then runs on
+    FACSYNTH_TEST_THREADS threads (default 1).
+
+    A learning test compares with a baseline measured in the same run and leaves a wide margin, so it must hold for
+    any seed and thread count (float rounding differs between CPUs and thread counts); check one with e.g.
+    ``FACSYNTH_TEST_SEED=2 FACSYNTH_TEST_THREADS=2 pytest tests/test_gan_train.py``.
+    """
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("FACSYNTH_TEST_THREADS", "1")))
+    return int(os.environ.get("FACSYNTH_TEST_SEED", "0"))
 
 
 def run_cli(*args: str, input: str | None = None, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -88,16 +88,17 @@ def test_batch_folder_times_expressions_is_resumable(photos, tmp_path, capsys):
 def test_ganimation_renderer_is_wired(photos, tmp_path):
     import torch
 
+    from facsynth.checkpoint import save_checkpoint
     from facsynth.cli import main
     from facsynth.facs import OPENFACE_AUS
-    from facsynth.render.gan import CHECKPOINT_VERSION
+    from facsynth.render.gan import CHECKPOINT_LAYOUT
     from facsynth.render.gan.ganimation import GANimationGenerator
 
     torch.manual_seed(0)
     kwargs = {"n_aus": len(OPENFACE_AUS), "conv_dim": 8, "n_down": 2, "n_res": 1}
     ckpt = tmp_path / "g.pt"
-    torch.save({"version": CHECKPOINT_VERSION, "kind": "ganimation", "image_size": 32, "aus": list(OPENFACE_AUS),
-                "model": kwargs, "generator": GANimationGenerator(**kwargs).state_dict()}, ckpt)
+    save_checkpoint(ckpt, {"kind": "ganimation", "image_size": 32, "aus": list(OPENFACE_AUS), "model": kwargs,
+                           "generator": GANimationGenerator(**kwargs).state_dict()}, CHECKPOINT_LAYOUT)
     out = tmp_path / "gan.png"
     args = ["edit", str(photos / "hopper.jpg"), "--aus", "AU12=3", "--renderer", "ganimation", "--weights", str(ckpt)]
     assert main([*args, "-o", str(out)]) == 0

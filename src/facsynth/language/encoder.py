@@ -30,6 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..checkpoint import load_checkpoint, save_checkpoint
 from ..errors import ModelError, TextError
 from ..facs import ALL_AUS, MAX_INTENSITY
 from . import glove
@@ -48,7 +49,7 @@ __all__ = [
     "tokenize_batch",
 ]
 
-#: Checkpoint format tag stored in every lse.pt.
+#: Checkpoint layout of every lse.pt (facsynth.checkpoint).
 FORMAT = "facsynth-lse/1"
 #: Tokens kept per sentence; the rest is dropped.
 MAX_TOKENS = 64
@@ -206,13 +207,9 @@ def default_weights() -> Path:
 
 def save(model: LSE, path: str | os.PathLike, metrics: dict | None = None) -> None:
     """Write ``model`` (config, vocabulary with its GloVe rows, weights, optional metrics) to ``path`` atomically."""
-    from ..atomic import atomic_path
-
-    state = {k: v for k, v in model.state_dict().items()}
-    payload = {"format": FORMAT, "config": model.config, "vocab": model.vocab, "state_dict": state,
+    payload = {"config": model.config, "vocab": model.vocab, "state_dict": dict(model.state_dict()),
                "metrics": metrics or {}}
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    save_checkpoint(path, payload, FORMAT)
 
 
 def load(path: str | os.PathLike | None = None) -> LSE:
@@ -228,12 +225,7 @@ def _load(path: str) -> LSE:
     p = Path(path)
     if not p.is_file():
         raise ModelError(f"LSE weights not found at {p}: run `facsynth train lse --out {p}` to create them")
-    try:
-        payload = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types on a corrupt file
-        raise ModelError(f"LSE weights at {p} are corrupt or unreadable ({type(e).__name__})") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ModelError(f"{p} is not an LSE checkpoint (expected format {FORMAT})")
+    payload = load_checkpoint(p, FORMAT, "LSE")
     try:
         cfg, state = payload["config"], payload["state_dict"]
         model = LSE(payload["vocab"], state["emb"].numpy(), hidden=cfg["hidden"], aus=cfg["aus"],

@@ -19,8 +19,9 @@ import torch.distributed as dist
 from torch import nn
 
 from ..atomic import atomic_path, atomic_write
+from ..checkpoint import load_checkpoint, save_checkpoint
 from ..errors import ModelError
-from ..render.gan import CHECKPOINT_VERSION
+from ..render.gan import CHECKPOINT_LAYOUT
 from ..render.gan import losses as L
 from ..render.gan.fesn import FESN, LevelDiscriminator, level_sizes
 from ..render.gan.ganimation import GANimationCritic, GANimationGenerator, compose
@@ -247,13 +248,12 @@ def _default_text_encoder(texts: list[str]):
 
 def _save(path: Path, mods: dict, opts: dict, cfg: TrainConfig, gen_kwargs: dict, epoch: int, stage: str,
           history: list) -> None:
-    state = {"version": CHECKPOINT_VERSION, "kind": cfg.kind, "image_size": cfg.image_size, "aus": list(cfg.aus),
+    state = {"kind": cfg.kind, "image_size": cfg.image_size, "aus": list(cfg.aus),
              "model": gen_kwargs, "config": asdict(cfg), "epoch": epoch, "stage": stage, "history": history,
              "generator": mods["generator"].state_dict(),
              "modules": {k: m.state_dict() for k, m in mods.items()},
              "optimizers": {k: o.state_dict() for k, o in opts.items()}}
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    save_checkpoint(path, state, CHECKPOINT_LAYOUT)
 
 
 def _grid(rows: list[torch.Tensor], path: Path) -> None:
@@ -330,7 +330,7 @@ def train(dataset, out_dir: str | Path, cfg: TrainConfig, text_encoder: TextEnco
     mods, gen_kwargs = _build(cfg, text_dims)
     ckpt_path = out_dir / "last.pt"
     if resume and ckpt_path.is_file():
-        state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        state = load_checkpoint(ckpt_path, CHECKPOINT_LAYOUT, "generator")
         if state.get("kind") != cfg.kind or state.get("model") != gen_kwargs:
             raise ModelError(f"{ckpt_path} was trained with other settings; use a new output folder or --no-resume")
         for k, m in mods.items():
