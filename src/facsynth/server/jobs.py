@@ -29,6 +29,8 @@ JOBS: dict[str, tuple[str, str]] = {
     "reexpress": ("facsynth.render.photo", "reexpress"),
     "render_photo": ("facsynth.render.photo", "render_photo"),
     "render_preview": ("facsynth.render.preview", "render_preview"),
+    # the same function with a queue of its own, so that a long video never holds up a still of the default face
+    "render_preview_video": ("facsynth.render.preview", "render_preview"),
     "write_glb": ("facsynth.formats.gltf", "write_glb"),
     "mesh_person": ("facsynth.face.person", "person_from_photo"),  # a photo's face shape, texture and uv for write_glb
     "face_mesh": ("facsynth.face.morphs", "face_mesh"),

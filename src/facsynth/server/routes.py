@@ -239,7 +239,7 @@ def _render(image: np.ndarray | None, track: AUTrack, fmt: str, audio: Upload | 
         if image is not None:
             jobs.call("render_photo", image, track, out, audio=audio_path, face_index=face_index)
         elif fmt == "mp4":
-            jobs.call("render_preview", track, out, audio=audio_path)
+            jobs.call("render_preview_video", track, out, audio=audio_path)
         else:
             jobs.call("render_preview", track, out)
         return out.read_bytes()
