@@ -9,8 +9,8 @@ from PIL import Image
 from facsynth.errors import FormatError
 from facsynth.formats import read_track, write_track
 from facsynth.track import AUTrack
-from facsynth.train.gan_data import (GANDataset, bootstrap_set, ckplus_pairs, disfa_pairs, find_pairs,
-                                     openface_pairs)
+from facsynth.train.gan_data import (TEST_SUBJECTS, GANDataset, bootstrap_set, ckplus_pairs, disfa_pairs,
+                                     find_pairs, openface_pairs, subject_split)
 from gan_helpers import describe, face, openface_folder
 
 
@@ -37,7 +37,12 @@ def test_ckplus_layout(tmp_path):
     p = pairs[0]
     assert p.source.name.endswith("00000001.png") and p.target.name.endswith("00000004.png")
     assert p.source_aus == {} and p.target_aus == {6: 3.0, 12: 4.0, 25: 3.0}  # unknown AU 62 dropped
+    assert p.unrated == {25}  # coded without an intensity
     assert find_pairs(tmp_path)[0] == p
+    seen = []
+    ds = GANDataset(pairs, 24, aus=(6, 12, 25), crop="none", describe=lambda aus: seen.append(aus) or "x")
+    assert ds[0]["target_aus"].tolist() == [3.0, 4.0, 3.0]  # GANimation's condition needs a number
+    assert seen[-1] == {6: 3.0, 12: 4.0, 25: None}  # the sentence gets no adverb for AU25 (Hong et al.)
 
 
 def test_disfa_plus_layout(tmp_path):
@@ -123,3 +128,31 @@ def test_align_and_paste_real_photo(shared_data):
     inside = np.abs(back[y0 - r:y0 + r, x0 - r:x0 + r].astype(int) - image[y0 - r:y0 + r, x0 - r:x0 + r]).mean()
     assert inside < 12  # resampled to 128² and back: blurred, not moved
     assert np.array_equal(back[:20], image[:20])  # outside the face box nothing changes
+
+
+def test_subject_disjoint_split(tmp_path):
+    from facsynth.train.gan_data import FacePair
+
+    pairs = [FacePair(tmp_path / f"s{s}_0.png", tmp_path / f"s{s}_{k}.png", {}, {12: 2.0}, f"S{s:03d}")
+             for s in range(9) for k in (1, 2)]
+    train, test = subject_split(pairs, TEST_SUBJECTS["disfa"], seed=0)  # DISFA+: 8 subjects train, 1 test
+    assert len({p.subject for p in train}) == 8 and len({p.subject for p in test}) == 1
+    assert not {p.subject for p in train} & {p.subject for p in test} and len(train) + len(test) == len(pairs)
+    assert TEST_SUBJECTS["ckplus"] == 12
+    assert len({p.subject for p in subject_split(pairs, 50)[0]}) == 1  # at least one subject is kept for training
+
+
+def test_decoded_crops_cached_on_disk(tmp_path, monkeypatch):
+    import facsynth.train.gan_data as gan_data
+
+    pairs = openface_pairs(openface_folder(tmp_path / "faces", size=40, subjects=1, per_subject=2))
+    first = GANDataset(pairs, 32, crop="none", describe=describe, cache_dir=tmp_path / "cache")
+    item = first[0]
+    assert len(list((tmp_path / "cache").glob("*.npy"))) == 2  # source and target crops
+
+    def no_decoding(path):
+        raise AssertionError(f"decoded {path} again")
+
+    monkeypatch.setattr(gan_data, "read_image", no_decoding)  # a worker process reads the cache, not the photos
+    again = GANDataset(pairs, 32, crop="none", describe=describe, cache_dir=tmp_path / "cache")
+    assert np.array_equal(again[0]["target"].numpy(), item["target"].numpy())

@@ -27,25 +27,34 @@ __all__ = [
     "find_pairs",
     "bootstrap_set",
     "GANDataset",
+    "subject_split",
+    "TEST_SUBJECTS",
     "LAYOUTS",
     "IMAGE_SUFFIXES",
 ]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 LAYOUTS = ("auto", "ckplus", "disfa", "openface")
-#: CK+ codes many AUs without an intensity (0 in the label file); they are read as this intensity (FACS C).
+#: CK+ codes many AUs without an intensity (0 in the label file). Their sentences name them without an adverb
+#: (Hong et al.); GANimation's condition vector needs a number and gets this one (FACS C).
 CKPLUS_UNSPECIFIED = 3.0
+#: Held-out subjects of Hong et al.'s evaluation: 12 of CK+'s 123, 1 of DISFA+'s 9.
+TEST_SUBJECTS = {"ckplus": 12, "disfa": 1}
 
 
 @dataclass(frozen=True)
 class FacePair:
-    """One training example: the subject's neutral face and an expressive face, with their AUs (FACS 0–5)."""
+    """One training example: the subject's neutral face and an expressive face, with their AUs (FACS 0–5).
+
+    ``unrated``: target AUs coded without an intensity (CK+); they are in ``target_aus`` at CKPLUS_UNSPECIFIED.
+    """
 
     source: Path
     target: Path
     source_aus: Mapping[int, float]
     target_aus: Mapping[int, float]
     subject: str
+    unrated: frozenset = frozenset()
 
 
 def _images(folder: Path) -> list[Path]:
@@ -58,7 +67,8 @@ def _known(aus: Mapping[int, float]) -> dict[int, float]:
 
 # ------------------------------------------------------------------ CK+
 
-def _read_ckplus_facs(path: Path) -> dict[int, float]:
+def _read_ckplus_facs(path: Path) -> tuple[dict[int, float], frozenset]:
+    """{AU: intensity} of a CK+ FACS file and the AUs it codes without an intensity."""
     aus: dict[int, float] = {}
     for line in path.read_text(errors="replace").splitlines():
         parts = line.split()
@@ -68,8 +78,9 @@ def _read_ckplus_facs(path: Path) -> dict[int, float]:
             code, intensity = int(float(parts[0])), float(parts[1]) if len(parts) > 1 else 0.0
         except ValueError:
             raise FormatError(f"{path}: cannot read FACS line {line.strip()!r}") from None
-        aus[code] = intensity if intensity > 0 else CKPLUS_UNSPECIFIED
-    return _known(aus)
+        aus[code] = intensity if intensity > 0 else -1.0
+    known = _known({a: CKPLUS_UNSPECIFIED if v < 0 else v for a, v in aus.items()})
+    return known, frozenset(a for a, v in aus.items() if v < 0 and a in known)
 
 
 def ckplus_pairs(root: str | Path) -> list[FacePair]:
@@ -89,7 +100,8 @@ def ckplus_pairs(root: str | Path) -> list[FacePair]:
         frames = _images(seq) if seq.is_dir() else []
         if len(frames) < 2:
             continue
-        pairs.append(FacePair(frames[0], frames[-1], {}, _read_ckplus_facs(label), label.parent.parent.name))
+        aus, unrated = _read_ckplus_facs(label)
+        pairs.append(FacePair(frames[0], frames[-1], {}, aus, label.parent.parent.name, unrated))
     return pairs
 
 
@@ -198,6 +210,15 @@ def find_pairs(root: str | Path, layout: str = "auto") -> list[FacePair]:
     return pairs
 
 
+def subject_split(pairs: Sequence[FacePair], n_test: int, seed: int = 0) -> tuple[list[FacePair], list[FacePair]]:
+    """Training and test pairs with no subject in both: ``n_test`` subjects, drawn with ``seed``, are held out
+    (at most all but one). Hong et al. hold out 12 CK+ subjects and 1 of DISFA+'s 9 (TEST_SUBJECTS)."""
+    subjects = sorted({p.subject for p in pairs})
+    n_test = max(0, min(n_test, len(subjects) - 1))
+    held = set(random.Random(seed).sample(subjects, n_test))
+    return [p for p in pairs if p.subject not in held], [p for p in pairs if p.subject in held]
+
+
 # ------------------------------------------------------------------ bootstrap from the user's own photos
 
 def bootstrap_set(photos: Iterable[str | Path], out: str | Path, per_photo: int = 8, seed: int = 0,
@@ -262,15 +283,19 @@ class GANDataset:
     image_size : int, side of the square face crops (128 GANimation, 256 FESN)
     aus : AU order of the vectors
     crop : "face" aligns with facsynth's face landmarks; "none" resizes images that are already face crops
-    describe : AUs → sentence; default facsynth.language.describe.describe with seed 0
+    describe : AUs → sentence (an AU given as None has no intensity: no adverb); default
+        facsynth.language.describe.describe with seed 0
+    cache_dir : folder for the decoded, aligned crops (one .npy each), shared by data-loading workers and runs;
+        None keeps them in this process's memory only
 
     Each item is a dict: ``source``, ``target`` (3, S, S) float32 in [-1, 1]; ``source_aus``, ``target_aus``
     (n_aus,) float32 FACS 0–5; ``source_text``, ``target_text`` str; ``index`` int.
-    Crops are cached in memory after the first read.
+    Crops are cached in memory after the first read (and in ``cache_dir`` when given).
     """
 
     def __init__(self, pairs: Sequence[FacePair], image_size: int, aus: Sequence[int] = OPENFACE_AUS,
-                 crop: str = "face", describe: Callable[[Mapping[int, float]], str] | None = None):
+                 crop: str = "face", describe: Callable[[Mapping[int, float]], str] | None = None,
+                 cache_dir: str | Path | None = None):
         if crop not in ("face", "none"):
             raise ValueError(f"crop must be 'face' or 'none', got {crop!r}")
         if describe is None:
@@ -285,12 +310,17 @@ class GANDataset:
         self._describe = describe
         self._images: dict[Path, np.ndarray] = {}
         self._texts: dict[tuple, str] = {}
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
 
     def __len__(self) -> int:
         return len(self.pairs)
 
     def image(self, path: Path) -> np.ndarray:
         """The (S, S, 3) uint8 face crop of ``path``."""
+        if path not in self._images and self.cache_dir is not None:
+            cached = self._cached(path)
+            if cached.is_file():
+                self._images[path] = np.load(cached)
         if path not in self._images:
             image = read_image(path)
             if self.crop == "face":
@@ -306,13 +336,26 @@ class GANDataset:
 
                 face = np.asarray(Image.fromarray(image).resize((self.image_size,) * 2, Image.BICUBIC))
             self._images[path] = face
+            if self.cache_dir is not None:
+                from ..atomic import atomic_path
+
+                with atomic_path(self._cached(path)) as tmp, open(tmp, "wb") as fh:
+                    np.save(fh, face)
         return self._images[path]
 
-    def text(self, aus: Mapping[int, float]) -> str:
-        """The sentence describing ``aus`` (cached)."""
-        key = tuple(sorted(aus.items()))
+    def _cached(self, path: Path) -> Path:
+        import hashlib
+
+        st = path.stat()
+        key = f"{path.resolve()}|{st.st_mtime_ns}|{st.st_size}|{self.image_size}|{self.crop}"
+        return self.cache_dir / f"{hashlib.sha1(key.encode()).hexdigest()}.npy"
+
+    def text(self, aus: Mapping[int, float], unrated: frozenset = frozenset()) -> str:
+        """The sentence describing ``aus``, the ``unrated`` ones without an adverb (cached)."""
+        spec = {a: (None if a in unrated else v) for a, v in aus.items()}
+        key = tuple(sorted(spec.items(), key=lambda kv: kv[0]))
         if key not in self._texts:
-            self._texts[key] = self._describe(dict(aus))
+            self._texts[key] = self._describe(spec)
         return self._texts[key]
 
     def __getitem__(self, i: int) -> dict:
@@ -328,4 +371,4 @@ class GANDataset:
 
         return {"source": tensor(p.source), "target": tensor(p.target), "source_aus": vector(p.source_aus),
                 "target_aus": vector(p.target_aus), "source_text": self.text(p.source_aus),
-                "target_text": self.text(p.target_aus), "index": i}
+                "target_text": self.text(p.target_aus, p.unrated), "index": i}

@@ -12,15 +12,14 @@ from typing import Mapping
 
 import numpy as np
 
-from ...checkpoint import load_checkpoint
 from ...errors import ImageError, ModelError
 
-__all__ = ["apply_generator", "align_face", "paste_face", "load_generator", "RENDERERS", "CHECKPOINT_LAYOUT"]
+__all__ = ["apply_generator", "align_face", "paste_face", "load_generator", "RENDERERS", "CHECKPOINT_VERSION"]
 
 #: Generators ``apply_generator`` can run.
 RENDERERS = ("ganimation", "fesn")
-#: Layout of the checkpoints written by facsynth.train.gan_loop (facsynth.checkpoint).
-CHECKPOINT_LAYOUT = "facsynth-generator-1"
+#: Layout version of the checkpoints written by facsynth.train.gan_loop.
+CHECKPOINT_VERSION = 1
 # MediaPipe face-mesh indices of the eye corners (right eye 33/133, left eye 362/263, image left → right)
 _EYES = ((33, 133), (362, 263))
 _CACHE: dict = {}
@@ -96,16 +95,22 @@ def load_generator(weights: str | Path, renderer: str | None = None):
     """Load a generator checkpoint written by ``facsynth train ganimation|fesn``.
 
     Returns (model in eval mode, checkpoint metadata dict with "kind", "image_size", "aus", "model").
-    Raises ModelError if the file is missing, unreadable, of another layout, or not of ``renderer``'s kind.
+    Raises ModelError if the file is missing, unreadable, of another version, or not of ``renderer``'s kind.
     """
+    import torch
+
     path = Path(weights)
     if not path.is_file():
         raise ModelError(f"generator weights {path} do not exist")
     key = (str(path.resolve()), path.stat().st_mtime_ns)
     if key not in _CACHE:
-        ckpt = load_checkpoint(path, CHECKPOINT_LAYOUT, "generator")
-        if ckpt.get("kind") not in RENDERERS:
-            raise ModelError(f"{path} holds an unknown generator {ckpt.get('kind')!r}")
+        try:
+            ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as e:  # torch raises many types for corrupt files
+            raise ModelError(f"cannot read generator weights {path}: not a torch checkpoint of plain tensors "
+                             f"({type(e).__name__})") from None
+        if not isinstance(ckpt, dict) or ckpt.get("version") != CHECKPOINT_VERSION or ckpt.get("kind") not in RENDERERS:
+            raise ModelError(f"{path} is not a facsynth generator checkpoint (version {CHECKPOINT_VERSION})")
         model = _build(ckpt["kind"], ckpt["model"])
         try:
             model.load_state_dict(ckpt["generator"])
@@ -141,8 +146,10 @@ def apply_generator(image: np.ndarray, aus: Mapping[int, float], renderer: str, 
     aus : {AU: intensity}, FACS 0–5 (GANimation's condition; FESN uses the text features instead)
     renderer : "ganimation" or "fesn"
     weights : checkpoint written by ``facsynth train ganimation|fesn``
-    word_features, sentence_features : torch tensors (1, T, D_w) and (1, D_s) from
-        facsynth.language.encoder.encode(...) of the sentence describing the target; required for "fesn"
+    word_features : torch tensor (1, T, D_w) from facsynth.language.encoder.encode(...) of the sentence describing
+        the target; required for "fesn" (its last word feature is the paper's condition ŵ_N)
+    sentence_features : (1, D_s), encode()'s second output; the FESN checks it is given with the words but
+        conditions on the word features only, as Hong et al.
     box : (centre x, centre y, side, angle) of the face, pixels and radians; None detects it from landmarks
 
     Returns
@@ -171,10 +178,9 @@ def apply_generator(image: np.ndarray, aus: Mapping[int, float], renderer: str, 
             if word_features is None or sentence_features is None:
                 raise ModelError("the FESN generator needs word and sentence features of the target description")
             words = torch.as_tensor(word_features, dtype=torch.float32)
-            sentence = torch.as_tensor(sentence_features, dtype=torch.float32)
             if words.ndim == 2:
-                words, sentence = words[None], sentence.reshape(1, -1)
-            out = model(x, words, sentence)["images"][-1]
+                words = words[None]
+            out = model(x, words)["images"][-1]
             keep = None
     edited = ((out[0].permute(1, 2, 0).clamp(-1, 1) + 1) * 127.5 + 0.5).to(torch.uint8).numpy()
     return paste_face(image, edited, box, alpha=keep)

@@ -1,11 +1,10 @@
-"""Hong et al.'s facial expression synthesis network (FESN): a facial feature encoder (S×S → 2×2×512), a
-three-level expression synthesizer with residual blocks, conditioning augmentation of the sentence feature and
-expressive word attention (Eq. 1) at every level, and per level a discriminator with synthesis, face-verification
-and expression-verification heads (Eqs. 2–4).
+"""Hong et al.'s facial expression synthesis network (FESN): a facial feature encoder (FFE, S×S → 2×2×512), a
+three-level expression synthesizer with residual blocks, conditioning augmentation of the last word feature w_N
+(ŵ_N, joined to the face code as a 2×2×512 map) and expressive word attention (Eq. 1) at every level. Its
+discriminators are in ``discriminators.py``.
 
-Images are tensors in [-1, 1]. Word features (B, T, D_w) and sentence features (B, D_s) come from the language
-encoder as tensors; this module never imports the language side. The three levels produce S/4, S/2 and S images
-(64, 128, 256 for the paper's S = 256).
+Images are tensors in [-1, 1]. Word features (B, T, D_w) come from the language encoder as tensors; this module
+never imports the language side. The three levels produce S/4, S/2 and S images (64, 128, 256 for S = 256).
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ __all__ = [
     "WordAttention",
     "ExpressionSynthesizer",
     "FESN",
-    "LevelDiscriminator",
+    "last_word",
     "level_sizes",
 ]
 
@@ -77,15 +76,23 @@ class FaceEncoder(nn.Module):
         return self.body(image)
 
 
+def last_word(words: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """w_N: the feature of each text's last real word. words (B, T, D), mask (B, T) bool → (B, D)."""
+    if mask is None:
+        return words[:, -1]
+    last = (mask.long().cumsum(1).argmax(1)).clamp_min(0)
+    return words[torch.arange(words.shape[0], device=words.device), last]
+
+
 class ConditioningAugmentation(nn.Module):
-    """Sentence feature s (B, D_s) → c = μ(s) + σ(s)·ε (B, c_dim), with μ and log σ² returned for the KL term."""
+    """Word feature w (B, D_w) → ŵ = μ(w) + σ(w)·ε (B, c_dim), with μ and log σ² returned for the KL term."""
 
-    def __init__(self, sentence_dim: int, c_dim: int = 100):
+    def __init__(self, word_dim: int, c_dim: int = 512):
         super().__init__()
-        self.fc = nn.Linear(sentence_dim, 2 * c_dim)
+        self.fc = nn.Linear(word_dim, 2 * c_dim)
 
-    def forward(self, sentence: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        mu, logvar = F.leaky_relu(self.fc(sentence), 0.2).chunk(2, dim=1)
+    def forward(self, word: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        mu, logvar = F.leaky_relu(self.fc(word), 0.2).chunk(2, dim=1)
         c = mu + torch.randn_like(mu) * (0.5 * logvar).exp() if self.training else mu
         return c, mu, logvar
 
@@ -114,29 +121,33 @@ class WordAttention(nn.Module):
 
 
 class _Level(nn.Module):
-    """One synthesis level: word attention, joining conv, residual blocks and an RGB head."""
+    """One synthesis level: word attention (unless ablated), joining conv, residual blocks and an RGB head."""
 
-    def __init__(self, channels: int, word_dim: int, n_res: int):
+    def __init__(self, channels: int, word_dim: int, n_res: int, attention: bool = True):
         super().__init__()
-        self.attention = WordAttention(channels, word_dim)
-        self.join = nn.Sequential(nn.Conv2d(2 * channels, channels, 3, 1, 1, bias=False), nn.BatchNorm2d(channels),
+        self.attention = WordAttention(channels, word_dim) if attention else None
+        joined = 2 * channels if attention else channels
+        self.join = nn.Sequential(nn.Conv2d(joined, channels, 3, 1, 1, bias=False), nn.BatchNorm2d(channels),
                                   nn.ReLU(inplace=True))
         self.res = nn.Sequential(*[_Residual(channels) for _ in range(n_res)])
         self.to_rgb = nn.Sequential(nn.Conv2d(channels, 3, 3, 1, 1), nn.Tanh())
 
     def forward(self, h, words, mask):
+        if self.attention is None:
+            return (h := self.res(self.join(h))), self.to_rgb(h), None
         context, beta = self.attention(h, words, mask)
         h = self.res(self.join(torch.cat([h, context], dim=1)))
         return h, self.to_rgb(h), beta
 
 
 class ExpressionSynthesizer(nn.Module):
-    """Three-level synthesizer: face code (B, code_dim, 2, 2) + augmented sentence c (B, c_dim) + words →
-    images at S/4, S/2 and S, each level refining the previous one's features after word attention.
+    """Three-level synthesizer: [face code (B, code_dim, 2, 2); ŵ_N tiled to 2×2 (B, c_dim, 2, 2)] + words →
+    images at S/4, S/2 and S, each level refining the previous one's features after word attention (``attention``
+    False: the ablation of Hong et al.'s Table 1, words then enter through ŵ_N only).
     """
 
-    def __init__(self, image_size: int = 256, code_dim: int = 512, c_dim: int = 100, word_dim: int = 256,
-                 ngf: int = 32, n_res: int = 2):
+    def __init__(self, image_size: int = 256, code_dim: int = 512, c_dim: int = 512, word_dim: int = 256,
+                 ngf: int = 32, n_res: int = 2, attention: bool = True):
         super().__init__()
         n_up = _log2(image_size, "image size") - 3  # 2×2 → S/4
         if n_up < 1:
@@ -145,12 +156,13 @@ class ExpressionSynthesizer(nn.Module):
         self.start = nn.Sequential(nn.Conv2d(code_dim + c_dim, chans[0], 3, 1, 1, bias=False),
                                    nn.BatchNorm2d(chans[0]), nn.ReLU(inplace=True))
         self.grow = nn.Sequential(*[_up(chans[i], chans[i + 1]) for i in range(n_up)])
-        self.levels = nn.ModuleList([_Level(ngf, word_dim, n_res) for _ in range(3)])
+        self.levels = nn.ModuleList([_Level(ngf, word_dim, n_res, attention) for _ in range(3)])
         self.ups = nn.ModuleList([_up(ngf, ngf) for _ in range(2)])
 
     def forward(self, code: torch.Tensor, c: torch.Tensor, words: torch.Tensor,
                 mask: torch.Tensor | None = None) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-        """→ (images [(B, 3, S/4, S/4), (B, 3, S/2, S/2), (B, 3, S, S)], attention maps β per level)."""
+        """→ (images [(B, 3, S/4, S/4), (B, 3, S/2, S/2), (B, 3, S, S)], attention maps β per level (None when
+        ablated))."""
         x = torch.cat([code, c[:, :, None, None].expand(-1, -1, *code.shape[2:])], dim=1)
         h = self.grow(self.start(x))
         images, betas = [], []
@@ -164,63 +176,32 @@ class ExpressionSynthesizer(nn.Module):
 
 
 class FESN(nn.Module):
-    """The full generator: encoder + conditioning augmentation + three-level synthesizer.
+    """The full generator: facial feature encoder + conditioning augmentation of w_N + three-level synthesizer.
 
-    forward(face (B, 3, S, S), words (B, T, D_w), sentence (B, D_s), mask (B, T) bool) →
-    dict(images=[S/4, S/2, S], betas=[...], mu, logvar)
+    forward(face (B, 3, S, S), words (B, T, D_w), mask (B, T) bool) →
+    dict(images=[S/4, S/2, S], betas=[...], condition=ŵ_N (B, c_dim), mu, logvar)
     """
 
-    def __init__(self, image_size: int = 256, word_dim: int = 256, sentence_dim: int = 256, code_dim: int = 512,
-                 c_dim: int = 100, base: int = 32, ngf: int = 32, n_res: int = 2):
+    def __init__(self, image_size: int = 256, word_dim: int = 256, code_dim: int = 512, c_dim: int = 512,
+                 base: int = 32, ngf: int = 32, n_res: int = 2, attention: bool = True):
         super().__init__()
+        self.image_size = image_size
         self.encoder = FaceEncoder(image_size, base, code_dim)
-        self.augment = ConditioningAugmentation(sentence_dim, c_dim)
-        self.synthesizer = ExpressionSynthesizer(image_size, code_dim, c_dim, word_dim, ngf, n_res)
+        self.augment = ConditioningAugmentation(word_dim, c_dim)
+        self.synthesizer = ExpressionSynthesizer(image_size, code_dim, c_dim, word_dim, ngf, n_res, attention)
 
-    def forward(self, face: torch.Tensor, words: torch.Tensor, sentence: torch.Tensor,
-                mask: torch.Tensor | None = None) -> dict:
-        c, mu, logvar = self.augment(sentence)
+    def forward(self, face: torch.Tensor, words: torch.Tensor, mask: torch.Tensor | None = None) -> dict:
+        c, mu, logvar = self.augment(last_word(words, mask))
         images, betas = self.synthesizer(self.encoder(face), c, words, mask)
-        return {"images": images, "betas": betas, "mu": mu, "logvar": logvar}
+        return {"images": images, "betas": betas, "condition": c, "mu": mu, "logvar": logvar}
 
+    def face_features(self, image: torch.Tensor) -> torch.Tensor:
+        """The FFE's features of ``image`` (B, 3, s, s), resized to S, with the encoder's weights held fixed: the
+        features of L_id (Eq. 6), which must not train the encoder to map every face alike. → (B, code_dim, 2, 2)."""
+        from torch.func import functional_call
 
-class LevelDiscriminator(nn.Module):
-    """Discriminators of one level (image size s): a shared trunk (B, 3, s, s) → (B, C, 4, 4) and three heads:
-
-    - ``synthesis(x)``: is x a real face image (Eq. 2)?
-    - ``face(x, ref)``: is x a real image of the same person as ``ref`` (face verification, Eq. 3)?
-    - ``expression(x, sentence)``: does x show the expression the sentence describes (Eq. 4)?
-
-    Each head returns logits (B,).
-    """
-
-    def __init__(self, image_size: int, sentence_dim: int, ndf: int = 32):
-        super().__init__()
-        n = _log2(image_size, "level size") - 2
-        if n < 1:
-            raise ValueError(f"level size {image_size} is too small (at least 8)")
-        chans = [min(ndf * 2 ** i, 8 * ndf) for i in range(n)]
-        layers = [nn.Conv2d(3, chans[0], 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)]
-        for i in range(1, n):
-            layers += [nn.Conv2d(chans[i - 1], chans[i], 4, 2, 1, bias=False), nn.BatchNorm2d(chans[i]),
-                       nn.LeakyReLU(0.2, inplace=True)]
-        self.trunk = nn.Sequential(*layers)
-        c = chans[-1]
-        self.synthesis_head = nn.Conv2d(c, 1, 4)
-        self.face_head = nn.Sequential(nn.Conv2d(2 * c, c, 3, 1, 1), nn.LeakyReLU(0.2, inplace=True), nn.Conv2d(c, 1, 4))
-        self.sentence = nn.Linear(sentence_dim, c)
-        self.expression_head = nn.Sequential(nn.Conv2d(2 * c, c, 3, 1, 1), nn.LeakyReLU(0.2, inplace=True),
-                                             nn.Conv2d(c, 1, 4))
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.trunk(x)
-
-    def synthesis(self, feat: torch.Tensor) -> torch.Tensor:
-        return self.synthesis_head(feat).flatten()
-
-    def face(self, feat: torch.Tensor, ref_feat: torch.Tensor) -> torch.Tensor:
-        return self.face_head(torch.cat([feat, ref_feat], dim=1)).flatten()
-
-    def expression(self, feat: torch.Tensor, sentence: torch.Tensor) -> torch.Tensor:
-        s = self.sentence(sentence)[:, :, None, None].expand(-1, -1, *feat.shape[2:])
-        return self.expression_head(torch.cat([feat, s], dim=1)).flatten()
+        size = self.image_size
+        if image.shape[-1] != size:
+            image = F.interpolate(image, size=(size, size), mode="bilinear", align_corners=False)
+        fixed = {k: v.detach() for k, v in self.encoder.named_parameters()}
+        return functional_call(self.encoder, fixed, (image,))

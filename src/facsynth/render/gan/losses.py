@@ -1,6 +1,7 @@
-"""Losses of the image generators: WGAN-GP, AU regression, cycle, attention smoothness (GANimation), the
-non-saturating level losses of FESN's discriminators (Eqs. 2–4), its generator objective (Eq. 6), conditioning
-augmentation's KL term and the language–visual matching loss of the LVSN (DAMSM-style, word and sentence level).
+"""Losses of the image generators: WGAN-GP, AU regression, cycle, attention smoothness (GANimation); for Hong et
+al.'s FESN the discriminator losses (Eqs. 2–4), the adversarial loss (Eq. 5), the generator objective (Eq. 6) with
+the paper's λ1 = 1, λ2 = 5, λ3 = 0.005, conditioning augmentation's KL term and the language–visual matching loss
+L_LVM (AttnGAN's DAMSM similarity, word and sentence level).
 
 Images are tensors in [-1, 1]; AU vectors are FACS intensities 0–5 and compared after division by 5.
 """
@@ -23,6 +24,9 @@ __all__ = [
     "bce_real",
     "bce_fake",
     "kl_loss",
+    "discriminator_pair_loss",
+    "adversarial_loss",
+    "identity_loss",
     "fesn_generator_loss",
     "FESN_LAMBDAS",
     "sentence_matching_loss",
@@ -32,7 +36,7 @@ __all__ = [
 
 #: GANimation's weights: gradient penalty, attention saturation, attention total variation, AU, cycle.
 GANIMATION_WEIGHTS = {"gp": 10.0, "attention": 0.1, "tv": 1e-4, "au": 4000.0, "cycle": 10.0}
-#: FESN Eq. 6: λ1 identity, λ2 reconstruction, λ3 language–visual matching.
+#: FESN Eq. 6 (Sec. 3.2): λ1 on the adversarial loss, λ2 on L_id, λ3 on the L1 reconstruction.
 FESN_LAMBDAS = (1.0, 5.0, 0.005)
 
 
@@ -97,17 +101,30 @@ def kl_loss(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).mean()
 
 
-def fesn_generator_loss(adversarial: torch.Tensor, identity: torch.Tensor, reconstruction: torch.Tensor,
-                        matching: torch.Tensor, kl: torch.Tensor,
-                        lambdas: tuple[float, float, float] = FESN_LAMBDAS) -> torch.Tensor:
-    """Eq. 6: L_G = Σ_levels L_adv + λ1·L_id + λ2·L_rec + λ3·L_match, plus the KL of conditioning augmentation.
+def discriminator_pair_loss(real: tuple[torch.Tensor, torch.Tensor],
+                            fake: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """Eqs. 2 and 3: −½{log D(real) + log(1 − D(fake))} − ½{log D(real; ŵ_N) + log(1 − D(fake; ŵ_N))}, from the
+    (unconditional, conditional) logits of a real and a generated image (B,) each."""
+    return 0.5 * (bce_real(real[0]) + bce_fake(fake[0])) + 0.5 * (bce_real(real[1]) + bce_fake(fake[1]))
 
-    ``adversarial`` is the summed per-level generator loss of the synthesis, face- and expression-verification
-    discriminators; ``identity`` is ‖G(x, s_source) − x‖₁, ``reconstruction`` is ‖G(x, s_target) − y‖₁ and
-    ``matching`` the language–visual matching loss of the frozen LVSN on the generated image.
-    """
+
+def adversarial_loss(fake: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """Eq. 5: −½{log D(I_s) + log D(I_s; ŵ_N)} from the (unconditional, conditional) logits of a generated image."""
+    return 0.5 * (bce_real(fake[0]) + bce_real(fake[1]))
+
+
+def identity_loss(generated_features: torch.Tensor, target_features: torch.Tensor) -> torch.Tensor:
+    """L_id: mean squared (L2) distance of the facial feature encoder's features of I_s and I_t."""
+    return F.mse_loss(generated_features, target_features)
+
+
+def fesn_generator_loss(adversarial: torch.Tensor, identity: torch.Tensor, reconstruction: torch.Tensor,
+                        lambdas: tuple[float, float, float] = FESN_LAMBDAS) -> torch.Tensor:
+    """Eq. 6: L_G,total = Σ_m (λ1·L_adv^m + λ2·L_id^m + λ3·L_recon^m), each argument already summed over the
+    levels m = 1, 2, 3: ``adversarial`` (Eq. 5), ``identity`` (``identity_loss``) and ``reconstruction``
+    (L1 between I_t^m and I_s^m)."""
     l1, l2, l3 = lambdas
-    return adversarial + l1 * identity + l2 * reconstruction + l3 * matching + kl
+    return l1 * adversarial + l2 * identity + l3 * reconstruction
 
 
 def _cosine_matrix(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

@@ -39,17 +39,20 @@ BACKBONES = {"convnet": _conv_stage, "resnet": _ResStage}
 
 
 class VisualSemanticEncoder(nn.Module):
-    """Image (B, 3, S, S) in [-1, 1] → (region features (B, D, N), global feature (B, D)).
+    """Image (B, 3, S, S) in [-1, 1] → (region features (B, D, N), global feature (B, D)) in the language space.
 
     Parameters
     ----------
     embed_dim : int, D, the language encoder's feature size
+    feature_dim : int, size of the visual semantic features f_s (512 in the paper; default D); when it differs
+        from D a linear map takes them into the language space for matching
     backbone : "convnet" or "resnet"
     width : int, channels of the first stage (doubling per stage, capped at 8·width)
     n_stages : int, stride-2 stages; regions come from the second-to-last (N = (S / 2**(n_stages-1))²)
     """
 
-    def __init__(self, embed_dim: int, backbone: str = "resnet", width: int = 32, n_stages: int = 5):
+    def __init__(self, embed_dim: int, backbone: str = "resnet", width: int = 32, n_stages: int = 5,
+                 feature_dim: int | None = None):
         super().__init__()
         if backbone not in BACKBONES:
             raise ValueError(f"unknown backbone {backbone!r} (known: {', '.join(BACKBONES)})")
@@ -58,16 +61,21 @@ class VisualSemanticEncoder(nn.Module):
         chans = [min(width * 2 ** i, 8 * width) for i in range(n_stages)]
         make = BACKBONES[backbone]
         self.stages = nn.ModuleList([make(3 if i == 0 else chans[i - 1], chans[i]) for i in range(n_stages)])
-        self.local = nn.Conv2d(chans[-2], embed_dim, 1)
-        self.glob = nn.Linear(chans[-1], embed_dim)
+        feature_dim = feature_dim or embed_dim
+        self.local = nn.Conv2d(chans[-2], feature_dim, 1)
+        self.glob = nn.Linear(chans[-1], feature_dim)
+        self.to_text = nn.Identity() if feature_dim == embed_dim else nn.Linear(feature_dim, embed_dim, bias=False)
 
-    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def features(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The visual semantic features: regions (B, feature_dim, N) and f_s (B, feature_dim)."""
         h = image
         for stage in self.stages[:-1]:
             h = stage(h)
-        local = self.local(h).flatten(2)
-        g = self.stages[-1](h).mean(dim=(2, 3))
-        return local, self.glob(g)
+        return self.local(h).flatten(2), self.glob(self.stages[-1](h).mean(dim=(2, 3)))
+
+    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        local, glob = self.features(image)
+        return self.to_text(local.transpose(1, 2)).transpose(1, 2), self.to_text(glob)
 
 
 def lvsn_loss(encoder: VisualSemanticEncoder, images: torch.Tensor, words: torch.Tensor, sentence: torch.Tensor,
