@@ -303,19 +303,31 @@ def talking_clip(video: Path, text: str, work: Path, strip: int = 0) -> ClipResu
     return res
 
 
+def small_face(image: np.ndarray, factor: float = 3.5, side: int = 360) -> np.ndarray:
+    """``image`` shrunk ``factor``× and padded (border pixels repeated) to ``side`` × ``side``: a small face
+    (Grace Hopper at 3.5× is about 24 px between the eye centres, half a GRID face)."""
+    import cv2
+
+    small = cv2.resize(image, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
+    top, left = max(0, (side - small.shape[0]) // 2), max(0, (side - small.shape[1]) // 2)
+    return cv2.copyMakeBorder(small, top, max(0, side - small.shape[0] - top), left,
+                              max(0, side - small.shape[1] - left), cv2.BORDER_REPLICATE)
+
+
 def fixed_track_fits(track, work: Path) -> dict[str, tuple[float, float, float]]:
-    """Render ``track`` on every face in FACES as ``speak --face`` does (render_photo to MP4); measure the mouth
-    opening in each video. Returns face → (a, b, r) of the fit gap = a + b·asked."""
+    """Render ``track`` on every face in FACES, and on Grace Hopper made small, as ``speak --face`` does
+    (render_photo to MP4); measure the mouth opening in each video. Returns face → (a, b, r) of gap = a + b·asked."""
     from facsynth.formats.image import read_image
     from facsynth.render.photo import render_photo
 
+    faces = {p.stem: read_image(p) for p in sorted(FACES.iterdir())}
+    faces[f"{SHEET_FACE} small"] = small_face(faces[SHEET_FACE])
     asked = predicted_opening(track)
     fits = {}
-    for photo in sorted(FACES.iterdir()):
-        out = render_photo(read_image(photo), track, work / f"fixed_{photo.stem}.mp4")
-        gap, _ = measured_opening(out)
+    for i, (name, image) in enumerate(faces.items()):
+        gap, _ = measured_opening(render_photo(image, track, work / f"fixed_{i}.mp4"))
         n = min(len(gap), len(asked))
-        fits[photo.stem] = fit_line(asked[:n], gap[:n])
+        fits[name] = fit_line(asked[:n], gap[:n])
     return fits
 
 

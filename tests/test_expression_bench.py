@@ -150,6 +150,15 @@ def test_clip_scores_compare_rendered_with_real():
     assert r == pytest.approx(1.0) and c < 0.6
 
 
+def test_small_face_shrinks_and_pads():
+    img = np.zeros((200, 200, 3), np.uint8)
+    img[80:120, 80:120] = 255
+    out = bench.small_face(img, factor=4, side=90)
+    assert out.shape == (90, 90, 3)
+    white = out[..., 0] > 127
+    assert white.sum() == pytest.approx(100, abs=12) and white[45, 45]  # 40 px square → 10 px, centred
+
+
 def test_face_crop_centres_and_zooms_on_the_box():
     img = np.zeros((300, 400, 3), np.uint8)
     img[100:160, 250:310] = 255  # the "face" box
