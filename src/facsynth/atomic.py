@@ -22,6 +22,7 @@ __all__ = ["atomic_path", "atomic_write", "work_dir", "sweep_stale", "WORK_PREFI
 
 #: Name prefix of facsynth's work folders; the owner's process id follows it: ".facsynth-1234-k2j4h".
 WORK_PREFIX = ".facsynth-"
+_swept: set[tuple[str, str]] = set()  # (folder, prefix) already swept by this process: once is enough
 
 
 def _owner_alive(pid: int) -> bool:
@@ -56,10 +57,14 @@ def sweep_stale(folder: str | os.PathLike, prefix: str = WORK_PREFIX) -> list[Pa
 @contextlib.contextmanager
 def work_dir(parent: str | os.PathLike | None = None, prefix: str = WORK_PREFIX) -> Iterator[Path]:
     """A fresh private folder ``<prefix><pid>-<random>`` in ``parent`` (default: the system's temp folder),
-    removed with everything in it when the block ends, however it ends. Stale ones of dead processes are swept first.
+    removed with everything in it when the block ends, however it ends. Stale ones of dead processes are swept
+    first (once per folder and process, so a batch writing thousands of files does not rescan its folder).
     """
     parent = Path(parent) if parent is not None else Path(tempfile.gettempdir())
-    sweep_stale(parent, prefix)
+    key = (str(parent.resolve()), prefix)
+    if key not in _swept:
+        sweep_stale(parent, prefix)
+        _swept.add(key)
     try:
         path = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
     except OSError as e:
