@@ -1,4 +1,5 @@
-"""Image generators at the papers' sizes on CPU: parameter counts, one generator pass, one training step."""
+"""Image generators at the papers' sizes on CPU: parameter counts, one generator pass, one training step, and
+training throughput (faces/s) of the full steps (critic/discriminators + generator) at tiny sizes."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import time
 import torch
 
 from facsynth.render.gan import losses as L
-from facsynth.render.gan.fesn import FESN, LevelDiscriminator, level_sizes
+from facsynth.render.gan.discriminators import FESNDiscriminators
+from facsynth.render.gan.fesn import FESN
 from facsynth.render.gan.ganimation import GANimationCritic, GANimationGenerator, compose
-from facsynth.train.gan_loop import PAPER_MODELS
+from facsynth.train.gan_loop import PAPER_MODELS, TINY_MODELS
 
 
 def _millions(m: torch.nn.Module) -> float:
@@ -47,12 +49,34 @@ def run():
         opt.step()
 
     out.append(("GANimation generator training step, batch 4, CPU 1 thread", _timed(g_step, 1), "s", "-"))
-    F = FESN(256, word_dim=256, sentence_dim=256, **PAPER_MODELS["fesn"]["generator"]).eval()
-    Ds = [LevelDiscriminator(s, 256, **PAPER_MODELS["fesn"]["discriminator"]) for s in level_sizes(256)]
+    F = FESN(256, word_dim=256, **PAPER_MODELS["fesn"]["generator"]).eval()
+    Ds = FESNDiscriminators(256, 512, **PAPER_MODELS["fesn"]["discriminator"])
     out += [("FESN generator parameters", _millions(F), "M", "-"),
-            ("FESN discriminators (3 levels) parameters", sum(_millions(d) for d in Ds), "M", "-")]
-    face, words, sentence = torch.rand(1, 3, 256, 256) * 2 - 1, torch.randn(1, 12, 256), torch.randn(1, 256)
+            ("FESN discriminators (D_FV, D_EV at 64² and 128², D_syn at 256²) parameters", _millions(Ds), "M", "-")]
+    face, words = torch.rand(1, 3, 256, 256) * 2 - 1, torch.randn(1, 12, 256)
     with torch.no_grad():
-        out.append(("FESN generator, one 256² face, CPU 1 thread", _timed(lambda: F(face, words, sentence)) * 1e3,
-                    "ms", "-"))
+        out.append(("FESN generator, one 256² face, CPU 1 thread", _timed(lambda: F(face, words)) * 1e3, "ms", "-"))
+    out += _throughput()
     return out
+
+
+def _throughput(batch: int = 8, steps: int = 3) -> list:
+    """Faces per second of full training steps (the loop's own step functions) at tiny sizes, 64² faces, CPU."""
+    from facsynth.train import gan_loop as loop
+
+    rows = []
+    for kind in ("ganimation", "fesn"):
+        cfg = loop.TrainConfig(kind, image_size=64, batch_size=batch, n_critic=1, models=TINY_MODELS[kind])
+        cfg.aus = tuple(range(17))
+        mods, _ = loop._build(cfg, (16, 16))
+        opts = {k: torch.optim.Adam(m.parameters(), 2e-4) for k, m in mods.items()}
+        mods.get("lvsn", torch.nn.Identity()).requires_grad_(False)
+        x = torch.rand(batch, 3, 64, 64) * 2 - 1
+        b = {"source": x, "target": x.flip(0), "source_aus": torch.rand(batch, 17) * 5,
+             "target_aus": torch.rand(batch, 17) * 5, "target_words": torch.randn(batch, 6, 16),
+             "target_sentence": torch.randn(batch, 16), "target_mask": torch.ones(batch, 6, dtype=torch.bool)}
+        step = loop._ganimation_step if kind == "ganimation" else loop._fesn_step
+        seconds = _timed(lambda: [step(mods, opts, b, 1, cfg, 1) for _ in range(steps)], 1)
+        rows.append((f"{kind} training, tiny sizes, 64² faces, batch {batch}, CPU {torch.get_num_threads()} "
+                     f"thread(s)", batch * steps / seconds, "faces/s", "-"))
+    return rows
