@@ -168,7 +168,7 @@ def parse_intensity(raw: str | float, what: str = "intensity") -> float:
         try:
             value = float(text)
         except ValueError:
-            raise AUSpecError(f"cannot read {what}: {raw!r} is neither a number 0–5 nor a letter A–E") from None
+            raise AUSpecError(f"cannot read {what}: {raw!r} is not a number 0–5 or a letter A–E") from None
     elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
         value = float(raw)
     else:
@@ -216,9 +216,9 @@ EMOTION_PROTOTYPES: dict[str, dict[int, float]] = {
     "happiness": {6: 3.0, 12: 3.5, 25: 3.0, 26: 1.0},
     "sadness": {1: 3.0, 4: 2.0, 15: 3.0, 17: 2.0},
     "surprise": {1: 3.0, 2: 3.0, 5: 2.5, 25: 2.0, 26: 3.0},
-    "fear": {1: 3.0, 2: 2.0, 4: 2.0, 5: 3.0, 20: 3.0, 25: 2.0, 26: 1.5},
-    "anger": {4: 3.5, 5: 1.5, 7: 3.0, 10: 1.0, 17: 2.0, 23: 3.0, 24: 2.0},
-    "disgust": {4: 1.5, 9: 3.0, 10: 3.0, 17: 2.0},
+    "fear": {1: 3.0, 2: 2.0, 4: 1.5, 5: 3.0, 20: 3.0, 25: 2.0, 26: 1.5},
+    "anger": {4: 3.0, 5: 1.5, 7: 2.5, 10: 1.0, 17: 2.0, 23: 3.0, 24: 2.0},
+    "disgust": {4: 1.0, 9: 3.0, 10: 3.0, 17: 2.0},
     "contempt": {12: 1.5, 14: 2.0},
     "neutral": {},
 }
