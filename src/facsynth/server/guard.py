@@ -98,7 +98,7 @@ class Guard:
         host = headers.get("host", "")
         if host_name(host) not in self.allowed:
             return 421, (f"this studio answers to {', '.join(sorted(self.allowed))} only, not to host {host!r} "
-                         "(start it with --host NAME to serve another name)")
+                         "(start it with --allow-host NAME to serve another name)")
         if scope.get("method", "GET") in _SAFE_METHODS:
             return None
         origin = headers.get("origin")
