@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from ..cancel import check as check_cancelled
 from ..errors import FormatError, ImageError, NoFaceError
 from ..facs import MAX_INTENSITY, OPENFACE_AUS
 from ..track import DEFAULT_FPS, AUTrack
@@ -191,6 +192,7 @@ def face_shapes(frames: Iterable[np.ndarray], *, progress: bool = True) -> list[
 
     shapes: list[np.ndarray | None] = []
     for img in tqdm(frames, desc="landmarks", unit="frame", disable=not progress, leave=False):
+        check_cancelled()  # the studio stops analysing a video whose client left
         try:
             shapes.append(_shape_of(np.asarray(img)))
         except NoFaceError:
