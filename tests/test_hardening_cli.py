@@ -69,8 +69,8 @@ def test_track_options_are_bounded(capsys, work, option, value, fragment):
 
 
 def test_speak_options_are_bounded(capsys, work):
-    assert "outside 0–1000" in fails(capsys, work, "speak", work / "nan.wav", "--fps", "1e9", "-o", work / "a.csv")
-    assert "outside 0–1000" in fails(capsys, work, "speak", work / "nan.wav", "--fps", "nan", "-o", work / "a.csv")
+    assert "1000 fps" in fails(capsys, work, "speak", work / "nan.wav", "--fps", "1e9", "-o", work / "a.csv")
+    assert "frame rate" in fails(capsys, work, "speak", work / "nan.wav", "--fps", "nan", "-o", work / "a.csv")
     assert "positive" in fails(capsys, work, "speak", work / "nan.wav", "--fps", "0", "-o", work / "a.csv")
     assert "--seed" in fails(capsys, work, "speak", work / "nan.wav", "--seed", "-1", "-o", work / "a.csv")
 

@@ -1,7 +1,8 @@
 """Bounds on every size a user can ask for (frame rate, pixels, seconds, seeds) and a memory check before allocating.
 
 Options are checked with these helpers before any work starts, so ``--fps 1e9`` fails in milliseconds with one
-plain sentence instead of growing until the kernel kills the process. All raise :class:`~facsynth.errors.LimitError`.
+plain sentence instead of growing until the kernel kills the process. All raise :class:`~facsynth.errors.LimitError`
+(frame rates are checked by ``track.validate_fps`` against MAX_FPS, as part of every AUTrack).
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ __all__ = [
     "MAX_FPS",
     "MAX_SMOOTH_SECONDS",
     "MAX_IMAGE_SIDE",
-    "MAX_FACE_INDEX",
     "MAX_SEED",
     "bounded",
     "bounded_int",
-    "check_fps",
     "available_memory",
     "check_memory",
 ]
@@ -30,8 +29,6 @@ MAX_FPS = 1000.0
 MAX_SMOOTH_SECONDS = 60.0
 #: Largest rendered preview side, pixels.
 MAX_IMAGE_SIDE = 4096
-#: Highest face index in a photo (0 = largest face).
-MAX_FACE_INDEX = 64
 #: Largest random seed (numpy takes 0 … 2**32 - 1).
 MAX_SEED = 2**32 - 1
 # Share of the available memory one allocation may take.
@@ -59,14 +56,6 @@ def bounded_int(value: int, name: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise LimitError(f"{name} is {value!r}, outside the whole numbers {low}–{high}")
     return value
-
-
-def check_fps(fps: float, name: str = "frame rate") -> float:
-    """``fps`` as a float if it is a positive frame rate of at most MAX_FPS; else LimitError."""
-    v = bounded(fps, name, 0.0, MAX_FPS, unit="fps")
-    if v <= 0:
-        raise LimitError(f"{name} must be positive, got {fps:g}")
-    return v
 
 
 def available_memory() -> int:

@@ -42,7 +42,7 @@ def validate_fps(fps: float, *, source: str = "track") -> float:
     except (TypeError, ValueError):
         raise TrackError(f"{source}: frame rate {fps!r} is not a number") from None
     if not (np.isfinite(fps) and fps > 0):
-        raise TrackError(f"frame rate must be positive, got {fps}")
+        raise TrackError(f"{source}: frame rate must be positive, got {fps:g}")
     if fps > MAX_FPS:
         raise TrackError(f"{source}: frame rate {fps:g} is above the limit of {MAX_FPS:g} fps")
     return fps

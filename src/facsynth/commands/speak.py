@@ -42,12 +42,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..facs import format_au_spec
-    from ..limits import MAX_SEED, bounded_int, check_fps
+    from ..limits import MAX_SEED, bounded_int
+    from ..track import validate_fps
     from ..speech import speak
     from ._outputs import output_kind
 
     kind = output_kind(args.out)
-    check_fps(args.fps, "--fps")
+    validate_fps(args.fps, source="--fps")
     bounded_int(args.seed, "--seed", 0, MAX_SEED)
     track = speak(args.audio, transcript=args.transcript, model=args.model, weights=args.weights,
                   fps=args.fps, seed=args.seed)
