@@ -213,7 +213,7 @@ def format_au_spec(aus: Mapping[int, float]) -> str:
 #: 4+5+7+10+17+23+24 (5 from EMFACS), disgust 4+9+10+17. A user who wants a minimal set asks for the AUs
 #: themselves (``--aus``).
 EMOTION_PROTOTYPES: dict[str, dict[int, float]] = {
-    "happiness": {6: 3.0, 12: 3.5, 25: 3.0, 26: 1.0},
+    "happiness": {6: 3.0, 12: 3.5, 25: 3.0, 26: 1.8},
     "sadness": {1: 3.0, 4: 2.0, 15: 3.0, 17: 2.0},
     "surprise": {1: 3.0, 2: 3.0, 5: 2.5, 25: 2.0, 26: 3.0},
     "fear": {1: 3.0, 2: 2.0, 4: 1.5, 5: 3.0, 20: 3.0, 25: 2.0, 26: 1.5},

@@ -53,8 +53,8 @@ LINEAR_MUSCLES: dict[int, list[tuple]] = {
     16: [("depressor labii inferioris", (84, 181, 91), (-0.08, -0.55, 0.1), 22, 0.16, 0.10)],
     17: [("mentalis", (200, 199, 18), (0.0, 0.65, 0.25), 22, 0.22, 0.16)],
     20: [("risorius with platysma", (61,), (-0.65, -0.25, -0.6), 22, 0.22, 0.22)],
-    25: [("depressor labii inferioris, lips part", (14, 17, 87, 317), (0.0, -0.6, 0.0), 24, 0.12, 0.12),
-         ("orbicularis oris relaxed, upper lip", (13, 0, 82, 312), (0.0, 0.6, 0.0), 26, 0.10, 0.08)],
+    25: [("depressor labii inferioris, lips part", (14, 17, 87, 317), (0.0, -0.6, 0.0), 24, 0.10, 0.07),
+         ("orbicularis oris relaxed, upper lip", (13, 0, 82, 312), (0.0, 0.6, 0.0), 24, 0.06, 0.025)],
 }
 #: Muscles whose insertion lies on the midline (one muscle, not a mirrored pair).
 _CENTRED = {"mentalis", "levator labii superioris, medial fibres", "depressor labii inferioris, lips part", "orbicularis oris relaxed, upper lip"}
