@@ -1,0 +1,220 @@
+"""Whole processes, as a user runs them: every CLI command on the shared data, wall time, CPU time and peak memory.
+
+Each command runs once to warm up (disk cache, numba's and facsynth's caches), then 5 times; the median is shown.
+Peak memory is that of the whole process tree: the peak resident set (``VmHWM``) of each process in the tree, read
+from /proc every 5 ms while it runs, summed over the processes (an upper bound when children do not peak
+together). ``ru_maxrss`` is not used: a child inherits its parent's peak across fork, and this runner may be large.
+CPU time is user + system of the tree (wait4), which other jobs sharing the machine distort less than wall time.
+One thread: OMP/MKL/OpenBLAS threads are set to 1 in the children.
+
+The first-run rows use an empty facsynth cache (``FACSYNTH_CACHE``): they include exporting MiniLM to ONNX once.
+The Python-API rows load models once per process and then reuse them (first call vs. the median of warm calls).
+
+``python benchmarks/bench_processes.py`` prints the table as Markdown (the README's); ``benchmarks/run.py`` prints
+its rows with the other benchmarks.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SPEECH = SHARED / "speech"
+PHOTO = SHARED / "faces" / "grace_hopper_512x512.jpg"
+FACSYNTH = [sys.executable, "-m", "facsynth"]
+REPEATS = 5
+
+
+def _vmhwm_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def measure(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, float, float]:
+    """Run ``argv`` to completion; returns (wall s, CPU s of the tree, peak MB of the tree). RuntimeError if it fails."""
+    import psutil
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    root = psutil.Process(proc.pid)
+    peaks: dict[int, int] = {}
+    while True:
+        try:
+            tree = [root.pid] + [c.pid for c in root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            tree = []
+        for pid in tree:
+            try:
+                peaks[pid] = max(peaks.get(pid, 0), _vmhwm_kb(pid))
+            except OSError:  # ended between listing and reading
+                pass
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        time.sleep(0.005)
+    wall = time.perf_counter() - t0
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(map(str, argv))} failed: {err.strip()[-500:]}")
+    return wall, usage.ru_utime + usage.ru_stime, sum(peaks.values()) / 1024
+
+
+def _median_run(argv: list[str], env: dict[str, str], cwd: Path, repeats: int = REPEATS,
+                warm_up: bool = True) -> tuple[float, float, float]:
+    if warm_up:
+        measure(argv, env, cwd)
+    runs = [measure(argv, env, cwd) for _ in range(repeats)]
+    return tuple(float(statistics.median(r[i] for r in runs)) for i in range(3))  # type: ignore[return-value]
+
+
+def _audio(folder: Path) -> dict[str, tuple[Path, float, str]]:
+    """The clips the commands read: name → (wav, seconds, transcript)."""
+    import soundfile as sf
+
+    rows = [line.split("\t") for line in (SPEECH / "transcripts.tsv").read_text().splitlines()[1:]]
+    libri = [(SPEECH / f, t) for f, t in rows if f.startswith("librivox/")]
+    clips = [sf.read(f, dtype="float32")[0] for f, _ in libri]
+    made = {}
+    for name, parts, text in [
+        ("24.7 s", clips, " ".join(t for _, t in libri)),
+        ("10 s", clips[:2], " ".join(t for _, t in libri[:2])),
+        ("10 min", clips * 25, ""),
+    ]:
+        x = np.concatenate(parts)
+        if name == "10 min":
+            x = x[: 600 * 16000]
+        path = folder / f"speech_{name.replace(' ', '').replace('.', '_')}.wav"
+        sf.write(path, x, 16000)
+        made[name] = (path, len(x) / 16000, text)
+    return made
+
+
+def commands(folder: Path) -> list[tuple[str, list[str], str, int]]:
+    """(label, argv, target, repeats) for every CLI command, on files made in ``folder`` from the shared data."""
+    audio = _audio(folder)
+    long_wav, long_s, long_text = audio["24.7 s"]
+    ten_wav, ten_s, ten_text = audio["10 s"]
+    tenmin_wav, tenmin_s, _ = audio["10 min"]
+    track = folder / "track.csv"
+    subprocess.run(FACSYNTH + ["speak", str(SPEECH / "goforward.wav"), "-o", str(track)], check=True,
+                   capture_output=True)
+    smile = folder / "smile.png"
+    subprocess.run(FACSYNTH + ["edit", str(PHOTO), "--text", "she smiles broadly", "-o", str(smile)], check=True,
+                   capture_output=True)
+    return [
+        ("facsynth --help", FACSYNTH + ["--help"], "fast", REPEATS),
+        ("describe --aus AU1=2,AU12=4", FACSYNTH + ["describe", "--aus", "AU1=2,AU12=4"], "≤ 0.5 s", REPEATS),
+        ("parse \"she raises her inner brows … smiles\"",
+         FACSYNTH + ["parse", "she raises her inner brows slightly and smiles", "--json"], "≤ 0.5 s", REPEATS),
+        ("emotion \"one sentence\"", FACSYNTH + ["emotion", "I can't believe you did this to me!"], "≤ 1.5 s",
+         REPEATS),
+        ("track csv → json at 60 fps", FACSYNTH + ["track", str(track), "--fps", "60", "-o", str(folder / "t.json")],
+         "-", REPEATS),
+        ("mesh --emotion happiness:4 -o .glb",
+         FACSYNTH + ["mesh", "--emotion", "happiness:4", "-o", str(folder / "happy.glb")], "-", REPEATS),
+        ("edit photo --text … -o .png",
+         FACSYNTH + ["edit", str(PHOTO), "--text", "she smiles broadly", "-o", str(folder / "e.png")], "≤ 1.5 s",
+         REPEATS),
+        ("analyze smile.png --neutral photo",
+         FACSYNTH + ["analyze", str(smile), "--neutral", str(PHOTO), "-o", str(folder / "a.csv")], "-", REPEATS),
+        ("speak goforward.wav (2.8 s, phones recognised)",
+         FACSYNTH + ["speak", str(SPEECH / "goforward.wav"), "-o", str(folder / "g.csv")], "-", REPEATS),
+        (f"speak {long_s:.1f} s clip --transcript (72 words)",
+         FACSYNTH + ["speak", str(long_wav), "--transcript", long_text, "-o", str(folder / "l.csv")],
+         "≤ 2.5 s, ≤ 400 MB", REPEATS),
+        (f"speak {ten_s:.1f} s --transcript --face photo -o .mp4",
+         FACSYNTH + ["speak", str(ten_wav), "--transcript", ten_text, "--face", str(PHOTO), "-o",
+                     str(folder / "t.mp4")], "≤ 5 s", REPEATS),
+        (f"speak {tenmin_s / 60:.0f}-minute file (phones recognised)",
+         FACSYNTH + ["speak", str(tenmin_wav), "-o", str(folder / "m.csv")], "≤ 30 s (≥ 20× real time)", 1),
+    ]
+
+
+_API = r"""
+import sys, time, json
+t0 = time.perf_counter()
+import facsynth
+audio, text = sys.argv[1], sys.argv[2]
+jobs = {
+    "classify_emotion": lambda: facsynth.classify_emotion("I can't believe you did this to me!"),
+    "parse": lambda: facsynth.parse("she raises her inner brows slightly and smiles"),
+    "speak (24.7 s, transcript)": lambda: facsynth.speak(audio, transcript=text),
+}
+out = {"import": time.perf_counter() - t0}
+for name, job in jobs.items():
+    t = time.perf_counter(); job(); first = time.perf_counter() - t
+    warm = []
+    for _ in range(5):
+        t = time.perf_counter(); job(); warm.append(time.perf_counter() - t)
+    warm.sort()
+    out[name] = [first, warm[2]]
+print(json.dumps(out))
+"""
+
+
+def _api_rows(long_wav: Path, text: str, env: dict[str, str]) -> list[tuple[str, float, str, str]]:
+    import json
+
+    done = subprocess.run([sys.executable, "-c", _API, str(long_wav), text], env=env, capture_output=True,
+                          text=True, check=True)
+    res = json.loads(done.stdout.strip().splitlines()[-1])
+    rows = [("API: import facsynth", res.pop("import"), "s", "-")]
+    for name, (first, warm) in res.items():
+        rows.append((f"API {name}: first call (loads models)", first, "s", "-"))
+        rows.append((f"API {name}: warm call (median of 5)", warm, "s", "-"))
+    return rows
+
+
+def table(quick: bool = False) -> tuple[list[tuple[str, float, float, float, str]], list[tuple[str, float, str, str]]]:
+    """(command rows (label, wall s, CPU s, peak MB, target), API rows) measured now."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="facsynth-bench-") as tmp:
+        folder = Path(tmp)
+        cmds = commands(folder)
+        for label, argv, target, repeats in cmds:
+            wall, cpu, peak = _median_run(argv, env, folder, 1 if quick else repeats)
+            rows.append((label, wall, cpu, peak, target))
+        cold = {**env, "FACSYNTH_CACHE": str(folder / "empty_cache")}
+        for label, argv, target, _ in cmds:
+            if label.startswith(("emotion", "speak 24.7")):
+                wall, cpu, peak = measure(argv, cold, folder)
+                rows.append((f"first run, empty cache: {label}", wall, cpu, peak, "once"))
+        audio = _audio(folder)["24.7 s"]
+        api = _api_rows(audio[0], audio[2], env)
+    return rows, api
+
+
+def run():
+    rows, api = table()
+    out = []
+    for label, wall, cpu, peak, target in rows:
+        out.append((f"process: {label}: wall", wall, "s", target))
+        out.append((f"process: {label}: CPU", cpu, "s", "-"))
+        out.append((f"process: {label}: peak RSS", peak, "MB", "-"))
+    return out + api
+
+
+if __name__ == "__main__":
+    rows, api = table(quick="--quick" in sys.argv)
+    print("| command (whole process, one thread) | wall (median) | CPU | peak memory | target |")
+    print("|---|---|---|---|---|")
+    for label, wall, cpu, peak, target in rows:
+        print(f"| `{label}` | {wall:.2f} s | {cpu:.2f} s | {peak:.0f} MB | {target} |")
+    print()
+    print("| Python API, one process | seconds |")
+    print("|---|---|")
+    for what, value, _, _ in api:
+        print(f"| {what} | {value:.3f} |")
