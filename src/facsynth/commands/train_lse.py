@@ -8,9 +8,10 @@ from pathlib import Path
 NAME = "lse"
 HELP = "train the learned language encoder (BiLSTM + word→AU attention) on generated sentences"
 DESCRIPTION = """Train the learned language encoder (Hong et al. ICIP 2020's LSE) on sentences generated from random
-AU sets by `describe` (protocols 1–3) and the paraphrase families (including the vocabulary family drawn
-from the rule parser's tables), holding out the passive family as the test set. Writes the weights to --out and the metrics to the same path with
-suffix .metrics.json. The defaults reproduce the shipped weights (src/facsynth/assets/lse.pt)."""
+AU sets by `describe` (protocols 1–3) and the paraphrase families (including the vocabulary family drawn from the
+rule parser's tables), holding out the passive family as the test set. Writes the weights to --out and the metrics
+to the same path with suffix .metrics.json; --init fine-tunes existing weights. docs/lse.md says how the shipped
+weights were made."""
 DEMO_ORDER = 25
 
 _DEMO_SENTENCES = (

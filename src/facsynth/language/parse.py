@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import AUSpecError, FacsynthError, TextError
+from ..errors import AUSpecError, ModelError, NoFacialContentError, TextError
 from ..facs import CATALOGUE, UNILATERAL, emotion_aus, parse_intensity
 from . import vocabulary as V
 
@@ -54,9 +54,9 @@ _LEVEL_RE = re.compile(r"\b(?:(?:at\s+)?(?:an?\s+)?(?:intensity|level)\s*(?:of\s
                        r"|at\s+([b-e]))\b")
 
 
-def _build_lexicon() -> dict[str, list[tuple[tuple[str, ...], tuple, bool]]]:
-    """First word → [(rest of phrase, (kind, value, implied level, implied side), ends in a noun)], longest phrase
-    first; earlier sources win ties."""
+def _build_lexicon() -> dict[str, list[tuple[tuple[str, ...], tuple, bool, int]]]:
+    """First word → [(rest of phrase, (kind, value, implied level, implied side), ends in a noun, len(rest))],
+    longest phrase first; earlier sources win ties."""
     sources: list[tuple[str, dict]] = [
         ("facs", {k: (v,) for k, v in V.FACS_NAMES.items()}),
         ("neutral", dict.fromkeys(V.NEUTRAL_WORDS)),
@@ -86,13 +86,23 @@ def _build_lexicon() -> dict[str, list[tuple[tuple[str, ...], tuple, bool]]]:
     for phrase, item in seen.items():
         words = tuple(phrase.split())
         noun_final = len(words) > 1 and item[0] != "noun" and words[-1] in nouns
-        lex.setdefault(words[0], []).append((words[1:], item, noun_final))
+        lex.setdefault(words[0], []).append((words[1:], item, noun_final, len(words) - 1))
     for cands in lex.values():
         cands.sort(key=lambda c: -len(c[0]))
     return lex
 
 
 _LEXICON = _build_lexicon()
+#: The same candidates indexed by their first two words: (first, second) → phrases of two words or more; a word
+#: alone → its one-word entry (the phrase of no more words).
+_BY_PAIR: dict[tuple[str, str], list] = {}
+_ALONE: dict[str, tuple] = {}
+for _first, _cands in _LEXICON.items():
+    for _c in _cands:
+        if _c[3]:
+            _BY_PAIR.setdefault((_first, _c[0][0]), []).append(_c)
+        else:
+            _ALONE[_first] = _c[1]
 #: Words that start no longer phrase: looked up in one step, as the item they become (copied), or the entry of an
 #: intensity word (which needs the words before it).
 _SINGLE = {w: ([c[0][1][0], c[0][1][1], None, c[0][1][2], c[0][1][3], w, False]
@@ -174,18 +184,16 @@ def _items(text: str) -> tuple[list[list], int, int]:
                 items.append(["sep", tok, None, None, None, tok, False])
                 n_other += 1
                 continue
-            nxt = toks[i] if i < n else None
-            for rest, cand, noun_final in _LEXICON.get(tok, ()):
-                m = len(rest)
-                if m and rest[0] != nxt:
-                    continue
+            for rest, cand, noun_final, m in (_BY_PAIR.get((tok, toks[i]), ()) if i < n else ()):
                 if noun_final and i + m < n and toks[i + m] in _ADJ_FIRST:
                     continue  # "smiles with her eyes closed": the adjective keeps its noun
-                if not m or tuple(toks[i:i + m]) == rest:
+                if tuple(toks[i:i + m]) == rest:
                     entry = cand
                     i += m
                     break
             else:
+                entry = _ALONE.get(tok)
+            if entry is None:
                 if tok.endswith("n't"):
                     entry = ("neg", None, None, None)
                 else:
@@ -216,15 +224,18 @@ def _is_head(item: list) -> bool:
     return item[0] in _HEADS and not (item[0] == "adj" and item[1] in V.NO_DEGREE)
 
 
-def _attach_levels(items: list[list]) -> None:
-    """Give each intensity word's level to the head it modifies (see the module docstring, step 2)."""
+def _attach_levels(items: list[list], kinds: set[str]) -> None:
+    """Give each intensity word's level to the head it modifies (see the module docstring, step 2); ``kinds`` is
+    the set of item kinds of the sentence."""
     n = len(items)
+    before_adj = False
     for i, it in enumerate(items):
         if it[0] != "lvl" or it[1] == "attached":
             continue
         nxt = items[i + 1] if i + 1 < n else None
         if nxt is not None and _is_head(nxt) and nxt[2] is None:
             nxt[2], nxt[6], nxt[5] = it[2], True, f"{it[5]} {nxt[5]}"
+            before_adj = before_adj or nxt[0] == "adj"
             continue
         if nxt is not None and (nxt[0] in ("noun", "nounhead", "unk") or (
                 nxt[0] == "sep" and nxt[1] == "," and i and items[i - 1][0] == "word"
@@ -266,8 +277,9 @@ def _attach_levels(items: list[list]) -> None:
         if target is not None:
             target[2], target[5] = it[2], f"{target[5]} {it[5]}"
             it[1] = "attached"
-    _spread_over_lists(items)
-    if any(it[0] == "scope" for it in items):
+    if before_adj:
+        _spread_over_lists(items)
+    if "scope" in kinds:
         _spread_scope(items)
 
 
@@ -400,7 +412,10 @@ def _heads(items: list[list]) -> list[dict]:
             if aus is None:
                 continue
             step = 1 if k > i else -1
-            for j, more, more_holds in [(k, aus, holds), *_noun_list(items, k, value, step)]:
+            after = items[k + step] if 0 <= k + step < len(items) else None
+            listed = (_noun_list(items, k, value, step)
+                      if after is not None and (after[0] == "and" or after[1] == ",") else ())
+            for j, more, more_holds in [(k, aus, holds), *listed]:
                 claimed.add(j)
                 out.append({"kind": kind, "aus": more, "level": level, "degree": degree, "negated": negated,
                             "holds": more_holds, "side": side, "noun": j, "index": i,
@@ -506,13 +521,15 @@ def _merge_brows(heads: list[dict]) -> None:
 def read_rule(text: str) -> Reading:
     """The rule parser (see the module docstring) with sides and the words behind each AU, no emotion fallback.
 
-    Raises TextError when the text has no facial content.
+    Raises NoFacialContentError (a TextError) when the text has no facial content.
     """
     if not isinstance(text, str):
         raise TextError(f"expected text, got {type(text).__name__}")
     items, n_words, n_known = _items(text)
     check_english(text, n_words, n_known)
-    _attach_levels(items)
+    kinds = {it[0] for it in items}
+    if "lvl" in kinds:
+        _attach_levels(items, kinds)
     heads = _heads(items)
     _merge_brows(heads)
     explicit: dict[int, float] = {}
@@ -547,8 +564,7 @@ def read_rule(text: str) -> Reading:
                 words[au].append(h["words"])
             else:
                 words[au] = [h["words"]]
-    neutral = any(it[0] == "neutral" for it in items)
-    if explicit or neutral:
+    if explicit or "neutral" in kinds:
         out = explicit
     elif emotions:
         out = {}
@@ -564,7 +580,8 @@ def read_rule(text: str) -> Reading:
     elif negated:
         out = {}
     else:
-        raise TextError("the text has no facial content: it names no facial movement, expression or emotion")
+        raise NoFacialContentError("the text has no facial content: it names no facial movement, expression or "
+                                   "emotion")
     aus = {au: round(v, 3) for au, v in sorted(out.items()) if au not in negated and v > 0}
     one_side = {}
     for au, got in sides.items():
@@ -622,14 +639,12 @@ def read(text: str, engine: str = "rule") -> Reading:
         return Reading(predict([text])[0], {}, {}, "learned")
     try:
         return read_rule(text)
-    except TextError as e:
-        if not str(e).startswith("the text has no facial content"):
-            raise
+    except NoFacialContentError as e:
         try:
             found = _emotion_fallback(text)
         except TextError:
             found = None
-        except FacsynthError as fallback_error:  # e.g. the emotion model is missing: say so, keep the message
+        except ModelError as fallback_error:  # the emotion model is missing or broken: say so, keep the message
             raise TextError(f"{e} (the emotion classifier could not run: {fallback_error})") from None
         if not found:
             warnings.warn("no facial or emotional content in the text: the face stays neutral", stacklevel=2)
