@@ -118,6 +118,10 @@ def test_downloads_are_valid_files(page):
     if AVAILABLE["write_arkit_json"]:
         arkit = json.loads(download(page, "arkit.json"))
         assert "jawOpen" in json.dumps(arkit)
+    if AVAILABLE["write_livelink_csv"]:
+        live = download(page, "arkit.csv").decode().splitlines()
+        assert live[0].startswith("Timecode,BlendShapeCount,EyeBlinkLeft")
+        assert float(live[1].split(",")[live[0].split(",").index("JawOpen")]) > 0.5
     if AVAILABLE["render_preview"]:
         mp4 = download(page, "mp4")
         assert mp4[4:8] == b"ftyp" and len(mp4) > 1000
@@ -141,6 +145,7 @@ def test_emotion_of_the_text(page):
     if "not available" in status:
         pytest.fail(status)
     assert status.startswith("happiness") and float(page.input_value("#au-12")) > 0
+    assert page.input_value("#emotion") == "happiness"  # the selector follows the text's emotion
 
 
 def test_photo_drop_refuses_a_fake_png_and_uses_a_real_photo(page, shared_data, tmp_path):
@@ -176,6 +181,7 @@ def test_speech_video_plays(page, shared_data):
     if not AVAILABLE["speak"]:
         assert page.locator("#speak-btn").is_disabled()
         pytest.fail("the speak job is not in this build")
+    page.wait_for_function("window.studio.timeline.wave !== null", timeout=10_000)  # the waveform is drawn
     page.click("#speak-btn")
     page.wait_for_function("window.studio.track !== null || document.getElementById('status').classList.contains('error')",
                            timeout=60_000)
@@ -189,6 +195,119 @@ def test_speech_video_plays(page, shared_data):
         page.wait_for_function("window.studio.videoFrame !== null && window.studio.videoFrame > 3", timeout=30_000)
     mp4 = download(page, "mp4")
     assert mp4[4:8] == b"ftyp"
+
+
+def test_description_wording_is_neutral_unless_chosen(page):
+    page.fill("#au-12", "4")
+    page.wait_for_function("document.getElementById('sentence').textContent.includes('lip corners')", timeout=10_000)
+    assert page.input_value("#gender") == "neutral"
+    sentence = page.inner_text("#sentence")
+    assert sentence.startswith("A person") and "woman" not in sentence and " her " not in sentence
+    page.select_option("#gender", "female")
+    page.wait_for_function("document.getElementById('sentence').textContent.startsWith('A woman')", timeout=10_000)
+    page.select_option("#gender", "neutral")
+    page.wait_for_function("document.getElementById('sentence').textContent.startsWith('A person')", timeout=10_000)
+
+
+def test_attention_text_is_cleared_after_an_error(page):
+    page.evaluate("document.getElementById('explain').textContent = 'AU12 ← smiles 0.91'")
+    page.fill("#text", "x" * 20_001)  # longer than the API takes: an error
+    page.click("#parse-btn")
+    page.wait_for_function("document.getElementById('status').classList.contains('error')", timeout=10_000)
+    assert page.inner_text("#explain") == ""
+
+
+def test_photo_view_zooms_to_the_face(page, shared_data):
+    if not (AVAILABLE["read_image"] and AVAILABLE["reexpress"]):
+        pytest.fail("photo re-expression is not in this build")
+    page.set_input_files("#photo-file", str(shared_data / "faces" / "grace_hopper_512x512.jpg"))
+    page.wait_for_function("window.studio.faceBox !== null && window.studio.faceBox.photoId === window.studio.photoId"
+                           " && window.studio.photoFile.name.startsWith('grace')"
+                           " && document.getElementById('photo').classList.contains('cropped')", timeout=30_000)
+    box = page.evaluate("window.studio.faceBox")
+    frame = page.locator("#photo-frame").bounding_box()
+    shown = page.locator("#photo").bounding_box()
+    assert shown["width"] > 1.3 * frame["width"]  # zoomed in
+    # the face (Hopper's is near the middle of the portrait, above centre) is what the frame shows
+    assert 150 < box["cx"] < 360 and 120 < box["cy"] < 330 and 80 < box["half"] < 300
+    page.uncheck("#crop")
+    assert page.locator("#photo").bounding_box()["width"] == pytest.approx(frame["width"], abs=2)
+    page.check("#crop")
+
+
+def _drag_key(page, frame_index: int, value: float) -> None:
+    """Drag the selected AU's keyframe at ``frame_index`` to ``value`` with the mouse."""
+    key = page.evaluate(f"window.studio.timeline.keys.find((k) => k.frame === {frame_index})")
+    canvas = page.locator("#tl-canvas").bounding_box()
+    height = canvas["height"]
+    target_y = 10 + (1 - value / 5) * (height - 10 - 22)  # the canvas's plot area (PAD in app.js)
+    page.mouse.move(canvas["x"] + key["x"], canvas["y"] + key["y"])
+    page.mouse.down()
+    page.mouse.move(canvas["x"] + key["x"], canvas["y"] + (key["y"] + target_y) / 2, steps=3)
+    page.mouse.move(canvas["x"] + key["x"], canvas["y"] + target_y, steps=3)
+    page.mouse.up()
+
+
+def test_timeline_drag_a_key_export_and_reimport(page, tmp_path):
+    page.click("#neutral-btn")
+    page.fill("#au-12", "4")
+    page.fill("#au-1", "2")
+    page.click("#tl-clip")
+    page.wait_for_function("window.studio.track !== null && window.studio.timeline.keys.length > 5", timeout=10_000)
+    page.select_option("#tl-au", "AU12")
+    page.wait_for_timeout(200)
+    track = page.evaluate("window.studio.track")
+    j = track["aus"].index("AU12")
+    assert track["frames"][45][j] == pytest.approx(4.0)
+    keys = page.evaluate("window.studio.timeline.keys.map((k) => k.frame)")
+    key = next(k for k in keys if k >= 45)
+    _drag_key(page, key, 1.0)
+    edited = page.evaluate("window.studio.track")
+    assert edited["frames"][key][j] == pytest.approx(1.0, abs=0.15)          # the key moved
+    assert edited["frames"][0][j] == 0 and edited["frames"][key][track["aus"].index("AU01")] == pytest.approx(2.0)
+    assert page.evaluate("window.studio.timeline.edits") >= 1
+    # scrubbing to the key shows its frame on the sliders
+    page.wait_for_function(f"Math.abs(Number(document.getElementById('au-12').value) - {edited['frames'][key][j]}) < 0.11",
+                           timeout=10_000)
+    # export the edited track, and read it back in
+    exported = json.loads(download(page, "json"))
+    assert exported["frames"][key][exported["aus"].index("AU12")] == pytest.approx(edited["frames"][key][j], abs=1e-3)
+    csv_rows = download(page, "csv").decode().splitlines()
+    assert len(csv_rows) == 61  # header + 60 frames in OpenFace's layout
+    page.click("#neutral-btn")
+    page.wait_for_function("window.studio.track === null", timeout=10_000)
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(exported))
+    page.set_input_files("#tl-import", str(path))
+    page.wait_for_function("window.studio.track !== null", timeout=10_000)
+    back = page.evaluate("window.studio.track")
+    assert back["aus"] == exported["aus"] and back["frames"] == exported["frames"]
+
+
+def test_timeline_plays_and_scrubs(page):
+    if page.evaluate("window.studio.track") is None:
+        page.fill("#au-26", "4")
+        page.click("#tl-clip")
+    page.evaluate("window.studio.timeline.time = 0")
+    page.click("#tl-play")
+    page.wait_for_function("window.studio.timeline.time > 0.5", timeout=10_000)
+    page.wait_for_function("!window.studio.timeline.playing", timeout=10_000)  # stops at the end
+    canvas = page.locator("#tl-canvas").bounding_box()
+    page.mouse.click(canvas["x"] + 34 + (canvas["width"] - 44) * 0.25, canvas["y"] + canvas["height"] - 5)
+    assert page.evaluate("window.studio.timeline.time") == pytest.approx(0.25 * page.evaluate(
+        "(window.studio.track.frames.length - 1) / window.studio.track.fps"), abs=0.05)
+
+
+def test_narrow_window_has_no_horizontal_scroll(server, page):
+    url, _ = server
+    pg = page.context.browser.new_page(viewport={"width": 400, "height": 900})
+    pg.goto(url)
+    pg.wait_for_selector("body[data-ready='1']", timeout=30_000)
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 400
+    for sel in ("#controls", "#views", "#timeline", "#photo-frame", "#tl-canvas"):
+        box = pg.locator(sel).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 400, sel
+    pg.close()
 
 
 def test_no_temporary_files_left(server, page):

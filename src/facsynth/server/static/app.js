@@ -22,6 +22,8 @@ const state = {
   sentences: 0,       // descriptions shown so far
   mesh: null,         // {meshes, morphs: [names]} once the GLB is loaded
   videoFrame: null,   // frame of the speech track the 3D face shows while the video plays
+  faceBox: null,      // where the face is in the photo, fractions {x0, y0, x1, y1}; null: whole image
+  timeline: { time: 0, au: null, playing: false, keys: [], wave: null, edits: 0 },
 };
 window.studio = state;
 
@@ -158,31 +160,92 @@ async function renderImage() {
     state.shownPhoto = photoId;
     state.renders += 1;
     document.body.dataset.renders = state.renders;
+    applyCrop();
     $('photo-note').textContent = state.photoId ? '' : 'the default face';
   } catch (err) {
     if (seq === renderSeq) $('photo-note').textContent = err.message;
   }
 }
 
+// The photo view zooms to the face: where a strong probe expression changes the re-expressed photo.
+async function findFace(photoId) {
+  const render = async (aus) => {
+    const form = new FormData();
+    form.append('aus', JSON.stringify(aus));
+    form.append('photo', photoId);
+    return createImageBitmap(await (await api('/api/edit', { form })).blob());
+  };
+  const [a, b] = await Promise.all([render({}), render({ 1: 5, 2: 5, 4: 3, 12: 5, 20: 4, 26: 5, 15: 3 })]);
+  const w = 160, h = Math.max(1, Math.round(160 * a.height / a.width));
+  const pixels = (bmp) => {
+    const c = document.createElement('canvas');
+    Object.assign(c, { width: w, height: h });
+    const g = c.getContext('2d');
+    g.drawImage(bmp, 0, 0, w, h);
+    return g.getImageData(0, 0, w, h).data;
+  };
+  const pa = pixels(a), pb = pixels(b);
+  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = 4 * (y * w + x);
+      if (Math.abs(pa[i] - pb[i]) + Math.abs(pa[i + 1] - pb[i + 1]) + Math.abs(pa[i + 2] - pb[i + 2]) > 60) {
+        x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+      }
+    }
+  }
+  if (x1 < 0) return null;
+  // the moved area runs from the brows to the chin: pad it to take in the forehead, ears and chin
+  const cx = (x0 + x1) / 2 / w, cy = (y0 + y1) / 2 / h;
+  const half = 0.8 * Math.max((x1 - x0) / w * a.width, (y1 - y0) / h * a.height);  // pixels of the photo
+  return { photoId, cx: cx * a.width, cy: cy * a.height, half, width: a.width, height: a.height };
+}
+
+// Show the face box of the photo filling the square frame (or the whole image).
+function applyCrop() {
+  const img = $('photo');
+  const box = state.faceBox;
+  const on = $('crop').checked && box && state.photoId && box.photoId === state.photoId && state.shownPhoto === state.photoId;
+  img.classList.toggle('cropped', Boolean(on));
+  if (!on) { img.style.width = img.style.left = img.style.top = ''; return; }
+  const side = Math.min(2 * box.half, box.width, box.height);
+  img.style.width = `${(box.width / side) * 100}%`;
+  img.style.left = `${(0.5 - box.cx / side) * 100}%`;
+  img.style.top = `${(0.5 - box.cy / side) * 100}%`;
+}
+
 let describeSeq = 0;
 async function describeSliders() {
   if (!has('describe')) { $('sentence').textContent = 'describe is not available in this build'; return; }
   const seq = ++describeSeq;
-  const json = { aus: nonZero(state.aus), protocol: Number($('protocol').value), gender: $('gender').value, seed: 0 };
+  const wording = $('gender').value;
+  const json = { aus: nonZero(state.aus), protocol: Number($('protocol').value), gender: wording === 'male' ? 'male' : 'female',
+                 seed: 0 };
   try {
     const { sentence } = await (await api('/api/describe', { json })).json();
     if (seq !== describeSeq) return;
-    $('sentence').textContent = sentence;
+    $('sentence').textContent = wording === 'neutral' ? neutralWording(sentence) : sentence;
     state.sentences += 1;
   } catch (err) {
     if (seq === describeSeq) $('sentence').textContent = err.message;
   }
 }
 
+// describe writes "A woman … she … her"; the neutral wording the user can choose says "A person … they … their".
+function neutralWording(sentence) {
+  return sentence
+    .replace(/\bA woman\b/g, 'A person').replace(/\ba woman\b/g, 'a person')
+    .replace(/\b([Ss])he (has|is|does)\b/g, (m, s, verb) => `${s === 'S' ? 'T' : 't'}hey ${{ has: 'have', is: 'are', does: 'do' }[verb]}`)
+    .replace(/\bShe\b/g, 'They').replace(/\bshe\b/g, 'they')
+    .replace(/\bHer\b/g, 'Their').replace(/\bher\b/g, 'their')
+    .replace(/\bherself\b/g, 'themself');
+}
+
 const expressionChanged = debounce(() => {
   renderImage();
   describeSliders();
   updateMorphs();
+  drawTimeline();
 }, 120);
 
 // ------------------------------------------------------------------ 3D view
@@ -295,6 +358,9 @@ async function usePhoto(file) {
     const { id, width, height } = await (await api('/api/photos', { form })).json();
     state.photoId = id;
     state.photoFile = file;
+    state.faceBox = null;
+    findFace(id).then((box) => { if (state.photoId === id) { state.faceBox = box; applyCrop(); } })
+      .catch((err) => { $('photo-note').textContent = `face not located: ${err.message}`; });
     $('analyze-btn').disabled = !has('analyze_file');
     setStatus(`photo ${file.name}: ${width}×${height}`);
     expressionChanged();
@@ -304,6 +370,7 @@ async function usePhoto(file) {
 
 function useAudio(file) {
   state.audioFile = file;
+  loadWave(file);
   $('audio-name').textContent = file.name;
   $('speak-btn').disabled = !has('speak');
 }
@@ -313,6 +380,7 @@ async function parseText(event) {
   const text = $('text').value;
   const engine = $('engine').value;
   setStatus('reading the sentence…');
+  $('explain').textContent = '';  // the last sentence's word attention no longer applies
   try {
     const res = await (await api('/api/parse', { json: { text, engine } })).json();
     setAus(res.aus);
@@ -328,6 +396,8 @@ async function textEmotion() {
   try {
     const res = await (await api('/api/emotion', { json: { text: $('text').value } })).json();
     setAus(res.aus);
+    if ([...$('emotion').options].some((o) => o.value === res.emotion)) $('emotion').value = res.emotion;
+    $('emotion-intensity').value = String(Math.round(res.intensity * 2) / 2);
     setStatus(`${res.emotion} at intensity ${res.intensity.toFixed(1)}`);
   } catch (err) { fail(err); }
 }
@@ -364,7 +434,7 @@ async function speak() {
   try {
     const res = await (await api('/api/speak', { form })).json();
     setAus(res.mean, { keepTrack: true });
-    state.track = res.track;
+    useTrack(res.track, 'speech');
     state.videoUrl = res.video;
     if (res.video) { $('video').src = res.video; $('video').play().catch(() => {}); }
     setStatus(`speech: ${res.track.frames.length} frames at ${res.track.fps} fps`);
@@ -382,6 +452,7 @@ async function download(kind) {
     } else if (kind === 'mp4') {
       const form = new FormData();
       form.append('aus', JSON.stringify(nonZero(state.aus)));
+      if (state.track) form.append('track', JSON.stringify(state.track));  // the (edited) timeline
       form.append('format', 'mp4');
       if (state.photoId) form.append('photo', state.photoId);
       blob = await (await api('/api/edit', { form })).blob();
@@ -391,6 +462,264 @@ async function download(kind) {
     if (!blob) throw new Error('nothing to download yet');
     saveBlob(blob, `facsynth.${kind}`);
     setStatus(`downloaded facsynth.${kind}`);
+  } catch (err) { fail(err); }
+}
+
+// ------------------------------------------------------------------ timeline: curves, waveform, keyframes
+
+const COLOURS = ['#2d6cdf', '#d9480f', '#2b8a3e', '#ae3ec9', '#e67700', '#0b7285', '#c92a2a', '#5c940d', '#862e9c', '#1864ab'];
+const PAD = { left: 34, right: 10, top: 10, bottom: 22 };
+const tl = state.timeline;
+let drag = null;          // {j, key} while a keyframe is dragged, 'scrub' while the playhead is
+
+const auCode = (label) => Number(String(label).replace(/^AU0*/i, ''));
+const duration = (track) => Math.max(track.frames.length - 1, 1) / track.fps;
+
+// Keyframes of a track: every ``step`` frames and the last one (at most about 40 per AU).
+function keyFrames(track) {
+  const n = track.frames.length;
+  const step = Math.max(1, Math.ceil(n / 40));
+  const keys = [];
+  for (let i = 0; i < n; i += step) keys.push(i);
+  if (keys[keys.length - 1] !== n - 1) keys.push(n - 1);
+  return keys;
+}
+
+function geometry(track) {
+  const c = $('tl-canvas');
+  const w = c.clientWidth, h = c.clientHeight;
+  const x = (t) => PAD.left + (t / duration(track)) * (w - PAD.left - PAD.right);
+  const y = (v) => PAD.top + (1 - v / MAX) * (h - PAD.top - PAD.bottom);
+  const t = (px) => Math.max(0, Math.min(duration(track), ((px - PAD.left) / (w - PAD.left - PAD.right)) * duration(track)));
+  const v = (py) => Math.max(0, Math.min(MAX, (1 - (py - PAD.top) / (h - PAD.top - PAD.bottom)) * MAX));
+  return { w, h, x, y, t, v };
+}
+
+function refreshAuChoice() {
+  const sel = $('tl-au');
+  const track = state.track;
+  const labels = track ? track.aus : [];
+  if ([...sel.options].map((o) => o.value).join() !== labels.join()) {
+    sel.textContent = '';
+    for (const label of labels) {
+      const opt = document.createElement('option');
+      opt.value = opt.textContent = label;
+      sel.appendChild(opt);
+    }
+  }
+  if (track && !labels.includes(tl.au)) {  // the AU that moves most
+    const peak = (j) => Math.max(...track.frames.map((f) => f[j]));
+    tl.au = labels.reduce((best, l, j) => (peak(j) > peak(labels.indexOf(best)) ? l : best), labels[0]);
+  }
+  if (tl.au) sel.value = tl.au;
+}
+
+function drawTimeline() {
+  const c = $('tl-canvas');
+  const ratio = window.devicePixelRatio || 1;
+  c.width = Math.round(c.clientWidth * ratio);
+  c.height = Math.round(c.clientHeight * ratio);
+  const g = c.getContext('2d');
+  g.setTransform(ratio, 0, 0, ratio, 0, 0);
+  g.clearRect(0, 0, c.clientWidth, c.clientHeight);
+  g.font = '11px system-ui, sans-serif';
+  const track = state.track;
+  refreshAuChoice();
+  if (!track) {
+    g.fillStyle = '#66707c';
+    g.fillText('No track yet: animate speech, import a track, or make a clip from the sliders.', 12, 24);
+    tl.keys = [];
+    return;
+  }
+  const geo = geometry(track);
+  g.strokeStyle = '#e3e7ec';
+  g.fillStyle = '#66707c';
+  for (let v = 0; v <= MAX; v++) {           // intensity grid
+    g.beginPath(); g.moveTo(PAD.left, geo.y(v)); g.lineTo(geo.w - PAD.right, geo.y(v)); g.stroke();
+    g.fillText(String(v), 8, geo.y(v) + 4);
+  }
+  const step = duration(track) > 10 ? 5 : duration(track) > 3 ? 1 : 0.5;
+  for (let t = 0; t <= duration(track) + 1e-9; t += step) g.fillText(`${t.toFixed(step < 1 ? 1 : 0)} s`, geo.x(t) - 8, geo.h - 6);
+  if (tl.wave) {                              // speech waveform, behind the curves, on the same time axis
+    g.fillStyle = 'rgba(102, 112, 124, 0.25)';
+    const mid = (geo.y(0) + geo.y(MAX)) / 2, amp = (geo.y(0) - geo.y(MAX)) / 2;
+    const { env, seconds } = tl.wave;
+    for (let px = PAD.left; px < geo.w - PAD.right; px++) {
+      const t = geo.t(px);
+      if (t > seconds) break;
+      const a = env[Math.min(env.length - 1, Math.floor((t / seconds) * env.length))] * amp;
+      g.fillRect(px, mid - a, 1, 2 * a);
+    }
+  }
+  track.aus.forEach((label, j) => {            // one curve per AU that moves
+    const values = track.frames.map((f) => f[j]);
+    if (Math.max(...values) <= 0 && label !== tl.au) return;
+    g.strokeStyle = COLOURS[j % COLOURS.length];
+    g.lineWidth = label === tl.au ? 2.5 : 1.2;
+    g.beginPath();
+    values.forEach((v, i) => { const px = geo.x(i / track.fps), py = geo.y(v); i ? g.lineTo(px, py) : g.moveTo(px, py); });
+    g.stroke();
+    g.fillStyle = g.strokeStyle;
+    g.fillText(label, geo.x(duration(track)) - 30, geo.y(values[values.length - 1]) - 4);
+  });
+  const j = track.aus.indexOf(tl.au);          // keyframes of the selected AU
+  tl.keys = j < 0 ? [] : keyFrames(track).map((i) => ({ frame: i, x: geo.x(i / track.fps), y: geo.y(track.frames[i][j]) }));
+  g.fillStyle = '#fff';
+  g.strokeStyle = COLOURS[j % COLOURS.length];
+  g.lineWidth = 1.5;
+  for (const k of tl.keys) { g.beginPath(); g.arc(k.x, k.y, 4.5, 0, 2 * Math.PI); g.fill(); g.stroke(); }
+  g.strokeStyle = '#b3261e';                    // playhead
+  g.lineWidth = 1.5;
+  g.beginPath(); g.moveTo(geo.x(tl.time), PAD.top); g.lineTo(geo.x(tl.time), geo.h - PAD.bottom); g.stroke();
+  $('tl-time').textContent = `${tl.time.toFixed(2)} s / ${duration(track).toFixed(2)} s`;
+}
+
+function frameAt(track, t) {
+  const i = Math.max(0, Math.min(track.frames.length - 1, Math.round(t * track.fps)));
+  const aus = {};
+  track.aus.forEach((label, j) => { aus[auCode(label)] = track.frames[i][j]; });
+  return aus;
+}
+
+// Move the playhead; the sliders, photo, sentence and 3D face show that frame.
+function setTime(t, { render = true } = {}) {
+  const track = state.track;
+  if (!track) return;
+  tl.time = Math.max(0, Math.min(duration(track), t));
+  const aus = frameAt(track, tl.time);
+  if (render) setAus(aus, { keepTrack: true }); else applyMorphs(aus);
+  drawTimeline();
+}
+
+// Drag keyframe ``key`` of AU column ``j`` to value ``v``: the frames between its neighbouring keys follow with a
+// weight falling linearly to 0 at those keys, so the curve's own detail is kept.
+function moveKey(track, j, key, v) {
+  const keys = keyFrames(track);
+  const at = keys.indexOf(key);
+  const prev = at > 0 ? keys[at - 1] : key, next = at < keys.length - 1 ? keys[at + 1] : key;
+  const dv = v - track.frames[key][j];
+  for (let i = prev; i <= next; i++) {
+    const w = i === key ? 1 : i < key ? (i - prev) / (key - prev) : (next - i) / (next - key);
+    track.frames[i][j] = Math.round(Math.max(0, Math.min(MAX, track.frames[i][j] + dv * w)) * 1000) / 1000;
+  }
+  state.videoUrl = null;  // the speech video no longer shows this track
+}
+
+function pointer(e) {
+  const r = $('tl-canvas').getBoundingClientRect();
+  return { x: e.clientX - r.left, y: e.clientY - r.top };
+}
+
+function timelineDown(e) {
+  const track = state.track;
+  if (!track) return;
+  const p = pointer(e);
+  const key = tl.keys.find((k) => Math.abs(k.x - p.x) <= 8 && Math.abs(k.y - p.y) <= 10);
+  drag = key ? { j: track.aus.indexOf(tl.au), key: key.frame } : 'scrub';
+  $('tl-canvas').setPointerCapture(e.pointerId);
+  timelineMove(e);
+}
+
+function timelineMove(e) {
+  if (!drag || !state.track) return;
+  const geo = geometry(state.track);
+  const p = pointer(e);
+  if (drag === 'scrub') { setTime(geo.t(p.x), { render: false }); return; }
+  moveKey(state.track, drag.j, drag.key, geo.v(p.y));
+  tl.time = drag.key / state.track.fps;
+  applyMorphs(frameAt(state.track, tl.time));
+  drawTimeline();
+}
+
+function timelineUp() {
+  if (!drag) return;
+  if (drag !== 'scrub') tl.edits += 1;
+  drag = null;
+  setTime(tl.time);  // the photo and sentence catch up once the hand is lifted
+}
+
+// Play from the playhead: with the speech audio when there is some, else on the clock.
+let player = null;
+function play() {
+  const track = state.track;
+  if (!track) return;
+  if (tl.playing) { stop(); return; }
+  if (tl.time >= duration(track) - 1e-3) tl.time = 0;
+  tl.playing = true;
+  $('tl-play').textContent = 'Pause';
+  const audio = state.audioFile ? new Audio(URL.createObjectURL(state.audioFile)) : null;
+  const t0 = performance.now() / 1000 - tl.time;
+  if (audio) { audio.currentTime = tl.time; audio.play().catch(() => {}); }
+  player = { audio };
+  const tick = () => {
+    if (!tl.playing) return;
+    const t = audio && !audio.paused ? audio.currentTime : performance.now() / 1000 - t0;
+    if (t >= duration(track)) { stop(); setTime(duration(track)); return; }
+    setTime(t, { render: false });
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}
+
+function stop() {
+  tl.playing = false;
+  $('tl-play').textContent = 'Play';
+  if (player && player.audio) { player.audio.pause(); URL.revokeObjectURL(player.audio.src); }
+  player = null;
+  setTime(tl.time);
+}
+
+// Amplitude envelope of the speech file for the waveform: 4000 bins of the peak |sample|, 0–1.
+async function loadWave(file) {
+  try {
+    const ctx = new OfflineAudioContext(1, 1, 16000);
+    const buffer = await ctx.decodeAudioData(await file.arrayBuffer());
+    const data = buffer.getChannelData(0);
+    const bins = 4000, env = new Float32Array(bins);
+    const per = Math.max(1, Math.floor(data.length / bins));
+    let top = 1e-6;
+    for (let b = 0; b < bins; b++) {
+      let m = 0;
+      for (let i = b * per; i < Math.min(data.length, (b + 1) * per); i++) m = Math.max(m, Math.abs(data[i]));
+      env[b] = m;
+      top = Math.max(top, m);
+    }
+    for (let b = 0; b < bins; b++) env[b] /= top;
+    tl.wave = { env, seconds: buffer.duration };
+  } catch (err) {
+    tl.wave = null;
+    $('tl-note').textContent = `no waveform: ${err.message}`;
+  }
+  drawTimeline();
+}
+
+// A 2 s clip at 30 fps: neutral → the sliders' expression over 1 s, then held.
+function clipFromSliders() {
+  const active = Object.entries(nonZero(state.aus));
+  if (!active.length) { setStatus('move a slider first: the clip goes from neutral to the sliders\' expression', true); return; }
+  const labels = active.map(([code]) => `AU${String(code).padStart(2, '0')}`);
+  const frames = [];
+  for (let i = 0; i < 60; i++) frames.push(active.map(([, v]) => Math.round(v * Math.min(1, i / 30) * 1000) / 1000));
+  useTrack({ fps: 30, aus: labels, frames }, 'a 2 s clip from the sliders');
+}
+
+function useTrack(track, what) {
+  state.track = track;
+  state.videoUrl = null;
+  tl.time = 0;
+  tl.au = null;
+  drawTimeline();
+  setStatus(`${what}: ${track.frames.length} frames at ${track.fps} fps`);
+}
+
+async function importTrack(file) {
+  try {
+    const obj = JSON.parse(await file.text());
+    const ok = obj && Array.isArray(obj.aus) && Array.isArray(obj.frames) && obj.frames.length > 0 && Number(obj.fps) > 0
+      && obj.frames.every((f) => Array.isArray(f) && f.length === obj.aus.length && f.every((v) => Number.isFinite(v)));
+    if (!ok) throw new Error(`${file.name} is not a facsynth track (JSON with fps, aus and frames)`);
+    useTrack({ fps: Number(obj.fps), aus: obj.aus.map(String), frames: obj.frames }, `imported ${file.name}`);
+    setTime(0);
   } catch (err) { fail(err); }
 }
 
@@ -437,6 +766,15 @@ async function start() {
     btn.addEventListener('click', () => download(btn.dataset.download));
   }
   $('video').addEventListener('play', followVideo);
+  $('crop').addEventListener('change', applyCrop);
+  $('tl-play').addEventListener('click', play);
+  $('tl-clip').addEventListener('click', clipFromSliders);
+  $('tl-au').addEventListener('change', () => { tl.au = $('tl-au').value; drawTimeline(); });
+  $('tl-import').addEventListener('change', () => { if ($('tl-import').files[0]) importTrack($('tl-import').files[0]); });
+  $('tl-canvas').addEventListener('pointerdown', timelineDown);
+  $('tl-canvas').addEventListener('pointermove', timelineMove);
+  $('tl-canvas').addEventListener('pointerup', timelineUp);
+  window.addEventListener('resize', drawTimeline);
   dropZone($('photo-drop'), $('photo-file'), usePhoto);
   dropZone($('audio-drop'), $('audio-file'), useAudio);
   initView();
