@@ -289,8 +289,11 @@ def talking_clip(video: Path, text: str, work: Path, strip: int = 0) -> ClipResu
     first = write_image(frames[0], work / f"{video.stem}_first.png")
     wav = extract_wav(video, work / f"{video.stem}.wav")
     out = work / f"{video.stem}_speak.mp4"
-    subprocess.run([sys.executable, "-m", "facsynth", "speak", str(wav), "--transcript", text, "--face", str(first),
-                    "-o", str(out), "--fps", f"{fps:g}"], check=True, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "facsynth", "speak", str(wav), "--transcript", text, "--face",
+                           str(first), "-o", str(out), "--fps", f"{fps:g}"], capture_output=True, text=True)
+    if done.returncode != 0:
+        last = [line for line in done.stderr.splitlines() if line.strip()][-1:] or ["no message"]
+        raise RuntimeError(f"facsynth speak failed on {video.name} (exit {done.returncode}): {last[0]}")
     rendered, _ = measured_opening(out)
     track = speak(wav, transcript=text, fps=fps)
     res = ClipResult(video.stem, real, rendered, predicted_opening(track))
