@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from facsynth.errors import TextError
+from facsynth.errors import ModelError, NoFacialContentError, TextError
 from facsynth.facs import ALL_AUS, EMOTIONS, emotion_aus
 from facsynth.language import parse as parse_module
 from facsynth.language.describe import describe
@@ -161,6 +161,24 @@ def test_free_phrasing_set_passes_90_percent():
     assert by_class["nonfacial"][0] == by_class["nonfacial"][1]
 
 
+def test_scoring_counts_rejected_sentences_as_failures_and_stops_on_other_errors():
+    from facsynth.language.evaluation import Case, score
+
+    cases = [Case("verbs", "She smiles.", {12: (1, 5)}, frozenset())]
+
+    def rejects(text):
+        raise TextError("the text is not in English")
+
+    rate, by_class, failed = score(cases, rejects)
+    assert rate == 0 and by_class == {"verbs": (0, 1)} and "not in English" in failed[0][1][0]
+
+    def broken(text):
+        raise ModelError("the learned encoder's weights are missing")
+
+    with pytest.raises(ModelError):
+        score(cases, broken)
+
+
 def test_negation_keeps_aus_at_zero():
     happy = emotion_aus("happiness", 4)
     got = parse("a very happy woman who does not smile")
@@ -196,8 +214,17 @@ def test_no_facial_content_gives_neutral_and_one_warning(monkeypatch):
     monkeypatch.setattr(parse_module, "_emotion_fallback",
                         lambda text: {4: 3.0, 7: 2.0} if "believe" in text else None)
     assert parse("I can't believe you did this to me!") == {4: 3.0, 7: 2.0}
-    with pytest.raises(TextError, match="no facial content"):
+    with pytest.raises(NoFacialContentError, match="no facial content"):
         parse_module.parse_rule("The weather report is on at nine.")
+
+
+def test_a_broken_emotion_model_is_named_not_taken_for_neutral(monkeypatch):
+    def broken(text):
+        raise ModelError("emotion model emotion_minilm.npz is corrupt")
+
+    monkeypatch.setattr(parse_module, "_emotion_fallback", broken)
+    with pytest.raises(TextError, match="could not run: emotion model emotion_minilm.npz is corrupt"):
+        parse("The weather report is on at nine.")
 
 
 def test_emotion_fallback_needs_an_emotion(monkeypatch):

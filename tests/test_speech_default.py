@@ -135,6 +135,28 @@ def test_transcript_emotion_sets_upper_face_scaled_by_arousal(monkeypatch, gofor
     assert np.array_equal(calm[:, SPEECH_AUS.index(26)], scared[:, SPEECH_AUS.index(26)])
 
 
+def test_transcript_emotion_skips_unreadable_text_only(monkeypatch):
+    import facsynth.language.emotion as emotion
+    from facsynth.errors import ModelError, TrackError
+    from facsynth.speech.rules import emotion_targets
+
+    assert emotion_targets("?! 123 ...") == {}  # no words: a TextError means no emotion, said nowhere
+
+    def broken(text):
+        raise TrackError("a bug, not a transcript problem")
+
+    monkeypatch.setattr(emotion, "emotion_track", broken)
+    with pytest.raises(TrackError):
+        emotion_targets("I am terrified")
+
+    def missing(text):
+        raise ModelError("emotion model missing")
+
+    monkeypatch.setattr(emotion, "emotion_track", missing)
+    with pytest.warns(UserWarning, match="emotion model missing"):
+        assert emotion_targets("I am terrified") == {}
+
+
 def test_cli_renders_the_photo_talking_with_sound(cli, tmp_path, shared_data):
     import subprocess
 

@@ -180,7 +180,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from ..atomic import atomic_write
-    from ..errors import FacsynthError, ImageError, NoFaceError
+    from ..errors import ImageError, ModelError, NoFaceError
     from ..facs import format_au_spec
     from ..formats.image import read_image
     from ..language.describe import describe
@@ -234,7 +234,7 @@ def _run_batch(args: argparse.Namespace) -> int:
                     sentence = sentence or describe(aus, seed=0)
                     try:
                         _render(image, AUTrack.still(aus), out / name, args, sentence, photo_name=photo.name, rig=rig)
-                    except FacsynthError as e:
+                    except (ImageError, ModelError) as e:  # no face here, or an AU the generator was not taught
                         skipped.append(f"{photo.name} × {line!r}: {e}")
                         bar.update(1)
                         continue

@@ -62,7 +62,7 @@ def _readable(aus: dict[int, float], sides: dict[int, str] | None = None) -> str
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import FacsynthError, FormatError, TextError
+    from ..errors import FormatError, TextError
     from ..language.parse import read
 
     engine = args.engine
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
                 record["aus"] = {k: v for k, v in aus.items() if k != "sides"}
                 if reading.sides:
                     record["sides"] = aus["sides"]
-            except FacsynthError as e:
+            except TextError as e:  # this line cannot be read; a missing model or the like stops the run
                 record["error"] = str(e)
                 failed += 1
             print(json.dumps(record, ensure_ascii=False), flush=True)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
-from ..errors import FacsynthError, FormatError
+from ..errors import FormatError, TextError
 from ..facs import ALL_AUS, intensity_level, parse_au_code
 
 __all__ = ["Case", "read_cases", "failures", "score"]
@@ -96,8 +96,8 @@ def score(cases: list[Case], read: Callable[[str], tuple[Mapping[int, float], Ma
           ) -> tuple[float, dict[str, tuple[int, int]], list[tuple[Case, list[str]]]]:
     """Pass rate of ``read`` (sentence → (AUs, sides)) on ``cases``.
 
-    Returns ``(pass_rate 0–1, {class: (passed, total)}, [(failed case, reasons)])``. A sentence that raises a
-    FacsynthError counts as a failure with the error as its reason.
+    Returns ``(pass_rate 0–1, {class: (passed, total)}, [(failed case, reasons)])``. A sentence ``read`` rejects
+    with a TextError counts as a failure with the error as its reason; other errors propagate.
     """
     by_class: dict[str, list[int]] = {}
     failed = []
@@ -105,7 +105,7 @@ def score(cases: list[Case], read: Callable[[str], tuple[Mapping[int, float], Ma
         try:
             aus, sides = read(case.sentence)
             why = failures(case, aus, sides)
-        except FacsynthError as e:
+        except TextError as e:
             why = [f"{type(e).__name__}: {e}"]
         stats = by_class.setdefault(case.kind, [0, 0])
         stats[1] += 1

@@ -30,7 +30,7 @@ def emotion_targets(transcript: str | None) -> dict[int, float]:
     Uses ``facsynth.language.emotion.emotion_track``; returns {} when the text carries no readable emotion, and
     {} with a warning when the emotion model cannot be loaded.
     """
-    from ..errors import FacsynthError, ModelError
+    from ..errors import ModelError, TextError
 
     if not transcript or not transcript.strip():
         return {}
@@ -41,7 +41,7 @@ def emotion_targets(transcript: str | None) -> dict[int, float]:
     except ModelError as e:
         warnings.warn(f"no text emotion ({e}): the upper face follows the voice only", stacklevel=2)
         return {}
-    except FacsynthError:
+    except TextError:  # a transcript the emotion models cannot read (no words, not English): no emotion
         return {}
     out = {}
     for au, v in mean.items():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import AudioError, FacsynthError, FormatError
+from ..errors import AudioError, FormatError, ImageError, LimitError, TrackError
 from ..facs import OPENFACE_AUS
 from ..face.analyze import VIDEO_SUFFIXES  # the videos analyze can read
 
@@ -176,7 +176,7 @@ def load_examples(examples: list[Example], features: str, label_cache: Path | No
         try:
             out.append(load_example(ex, features, label_cache, hop))
             speakers.append(ex.speaker)
-        except FacsynthError as e:
+        except (AudioError, FormatError, TrackError, ImageError, LimitError) as e:  # this utterance is unusable
             warnings.warn(f"skipped {ex.sound.name}: {e}", stacklevel=2)
     if not out:
         raise FormatError("none of the training utterances could be read")
