@@ -55,6 +55,17 @@ def test_resample_keeps_duration_and_shape_of_curve():
     assert np.all(np.diff(r.curve(12)[:-2]) > 0)
 
 
+def test_resample_to_a_frame_count_and_a_start_time():
+    curve = np.array([0.0, 1.0, 2.0, 3.0, 4.0], np.float32)  # 100 fps: value = 100 · time
+    t = AUTrack(curve[:, None], (26,), 100)
+    assert t.resample(50, frames=4).curve(26).tolist() == [0.0, 2.0, 4.0, 4.0]  # past the end: the last value
+    assert t.resample(100, frames=3, start=0.015).curve(26).tolist() == pytest.approx([1.5, 2.5, 3.5])
+    assert t.resample(100, frames=2, start=-1.0).curve(26).tolist() == [0.0, 0.0]  # before the start: the first
+    assert AUTrack.still({12: 3.0}).resample(10, frames=3).curve(12).tolist() == [3.0, 3.0, 3.0]
+    with pytest.raises(TrackError):
+        t.resample(30, frames=0)
+
+
 def test_smooth_reduces_jitter_and_keeps_mean_level():
     rng = np.random.default_rng(0)
     x = np.clip(2.5 + rng.normal(0, 1, 300), 0, 5).astype(np.float32)

@@ -160,14 +160,24 @@ class AUTrack:
             raise TrackError(f"the intensity scale must be a number ≥ 0, got {factor:g}")
         return AUTrack(np.clip(self.values * float(factor), 0, MAX_INTENSITY), self.aus, self.fps)
 
-    def resample(self, fps: float) -> "AUTrack":
-        """Linear interpolation to a new frame rate (0 < fps ≤ MAX_FPS), keeping the duration."""
+    def resample(self, fps: float, frames: int | None = None, start: float = 0.0) -> "AUTrack":
+        """Linear interpolation to a new frame rate (0 < fps ≤ MAX_FPS).
+
+        frames : frames of the result; default round(duration · fps), which keeps the duration
+        start : time in seconds, on this track's clock, of the result's first frame; frame k of the result
+            samples time start + k / fps, and times outside this track hold its first or last values
+
+        Example: 100 fps model curves of an ``n``-sample recording at 16 kHz → a 30 fps track as long as the
+        sound: ``AUTrack(curves, aus, 100).resample(30, frames=ceil(n / 16000 * 30))``.
+        """
         fps = validate_fps(fps)
-        if self.n_frames <= 1:
+        if frames is None and start == 0 and self.n_frames <= 1:
             return AUTrack(self.values, self.aus, fps)
-        n_new = max(1, int(round(self.duration * fps)))
+        n_new = max(1, int(round(self.duration * fps))) if frames is None else int(frames)
+        if n_new < 1:
+            raise TrackError(f"resampling needs at least one frame, got {n_new}")
         check_memory(n_new * (4 * len(self.aus) + 16), f"resampling to {n_new} frames")
-        t_new = np.arange(n_new) / fps
+        t_new = start + np.arange(n_new) / fps
         t_old = self.times
         out = np.empty((n_new, len(self.aus)), np.float32)
         for j in range(len(self.aus)):
