@@ -39,7 +39,7 @@ __all__ = ["parse", "read", "read_rule", "parse_rule", "Reading", "check_english
 ENGINES: tuple[str, ...] = ("rule", "learned")
 
 _HEADS = frozenset({"adj", "act", "facs", "code", "emo", "nounhead"})
-_SKIP_BACK = frozenset({"noun", "word", "unk", "neg", "neutral", "side"})  # passed over when an adverb looks back
+_SKIP_BACK = frozenset({"noun", "word", "unk", "neg", "neutral", "side", "scope"})  # passed over when an adverb looks back
 _FAR = 100  # distance a clause separator adds when an adjective looks for its noun
 _MIN_ENGLISH = 0.4  # fraction of known words below which the dictionary is consulted
 _MIN_DICTIONARY = 0.8  # fraction of dictionary words below which a text is taken as another language
@@ -239,9 +239,9 @@ def _attach_levels(items: list[list], kinds: set[str]) -> None:
             continue
         if nxt is not None and (nxt[0] in ("noun", "nounhead", "unk") or (
                 nxt[0] == "sep" and nxt[1] == "," and i and items[i - 1][0] == "word"
-                and items[i - 1][1] in _DETERMINERS)):  # "a slight jaw drop", "a big toothy smile", "a broad, … grin"
+                and items[i - 1][5] in _DETERMINERS)):  # "a slight jaw drop", "a big toothy smile", "a broad, … grin"
             k = i + 1
-            while k < n and k <= i + 4 and (items[k][0] in ("noun", "nounhead", "unk") or items[k][1] == ","):
+            while k < n and k <= i + 4 and (items[k][0] in ("noun", "nounhead", "unk", "side") or items[k][1] == ","):
                 k += 1
             if k < n and _is_head(items[k]) and items[k][2] is None and items[k][0] != "nounhead" \
                     and items[k - 1][0] != "nounhead":
@@ -298,7 +298,7 @@ def _spread_over_lists(items: list[list]) -> None:
             elif kind == "adj":
                 break
             elif not (kind in ("noun", "and") or (kind == "sep" and items[k][1] == ",")
-                      or (kind == "word" and items[k][1] in _DETERMINERS)):
+                      or (kind == "word" and items[k][5] in _DETERMINERS)):
                 break
             k += 1
 
@@ -315,8 +315,12 @@ def _sentences(items: list[list]) -> Iterator[tuple[int, int]]:
 def _spread_scope(items: list[list]) -> None:
     """"both", "each", "all": the degree word beside them goes to every movement of the sentence without its own
     ("She raises her brows and widens her eyes, both strongly"; "He both frowns and squints hard")."""
+    n = len(items)
     for start, end in _sentences(items):
-        scopes = [k for k in range(start, end) if items[k][0] == "scope"]
+        # "both eyebrows", "each corner", "all of her lips" name parts, not a scope ("all of her face" does)
+        scopes = [k for k in range(start, end) if items[k][0] == "scope" and not (
+            k + 1 < n and (items[k + 1][0] in ("noun", "nounhead") or items[k + 1][5] == "of")
+            and not any(items[j][1] == "face" for j in range(k + 1, min(k + 5, n))))]
         if not scopes:
             continue
         levels = [k for k in range(start, end) if items[k][0] == "lvl" and items[k][1] != "boost"]
@@ -369,7 +373,7 @@ def _noun_list(items: list[list], k: int, adj: str, step: int) -> list[tuple[int
             joined = True
         elif kind in ("noun", "nounhead") and joined:
             far = j + step
-            while 0 <= far < n and items[far][0] == "word" and items[far][1] in _DETERMINERS:
+            while 0 <= far < n and items[far][0] == "word" and items[far][5] in _DETERMINERS:
                 far += step
             if 0 <= far < n and items[far][0] in (("adj", "act") if step > 0 else ("adj", "lvl", "act")):
                 break
@@ -378,7 +382,7 @@ def _noun_list(items: list[list], k: int, adj: str, step: int) -> list[tuple[int
             if aus is not None or held is not None:
                 out.append((j, aus if aus is not None else held, aus is None))
             joined = False
-        elif not ((kind == "word" and value in _DETERMINERS) or kind == "scope"):
+        elif not ((kind == "word" and items[j][5] in _DETERMINERS) or kind == "scope"):
             break
         j += step
     return out
@@ -534,7 +538,8 @@ def read_rule(text: str) -> Reading:
     _merge_brows(heads)
     explicit: dict[int, float] = {}
     stated: set[int] = set()  # AUs with a degree word of their own: it beats the default of another mention
-    negated: set[int] = set()
+    negated: set[int] = set()  # by a negation cue ("does not smile")
+    held: set[int] = set()  # by a held-still phrase ("lips sealed", "jaw held still")
     emotions: list[tuple[str, float, str | None]] = []
     sides: dict[int, set[str]] = {}  # the sides an AU is named on; an AU named without a side is bilateral
     bilateral: set[int] = set()
@@ -546,7 +551,10 @@ def read_rule(text: str) -> Reading:
                 level = h["level"] if h["level"] is not None else float(implied or 3)
                 emotions.append((emotion, level, h["side"]))
             continue
-        if h["negated"] or h["holds"]:
+        if h["holds"]:
+            held.update(h["aus"])
+            continue
+        if h["negated"]:
             negated.update(h["aus"])
             continue
         level, side, has_degree = (3.0 if h["level"] is None else h["level"]), h["side"], h["degree"]
@@ -577,11 +585,13 @@ def read_rule(text: str) -> Reading:
                 else:
                     sides.setdefault(au, set()).add(side or "U")
                 words.setdefault(au, []).append(emotion)
-    elif negated:
+    elif negated or held:
         out = {}
     else:
         raise NoFacialContentError("the text has no facial content: it names no facial movement, expression or "
                                    "emotion")
+    negated -= explicit.keys()  # a movement the text asserts somewhere stays ("twitch but doesn't smile")
+    negated |= held  # a part held still stays still
     aus = {au: round(v, 3) for au, v in sorted(out.items()) if au not in negated and v > 0}
     one_side = {}
     for au, got in sides.items():

@@ -152,6 +152,11 @@ INTENSITY_WORDS: dict[str, int] = {
 for _p in ("her", "his", "their", "my", "your"):
     INTENSITY_WORDS[f"with all {_p} might"] = 5
     INTENSITY_WORDS[f"with all {_p} strength"] = 5
+for _x in ("far", "high", "wide", "hard", "much", "tight", "tightly"):
+    INTENSITY_WORDS[f"as {_x} as possible"] = 5
+    for _p in ("it", "they", "she", "he"):
+        for _v in ("go", "goes", "will go", "can go", "would go", "could go", "went"):
+            INTENSITY_WORDS[f"as {_x} as {_p} {_v}"] = 5
 for _p in ("she", "he", "they", "i", "you", "it"):
     INTENSITY_WORDS[f"as hard as {_p} can"] = 5
     INTENSITY_WORDS[f"as much as {_p} can"] = 5
@@ -337,6 +342,7 @@ PAIRS: dict[tuple[str, str], tuple[int, ...]] = {
     ("wide open", "eyes"): (5,), ("wide open", "lids"): (5,), ("wide open", "upper lids"): (5,),
     ("wide open", "mouth"): (25, 26), ("wide open", "jaw"): (26,), ("wide open", "lips"): (25,),
     ("together", "brows"): (4,), ("together", "inner brows"): (4,), ("quivering", "lower lip"): (17,),
+    ("downturned", "lids"): (43,),
 }
 
 #: Phrases that hold a part still or shut: (adjective, noun) → AUs kept at 0 ("lips sealed", "jaw held still").
@@ -363,6 +369,8 @@ def _action(aus: tuple[int, ...], *words: str) -> None:
 
 _action((12,), *_verb("smile"), "smiley", "half-smile", "half-smiles", "half-smiled", "half-smiling",
         "half smile", "half smiles", "half smiled", "half smiling")
+_action((6,), *(f"{v} {p} eyes" for v in ("reaches", "reach", "reached", "reaching")
+                for p in ("her", "his", "the", "their")))
 _action((12, 25), *_verb("grin", past="grinned", ing="grinning"), "toothy grin", "toothy smile")
 _action((6, 12), *_verb("beam"), "duchenne smile", "duchenne", "smiling eyes", "crow's feet", "crows feet",
         "crow's-feet", *(f"{v} with {p} eyes" for v in _verb("smile") for p in ("her", "his", "the", "their")))
@@ -500,6 +508,6 @@ after before during until while something nothing anything everything someone an
 please thanks thank sorry hello hi hey wow what's it's i'm you're he's she's that's there's don't doesn't didn't
 isn't aren't wasn't weren't can't won't wouldn't couldn't shouldn't haven't hasn't hadn't i've i'll i'd you've
 you'll we're they're let's why how much many did this me
-""".split()) | frozenset(w for g in GENDER_WORDS.values() for w in g) | frozenset({
+""".split()) | frozenset({"but only", "but just", "only just", "if only", "but ever so"}) | frozenset(w for g in GENDER_WORDS.values() for w in g) | frozenset({
     "woman's", "man's", "female", "male", "gaze", "head", "tongue", "looking", "face's",
 })
