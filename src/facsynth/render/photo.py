@@ -15,20 +15,19 @@ from typing import Callable, Iterator, Mapping
 
 import numpy as np
 
-from ..errors import AudioError, FormatError, ImageError, NoFaceError
+from ..errors import ImageError, NoFaceError
 from ..face import topology
 from ..face.landmarks import Face, detect_faces, face_pose, from_face_frame
 from ..face.model import basis_for, default_face
 from ..face.own_expression import own_expression
-from ..formats.image import IMAGE_SUFFIXES, write_image
 from ..track import AUTrack
 from .mouth import cover_stray_teeth, opening_height, paint_mouth_interior
 from .shading import shade_folds
-from .video import write_mp4
+from .output import Renderer, write_rendered
 from .warp import anchor_ring, piecewise_affine_map, remap, strip_triangles
 
 __all__ = ["PhotoRig", "rig_photo", "expressed_landmarks", "render_frame", "expression_renderer", "reexpress",
-           "render_photo", "RING_MARGIN", "WORK_SIDE"]
+           "render_photo", "photo_renderer", "movement", "RING_MARGIN", "WORK_SIDE"]
 
 #: The anchor ring lies this fraction further out than the face outline (from the face centre); beyond it no
 #: pixel moves.
@@ -260,41 +259,26 @@ def render_photo(image: np.ndarray, track: AUTrack, path: str | os.PathLike, aud
     """Render ``track`` on the photo into ``path``: an image (.png, .jpg) for a still, an MP4 for a track.
 
     An MP4 is H.264 at the track's frame rate with ``audio`` muxed in as AAC; a one-frame track becomes a video as
-    long as the audio (or 1 s). The file appears only if rendering succeeded. The track's AUs are the face's
-    target state (the photo's own smile or parted lips are taken away where the track says so) unless
-    ``relative``.
+    long as the audio (or 1 s). The file appears only if rendering succeeded (render.output.write_rendered). The
+    track's AUs are the face's target state (the photo's own smile or parted lips are taken away where the track
+    says so) unless ``relative``.
 
     Raises FormatError for a multi-frame track written to an image file or an unknown suffix, NoFaceError when
     the photo has no face.
     """
-
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".mp4":
-        rig = rig_photo(image, face_index)
-        if track.n_frames == 1:
-            seconds = _audio_seconds(audio) if audio is not None else 1.0
-            frame = next(reexpress(image, track, rig=rig, relative=relative))
-            frames = (frame for _ in range(max(1, int(round(seconds * track.fps)))))
-        else:
-            frames = reexpress(image, track, rig=rig, relative=relative)
-        return write_mp4(frames, path, track.fps, audio)
-    if suffix not in IMAGE_SUFFIXES:
-        raise FormatError(f"cannot render a photo to {path.suffix or 'extension-less'} files (use .png, .jpg or .mp4)")
-    if track.n_frames != 1:
-        raise FormatError(f"the track has {track.n_frames} frames: write it to an .mp4, not {path.name}")
-    return write_image(next(reexpress(image, track, face_index, relative=relative)), path)
+    return write_rendered(photo_renderer(image, face_index, relative=relative), track, path, audio)
 
 
-def _audio_seconds(audio: str | os.PathLike) -> float:
-    import soundfile
+def photo_renderer(image: np.ndarray, face_index: int = 0, *, relative: bool = False) -> Renderer:
+    """The photo as a renderer (render.output.Renderer): track → frames; the face is rigged once, on first use."""
+    rigs: list[PhotoRig] = []
 
+    def render(track: AUTrack) -> Iterator[np.ndarray]:
+        if not rigs:
+            rigs.append(rig_photo(image, face_index))
+        return reexpress(image, track, rig=rigs[0], relative=relative)
 
-    try:
-        info = soundfile.info(str(audio))
-    except Exception as e:  # soundfile raises its own error types for unreadable files
-        raise AudioError(f"cannot read audio {audio}: {e}") from None
-    return float(info.frames) / float(info.samplerate)
+    return render
 
 
 def _detect(image: np.ndarray, max_faces: int) -> list:

@@ -9,7 +9,11 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import FormatError
+from ..face.model import basis_for, default_face
+from ..face.muscles import lip_regions
+from ..face.topology import LOWER_LIP_INNER, UPPER_LIP_INNER, boundary_loops, vertex_normals
 from ..track import AUTrack
+from .output import write_rendered
 
 __all__ = ["Rasterizer", "render_frames", "render_preview"]
 
@@ -42,8 +46,6 @@ class Rasterizer:
     def __init__(self, neutral: np.ndarray | None = None, size: int = 512, texture: np.ndarray | None = None,
                  uv: np.ndarray | None = None,
                  background: tuple[float, float, float] = (0.16, 0.17, 0.20)) -> None:
-        from ..face.model import default_face
-        from ..face.topology import boundary_loops
 
         face = default_face()
         base = np.asarray(face.vertices if neutral is None else neutral, np.float32)
@@ -63,8 +65,6 @@ class Rasterizer:
             raise FormatError("a texture needs texture coordinates (uv) and uv needs a texture")
         self.texture = None
         if texture is None:
-            from ..face.muscles import lip_regions
-
             albedo = np.tile(_SKIN, (478, 1))
             albedo[np.concatenate(lip_regions(base))] = _LIPS
         else:
@@ -90,7 +90,6 @@ class Rasterizer:
 
     def render(self, vertices: np.ndarray) -> np.ndarray:
         """One image (size, size, 3) uint8 RGB of the mesh ``vertices`` (478, 3) in the face frame."""
-        from ..face.topology import vertex_normals
 
         p = self.project(vertices)
         normals = vertex_normals(vertices[:468], self.triangles)
@@ -175,7 +174,6 @@ class Rasterizer:
 
     def _details(self, col: np.ndarray, px: np.ndarray, py: np.ndarray, p: np.ndarray) -> None:
         """Paint iris discs over sclera pixels and teeth along the lips inside the mouth (in place)."""
-        from ..face.topology import LOWER_LIP_INNER, UPPER_LIP_INNER
 
         sclera = np.all(col == _SCLERA, axis=1)
         for centre in _IRIS_CENTRES:
@@ -200,8 +198,6 @@ class Rasterizer:
 def render_frames(track: AUTrack, *, neutral: np.ndarray | None = None, size: int = 512,
                   texture: np.ndarray | None = None, uv: np.ndarray | None = None) -> Iterator[np.ndarray]:
     """Rendered frames (size, size, 3) uint8 RGB of ``track``, one per track frame (a generator)."""
-    from ..face.model import basis_for, default_face
-
     raster = Rasterizer(neutral, size, texture, uv)
     basis = basis_for(default_face().vertices if neutral is None else neutral)
     chunk = 256
@@ -217,9 +213,9 @@ def render_preview(track: AUTrack, path: str | os.PathLike, audio: str | os.Path
 
     Parameters
     ----------
-    track : AUTrack; a .png shows its most intense frame (largest summed intensity), a .mp4 all frames at
+    track : AUTrack; an image shows its most intense frame (largest summed intensity), a .mp4 all frames at
         the track's frame rate
-    path : .png or .mp4 output, written atomically
+    path : image (.png, .jpg, …) or .mp4 output, written atomically (render.output.write_rendered)
     audio : optional speech file muxed into the MP4 (ignored for PNG)
     neutral : (478, 3) face frame, the face to deform (default: the shipped neutral face)
     size : width and height in pixels
@@ -229,24 +225,7 @@ def render_preview(track: AUTrack, path: str | os.PathLike, audio: str | os.Path
     -------
     Path of the written file.
     """
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in (".png", ".jpg", ".jpeg", ".mp4"):
-        raise FormatError(f"preview renders .png, .jpg or .mp4, not {target.suffix or target.name!r}")
-    if track.n_frames == 0:
-        raise FormatError("the track has no frames to render")
-    if suffix == ".mp4":
-        from .video import write_mp4
+    def render(t: AUTrack) -> Iterator[np.ndarray]:
+        return render_frames(t, neutral=neutral, size=size, texture=texture, uv=uv)
 
-        return write_mp4(render_frames(track, neutral=neutral, size=size, texture=texture, uv=uv), target, track.fps,
-                         audio=audio)
-    from PIL import Image
-
-    from ..atomic import atomic_path
-
-    apex = int(np.argmax(track.values.sum(axis=1)))
-    still = AUTrack(track.values[apex:apex + 1], track.aus, track.fps)
-    frame = next(render_frames(still, neutral=neutral, size=size, texture=texture, uv=uv))
-    with atomic_path(target) as tmp:
-        Image.fromarray(frame).save(tmp)
-    return target
+    return write_rendered(render, track, path, audio, still="apex")
