@@ -1,7 +1,9 @@
-"""facsynth.checkpoint: one save / load pair for every model, plain tensors only, one-line typed errors."""
+"""facsynth.checkpoint: one save / load pair for every model, plain tensors only, one-line typed errors; the shipped
+weights load through it."""
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -48,3 +50,16 @@ def test_unwritable_place_is_an_output_error(tmp_path):
     with pytest.raises(OutputError):
         save_checkpoint(tmp_path / "file" / "m.pt", {"w": torch.zeros(1)}, "test-layout-1")
 
+
+def test_every_shipped_checkpoint_loads():
+    """Each .pt the package ships is a checkpoint of a layout its loader knows, and that loader reads it."""
+    from facsynth.language import encoder
+
+    assets = Path(str(resources.files("facsynth") / "assets"))
+    shipped = sorted(assets.rglob("*.pt"))
+    assert shipped, "the package ships no checkpoints"
+    loaders = {encoder.FORMAT: lambda p: encoder.load(p).aus}
+    for path in shipped:
+        layout = torch.load(path, map_location="cpu", weights_only=True).get(FORMAT_KEY)
+        assert layout in loaders, f"{path.name}: no loader for layout {layout!r}"
+        assert loaders[layout](path), path.name
