@@ -105,3 +105,39 @@ def test_paper_hop_and_the_17_egemaps_llds(tmp_path):
     (ex,) = find_examples(tmp_path)
     x, y = load_example(ex, "prosodic", hop=PAPER_HOP)
     assert len(x) == len(y) == 32000 // 133 + 1
+
+
+def test_cascade_command(cli, tmp_path, shared_data):
+    """The cascade in one command: speech → Model B (lstm) AUs → GANimation on a photo, as .png and .mp4."""
+    import torch
+    from PIL import Image
+
+    from facsynth.train.gan_data import GANDataset, openface_pairs
+    from facsynth.train.gan_loop import TINY_MODELS, TrainConfig, train
+    from gan_helpers import describe, openface_folder
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(4):
+        _pair(data, f"utt{i}", i)
+    res = cli("train", "speech", data, "--model", "lstm", "-o", tmp_path / "lstm", "--epochs", "2", "--hidden", "8",
+              "--split", "none")
+    assert res.returncode == 0, res.stderr
+    torch.manual_seed(0)
+    faces = GANDataset(openface_pairs(openface_folder(tmp_path / "faces", size=32, subjects=1)), 32, crop="none",
+                       describe=describe)
+    train(faces, tmp_path / "gan", TrainConfig("ganimation", image_size=32, epochs=1, batch_size=2, n_critic=1,
+                                               models=TINY_MODELS["ganimation"]), progress=False)
+    photo = shared_data / "faces" / "grace_hopper_512x512.jpg"
+    common = ["--model", "lstm", "--weights", tmp_path / "lstm" / "best.pt", "--face", photo,
+              "--renderer", "ganimation", "--weights-renderer", tmp_path / "gan" / "last.pt"]
+    res = cli("speak", data / "utt0.wav", *common, "-o", tmp_path / "out.png")
+    assert res.returncode == 0, res.stderr
+    out, original = np.asarray(Image.open(tmp_path / "out.png")), np.asarray(Image.open(photo).convert("RGB"))
+    assert out.shape == original.shape and np.abs(out.astype(int) - original).mean() > 0.1  # the face re-rendered
+    res = cli("speak", data / "utt0.wav", *common, "-o", tmp_path / "out.mp4")
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "out.mp4").stat().st_size > 0
+    res = cli("speak", data / "utt0.wav", "--model", "lstm", "--weights", tmp_path / "lstm" / "best.pt",
+              "--renderer", "ganimation", "-o", tmp_path / "x.png")
+    assert res.returncode == 2 and "--face" in res.stderr and not (tmp_path / "x.png").exists()

@@ -36,6 +36,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="default: phoneme and prosody rules; lstm / blstm: trained models (need --weights)")
     p.add_argument("--weights", type=Path, metavar="CKPT", help="checkpoint from 'facsynth train speech'")
     p.add_argument("--face", type=Path, metavar="PHOTO", help="photo to animate for .mp4/.png (default: mesh face)")
+    p.add_argument("--renderer", choices=("photo", "ganimation"), default="photo",
+                   help="with --face: facsynth's geometric photo renderer (default) or a trained GANimation, for the "
+                        "speech → AU → GANimation cascade (needs --weights-renderer)")
+    p.add_argument("--weights-renderer", type=Path, metavar="CKPT",
+                   help="GANimation checkpoint from 'facsynth train ganimation' (with --renderer ganimation)")
     p.add_argument("--fps", type=float, default=30.0, help="frame rate of the track and video (default 30)")
     p.add_argument("--seed", type=int, default=0, help="seed of the blink timing (default 0)")
 
@@ -52,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     bounded_int(args.seed, "--seed", 0, MAX_SEED)
     track = speak(args.audio, transcript=args.transcript, model=args.model, weights=args.weights,
                   fps=args.fps, seed=args.seed)
-    write_speech_output(track, args.out, args.audio, kind, args.face)
+    write_speech_output(track, args.out, args.audio, kind, args.face, _generator(args))
     blinks = int(((track.curve(45)[1:] > 2) & (track.curve(45)[:-1] <= 2)).sum())
     print(f"{track.n_frames} frames at {track.fps:g} fps ({track.duration:.2f} s), {blinks} blinks → {args.out}")
     mean = {a: round(v, 2) for a, v in track.mean().items() if v >= 0.05}
@@ -60,8 +65,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_speech_output(track, out: Path, audio: Path, kind: str, face: Path | None = None) -> None:
-    """Write ``track`` as a track file, or render it (photo or default face) to .mp4 with ``audio`` / to .png."""
+def write_speech_output(track, out: Path, audio: Path, kind: str, face: Path | None = None,
+                        generator: Path | None = None) -> None:
+    """Write ``track`` as a track file, or render it (photo or default face) to .mp4 with ``audio`` / to .png.
+
+    ``generator``: a GANimation checkpoint that renders ``face`` instead of the geometric photo renderer.
+    """
     from ._outputs import TRACK_SUFFIXES, write_track_output
 
     if kind in TRACK_SUFFIXES:
@@ -70,6 +79,14 @@ def write_speech_output(track, out: Path, audio: Path, kind: str, face: Path | N
     if kind != ".mp4":
         widest = int((track.curve(25) + track.curve(26) + track.curve(27)).argmax())
         track = type(track)(track.values[widest:widest + 1], track.aus, track.fps)
+    if generator is not None:
+        from ..formats.image import read_image, write_image
+        from ..render.gan import generator_frames
+        from ..render.video import write_mp4
+
+        frames = generator_frames(read_image(face), track, generator)
+        write_mp4(frames, out, track.fps, audio=audio) if kind == ".mp4" else write_image(next(frames), out)
+        return
     if face is not None:
         from ..formats.image import read_image
         from ..render.photo import render_photo
@@ -79,6 +96,18 @@ def write_speech_output(track, out: Path, audio: Path, kind: str, face: Path | N
         from ..render.preview import render_preview
 
         render_preview(track, out, audio=audio if kind == ".mp4" else None)
+
+
+def _generator(args: argparse.Namespace) -> Path | None:
+    """The GANimation checkpoint of ``--renderer ganimation`` (None for the photo renderer), options checked."""
+    from ..errors import ModelError
+
+    if args.renderer == "photo":
+        return None
+    if args.face is None or args.weights_renderer is None:
+        raise ModelError("--renderer ganimation needs --face PHOTO and --weights-renderer CKPT "
+                         "(from 'facsynth train ganimation')")
+    return args.weights_renderer
 
 
 def bundled_utterance() -> Path:

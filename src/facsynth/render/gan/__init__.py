@@ -184,3 +184,22 @@ def apply_generator(image: np.ndarray, aus: Mapping[int, float], renderer: str, 
             keep = None
     edited = ((out[0].permute(1, 2, 0).clamp(-1, 1) + 1) * 127.5 + 0.5).to(torch.uint8).numpy()
     return paste_face(image, edited, box, alpha=keep)
+
+
+def generator_frames(image: np.ndarray, track, weights: str | Path, renderer: str = "ganimation"):
+    """The photo re-expressed by a trained GANimation at every frame of ``track`` (an AUTrack, FACS 0–5).
+
+    image : np.ndarray [shape=(H, W, 3)], uint8 RGB; its largest face is found once (NoFaceError if none)
+    Yields np.ndarray [shape=(H, W, 3)] uint8 frames, one per track frame; equal consecutive frames are rendered
+    once (the cascade's Model B gives one expression per utterance). Only GANimation is conditioned on AUs.
+    """
+    if renderer != "ganimation":
+        raise ModelError(f"only GANimation renders an AU track ({renderer!r} is conditioned on text)")
+    _, meta = load_generator(weights, renderer)
+    _, box = align_face(image, int(meta["image_size"]))
+    last, frame = None, None
+    for i in range(track.n_frames):
+        aus = {a: v for a, v in track.frame(i).items() if a in meta["aus"]}
+        if aus != last:
+            frame, last = apply_generator(image, aus, renderer, weights, box=box), aus
+        yield frame
