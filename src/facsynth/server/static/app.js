@@ -467,7 +467,7 @@ async function download(kind) {
 
 // ------------------------------------------------------------------ timeline: curves, waveform, keyframes
 
-const COLOURS = ['#2d6cdf', '#d9480f', '#2b8a3e', '#ae3ec9', '#e67700', '#0b7285', '#c92a2a', '#5c940d', '#862e9c', '#1864ab'];
+const colour = (j) => `hsl(${(j * 137.5 + 215) % 360} 70% 40%)`;  // golden-angle hues: neighbours differ
 const PAD = { left: 34, right: 10, top: 10, bottom: 22 };
 const tl = state.timeline;
 let drag = null;          // {j, key} while a keyframe is dragged, 'scrub' while the playhead is
@@ -529,6 +529,7 @@ function drawTimeline() {
     g.fillStyle = '#66707c';
     g.fillText('No track yet: animate speech, import a track, or make a clip from the sliders.', 12, 24);
     tl.keys = [];
+    legend([]);
     return;
   }
   const geo = geometry(track);
@@ -551,27 +552,44 @@ function drawTimeline() {
       g.fillRect(px, mid - a, 1, 2 * a);
     }
   }
+  const moving = [];
   track.aus.forEach((label, j) => {            // one curve per AU that moves
     const values = track.frames.map((f) => f[j]);
     if (Math.max(...values) <= 0 && label !== tl.au) return;
-    g.strokeStyle = COLOURS[j % COLOURS.length];
+    g.strokeStyle = colour(j);
     g.lineWidth = label === tl.au ? 2.5 : 1.2;
     g.beginPath();
     values.forEach((v, i) => { const px = geo.x(i / track.fps), py = geo.y(v); i ? g.lineTo(px, py) : g.moveTo(px, py); });
     g.stroke();
-    g.fillStyle = g.strokeStyle;
-    g.fillText(label, geo.x(duration(track)) - 30, geo.y(values[values.length - 1]) - 4);
+    moving.push([label, colour(j)]);
   });
+  legend(moving);
   const j = track.aus.indexOf(tl.au);          // keyframes of the selected AU
   tl.keys = j < 0 ? [] : keyFrames(track).map((i) => ({ frame: i, x: geo.x(i / track.fps), y: geo.y(track.frames[i][j]) }));
   g.fillStyle = '#fff';
-  g.strokeStyle = COLOURS[j % COLOURS.length];
+  g.strokeStyle = colour(j);
   g.lineWidth = 1.5;
   for (const k of tl.keys) { g.beginPath(); g.arc(k.x, k.y, 4.5, 0, 2 * Math.PI); g.fill(); g.stroke(); }
   g.strokeStyle = '#b3261e';                    // playhead
   g.lineWidth = 1.5;
   g.beginPath(); g.moveTo(geo.x(tl.time), PAD.top); g.lineTo(geo.x(tl.time), geo.h - PAD.bottom); g.stroke();
   $('tl-time').textContent = `${tl.time.toFixed(2)} s / ${duration(track).toFixed(2)} s`;
+}
+
+// Colour key of the curves; a click picks the AU whose keyframes are edited.
+function legend(entries) {
+  const box = $('tl-legend');
+  const text = entries.map(([label]) => label).join() + `|${tl.au}`;
+  if (box.dataset.shown === text) return;
+  box.dataset.shown = text;
+  box.textContent = '';
+  for (const [label, colour] of entries) {
+    const chip = document.createElement('button');
+    Object.assign(chip, { type: 'button', className: `chip${label === tl.au ? ' on' : ''}`, textContent: label });
+    chip.style.setProperty('--c', colour);
+    chip.addEventListener('click', () => { tl.au = label; drawTimeline(); });
+    box.appendChild(chip);
+  }
 }
 
 function frameAt(track, t) {
