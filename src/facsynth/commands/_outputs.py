@@ -41,9 +41,11 @@ def write_track_output(track: AUTrack, path: Path, *, neutral=None, texture=None
     write_track(track, path, **options)
 
 
-def output_help(what: str = "write the result here") -> str:
-    """Help text for a track output option: every suffix facsynth writes, from the registry."""
-    return f"{what} ({', '.join(f.suffix for f in FORMATS.values() if f.write)})"
+def output_help(what: str = "write the result here", *, media: bool = False) -> str:
+    """Help text for a track output option: every suffix facsynth writes, from the registry (then, with
+    ``media``, the image and video suffixes the command renders)."""
+    suffixes = [f.suffix for f in FORMATS.values() if f.write] + (list(MEDIA_SUFFIXES) if media else [])
+    return f"{what} ({', '.join(suffixes)})"
 
 
 def input_help(what: str = "AU track") -> str:

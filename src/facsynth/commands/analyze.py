@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._outputs import output_help
+
 NAME = "analyze"
 HELP = "estimate AU intensities of a face photo or video against a neutral reference (OpenFace-style CSV)"
 DESCRIPTION = """Estimate FACS AU intensities from face landmarks (the inverse of facsynth edit).
@@ -23,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("input", type=Path, help="face photo (.png, .jpg, …) or video (.mp4, .avi, …)")
     p.add_argument("--neutral", metavar="N", help="neutral reference: an image of the same person, or a frame number")
     p.add_argument("-o", "--out", type=Path, required=True,
-                   help="AU track file (.csv OpenFace 2.0, .json, .arkit.json, .glb, …)")
+                   help=output_help("AU track file"))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ._inputs import add_expression_arguments
+from ._outputs import output_help
 
 NAME = "mesh"
 HELP = "AUs → 3D face mesh: .glb with morph targets, ARKit .arkit.json/.arkit.csv, or a .png/.mp4 preview"
@@ -35,7 +36,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="which face of the photo, 0 = largest (default 0)")
     p.add_argument("--size", type=int, default=512, help="preview width and height in pixels, 16–4096 (default 512)")
     p.add_argument("-o", "--out", type=Path, required=True,
-                   help="output: .glb, .arkit.json, .arkit.csv, .png, .jpg or .mp4")
+                   help=output_help("output", media=True))
 
 
 def run(args: argparse.Namespace) -> int:
