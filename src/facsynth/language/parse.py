@@ -105,7 +105,7 @@ for _first, _cands in _LEXICON.items():
             _ALONE[_first] = _c[1]
 #: Words that start no longer phrase: looked up in one step, as the item they become (copied), or the entry of an
 #: intensity word (which needs the words before it).
-_SINGLE = {w: ([c[0][1][0], c[0][1][1], None, c[0][1][2], c[0][1][3], w, False]
+_SINGLE = {w: ([c[0][1][0], c[0][1][1], None, c[0][1][2], c[0][1][3], w]
                if c[0][1][0] not in ("lvl", "boost") else c[0][1])
            for w, c in _LEXICON.items() if len(c) == 1 and not c[0][0]}
 _ADJ_FIRST = frozenset(w.split()[0] for w in V.ADJECTIVE_FORMS)
@@ -139,8 +139,8 @@ def _level_token(m: re.Match) -> str:
 
 
 def _item(kind: str, value, level=None, implied=None, side=None, words: str = "") -> list:
-    """One word or phrase of a sentence: [kind, value, level, implied level, side, words, level set from before]."""
-    return [kind, value, level, implied, side, words, False]
+    """One word or phrase of a sentence: [kind, value, level, implied level, side, words]."""
+    return [kind, value, level, implied, side, words]
 
 
 def _placeholder(tok: str) -> list:
@@ -181,7 +181,7 @@ def _items(text: str) -> tuple[list[list], int, int]:
                 n_other += 1
                 continue
             if not tok[0].isalpha():
-                items.append(["sep", tok, None, None, None, tok, False])
+                items.append(["sep", tok, None, None, None, tok])
                 n_other += 1
                 continue
             for rest, cand, noun_final, m in (_BY_PAIR.get((tok, toks[i]), ()) if i < n else ()):
@@ -213,9 +213,9 @@ def _items(text: str) -> tuple[list[list], int, int]:
                 if before[2] >= 4 and level >= 3:
                     level = max(level, before[2])
                 words = before[5] + " " + words
-            items.append(["lvl", "boost" if kind == "boost" else None, level, None, None, words, False])
+            items.append(["lvl", "boost" if kind == "boost" else None, level, None, None, words])
         else:
-            items.append([kind, value, None, implied, side, words, False])
+            items.append([kind, value, None, implied, side, words])
     return items, n - n_other, n - n_other - n_unknown
 
 
@@ -228,14 +228,15 @@ def _attach_levels(items: list[list], kinds: set[str]) -> None:
     """Give each intensity word's level to the head it modifies (see the module docstring, step 2); ``kinds`` is
     the set of item kinds of the sentence."""
     n = len(items)
-    before_adj = False
+    before_adj: list[int] = []
     for i, it in enumerate(items):
         if it[0] != "lvl" or it[1] == "attached":
             continue
         nxt = items[i + 1] if i + 1 < n else None
         if nxt is not None and _is_head(nxt) and nxt[2] is None:
-            nxt[2], nxt[6], nxt[5] = it[2], True, f"{it[5]} {nxt[5]}"
-            before_adj = before_adj or nxt[0] == "adj"
+            nxt[2], nxt[5] = it[2], f"{it[5]} {nxt[5]}"
+            if nxt[0] == "adj":
+                before_adj.append(i + 1)
             continue
         if nxt is not None and (nxt[0] in ("noun", "nounhead", "unk") or (
                 nxt[0] == "sep" and nxt[1] == "," and i and items[i - 1][0] == "word"
@@ -245,7 +246,9 @@ def _attach_levels(items: list[list], kinds: set[str]) -> None:
                 k += 1
             if k < n and _is_head(items[k]) and items[k][2] is None and items[k][0] != "nounhead" \
                     and items[k - 1][0] != "nounhead":
-                items[k][2], items[k][6], items[k][5] = it[2], True, f"{it[5]} {items[k][5]}"
+                items[k][2], items[k][5] = it[2], f"{it[5]} {items[k][5]}"
+                if items[k][0] == "adj":
+                    before_adj.append(k)
                 continue
         if it[1] == "boost":  # a lone "very"/"so" only modifies the word right after it
             continue
@@ -278,18 +281,18 @@ def _attach_levels(items: list[list], kinds: set[str]) -> None:
             target[2], target[5] = it[2], f"{target[5]} {it[5]}"
             it[1] = "attached"
     if before_adj:
-        _spread_over_lists(items)
+        _spread_over_lists(items, before_adj)
     if "scope" in kinds:
         _spread_scope(items)
 
 
-def _spread_over_lists(items: list[list]) -> None:
+def _spread_over_lists(items: list[list], starts: list[int]) -> None:
     """A degree word before the first of a list of adjectives governs the list: "strongly lowered brows,
-    tightened lids and pressed lips" (every adjective of it without its own degree word)."""
+    tightened lids and pressed lips" (every adjective of it without its own degree word). ``starts``: the indices of
+    the adjectives that took a degree word from before them."""
     n = len(items)
-    for i, it in enumerate(items):
-        if it[0] != "adj" or not it[6]:
-            continue
+    for i in starts:
+        it = items[i]
         k = i + 1
         while k < n:
             kind = items[k][0]
@@ -397,7 +400,7 @@ def _heads(items: list[list]) -> list[dict]:
     out: list[dict] = []
     negated = has_side = False
     claimed: set[int] = set()
-    for i, (kind, value, level, implied, side, words, _) in enumerate(items):
+    for i, (kind, value, level, implied, side, words) in enumerate(items):
         if kind not in _HEADS:
             if kind == "neg":
                 negated = True
