@@ -1,22 +1,29 @@
-"""Sentence → AUs by rule: the exact inverse of ``describe`` plus verbs, FACS names, AU codes, emotions, negation.
+"""Sentence → AUs by rule: the exact inverse of ``describe`` plus free phrasing (docs/language.md has the tables).
 
 How a sentence is read (one left-to-right pass, no model):
 
-1. AU codes ("AU12", "AU 4", "AU12=D", "AU6:3.5") and "(at) intensity/level D|4" become tokens; the text is
-   split into words; the longest vocabulary phrase wins at each position ("lip corner puller" over "lip corner").
-2. Intensity words attach to a *head* (an adjective or verb, an action word such as "smiles", a FACS name, an AU
-   code or an emotion word): to the next word when it is a head ("slightly raised"), else back to the nearest
-   head of the clause that has none yet ("smiles a little", "AU6 strong"), else forward. "very" sharpens the next
-   intensity word ("very slightly" → 1, "very strongly" → 5) and before a head means 4 ("very happy"). A head without one is level 3.
+1. AU codes ("AU12", "AU 4", "AU12=D", "AU6:3.5") and "(at) intensity/level D|4", "at E" become tokens; the text
+   is split into words; the longest vocabulary phrase wins at each position ("lip corner puller" over "lip corner").
+2. Degree words (FACS levels A–E) attach to a *head* (an adjective or verb, an action word such as "smiles", a FACS
+   name, an AU code or an emotion word): to the next word when it is a head ("slightly raised"; also over a noun:
+   "a slight jaw drop"), else back to the nearest head of the clause that has none yet ("smiles a little", "AU6
+   strong"), else forward. "very" sharpens the next degree word ("very slightly" → 1); two in a row count as the
+   last ("quite strongly" → 4). A head without one is level 3, or the level its word implies ("beams" → 4).
+   Scope: a degree word beside "both"/"each"/"all" goes to every head of the sentence without one; one before the
+   first of a list of adjectives governs the list.
 3. Each adjective or verb pairs with the nearest face-part noun it forms a known pair with, before or after it
-   ("raised inner brows", "inner brows raised", "raises her inner brows"; commas count as far away).
-4. Negation ("not", "no", "without", "doesn't", …) zeroes the AUs of the heads after it up to the end of the
-   clause (",", "and", "but", …), even those an emotion word would set.
-5. Explicit movements win: emotion words ("a very happy woman", "slightly sad") give the EMFACS prototype scaled
+   ("raised inner brows", "inner brows raised", "raises her inner brows"; commas count as far away), and with the
+   nouns coordinated with that one ("opens his eyes and mouth").
+4. Negation ("not", "without", "doesn't", "bites back", …) zeroes the AUs of the heads after it up to the end of the
+   clause (",", "and", "but", …), unless the text asserts that movement elsewhere; held-still phrases ("lips sealed",
+   "jaw held still", "keeps her mouth shut") keep their part's AUs at 0.
+5. Side words ("left", "right", "lopsided", "on one side"; "smirks", contempt) put the heads of their clause on one
+   side: ``Reading.sides``.
+6. Explicit movements win: emotion words ("a very happy woman", "slightly sad") give the EMFACS prototype scaled
    to their intensity only when the text names no facial movement; then several emotions merge by maximum.
    Words for a resting face ("a relaxed face", "a neutral expression") give ``{}``.
-6. A text with none of these is handed to ``facsynth.language.emotion.emotion_track`` (a feeling such as "I can't
-   believe you did this to me!"); when that is neutral too, TextError "no facial content".
+7. A text with none of these is handed to ``facsynth.language.emotion.classify`` (a feeling such as "I can't
+   believe you did this to me!"); when its top label is neutral, the face is neutral and one warning says so.
 """
 
 from __future__ import annotations
