@@ -115,7 +115,7 @@ for _first, _cands in _LEXICON.items():
 _SINGLE = {w: ([c[0][1][0], c[0][1][1], None, c[0][1][2], c[0][1][3], w]
                if c[0][1][0] not in ("lvl", "boost") else c[0][1])
            for w, c in _LEXICON.items() if len(c) == 1 and not c[0][0]}
-_ADJ_FIRST = frozenset(w.split()[0] for w in V.ADJECTIVE_FORMS)
+_ADJ_FIRST = frozenset(w.split()[0] for w in V.ADJECTIVE_FORMS) - V.AND_WORDS - V.COMMON_WORDS
 _END = frozenset({".", "!", "?"})  # sentence ends: the reach of a scope word and of a spread degree word
 _DETERMINERS = frozenset({"a", "an", "the", "her", "his", "their", "my", "your", "its", "both", "each", "all", "of"})
 
@@ -215,10 +215,12 @@ def _items(text: str) -> tuple[list[list], int, int]:
                 words = items.pop()[5] + " " + words
             elif kind == "lvl" and items and items[-1][0] == "lvl":
                 # two degree words in a row: the last counts ("quite strongly", "moderately hard"), raised by a
-                # first one that is itself strong ("extremely broadly", "enormously high")
+                # first one that is itself strong ("extremely broadly"), lowered by a hedge ("somewhat strongly")
                 before = items.pop()
                 if before[2] >= 4 and level >= 3:
                     level = max(level, before[2])
+                elif before[2] <= 2 and level >= 3:  # a hedge: "somewhat strongly", "not very broadly"
+                    level -= 1
                 words = before[5] + " " + words
             items.append(["lvl", "boost" if kind == "boost" else None, level, None, None, words])
         else:
@@ -441,6 +443,11 @@ def _heads(items: list[list]) -> list[dict]:
     if claimed:
         for h in out:
             if h["kind"] == "nounhead" and h["index"] in claimed:
+                h["aus"] = ()
+        # "pulls the corners of her mouth down": the plain "pull" yields to the direction named for the same part
+        for h in out:
+            if h["kind"] == "adj" and items[h["index"]][1] == "pulled" and any(
+                    g is not h and g["noun"] == h["noun"] and g["kind"] == "adj" for g in out):
                 h["aus"] = ()
     if has_side:
         _assign_sides(items, out)

@@ -147,6 +147,8 @@ INTENSITY_WORDS: dict[str, int] = {
     "to the max": 5, "to the limit": 5, "to the fullest": 5, "at maximum": 5, "at the maximum": 5,
     "as far as it goes": 5, "as far as they go": 5, "as far as it will go": 5, "as far as they will go": 5,
     "as far as it can go": 5, "as far as they can go": 5, "as wide as possible": 5, "as hard as possible": 5,
+    "not very": 2, "not too": 2, "not so": 2, "not much": 2, "by a hair": 1, "a fair amount": 3, "a fair bit": 3,
+    "more than a little": 3, "quite a bit": 4, "quite a lot": 4, "quite a little": 3,
     "from ear to ear": 5, "ear to ear": 5, "all out": 5, "as wide as saucers": 5, "like saucers": 5,
 }
 for _p in ("her", "his", "their", "my", "your"):
@@ -246,8 +248,8 @@ _adj("lowered", *_verb("lower"), "drawn down", "draws down", "draw down", "drawi
 _adj("furrowed", *_verb("furrow"), *_verb("knit", past="knitted", ing="knitting"), "knit",
      "drawn together", "draws together", "draw together", "drawing together", "pulled together", "pulls together",
      "pull together", "pulling together", "knot", "knots", "knotted", "knotting", "drawn in", "pinched",
-     "pinches", "pinch")
-_adj("together")
+     "pinches", "pinch", "pinch together", "pinches together", "pinched together", "pinching together",
+     "and together", "and drawn together", "and pulled together")
 _adj("widened", *_verb("widen"), "bulge", "bulges", "bulged", "bulging", "pop", "pops", "popped", "popping",
      "go wide", "goes wide", "went wide", "gone wide", "pulled open", "pulls open", "pull open", "saucer-like")
 _adj("wide open", "wide-open", "open wide", "opens wide", "opened wide", "opening wide", "gaping open")
@@ -341,7 +343,7 @@ PAIRS: dict[tuple[str, str], tuple[int, ...]] = {
     ("dropped", "jaw"): (26,), ("opened", "teeth"): (25,), ("puckered", "chin"): (17,),
     ("wide open", "eyes"): (5,), ("wide open", "lids"): (5,), ("wide open", "upper lids"): (5,),
     ("wide open", "mouth"): (25, 26), ("wide open", "jaw"): (26,), ("wide open", "lips"): (25,),
-    ("together", "brows"): (4,), ("together", "inner brows"): (4,), ("quivering", "lower lip"): (17,),
+    ("quivering", "lower lip"): (17,),
     ("downturned", "lids"): (43,),
 }
 
@@ -351,7 +353,7 @@ HOLD_PAIRS: dict[tuple[str, str], tuple[int, ...]] = {
     ("held", "brows"): (1, 2, 4), ("held", "eyes"): (5, 7, 43, 45), ("held", "lids"): (5, 7, 43, 45),
     ("held", "face"): tuple(CATALOGUE), ("closed", "mouth"): (25, 26, 27), ("shut", "mouth"): (25, 26, 27),
     ("closed", "lips"): (25, 27), ("shut", "lips"): (25, 27), ("closed", "jaw"): (25, 26, 27),
-    ("shut", "jaw"): (25, 26, 27), ("together", "lips"): (25, 27), ("held", "cheeks"): (6,),
+    ("shut", "jaw"): (25, 26, 27), ("held", "cheeks"): (6,),
     ("held", "nose"): (9,), ("held", "chin"): (17,), ("held", "forehead"): (1, 2, 4),
 }
 for _au, (_noun, _adjs) in AU_WORDS.items():
@@ -369,6 +371,8 @@ def _action(aus: tuple[int, ...], *words: str) -> None:
 
 _action((12,), *_verb("smile"), "smiley", "half-smile", "half-smiles", "half-smiled", "half-smiling",
         "half smile", "half smiles", "half smiled", "half smiling")
+_action((22, 25), "o", "o-shaped", "o shape", "o-shape")
+_action((6, 12), *(f"{f} {v}" for f in ("face", "eyes") for v in ("lights up", "light up", "lit up", "lighting up")))
 _action((6,), *(f"{v} {p} eyes" for v in ("reaches", "reach", "reached", "reaching")
                 for p in ("her", "his", "the", "their")))
 _action((12, 25), *_verb("grin", past="grinned", ing="grinning"), "toothy grin", "toothy smile")
@@ -417,8 +421,8 @@ for _w in ("half-smile", "half-smiles", "half-smiled", "half-smiling", "half smi
            "half smiled", "half smiling"):
     IMPLIED[_w] = (2, "U")
 
-#: Adjectives of a state, not a movement ("lips held still", "brows together"): a degree word never goes to them.
-NO_DEGREE: frozenset[str] = frozenset({"held", "together"})
+#: Adjectives of a state, not a movement ("lips held still"): a degree word never goes to them.
+NO_DEGREE: frozenset[str] = frozenset({"held"})
 
 #: Nouns that name a movement on their own when no adjective claims them ("dimples form", "a dimple").
 NOUN_HEADS: dict[str, tuple[int, ...]] = {"dimples": (14,)}
