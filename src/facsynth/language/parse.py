@@ -462,8 +462,8 @@ def _assign_sides(items: list[list], heads: list[dict]) -> None:
     for i, it in enumerate(items):
         if it[0] == "sep" or it[0] == "and":
             clause += 1
-        elif it[0] == "side":
-            sides_of.setdefault(clause, it)
+        elif it[0] == "side" and (clause not in sides_of or sides_of[clause][1] == "U"):
+            sides_of[clause] = it  # "a crooked half-smile to the right": the named side wins over "one side"
         clause_of[i] = clause
     for h in heads:
         side = sides_of.get(clause_of[h["index"]])

@@ -149,6 +149,7 @@ INTENSITY_WORDS: dict[str, int] = {
     "as far as it can go": 5, "as far as they can go": 5, "as wide as possible": 5, "as hard as possible": 5,
     "not very": 2, "not too": 2, "not so": 2, "not much": 2, "by a hair": 1, "a fair amount": 3, "a fair bit": 3,
     "more than a little": 3, "quite a bit": 4, "quite a lot": 4, "quite a little": 3,
+    "harder": 4, "wider": 4, "higher": 4, "deeper": 4, "tighter": 4, "stronger": 4, "more strongly": 4,
     "from ear to ear": 5, "ear to ear": 5, "all out": 5, "as wide as saucers": 5, "like saucers": 5,
 }
 for _p in ("her", "his", "their", "my", "your"):
@@ -298,7 +299,7 @@ _adj("protruded", "out", "outward", "outwards", "forward", "jut", "juts", "jutte
 _adj("quivering", *_verb("quiver"), *_verb("tremble"), *_verb("wobble"))
 _adj("spread", "sideways", "horizontally", "pulled wide", "pulls wide", "pull wide", "pulled back",
      "pulls back", "pull back", "pulled sideways", "pulls sideways")
-_adj("held", "still", "sealed", "stay put", "stays put", "stayed put", "held still", "motionless", "unmoving",
+_adj("held", "still", "sealed", "sealed tight", "sealed shut", "held tight", "held shut", "stay put", "stays put", "stayed put", "held still", "motionless", "unmoving",
      "do not move", "does not move", "did not move", "don't move", "doesn't move", "didn't move", "frozen",
      "kept still")
 
@@ -372,6 +373,7 @@ def _action(aus: tuple[int, ...], *words: str) -> None:
 _action((12,), *_verb("smile"), "smiley", "half-smile", "half-smiles", "half-smiled", "half-smiling",
         "half smile", "half smiles", "half smiled", "half smiling")
 _action((22, 25), "o", "o-shaped", "o shape", "o-shape")
+_action((6,), "eyes smile", "eyes smiling", "eyes smiled", "eyes are smiling", "eyes twinkle", "eyes twinkling")
 _action((6, 12), *(f"{f} {v}" for f in ("face", "eyes") for v in ("lights up", "light up", "lit up", "lighting up")))
 _action((6,), *(f"{v} {p} eyes" for v in ("reaches", "reach", "reached", "reaching")
                 for p in ("her", "his", "the", "their")))
