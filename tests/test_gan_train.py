@@ -33,14 +33,22 @@ def dataset(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def ganimation_run(dataset, tmp_path_factory, train_seed):
+def held_out(tmp_path_factory):
+    """A third subject, never trained on: FID and SSIM are scored on it only."""
+    root = openface_folder(tmp_path_factory.mktemp("held_out"), size=32, subjects=3, per_subject=3)
+    return GANDataset([p for p in openface_pairs(root) if p.subject == "subject2"], 32, crop="none",
+                      describe=describe)
+
+
+@pytest.fixture(scope="module")
+def ganimation_run(dataset, held_out, tmp_path_factory, train_seed):
     out = tmp_path_factory.mktemp("ganimation")
     cfg = TrainConfig("ganimation", image_size=32, epochs=60, batch_size=4, n_critic=1, models=TINY_MODELS["ganimation"],
                       seed=train_seed)
-    return out, cfg, train(dataset, out, cfg, progress=False).history
+    return out, cfg, train(dataset, out, cfg, progress=False, eval_dataset=held_out).history
 
 
-def test_ganimation_overfits_tiny_data(ganimation_run, dataset):
+def test_ganimation_overfits_tiny_data(ganimation_run, held_out):
     out, _, history = ganimation_run
     first, last = history[0], history[-1]
     # epoch 1 is the untrained baseline; seeds 0 and 1 end 70-1000x lower, so /5 leaves a wide margin
@@ -48,14 +56,16 @@ def test_ganimation_overfits_tiny_data(ganimation_run, dataset):
         assert _late(history, key) < first[key] / 5, [h[key] for h in history]
     assert (out / "samples" / "epoch_060.png").is_file() and (out / "history.jsonl").is_file()
     assert "random CNN" in last["fid_network"] and np.isfinite(last["fid"])
-    geometric = json.loads((out / "metrics.json").read_text())["geometric"]
-    assert geometric["checked"] + geometric["skipped_no_face"] == len(dataset)  # drawn 32² faces: counted, no crash
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["held_out_pairs"] == len(held_out) == 2 and metrics["fid"] == pytest.approx(last["fid"])
+    geometric = metrics["geometric"]
+    assert geometric["checked"] + geometric["skipped_no_face"] == len(held_out)  # drawn 32² faces: counted, no crash
 
 
-def test_fesn_overfits_tiny_data(dataset, tmp_path, train_seed):
-    cfg = TrainConfig("fesn", image_size=32, epochs=50, lvsn_epochs=5, batch_size=4, lr=1e-3,
+def test_fesn_overfits_tiny_data(dataset, held_out, tmp_path, train_seed):
+    cfg = TrainConfig("fesn", image_size=32, epochs=50, lvsn_epochs=5, lvsn_lr=1e-3, batch_size=4, lr=1e-3,
                       models=TINY_MODELS["fesn"], seed=train_seed)
-    history = train(dataset, tmp_path, cfg, text_encoder=encode, progress=False).history
+    history = train(dataset, tmp_path, cfg, text_encoder=encode, progress=False, eval_dataset=held_out).history
     lvsn = [h for h in history if h["stage"] == "lvsn"]
     gan = [h for h in history if h["stage"] == "gan"]
     assert len(lvsn) == 5 and len(gan) == 50
@@ -63,6 +73,8 @@ def test_fesn_overfits_tiny_data(dataset, tmp_path, train_seed):
     # and 0.58-0.68 for the matching loss; one epoch's figure varies, so the last 5 are averaged.
     assert lvsn[-1]["lvsn"] < 0.9 * lvsn[0]["lvsn"], [h["lvsn"] for h in lvsn]
     assert _late(gan, "reconstruction") < 0.75 * gan[0]["reconstruction"], [h["reconstruction"] for h in gan]
+    # L_id (Eq. 6, λ2 = 5: the strongest weight) falls faster than the pixel loss (λ3 = 0.005)
+    assert _late(gan, "identity") < 0.7 * gan[0]["identity"], [h["identity"] for h in gan]
     assert "LVSN visual encoder" in gan[-1]["fid_network"]
     model, meta = load_generator(tmp_path / "last.pt", "fesn")
     words, sentence, _ = encode([describe({12: 3.0})])
@@ -143,7 +155,7 @@ def test_two_process_data_parallel_training_on_cpu(tmp_path):
 def test_train_command(tmp_path, capsys):
     from facsynth.cli import main
 
-    root = openface_folder(tmp_path / "faces", size=32, subjects=1, per_subject=3)
+    root = openface_folder(tmp_path / "faces", size=32, subjects=2, per_subject=3)  # one subject is held out
     code = main(["train", "ganimation", str(root), "-o", str(tmp_path / "run"), "--crop", "none", "--image-size", "32",
                  "--model-size", "tiny", "--epochs", "1", "--batch-size", "2"])
     out = capsys.readouterr().out

@@ -20,8 +20,9 @@ import torch.distributed as dist
 from torch import nn
 
 from ..atomic import atomic_path, atomic_write
+from ..checkpoint import load_checkpoint, save_checkpoint
 from ..errors import ModelError
-from ..render.gan import CHECKPOINT_VERSION
+from ..render.gan import CHECKPOINT_LAYOUT
 from ..render.gan import losses as L
 from ..render.gan.discriminators import FESNDiscriminators
 from ..render.gan.fesn import FESN, level_sizes
@@ -72,18 +73,18 @@ class TrainConfig:
     betas: tuple[float, float] = (0.5, 0.999)
     n_critic: int = 5
     lvsn_epochs: int = 10
-    models: dict = field(default_factory=dict)
     lvsn_lr: float = 1e-5
     word_attention: bool = True
     matching: bool = True
     lambdas: tuple[float, float, float] = L.FESN_LAMBDAS
+    models: dict = field(default_factory=dict)
     aus: tuple[int, ...] = ()
     sample_count: int = 8
     seed: int = 0
     workers: int = 0
-
     bf16: bool | None = None
     channels_last: bool | None = None
+
     def __post_init__(self) -> None:
         if self.kind not in PAPER_MODELS:
             raise ModelError(f"unknown generator {self.kind!r} (expected ganimation or fesn)")
@@ -162,13 +163,13 @@ def _build(cfg: TrainConfig, text_dims: tuple[int, int] | None) -> tuple[dict, d
             "lvsn": VisualSemanticEncoder(sentence_dim, **m["lvsn"])}, gen_kwargs
 
 
-# ------------------------------------------------------------------ one step of each model
 def _autocast(cfg: TrainConfig, device: torch.device):
     """bfloat16 autocast when ``cfg.bf16`` (default: on CUDA only)."""
     on = cfg.bf16 if cfg.bf16 is not None else device.type == "cuda"
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=bool(on))
 
 
+# ------------------------------------------------------------------ one step of each model
 
 def _ganimation_step(mods: dict, opts: dict, batch: dict, it: int, cfg: TrainConfig, world: int) -> dict:
     G, D = mods["generator"], mods["critic"]
@@ -272,13 +273,12 @@ def _default_text_encoder(texts: list[str]):
 
 def _save(path: Path, mods: dict, opts: dict, cfg: TrainConfig, gen_kwargs: dict, epoch: int, stage: str,
           history: list) -> None:
-    state = {"version": CHECKPOINT_VERSION, "kind": cfg.kind, "image_size": cfg.image_size, "aus": list(cfg.aus),
+    state = {"kind": cfg.kind, "image_size": cfg.image_size, "aus": list(cfg.aus),
              "model": gen_kwargs, "config": asdict(cfg), "epoch": epoch, "stage": stage, "history": history,
              "generator": mods["generator"].state_dict(),
              "modules": {k: m.state_dict() for k, m in mods.items()},
              "optimizers": {k: o.state_dict() for k, o in opts.items()}}
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    save_checkpoint(path, state, CHECKPOINT_LAYOUT)
 
 
 def _grid(rows: list[torch.Tensor], path: Path) -> None:
@@ -358,7 +358,7 @@ def train(dataset, out_dir: str | Path, cfg: TrainConfig, text_encoder: TextEnco
     mods, gen_kwargs = _build(cfg, text_dims)
     ckpt_path = out_dir / "last.pt"
     if resume and ckpt_path.is_file():
-        state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        state = load_checkpoint(ckpt_path, CHECKPOINT_LAYOUT, "generator")
         if state.get("kind") != cfg.kind or state.get("model") != gen_kwargs:
             raise ModelError(f"{ckpt_path} was trained with other settings; use a new output folder or --no-resume")
         for k, m in mods.items():
