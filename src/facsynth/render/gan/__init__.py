@@ -12,14 +12,16 @@ from typing import Mapping
 
 import numpy as np
 
+from ...checkpoint import load_checkpoint
 from ...errors import ImageError, ModelError
 
-__all__ = ["apply_generator", "align_face", "paste_face", "load_generator", "RENDERERS", "CHECKPOINT_VERSION"]
+__all__ = ["apply_generator", "generator_frames", "align_face", "paste_face", "load_generator", "RENDERERS",
+           "CHECKPOINT_LAYOUT"]
 
 #: Generators ``apply_generator`` can run.
 RENDERERS = ("ganimation", "fesn")
-#: Layout version of the checkpoints written by facsynth.train.gan_loop.
-CHECKPOINT_VERSION = 1
+#: Layout of the checkpoints written by facsynth.train.gan_loop (facsynth.checkpoint).
+CHECKPOINT_LAYOUT = "facsynth-generator-1"
 # MediaPipe face-mesh indices of the eye corners (right eye 33/133, left eye 362/263, image left → right)
 _EYES = ((33, 133), (362, 263))
 _CACHE: dict = {}
@@ -95,22 +97,16 @@ def load_generator(weights: str | Path, renderer: str | None = None):
     """Load a generator checkpoint written by ``facsynth train ganimation|fesn``.
 
     Returns (model in eval mode, checkpoint metadata dict with "kind", "image_size", "aus", "model").
-    Raises ModelError if the file is missing, unreadable, of another version, or not of ``renderer``'s kind.
+    Raises ModelError if the file is missing, unreadable, of another layout, or not of ``renderer``'s kind.
     """
-    import torch
-
     path = Path(weights)
     if not path.is_file():
         raise ModelError(f"generator weights {path} do not exist")
     key = (str(path.resolve()), path.stat().st_mtime_ns)
     if key not in _CACHE:
-        try:
-            ckpt = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as e:  # torch raises many types for corrupt files
-            raise ModelError(f"cannot read generator weights {path}: not a torch checkpoint of plain tensors "
-                             f"({type(e).__name__})") from None
-        if not isinstance(ckpt, dict) or ckpt.get("version") != CHECKPOINT_VERSION or ckpt.get("kind") not in RENDERERS:
-            raise ModelError(f"{path} is not a facsynth generator checkpoint (version {CHECKPOINT_VERSION})")
+        ckpt = load_checkpoint(path, CHECKPOINT_LAYOUT, "generator")
+        if ckpt.get("kind") not in RENDERERS:
+            raise ModelError(f"{path} holds an unknown generator {ckpt.get('kind')!r}")
         model = _build(ckpt["kind"], ckpt["model"])
         try:
             model.load_state_dict(ckpt["generator"])
