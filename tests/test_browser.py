@@ -106,6 +106,15 @@ def test_slider_by_hand_updates_image_sentence_and_mesh(page):
         assert weight == pytest.approx(1.0)
 
 
+def test_every_registry_format_has_a_download_button(page):
+    from facsynth.formats import FORMATS
+
+    writable = {key for key, f in FORMATS.items() if f.write}
+    assert set(page.evaluate("window.studio.exportKinds")) == writable
+    buttons = set(page.evaluate("[...document.querySelectorAll('[data-download]')].map((b) => b.dataset.download)"))
+    assert writable <= buttons
+
+
 def test_downloads_are_valid_files(page):
     png = download(page, "png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -741,6 +741,23 @@ async function importTrack(file) {
   } catch (err) { fail(err); }
 }
 
+// Every format the server exports (its format registry, as the OpenAPI schema lists the export kinds) gets a
+// download button: the page's own buttons carry friendlier names, a format added later appears by its key.
+async function addRegistryDownloads() {
+  try {
+    const spec = await (await api('/openapi.json', { method: 'GET' })).json();
+    const kind = spec.paths['/api/export/{kind}'].post.parameters.find((p) => p.name === 'kind');
+    for (const key of kind.schema.enum) {
+      if (document.querySelector(`[data-download="${CSS.escape(key)}"]`)) continue;
+      const btn = document.createElement('button');
+      Object.assign(btn, { type: 'button', textContent: key.toUpperCase() });
+      btn.dataset.download = key;
+      $('downloads').appendChild(btn);
+    }
+    state.exportKinds = kind.schema.enum;
+  } catch (err) { /* the page's own buttons still work */ }
+}
+
 // ------------------------------------------------------------------ start
 
 async function start() {
@@ -780,6 +797,7 @@ async function start() {
   $('speak-btn').addEventListener('click', speak);
   $('protocol').addEventListener('change', describeSliders);
   $('gender').addEventListener('change', describeSliders);
+  await addRegistryDownloads();
   for (const btn of document.querySelectorAll('[data-download]')) {
     btn.addEventListener('click', () => download(btn.dataset.download));
   }
