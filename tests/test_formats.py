@@ -308,3 +308,27 @@ def test_docs_table_is_the_registry():
     expect = {f"| `{f.key}` | {f.title} | `{f.suffix}` | {'yes' if f.read else 'no'} | "
               f"{'yes' if f.write else 'no'} | {f.media_type} |" for f in FORMATS.values()}
     assert rows == expect
+
+
+def test_full_width_openface_rows_read_within_twice_their_float32_size(tmp_path):
+    """OpenFace's full 714-column rows (landmarks, gaze, pose, …): only the AU columns are kept, so memory stays
+    far below the data's float32 size (500,000 such rows: 121 MB, docs/formats.md)."""
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    n = 30_000
+    names = ["frame", "face_id", "timestamp", "confidence", "success"] + [f"x_{i}" for i in range(674)]
+    names += [f"{a}_r" for a in OPENFACE_R] + [f"{a}_c" for a in OPENFACE_C]
+    rng = np.random.default_rng(0)
+    cols = {name: np.round(rng.uniform(0, 5, n), 2) for name in names}
+    cols.update(frame=np.arange(1, n + 1), face_id=np.zeros(n, int), timestamp=np.arange(n) / 30, success=np.ones(n, int))
+    path = tmp_path / "full.csv"
+    pacsv.write_csv(pa.table(cols), path)
+    out = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT, str(path)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    frames, n_aus, growth, _ = map(int, out.stdout.split())
+    assert (frames, n_aus) == (n, 17) and len(names) == 714
+    assert growth <= 2 * n * len(names) * 4, f"grew {growth / 1e6:.0f} MB"
