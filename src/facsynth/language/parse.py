@@ -116,7 +116,10 @@ _SINGLE = {w: ([c[0][1][0], c[0][1][1], None, c[0][1][2], c[0][1][3], w]
                if c[0][1][0] not in ("lvl", "boost") else c[0][1])
            for w, c in _LEXICON.items() if len(c) == 1 and not c[0][0]}
 _ADJ_FIRST = frozenset(w.split()[0] for w in V.ADJECTIVE_FORMS) - V.AND_WORDS - V.COMMON_WORDS
-_END = frozenset({".", "!", "?"})  # sentence ends: the reach of a scope word and of a spread degree word
+_END = frozenset({".", "!", "?"})
+#: (adjective, noun) → (AUs, whether the phrase holds them at 0): vocabulary.PAIRS and HOLD_PAIRS in one lookup.
+_PAIRED: dict[tuple[str, str], tuple[tuple[int, ...], bool]] = {
+    **{k: (v, True) for k, v in V.HOLD_PAIRS.items()}, **{k: (v, False) for k, v in V.PAIRS.items()}}  # sentence ends: the reach of a scope word and of a spread degree word
 _DETERMINERS = frozenset({"a", "an", "the", "her", "his", "their", "my", "your", "its", "both", "each", "all", "of"})
 
 
@@ -353,15 +356,13 @@ def _nearest_noun(items: list[list], i: int, adj: str, step: int,
     Gives up (distance 2**30, None, False, -1) beyond distance ``limit``.
     """
     dist, k, n = 0, i + step, len(items)
+    paired = _PAIRED.get
     while 0 <= k < n and dist <= limit:
-        kind, value = items[k][0], items[k][1]
+        kind = items[k][0]
         if kind == "noun" or kind == "nounhead":
-            aus = V.PAIRS.get((adj, value))
-            if aus is not None:
-                return dist, aus, False, k
-            held = V.HOLD_PAIRS.get((adj, value))
-            if held is not None:
-                return dist, held, True, k
+            found = paired((adj, items[k][1]))
+            if found is not None:
+                return dist, found[0], found[1], k
             dist += 1
         elif kind == "sep":
             dist += _FAR
@@ -389,10 +390,9 @@ def _noun_list(items: list[list], k: int, adj: str, step: int) -> list[tuple[int
                 far += step
             if 0 <= far < n and items[far][0] in (("adj", "act") if step > 0 else ("adj", "lvl", "act")):
                 break
-            aus = V.PAIRS.get((adj, value))
-            held = V.HOLD_PAIRS.get((adj, value))
-            if aus is not None or held is not None:
-                out.append((j, aus if aus is not None else held, aus is None))
+            found = _PAIRED.get((adj, value))
+            if found is not None:
+                out.append((j, *found))
             joined = False
         elif not ((kind == "word" and items[j][5] in _DETERMINERS) or kind == "scope"):
             break
