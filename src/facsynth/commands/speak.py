@@ -1,4 +1,5 @@
-"""``facsynth speak``: a speech recording → an AU track (lip sync, brows, blinks, emotion), a mesh or a talking video."""
+"""``facsynth speak``: a speech recording → an AU track (lip sync, brows, blinks, emotion from the voice and the
+transcript), a mesh or a talking video."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ NAME = "speak"
 HELP = "turn speech audio into an AU track, a mesh animation or a talking-face video"
 DESCRIPTION = """\
 Turn a speech recording (wav, flac, ogg or mp3; any sample rate; any length) into facial motion: the jaw and
-lips follow the phonemes, the brows and blinks the prosody, the upper face the transcript's emotion.
+lips follow the phonemes, the brows and blinks the prosody, the upper face the emotion of the voice (pitch,
+loudness, tempo, voice quality) and of the transcript.
 
 examples:
   facsynth speak hello.wav -o hello.csv                          (OpenFace-style CSV with a timestamp column)
@@ -19,6 +21,8 @@ examples:
   facsynth speak hello.wav --face me.jpg -o me_talking.mp4       (your photo talking)
   facsynth speak hello.wav -o hello.glb                          (glTF morph-target animation)
   facsynth speak hello.wav --model blstm --weights run/best.pt -o hello.csv
+  facsynth speak angry.wav -o angry.mp4 --json                   (also print the voice's emotion per segment)
+  facsynth speak hello.wav --voice-model runs/voice/best.pt -o hello.csv  (trained voice-emotion classifier)
 
 A transcript (--transcript, or a .txt file beside the audio with the same name) gives forced alignment and
 better lip sync; without one, phones are recognised. --model lstm|blstm needs weights trained with
@@ -43,24 +47,48 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="GANimation checkpoint from 'facsynth train ganimation' (with --renderer ganimation)")
     p.add_argument("--fps", type=float, default=30.0, help="frame rate of the track and video (default 30)")
     p.add_argument("--seed", type=int, default=0, help="seed of the blink timing (default 0)")
+    p.add_argument("--emotion-from", default="both", choices=("both", "voice", "text"),
+                   help="emotion of the upper face: the voice's, the transcript's, or both (default)")
+    p.add_argument("--voice-model", type=Path, metavar="CKPT",
+                   help="voice-emotion checkpoint from 'facsynth train voice-emotion' (default: prosody profiles)")
+    p.add_argument("--voice-baseline", type=Path, metavar="AUDIO",
+                   help="a neutral recording of the same speaker: the voice is compared with it, not with norms")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON summary: the voice's emotion, arousal and valence per segment, mean AUs")
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
+
     from ..facs import format_au_spec
     from ..limits import MAX_SEED, bounded_int
     from ..track import validate_fps
-    from ..speech import speak
+    from ..speech import speak_with_emotion
+    from ..speech.voice_emotion import summarise
     from ._outputs import output_kind
 
     kind = output_kind(args.out)
     validate_fps(args.fps, source="--fps")
     bounded_int(args.seed, "--seed", 0, MAX_SEED)
-    track = speak(args.audio, transcript=args.transcript, model=args.model, weights=args.weights,
-                  fps=args.fps, seed=args.seed)
+    track, segments = speak_with_emotion(args.audio, transcript=args.transcript, model=args.model,
+                                         weights=args.weights, fps=args.fps, seed=args.seed,
+                                         emotion_from=args.emotion_from, voice_model=args.voice_model,
+                                         voice_baseline=args.voice_baseline)
     write_speech_output(track, args.out, args.audio, kind, args.face, _generator(args))
     blinks = int(((track.curve(45)[1:] > 2) & (track.curve(45)[:-1] <= 2)).sum())
-    print(f"{track.n_frames} frames at {track.fps:g} fps ({track.duration:.2f} s), {blinks} blinks → {args.out}")
     mean = {a: round(v, 2) for a, v in track.mean().items() if v >= 0.05}
+    voice = summarise(segments)
+    if args.json:
+        print(json.dumps({"out": str(args.out), "frames": track.n_frames, "fps": track.fps,
+                          "duration": round(track.duration, 3), "blinks": blinks, "emotion_from": args.emotion_from,
+                          "voice_estimator": None if not segments else "model" if args.voice_model else "prosody",
+                          "voice": voice, "segments": [s.as_dict() for s in segments],
+                          "mean": {f"AU{a:02d}": v for a, v in sorted(mean.items())}}, indent=1))
+        return 0
+    print(f"{track.n_frames} frames at {track.fps:g} fps ({track.duration:.2f} s), {blinks} blinks → {args.out}")
+    if voice:
+        print(f"voice: {voice['emotion']} ({voice['confidence']:.2f}), arousal {voice['arousal']:+.2f}, "
+              f"valence {voice['valence']:+.2f} over {len(segments)} segments")
     print(f"mean: {format_au_spec(mean) or 'neutral'}")
     return 0
 

@@ -9,16 +9,20 @@ from pathlib import Path
 from ..errors import ModelError
 from ..track import DEFAULT_FPS, AUTrack
 
-__all__ = ["speak", "MODELS", "STREAM_SECONDS"]
+__all__ = ["speak", "speak_with_emotion", "MODELS", "EMOTION_SOURCES", "STREAM_SECONDS"]
 
 #: Models ``speak`` knows: the rule-based default and the two learned ones (which need trained weights).
 MODELS = ("default", "lstm", "blstm")
+#: Where the default model's upper face takes its emotion from: the voice, the transcript, or both.
+EMOTION_SOURCES = ("both", "voice", "text")
 #: Files longer than this are processed as a stream of pause-cut chunks with bounded memory.
 STREAM_SECONDS = 60.0
 
 
 def speak(audio_path: str | os.PathLike, transcript: str | None = None, model: str = "default",
-          weights: str | os.PathLike | None = None, fps: float = DEFAULT_FPS, seed: int = 0) -> AUTrack:
+          weights: str | os.PathLike | None = None, fps: float = DEFAULT_FPS, seed: int = 0,
+          emotion_from: str = "both", voice_model: str | os.PathLike | None = None,
+          voice_baseline: str | os.PathLike | None = None) -> AUTrack:
     """Turn a speech recording into an AU track.
 
     Parameters
@@ -30,6 +34,11 @@ def speak(audio_path: str | os.PathLike, transcript: str | None = None, model: s
         Busso); the learned models need ``weights``, a checkpoint from ``facsynth train speech``
     fps : frame rate of the track
     seed : seeds the blink timing
+    emotion_from : where the default model takes the upper face's emotion from: "voice" (prosody, or
+        ``voice_model``), "text" (the transcript) or "both" (per AU the stronger of the two)
+    voice_model : checkpoint of ``facsynth train voice-emotion``, used instead of the prosody profiles
+    voice_baseline : a neutral recording of the same speaker: the prosody profiles compare against it instead of
+        population norms
 
     Returns
     -------
@@ -42,11 +51,23 @@ def speak(audio_path: str | os.PathLike, transcript: str | None = None, model: s
     --------
     >>> track = speak("hello.wav", transcript="hello world")   # doctest: +SKIP
     """
+    return speak_with_emotion(audio_path, transcript, model, weights, fps, seed, emotion_from, voice_model,
+                              voice_baseline)[0]
+
+
+def speak_with_emotion(audio_path: str | os.PathLike, transcript: str | None = None, model: str = "default",
+                       weights: str | os.PathLike | None = None, fps: float = DEFAULT_FPS, seed: int = 0,
+                       emotion_from: str = "both", voice_model: str | os.PathLike | None = None,
+                       voice_baseline: str | os.PathLike | None = None) -> tuple[AUTrack, list]:
+    """``speak``, also returning the voice's emotion per segment (a list of ``voice_emotion.EmotionSegment``,
+    empty when ``emotion_from`` is "text" or a learned speech ``model`` drives the whole face)."""
     from .audio import audio_info, load_audio
     from .phonemes import find_transcript
 
     if model not in MODELS:
         raise ModelError(f"unknown speech model {model!r} (expected one of {', '.join(MODELS)})")
+    if emotion_from not in EMOTION_SOURCES:
+        raise ModelError(f"unknown emotion source {emotion_from!r} (expected one of {', '.join(EMOTION_SOURCES)})")
     info = audio_info(audio_path)
     if transcript is None:
         transcript = find_transcript(audio_path)
@@ -61,28 +82,39 @@ def speak(audio_path: str | os.PathLike, transcript: str | None = None, model: s
                              "or use --model default")
         ckpt = load_for(Path(weights), model)
         return _speak_chunks(audio_path, info.duration, fps, OPENFACE_AUS,
-                             lambda chunk, i: predict_curves(chunk, ckpt))
+                             lambda chunk, i, offset: predict_curves(chunk, ckpt)), []
+    voice = None
+    if emotion_from != "text":
+        from .voice_classifier import load_voice_model
+        from .voice_emotion import VoiceSettings, load_baseline
+
+        voice = VoiceSettings(baseline=None if voice_baseline is None else load_baseline(voice_baseline),
+                              model=None if voice_model is None else load_voice_model(voice_model))
+    segments: list = []
     if info.duration <= STREAM_SECONDS:
         from .rules import rules_track
 
         samples, sr = load_audio(audio_path)
-        return rules_track(samples, transcript, sr, fps, seed)
+        return rules_track(samples, transcript, sr, fps, seed, emotion_from != "voice", voice, segments), segments
+    from .audio import SR
     from .rules import SPEECH_AUS, emotion_targets, rules_curves
 
     if transcript:
         warnings.warn(f"the audio is longer than {STREAM_SECONDS:g} s: it is streamed in chunks and the transcript "
                       "is used for its emotion only (phones are recognised)", stacklevel=2)
-    emotion = emotion_targets(transcript)
+    emotion = emotion_targets(transcript) if emotion_from != "voice" else {}
     track = _speak_chunks(audio_path, info.duration, fps, SPEECH_AUS,
-                          lambda chunk, i: rules_curves(chunk, None, 16000, seed + i, emotion))
+                          lambda chunk, i, offset: rules_curves(chunk, None, SR, seed + i, emotion, voice, segments,
+                                                                offset / SR))
     if not track.values.any():  # every chunk was silent or noise (rules_curves leaves those at zero)
         warnings.warn("the audio is silent or sounds like noise, not speech: the face stays neutral", stacklevel=2)
-    return track
+    return track, segments
 
 
 def _speak_chunks(audio_path, duration: float, fps: float, aus: tuple[int, ...], curves_of) -> AUTrack:
-    """Stream the file in pause-cut chunks of ~30 s; ``curves_of(chunk, index)`` gives each chunk's 100 fps AU
-    curves, which are resampled into one preallocated track (memory bounded by a chunk plus the track)."""
+    """Stream the file in pause-cut chunks of ~30 s; ``curves_of(chunk, index, offset in samples)`` gives each
+    chunk's 100 fps AU curves, which are resampled into one preallocated track (memory bounded by a chunk plus the
+    track)."""
     import numpy as np
     from tqdm import tqdm
 
@@ -94,7 +126,7 @@ def _speak_chunks(audio_path, duration: float, fps: float, aus: tuple[int, ...],
     values = np.zeros((n_frames, len(aus)), np.float32)
     with tqdm(total=round(duration), unit="s", desc="speech", leave=False, disable=duration <= STREAM_SECONDS) as bar:
         for i, (offset, chunk) in enumerate(split_at_pauses(iter_audio(audio_path, SR), SR)):
-            curves = curves_of(chunk, i)
+            curves = curves_of(chunk, i, offset)
             k0 = int(np.ceil(offset / SR * fps - 1e-9))
             k1 = min(n_frames, int(np.ceil((offset + len(chunk)) / SR * fps - 1e-9)))
             t = np.arange(k0, k1) / fps - offset / SR

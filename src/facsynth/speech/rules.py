@@ -1,5 +1,6 @@
 """The default speech → AU track pipeline, no training data needed: phonemes → visemes → coarticulated lower face,
-loudness → jaw, prosody → brows and blinks, transcript emotion × voice arousal → upper and middle face."""
+loudness → jaw, prosody → brows and blinks, transcript emotion × voice arousal and the voice's own emotion
+(``voice_emotion``) → upper and middle face."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .features import FEATURE_FPS, energy_db, pitch
 from .phonemes import phonemes
 from .prosody import arousal, blink_curve, blink_times, brow_curve, pauses, pitch_accents
 from .visemes import LIP_AUS
+from .voice_emotion import EmotionSegment, VoiceSettings, emotion_curves, estimate_segments
 
 __all__ = ["SPEECH_AUS", "rules_track", "rules_curves", "resample_curves", "split_at_pauses", "emotion_targets"]
 
@@ -53,7 +55,8 @@ def emotion_targets(transcript: str | None) -> dict[int, float]:
 
 
 def rules_curves(samples: np.ndarray, transcript: str | None = None, sr: int = 16000, seed: int = 0,
-                 emotion: dict[int, float] | None = None) -> np.ndarray:
+                 emotion: dict[int, float] | None = None, voice: VoiceSettings | None = None,
+                 segments: list[EmotionSegment] | None = None, offset: float = 0.0) -> np.ndarray:
     """AU curves of one utterance at 100 frames/s, columns ``SPEECH_AUS``.
 
     Parameters
@@ -62,6 +65,9 @@ def rules_curves(samples: np.ndarray, transcript: str | None = None, sr: int = 1
     transcript : what is said; forced alignment when given, phone recognition otherwise
     seed : seeds the blink timing (same input and seed → same track)
     emotion : {AU: intensity} for the upper and middle face (see ``emotion_targets``); scaled by voice arousal
+    voice : read the voice's emotion (``voice_emotion.estimate_segments``) with these settings and add its upper-
+        and middle-face AUs (the larger of text and voice per AU); None: no voice emotion
+    segments : when a list, the voice's emotion segments are appended to it (times + ``offset`` seconds)
 
     Returns
     -------
@@ -95,6 +101,11 @@ def rules_curves(samples: np.ndarray, transcript: str | None = None, sr: int = 1
     for au, v in (emotion or {}).items():
         if au in col:
             out[:, col[au]] = np.maximum(out[:, col[au]], min(5.0, v * lively))
+    if voice is not None:
+        found = estimate_segments(samples, sr, voice, f0, energy, offset)
+        if segments is not None:
+            segments.extend(found)
+        out = np.maximum(out, emotion_curves(found, SPEECH_AUS, times + offset))
     return np.clip(out, 0, 5)
 
 
@@ -122,11 +133,14 @@ def split_at_pauses(blocks: Iterator[np.ndarray], sr: int = 16000, target_second
 
 
 def rules_track(samples: np.ndarray, transcript: str | None = None, sr: int = 16000, fps: float = DEFAULT_FPS,
-                seed: int = 0) -> AUTrack:
+                seed: int = 0, text_emotion: bool = True, voice: VoiceSettings | None = VoiceSettings(),
+                segments: list[EmotionSegment] | None = None) -> AUTrack:
     """The default speech → AU track for audio already in memory (see ``facsynth.speech.speak`` for files).
 
-    Returns an AUTrack over ``SPEECH_AUS`` at ``fps``, as long as the audio. Silent or noise-like audio gives a
-    neutral track with a warning; clipped audio a warning.
+    ``text_emotion``: the transcript's emotion sets the upper face; ``voice``: so does the voice's (None: not);
+    ``segments``: a list that receives the voice's emotion segments. Returns an AUTrack over ``SPEECH_AUS`` at
+    ``fps``, as long as the audio. Silent or noise-like audio gives a neutral track with a warning; clipped audio a
+    warning.
     """
     if is_silent(samples):
         warnings.warn("the audio is silent: the face stays neutral", stacklevel=2)
@@ -134,7 +148,8 @@ def rules_track(samples: np.ndarray, transcript: str | None = None, sr: int = 16
         warnings.warn("the audio sounds like noise, not speech: the face stays neutral", stacklevel=2)
     elif clipping_fraction(samples) > 0.01:
         warnings.warn("the audio is clipped (over 1 % of samples at full scale): lip sync may suffer", stacklevel=2)
-    curves = rules_curves(samples, transcript, sr, seed, emotion_targets(transcript))
+    emotion = emotion_targets(transcript) if text_emotion else {}
+    curves = rules_curves(samples, transcript, sr, seed, emotion, voice, segments)
     return resample_curves(curves, len(samples) / sr, fps)
 
 

@@ -1,0 +1,168 @@
+"""Acoustic cues of vocal emotion per stretch of speech: F0 level and range, loudness, speaking rate, spectral tilt
+and voice quality (HNR, frame-level jitter and shimmer), the parameters of Juslin & Laukka's (2003) review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .features import FEATURE_FPS, HOP, energy_db, pitch
+
+__all__ = ["CUES", "FrameCues", "frame_cues", "window_cues", "formant_spacing"]
+
+#: Names of the cue vector's entries, in order (units: semitones re 100 Hz, semitones, dBFS, syllables per
+#: second of speech, dB, dB, percent, dB).
+CUES: tuple[str, ...] = ("f0_level", "f0_range", "loudness", "rate", "tilt", "hnr", "jitter", "shimmer")
+
+
+@dataclass(frozen=True)
+class FrameCues:
+    """Frame-level measurements at 100 frames/s, shape (frames,) each.
+
+    f0 : Hz, 0 unvoiced; energy : dBFS; alpha : alpha ratio, dB (energy 1–5 kHz over 50 Hz–1 kHz; higher = flatter
+    spectrum = more vocal effort); hnr : harmonics-to-noise ratio, dB (NaN unvoiced); nuclei : bool, syllable nuclei
+    (intensity peaks in voiced speech); active : bool, frames of speech (within 30 dB of the loud frames).
+    """
+
+    f0: np.ndarray
+    energy: np.ndarray
+    alpha: np.ndarray
+    hnr: np.ndarray
+    nuclei: np.ndarray
+    active: np.ndarray
+
+
+def frame_cues(samples: np.ndarray, sr: int = 16000, f0: np.ndarray | None = None,
+               energy: np.ndarray | None = None) -> FrameCues:
+    """Measure the frame-level cues of mono 16 kHz ``samples`` (float32 in [-1, 1]).
+
+    ``f0`` and ``energy`` may be passed when already computed (``features.pitch``, ``features.energy_db``).
+    """
+    import librosa
+    from scipy.signal import find_peaks
+
+    y = np.asarray(samples, np.float32)
+    n = len(y) // HOP + 1
+    f0 = _clean_f0(pitch(y, sr) if f0 is None else f0)
+    energy = energy_db(y, sr) if energy is None else energy
+    power = np.abs(librosa.stft(y, n_fft=512, hop_length=HOP, win_length=400, center=True)) ** 2
+    power = np.pad(power, ((0, 0), (0, max(0, n - power.shape[1]))), mode="edge")[:, :n]
+    freqs = np.fft.rfftfreq(512, 1.0 / sr)
+    low = power[(freqs >= 50) & (freqs < 1000)].sum(0)
+    high = power[(freqs >= 1000) & (freqs < 5000)].sum(0)
+    alpha = 10 * np.log10((high + 1e-10) / (low + 1e-10))
+    active = energy > np.percentile(energy, 90) - 30
+    hnr = np.full(n, np.nan)
+    win = int(0.04 * sr)
+    for i in np.flatnonzero(f0 > 0):
+        lag = int(round(sr / f0[i]))
+        a = i * HOP - win // 2
+        if a < 0 or a + win + lag + 2 > len(y):
+            continue
+        x = y[a:a + win].astype(np.float64)
+        best = 0.0
+        for d in (lag - 1, lag, lag + 1):
+            z = y[a + d:a + d + win].astype(np.float64)
+            best = max(best, float(x @ z / (np.sqrt((x @ x) * (z @ z)) + 1e-12)))
+        r = min(max(best, 0.01), 0.999)
+        hnr[i] = 10 * np.log10(r / (1 - r))
+    smooth = np.convolve(energy, np.ones(5) / 5, mode="same")
+    peaks, _ = find_peaks(np.where(active & (f0 > 0), smooth, -100.0), prominence=2.0, distance=10)
+    nuclei = np.zeros(n, bool)
+    nuclei[peaks] = True
+    return FrameCues(f0.astype(np.float32), energy.astype(np.float32), alpha.astype(np.float32), hnr, nuclei,
+                     active)
+
+
+def _clean_f0(f0: np.ndarray) -> np.ndarray:
+    """F0 without YIN's octave errors: voiced frames more than 9 semitones below or 11 above the utterance's median
+    F0, and voiced runs shorter than 30 ms, become unvoiced (0)."""
+    f0 = np.asarray(f0, np.float64).copy()
+    voiced = f0 > 0
+    if voiced.sum() < 5:
+        return np.zeros_like(f0)
+    st = 12 * np.log2(np.where(voiced, f0, 1.0) / np.median(f0[voiced]))
+    f0[voiced & ((st < -9) | (st > 11))] = 0.0
+    voiced = f0 > 0
+    edges = np.flatnonzero(np.diff(np.r_[0, voiced.astype(int), 0]))
+    for a, b in zip(edges[::2], edges[1::2]):
+        if b - a < 3:
+            f0[a:b] = 0.0
+    return f0
+
+
+def _perturbation(x: np.ndarray) -> float:
+    """Mean absolute deviation of a voiced run's values from their 5-frame running median."""
+    from scipy.ndimage import median_filter
+
+    if len(x) < 5:
+        return float("nan")
+    return float(np.mean(np.abs(x - median_filter(x, size=5, mode="nearest"))))
+
+
+def window_cues(fc: FrameCues, start: int = 0, stop: int | None = None) -> np.ndarray:
+    """The cue vector (order ``CUES``) of frames [start, stop); NaN for a cue the stretch has too little speech for.
+
+    f0_level : median voiced F0 in semitones above 100 Hz; f0_range : 85th − 15th percentile of voiced F0, semitones;
+    loudness : 90th percentile of frame energy, dBFS; rate : syllable nuclei per second of active speech;
+    tilt : median alpha ratio of voiced frames, dB; hnr : median HNR of voiced frames, dB; jitter : frame-to-frame F0
+    perturbation of voiced runs (a frame-level stand-in for cycle jitter), percent; shimmer : the same for energy, dB.
+    Returns np.ndarray [shape=(len(CUES),)], float64.
+    """
+    sl = slice(start, stop)
+    f0, energy, active = fc.f0[sl], fc.energy[sl], fc.active[sl]
+    voiced = f0 > 0
+    out = np.full(len(CUES), np.nan)
+    if voiced.sum() >= 10:
+        st = 12 * np.log2(f0[voiced] / 100.0)
+        out[0] = np.median(st)
+        out[1] = np.percentile(st, 85) - np.percentile(st, 15)
+        out[4] = np.median(fc.alpha[sl][voiced])
+        h = fc.hnr[sl][voiced]
+        out[5] = np.nanmedian(h) if np.isfinite(h).sum() >= 5 else np.nan
+        runs = np.split(np.arange(len(f0)), np.flatnonzero(np.diff(voiced.astype(int))) + 1)
+        runs = [r for r in runs if voiced[r[0]] and len(r) >= 5]
+        if runs:
+            out[6] = 100 * np.nanmean([_perturbation(np.log(f0[r])) for r in runs])
+            out[7] = np.nanmean([_perturbation(energy[r].astype(np.float64)) for r in runs])
+    if active.sum() >= 10:
+        out[2] = np.percentile(energy[active], 90)
+        out[3] = fc.nuclei[sl][active].sum() / (active.sum() / FEATURE_FPS)
+    return out
+
+
+def formant_spacing(samples: np.ndarray, fc: FrameCues, sr: int = 16000, max_frames: int = 150) -> float:
+    """Mean formant spacing ΔF in Hz, a correlate of vocal-tract length (about 1000 Hz for adult men, 1150–1250 Hz
+    for women; Reby & McComb 2003): F1–F4 from LPC (order 18) of up to ``max_frames`` voiced speech frames, fitted
+    as F_i = (2i − 1)/2 · ΔF, median over frames. NaN when fewer than 5 frames give four formants.
+    """
+    import librosa
+
+    y = np.asarray(samples, np.float64)
+    win = 400
+    idx = np.flatnonzero((fc.f0 > 0) & fc.active)
+    idx = idx[(idx * HOP >= win // 2) & (idx * HOP + win // 2 <= len(y))]
+    if len(idx) < 5:
+        return float("nan")
+    idx = idx[np.linspace(0, len(idx) - 1, min(max_frames, len(idx))).astype(int)]
+    emphasised = np.append(y[0], y[1:] - 0.97 * y[:-1])
+    frames = np.stack([emphasised[i * HOP - win // 2:i * HOP + win // 2] for i in idx]) * np.hamming(win)
+    frames = frames[np.abs(frames).max(1) > 1e-6]
+    if len(frames) < 5:
+        return float("nan")
+    coeffs = librosa.lpc(frames, order=18, axis=-1)
+    k = np.arange(1, 5)
+    w = (2 * k - 1) / 2
+    found = []
+    for a in coeffs:
+        if not np.isfinite(a).all():
+            continue
+        roots = np.roots(a)
+        roots = roots[np.imag(roots) > 0]
+        freq = np.angle(roots) * sr / (2 * np.pi)
+        bandwidth = -np.log(np.abs(roots)) * sr / np.pi
+        freq = np.sort(freq[(freq > 200) & (freq < 4800) & (bandwidth < 400)])
+        if len(freq) >= 4:
+            found.append(float(freq[:4] @ w / (w @ w)))
+    return float(np.median(found)) if len(found) >= 5 else float("nan")
