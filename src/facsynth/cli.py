@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"facsynth {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    train = sub.add_parser("train", help="train a model (lse, emotion, speech, ganimation, fesn)",
+    train = sub.add_parser("train", help="train a model (lse, emotion, speech, voice-emotion, ganimation, fesn)",
                            description="Train one of facsynth's learned models.")
     train_sub = train.add_subparsers(dest="target", metavar="MODEL", required=True)
     for name, mod in _command_modules():
