@@ -1,6 +1,7 @@
 """Whole processes, as a user runs them: every CLI command on the shared data, wall time, CPU time and peak memory.
 
-Each command runs once to warm up (disk cache, numba's and facsynth's caches), then 5 times; the median is shown.
+Each command runs once to warm up (disk cache, numba's and facsynth's caches), then 5 times; the median is shown
+(the 10-minute file runs once, after the other speak runs warmed the caches).
 Peak memory is that of the whole process tree: the peak resident set (``VmHWM``) of each process in the tree, read
 from /proc every 5 ms while it runs, summed over the processes (an upper bound when children do not peak
 together). ``ru_maxrss`` is not used: a child inherits its parent's peak across fork, and this runner may be large.
@@ -10,8 +11,8 @@ One thread: OMP/MKL/OpenBLAS threads are set to 1 in the children.
 The first-run rows use an empty facsynth cache (``FACSYNTH_CACHE``): they include exporting MiniLM to ONNX once.
 The Python-API rows load models once per process and then reuse them (first call vs. the median of warm calls).
 
-``python benchmarks/bench_processes.py`` prints the table as Markdown (the README's); ``benchmarks/run.py`` prints
-its rows with the other benchmarks.
+``python benchmarks/bench_processes.py [--repeats N]`` prints the table as Markdown (the README's);
+``benchmarks/run.py`` prints its rows with the other benchmarks.
 """
 
 from __future__ import annotations
@@ -177,15 +178,16 @@ def _api_rows(long_wav: Path, text: str, env: dict[str, str]) -> list[tuple[str,
     return rows
 
 
-def table(quick: bool = False) -> tuple[list[tuple[str, float, float, float, str]], list[tuple[str, float, str, str]]]:
-    """(command rows (label, wall s, CPU s, peak MB, target), API rows) measured now."""
+def table(repeats: int = REPEATS) -> tuple[list[tuple[str, float, float, float, str]],
+                                          list[tuple[str, float, str, str]]]:
+    """(command rows (label, wall s, CPU s, peak MB, target), API rows) measured now, median of ``repeats``."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     rows = []
     with tempfile.TemporaryDirectory(prefix="facsynth-bench-") as tmp:
         folder = Path(tmp)
         cmds = commands(folder)
-        for label, argv, target, repeats in cmds:
-            wall, cpu, peak = _median_run(argv, env, folder, 1 if quick else repeats)
+        for label, argv, target, n in cmds:
+            wall, cpu, peak = _median_run(argv, env, folder, min(repeats, n), warm_up=n > 1)
             rows.append((label, wall, cpu, peak, target))
         cold = {**env, "FACSYNTH_CACHE": str(folder / "empty_cache")}
         for label, argv, target, _ in cmds:
@@ -208,7 +210,7 @@ def run():
 
 
 if __name__ == "__main__":
-    rows, api = table(quick="--quick" in sys.argv)
+    rows, api = table(int(sys.argv[sys.argv.index("--repeats") + 1]) if "--repeats" in sys.argv else REPEATS)
     print("| command (whole process, one thread) | wall (median) | CPU | peak memory | target |")
     print("|---|---|---|---|---|")
     for label, wall, cpu, peak, target in rows:

@@ -42,7 +42,6 @@ def test_embed_batch_pads_and_counts():
 @pytest.fixture(scope="module")
 def subset(shared_data):
     """300 GoEmotions training rows (texts, targets (300, 7))."""
-    torch.set_num_threads(1)
     splits = train_emotion.load_splits(shared_data / "text_emotion", limit=300)
     return splits["train"]
 
@@ -56,16 +55,19 @@ def _learned(kind, subset, **options):
     return acc, majority, history
 
 
-def test_tiny_lstm_glove_learns(subset):
+def test_tiny_lstm_glove_learns(subset, train_seed):
     acc, majority, history = _learned("lstm-glove", subset, epochs=15, lr=1e-2,
-                                       config={"hidden": 64, "dropout": 0.0})
-    assert history[-1]["loss"] < 0.7 * history[0]["loss"]
-    assert acc > majority + 0.15, (acc, majority)
+                                       config={"hidden": 64, "dropout": 0.0}, seed=train_seed)
+    # baselines of the same run: epoch 1's loss, the majority class. Seeds 0-2 on 1 and 2 threads end at 0.60-0.64
+    # of that loss with accuracy 0.61-0.72 against 0.36.
+    assert history[-1]["loss"] < 0.8 * history[0]["loss"], [h["loss"] for h in history]
+    assert acc > majority + 0.1, (acc, majority)
 
 
-def test_tiny_minilm_head_learns(subset):
-    acc, majority, history = _learned("minilm", subset, epochs=30, lr=3e-3, config={"hidden": 64})
-    assert history[-1]["loss"] < 0.8 * history[0]["loss"]
+def test_tiny_minilm_head_learns(subset, train_seed):
+    acc, majority, history = _learned("minilm", subset, epochs=30, lr=3e-3, config={"hidden": 64}, seed=train_seed)
+    # seeds 0-2: 0.05-0.35 of epoch 1's loss, accuracy 0.84-1.0 against the majority class's 0.36
+    assert history[-1]["loss"] < 0.8 * history[0]["loss"], [h["loss"] for h in history]
     assert acc > majority + 0.2, (acc, majority)
 
 
@@ -108,11 +110,12 @@ def test_numpy_inference_matches_torch_training_modules():
     with torch.inference_mode():
         ref = lstm(torch.from_numpy(x), torch.from_numpy(lengths)).numpy()
     assert np.allclose(lstm_forward(lstm.arrays(), x, lengths, layers=2), ref, atol=1e-5)
-    head = train_emotion.build_model("minilm", hidden=8).eval()
-    feats = np.random.default_rng(0).normal(size=(4, 384)).astype(np.float32)
+    head = train_emotion.build_model("minilm", hidden=8, layers=[2, 6]).eval()
+    feats = np.random.default_rng(0).normal(size=(4, 7, 384)).astype(np.float32)
+    head.set_norm(torch.from_numpy(feats * 2 + 1))
     with torch.inference_mode():
         ref = head(torch.from_numpy(feats)).numpy()
-    assert np.allclose(head_forward(head.arrays(), feats), ref, atol=1e-5)
+    assert np.allclose(head_forward(head.arrays(), [2, 6], feats), ref, atol=1e-4)
 
 
 def test_onnx_minilm_matches_the_packaged_transformer():
@@ -230,19 +233,36 @@ def test_cli_json_and_track_output(cli, tmp_path):
     assert read_track(out).curve(12)[0] > 1.0
 
 
-def test_cli_file_to_json_lines_skips_bad_lines_and_cuts_huge_ones(cli, tmp_path):
+def test_cli_file_keeps_one_output_line_per_input_line(cli, tmp_path):
     f = tmp_path / "texts.txt"
     huge = "so happy " * 120_000  # about 1 MB on one line
-    f.write_text(f"I am so happy today!\n\nЭто очень хороший день\n{huge}\n", encoding="utf-8")
+    f.write_text(f"I am so happy today!\n\nЭто очень хороший день\n{huge}\nI'm terrified\n", encoding="utf-8")
     r = cli("emotion", "--file", f, "--model", "lstm-glove")
     assert r.returncode == 0, r.stderr
     rows = [json.loads(line) for line in r.stdout.splitlines()]
-    assert [row["line"] for row in rows] == [1, 4]
-    assert all(set(row) == {"line", "emotion", "intensity", "scores"} for row in rows)
-    assert "line 3 skipped" in r.stderr and "longer than" in r.stderr
+    assert [row["line"] for row in rows] == [1, 2, 3, 4, 5]  # zips with the input
+    assert set(rows[1]) == set(rows[2]) == {"line", "error"}
+    assert "empty" in rows[1]["error"] and "English" in rows[2]["error"]
+    assert all(set(rows[i]) == {"line", "emotion", "intensity", "scores"} for i in (0, 3, 4))
+    assert rows[0]["emotion"] == "happiness" and rows[4]["emotion"] == "fear"
+    assert "line 4" in r.stderr and "longer than" in r.stderr
     assert "Traceback" not in r.stderr
     readable = cli("emotion", "I'm terrified", "--model", "lstm-glove")
     assert readable.returncode == 0 and readable.stdout.startswith("fear")
+
+
+def test_paper_labels(cli):
+    results = emo.classify_many(["I love you so much, my dear", "I miss him, it hurts so much",
+                                 "Wow I can't wait for the concert tonight!!"], labels="paper")
+    assert [r.emotion for r in results] == ["loving", "sad", "excited"], results
+    for r in results:
+        assert list(r.scores) == list(emo.PAPER_LABELS) and r.scores["bored"] == 0.0  # no boredom data
+        assert sum(r.scores.values()) == pytest.approx(1.0)
+    loving = emo.expression(results[0])
+    assert loving.get(12, 0) > 1.0  # loving shows as a warm smile
+    r = cli("emotion", "I love you so much, my dear", "--labels", "paper", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["emotion"] == "loving"
 
 
 def test_cli_bad_input_exits_2_with_one_line(cli, tmp_path):
@@ -267,3 +287,24 @@ def test_cli_train_emotion_quick_run(cli, tmp_path, shared_data):
     assert 0 <= metrics["test"]["accuracy"] <= 1 and len(metrics["history"]) == 1
     r = cli("emotion", "what a day", "--model", out, "--json")
     assert r.returncode == 0 and set(json.loads(r.stdout)["scores"]) == set(emo.LABELS)
+
+
+def test_paper_label_data_and_paper_recipe_learns(shared_data):
+    """--labels paper reads GoEmotions' fine labels; --recipe paper (one-hot targets, LSTM(128) x2, dropout 0.5,
+    last epoch kept) learns: a few epochs beat the untrained model on the same rows."""
+    torch.set_num_threads(1)
+    splits = train_emotion.load_splits(shared_data / "text_emotion", labels="paper", limit=300)
+    texts, y = splits["train"]
+    assert y.shape == (300, 4) and np.allclose(y.sum(1), 1)  # happy, sad, loving, excited: bored has no data
+    recipe = dict(train_emotion.RECIPES["paper"])
+    assert recipe.pop("epochs") == 50 and recipe["config"] == {"hidden": 128, "layers": 2, "dropout": 0.5}
+    inputs = train_emotion._Inputs("lstm-glove", texts)
+    torch.manual_seed(0)
+    untrained = train_emotion.build_model("lstm-glove", n_classes=4, **recipe["config"]).eval()
+    model, history = train_emotion.fit("lstm-glove", (inputs, y), epochs=12, progress=False,
+                                       **{**recipe, "lr": 1e-2})
+    before = train_emotion.evaluate(train_emotion.predict_proba(untrained, inputs), y)["accuracy"]
+    after = train_emotion.evaluate(train_emotion.predict_proba(model, inputs), y)["accuracy"]
+    assert model.lstm.num_layers == 2 and model.lstm.hidden_size == 128 and model.lstm.dropout == 0.5
+    assert history[-1]["loss"] < 0.8 * history[0]["loss"]
+    assert after > before + 0.15, (before, after)

@@ -17,9 +17,12 @@ intensity 0-5 and the probability of every label (mixed emotions show as a distr
 examples:
   facsynth emotion "I can't believe you did this to me!"
   facsynth emotion "I'm terrified" --json
-  facsynth emotion --file comments.txt > emotions.jsonl      (one text a line -> JSON Lines; - reads stdin)
+  facsynth emotion --file comments.txt > emotions.jsonl      (one JSON line per input line; - reads stdin;
+                                                             a line that cannot be classified gets "error")
   facsynth emotion "What a lovely surprise!" -o face.csv      (the expression as an AU track)
   facsynth emotion "so boring" --model lstm-glove             (Aubakirova et al.'s GloVe + LSTM model)
+  facsynth emotion "I love you so much" --labels paper       (the paper's classes: happy, sad, loving, excited,
+                                                             bored; GoEmotions has no boredom data: bored is 0)
 """
 DEMO_ORDER = 30
 _BATCH = 64
@@ -43,12 +46,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="default", metavar="NAME",
                    help="default (minilm and lstm-glove blended), minilm, lstm-glove, or a .npz file "
                         "from 'facsynth train emotion'")
+    p.add_argument("--labels", choices=("ekman", "paper"), default="ekman",
+                   help="ekman: anger, disgust, fear, happiness, sadness, surprise, neutral (default); paper: "
+                        "Aubakirova et al.'s happy, sad, loving, excited, bored")
     p.add_argument("-o", "--out", type=Path, metavar="FILE",
                    help="also write the expression as an AU track (.csv, .json, .arkit.json, .glb, ...)")
 
 
-def _read_lines(path: Path) -> list[tuple[int, str]]:
-    """Non-blank lines of a text file (or stdin for "-") with their 1-based numbers; TextError if not text."""
+def _read_lines(path: Path) -> list[str]:
+    """The lines of a text file (or stdin for "-"); TextError if it is not UTF-8 text or holds no text at all."""
     from ..errors import TextError
 
     if str(path) == "-":
@@ -64,36 +70,41 @@ def _read_lines(path: Path) -> list[tuple[int, str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise TextError(f"{path} is not UTF-8 text (undecodable byte at offset {e.start})") from None
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-    if not lines:
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
         raise TextError(f"{path} holds no text")
     return lines
 
 
-def _classify_file(path: Path, model: str) -> int:
-    """Print one JSON line per non-blank line; lines that cannot be read are skipped with a warning."""
+def _classify_file(path: Path, model: str, labels: str) -> int:
+    """Print one JSON line per input line, in order: the emotion, or {"line": n, "error": why} for a line that
+    cannot be classified (empty, not English, binary); warnings go to stderr naming the line."""
     from ..errors import TextError
     from ..language.emotion import check_text, classify_many
 
-    good: list[tuple[int, str]] = []
-    for n, line in _read_lines(path):
+    records: list[dict] = []
+    good: list[tuple[int, str]] = []  # (index into records, checked text)
+    for n, line in enumerate(_read_lines(path), 1):
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                good.append((n, check_text(line)))
+                good.append((len(records), check_text(line)))
             for w in caught:
                 print(f"facsynth: warning: line {n}: {w.message}", file=sys.stderr)
+            records.append({"line": n})
         except TextError as e:
-            print(f"facsynth: warning: line {n} skipped: {e}", file=sys.stderr)
-    if not good:
-        raise TextError(f"no line of {path} could be classified")
+            records.append({"line": n, "error": str(e)})
     for s in range(0, len(good), _BATCH):
         chunk = good[s:s + _BATCH]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # already reported per line above
-            results = classify_many([t for _, t in chunk], model)
-        for (n, _), result in zip(chunk, results):
-            print(json.dumps({"line": n, **result.as_dict()}, ensure_ascii=False), flush=True)
+            results = classify_many([t for _, t in chunk], model, labels)
+        for (i, _), result in zip(chunk, results):
+            records[i].update(result.as_dict())
+    for record in records:
+        print(json.dumps(record, ensure_ascii=False))
+    if not good:  # issue 19: a file none of whose lines could be classified is an error (exit 2)
+        raise TextError(f"no line of {path} could be classified")
     return 0
 
 
@@ -112,11 +123,11 @@ def run(args: argparse.Namespace) -> int:
     if args.file is not None:
         if args.out:
             raise TextError("--out writes the AU track of one text; it cannot be used with --file")
-        return _classify_file(args.file, args.model)
+        return _classify_file(args.file, args.model, args.labels)
     from ..language.emotion import classify, expression
     from ..track import AUTrack
 
-    result = classify(args.text, args.model)
+    result = classify(args.text, args.model, args.labels)
     if args.out:
         from ._outputs import write_track_output
 

@@ -16,6 +16,9 @@ goemotions_ekman_labels.txt). The dev file is the test split; validation is 10 %
 examples:
   facsynth train emotion --model minilm --out my_minilm.npz
   facsynth train emotion --model lstm-glove --epochs 3 --limit 2000      (a quick run on a subset)
+  facsynth train emotion --model lstm-glove --recipe paper               (Aubakirova et al.'s exact recipe)
+  facsynth train emotion --model lstm-glove --labels paper --out p.npz   (happy, sad, loving, excited from
+                                                                          GoEmotions' fine labels; no bored data)
 """
 
 
@@ -25,7 +28,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", type=Path, metavar="DIR",
                    help="GoEmotions Ekman folder (default ../shared/data/text_emotion beside the checkout)")
     p.add_argument("--out", type=Path, metavar="PATH", help="checkpoint to write (default emotion_<model>.npz)")
-    p.add_argument("--epochs", type=int, help="epochs (default 6 for lstm-glove, 40 for minilm)")
+    p.add_argument("--labels", choices=("ekman", "paper"), default="ekman",
+                   help="ekman (7 classes, goemotions_ekman_*) or paper (happy, sad, loving, excited from "
+                        "goemotions_original_*'s joy, sadness, love, excitement)")
+    p.add_argument("--recipe", choices=("improved", "paper"), default="improved",
+                   help="improved (default: soft multi-label targets, class weights, best validation epoch) or "
+                        "paper (lstm-glove only: 2-layer LSTM(128), dropout 0.5, 50 epochs, one-hot targets)")
+    p.add_argument("--epochs", type=int, help="epochs (default 6 for lstm-glove, 40 for minilm, 50 for the paper "
+                                              "recipe)")
     p.add_argument("--limit", type=int, metavar="N", help="use at most N rows of each split (quick runs)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
@@ -41,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
         raise FormatError("--epochs must be at least 1 and --limit at least 10")
     torch.set_num_threads(max(1, args.threads))
     out = args.out or Path(f"emotion_{args.model.replace('-', '_')}.npz")
-    m = train(args.model, args.data or DEFAULT_DATA, out, epochs=args.epochs, limit=args.limit, seed=args.seed)
+    m = train(args.model, args.data or DEFAULT_DATA, out, labels=args.labels, recipe=args.recipe, epochs=args.epochs,
+              limit=args.limit, seed=args.seed)
     t, base = m["test"], m["test_majority_class"]
     print(f"{args.model}: test accuracy {t['accuracy']:.3f}, macro-F1 {t['macro_f1']:.3f} on {t['n']} texts "
           f"(majority class: {base['accuracy']:.3f} / {base['macro_f1']:.3f}); {m['seconds']:.0f} s")

@@ -1,9 +1,10 @@
 """Text → emotion → expression: a text's emotion (Ekman + neutral), its intensity 0–5, and its AU track.
 
 Two trained classifiers ship in ``facsynth/assets`` (see :mod:`facsynth.language.emotion_models`): ``"minilm"``
-(all-MiniLM-L6-v2 sentence embeddings + MLP head) and ``"lstm-glove"`` (Aubakirova et al.'s GloVe 50-d →
-2-layer LSTM), both trained on GoEmotions (Ekman grouping). The ``"default"`` model averages their probabilities
-(0.3 MiniLM, 0.7 LSTM, weights chosen on the validation split), which beats either alone on the test split.
+(all-MiniLM-L6-v2's layers 3–6, token-mean pooled, + MLP head) and ``"lstm-glove"`` (Aubakirova et al.'s GloVe
+50-d → 2-layer LSTM), both trained on GoEmotions (Ekman grouping). The ``"default"`` model averages their
+probabilities (0.4 MiniLM, 0.6 LSTM, weights chosen on the validation split), which beats either alone on the test
+split. ``labels="paper"`` gives Aubakirova et al.'s five classes instead.
 Mixed emotions come out as a probability distribution over :data:`LABELS`; :func:`emotion_track` blends the
 confident ones through the FACS prototypes.
 
@@ -28,6 +29,9 @@ from ..track import AUTrack
 
 __all__ = [
     "LABELS",
+    "PAPER_LABELS",
+    "LABEL_SETS",
+    "GOEMOTIONS_TO_PAPER",
     "MODELS",
     "DEFAULT_BLEND",
     "PAPER_CLASSES",
@@ -44,12 +48,21 @@ __all__ = [
 
 #: The seven classes, in the order of every model's outputs (Ekman's six basic emotions + neutral).
 LABELS: tuple[str, ...] = ("anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral")
+#: Aubakirova et al.'s five classes, for ``labels="paper"``. GoEmotions has no boredom label: the shipped paper-label
+#: model is trained on the other four and gives "bored" probability 0 (a model trained on data with boredom may not).
+PAPER_LABELS: tuple[str, ...] = ("happy", "sad", "loving", "excited", "bored")
+#: The label sets a model can predict: ``classify(..., labels=...)``.
+LABEL_SETS: dict[str, tuple[str, ...]] = {"ekman": LABELS, "paper": PAPER_LABELS}
+#: GoEmotions fine labels → the paper's classes (the training data of ``labels="paper"``; other labels unused).
+GOEMOTIONS_TO_PAPER: dict[str, str] = {"joy": "happy", "sadness": "sad", "love": "loving", "excitement": "excited"}
 #: Model names for ``classify(model=...)``; a path to a checkpoint also works.
 MODELS: tuple[str, ...] = ("default", "minilm", "lstm-glove")
 #: The "default" model: a weighted mean of these models' probabilities (weights chosen on validation data).
-DEFAULT_BLEND: dict[str, float] = {"minilm": 0.3, "lstm-glove": 0.7}
+DEFAULT_BLEND: dict[str, float] = {"minilm": 0.4, "lstm-glove": 0.6}
 _ASSETS = Path(__file__).resolve().parents[1] / "assets"
 _CHECKPOINTS = {"minilm": _ASSETS / "emotion_minilm.npz", "lstm-glove": _ASSETS / "emotion_lstm_glove.npz"}
+_PAPER_CHECKPOINTS = {"default": _ASSETS / "emotion_paper_lstm_glove.npz",
+                      "lstm-glove": _ASSETS / "emotion_paper_lstm_glove.npz"}
 
 #: Aubakirova et al.'s five classes as distributions over LABELS. Loving is a warm happiness; excited is
 #: happiness with raised arousal (part surprise); bored is low-arousal, mostly neutral with some sadness.
@@ -208,19 +221,22 @@ def intensity(text: str) -> float:
 # ---------------------------------------------------------------- classification
 
 @functools.lru_cache(maxsize=4)
-def _load(model: str):
-    """(classifier, column order mapping its labels onto LABELS) for a model name or checkpoint path."""
+def _load(model: str, labels: str = "ekman"):
+    """(classifier, {label set index: classifier column}) for a model name or checkpoint path."""
     from .emotion_models import load_checkpoint
 
-    path = _CHECKPOINTS.get(model)
+    names = LABEL_SETS[labels]
+    path = _CHECKPOINTS.get(model) if labels == "ekman" else _PAPER_CHECKPOINTS.get(model)
     if path is None:
         path = Path(model)
         if path.suffix != ".npz":
-            raise ModelError(f"unknown emotion model {model!r} (expected one of {', '.join(MODELS)} or a .npz file)")
+            known = MODELS if labels == "ekman" else tuple(_PAPER_CHECKPOINTS)
+            raise ModelError(f"unknown emotion model {model!r} for {labels} labels (expected one of "
+                             f"{', '.join(known)} or a .npz file)")
     net = load_checkpoint(path)
-    if sorted(net.labels) != sorted(LABELS):
-        raise ModelError(f"{path} predicts {net.labels}, not facsynth's emotion labels {list(LABELS)}")
-    return net, [net.labels.index(name) for name in LABELS]
+    if not set(net.labels) <= set(names) or (labels == "ekman" and sorted(net.labels) != sorted(names)):
+        raise ModelError(f"{path} predicts {net.labels}, not facsynth's {labels} labels {list(names)}")
+    return net, {names.index(name): col for col, name in enumerate(net.labels)}
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -228,32 +244,40 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return z / z.sum(axis=1, keepdims=True)
 
 
-def _probabilities(texts: Sequence[str], model: str) -> np.ndarray:
-    """Class probabilities (len(texts), 7) in LABELS order."""
-    if model == "default":
+def _probabilities(texts: Sequence[str], model: str, labels: str = "ekman") -> np.ndarray:
+    """Class probabilities (len(texts), len(LABEL_SETS[labels])) in that label set's order; a label the model was
+    not trained on (the paper's "bored" on GoEmotions) gets 0."""
+    if model == "default" and labels == "ekman":
         return sum(w * _probabilities(texts, name) for name, w in DEFAULT_BLEND.items())
-    net, order = _load(str(model))
-    return _softmax(net.logits(texts).astype(np.float64))[:, order]
-
-
-def classify_many(texts: Sequence[str], model: str = "default") -> list[EmotionResult]:
-    """:func:`classify` for several texts at once (faster: one batch). Every text is checked first."""
-    clean = [check_text(t) for t in texts]
-    if not clean:
-        return []
-    probs = _probabilities(clean, model)
-    out = []
-    for text, p in zip(clean, probs):
-        scores = {name: float(v) for name, v in zip(LABELS, p)}
-        top = int(np.argmax(p))
-        level = intensity(text)
-        if LABELS[top] != "neutral":  # a confidently recognised emotion is at least clearly visible
-            level = max(level, round(1.0 + 1.5 * float(p[top]), 2))
-        out.append(EmotionResult(LABELS[top], level, scores))
+    net, columns = _load(str(model), labels)
+    probs = _softmax(net.logits(texts).astype(np.float64))
+    out = np.zeros((len(texts), len(LABEL_SETS[labels])))
+    for i, col in columns.items():
+        out[:, i] = probs[:, col]
     return out
 
 
-def classify(text: str, model: str = "default") -> EmotionResult:
+def classify_many(texts: Sequence[str], model: str = "default", labels: str = "ekman") -> list[EmotionResult]:
+    """:func:`classify` for several texts at once (faster: one batch). Every text is checked first."""
+    if labels not in LABEL_SETS:
+        raise TextError(f"unknown label set {labels!r} (expected one of {', '.join(LABEL_SETS)})")
+    clean = [check_text(t) for t in texts]
+    if not clean:
+        return []
+    names = LABEL_SETS[labels]
+    probs = _probabilities(clean, model, labels)
+    out = []
+    for text, p in zip(clean, probs):
+        scores = {name: float(v) for name, v in zip(names, p)}
+        top = int(np.argmax(p))
+        level = intensity(text)
+        if names[top] != "neutral":  # a confidently recognised emotion is at least clearly visible
+            level = max(level, round(1.0 + 1.5 * float(p[top]), 2))
+        out.append(EmotionResult(names[top], level, scores))
+    return out
+
+
+def classify(text: str, model: str = "default", labels: str = "ekman") -> EmotionResult:
     """The emotion of one English text.
 
     text : str
@@ -261,27 +285,32 @@ def classify(text: str, model: str = "default") -> EmotionResult:
     model : str
         "default" (MiniLM and LSTM blended), "minilm", "lstm-glove", or the path of a checkpoint (.npz) from
         ``facsynth train emotion``.
+    labels : str
+        "ekman" (LABELS) or "paper" (PAPER_LABELS, Aubakirova et al.'s five classes; "bored" has no training data
+        in GoEmotions and gets probability 0 from the shipped model).
 
     Returns an EmotionResult: the top label, the intensity 0–5 and the probability of each label. The intensity
     is :func:`intensity` of the wording, but at least 1 + 1.5 · p(top label) when the top label is an emotion
     (not neutral): a text the model is sure is angry shows anger even when its words are mild. Raises
     TextError for empty, binary or non-English text and ModelError for an unknown or broken model.
     """
-    return classify_many([text], model)[0]
+    return classify_many([text], model, labels)[0]
 
 
 def expression(result: EmotionResult, min_score: float = MIN_SCORE) -> dict[int, float]:
     """AU intensities {AU: 0–5} for a classified text: the FACS prototypes of its confident emotions, blended.
 
     Emotions with probability ≥ ``min_score`` are blended by probability at the result's intensity
-    (facs.blend_emotions); a confident "neutral" has no AUs, so it weakens the blend. Returns ``{}`` for a
-    neutral text.
+    (facs.blend_emotions); a confident "neutral" has no AUs, so it weakens the blend. Paper labels count as
+    their :func:`label_distribution` ("excited" = 0.7 happiness + 0.3 surprise). Returns ``{}`` for a neutral text.
     """
     from ..facs import blend_emotions
 
-    weights = {name: p for name, p in result.scores.items() if p >= min_score}
-    if not weights:
-        weights = {result.emotion: 1.0}
+    confident = {name: p for name, p in result.scores.items() if p >= min_score} or {result.emotion: 1.0}
+    weights: dict[str, float] = {}
+    for name, p in confident.items():
+        for ekman, share in label_distribution(name).items():
+            weights[ekman] = weights.get(ekman, 0.0) + p * share
     return blend_emotions(weights, result.intensity)
 
 

@@ -1,4 +1,4 @@
-"""The text-emotion classifiers at run time, in numpy: GloVe → 2-layer LSTM (Aubakirova et al.) and MiniLM → head.
+"""The text-emotion classifiers at run time, in numpy: GloVe → 2-layer LSTM (Aubakirova et al.) and MiniLM → MLP.
 
 Both map texts to logits over their checkpoint's labels. A checkpoint is a small ``.npz`` file: the weight arrays
 plus one JSON entry ``meta`` (model kind, size options, label order, metrics measured when it was trained); it loads
@@ -74,11 +74,13 @@ def lstm_forward(weights: dict[str, np.ndarray], x: np.ndarray, lengths: np.ndar
     return h @ weights["out.weight"].T + weights["out.bias"]
 
 
-def head_forward(weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
-    """Dense layers ``dense.{k}.weight`` (out, in) / ``dense.{k}.bias``, ReLU between them, in numpy.
+def head_forward(weights: dict[str, np.ndarray], layers: Sequence[int], x: np.ndarray) -> np.ndarray:
+    """MiniLM's emotion head in numpy: the chosen layers of ``x`` concatenated, standardised with ``norm.mean`` /
+    ``norm.std``, then dense layers ``dense.{k}.weight`` (out, in) / ``dense.{k}.bias`` with ReLU between them.
 
-    x : np.ndarray [shape=(B, in)] float32 → logits np.ndarray [shape=(B, C)] float32.
+    x : np.ndarray [shape=(B, 7, 384)] float32 layer means (``minilm.layer_means``) → logits (B, C) float32.
     """
+    x = (x[:, list(layers)].reshape(len(x), -1) - weights["norm.mean"]) / weights["norm.std"]
     n = sum(1 for name in weights if name.startswith("dense.") and name.endswith(".weight"))
     for k in range(n):
         x = x @ weights[f"dense.{k}.weight"].T + weights[f"dense.{k}.bias"]
@@ -92,7 +94,8 @@ class Classifier:
     """A loaded text-emotion model: ``logits(texts)`` → (len(texts), len(labels)) float32.
 
     kind : "lstm-glove" or "minilm"
-    config : size options (LSTM: hidden, layers, dropout, dim; MiniLM head: hidden, dropout, dim)
+    config : size options (LSTM: hidden, layers, dropout, dim; MiniLM head: hidden, dropout, layers (which of
+        MiniLM's 7 hidden states it reads), dim)
     labels : class names in output order
     weights : name → float32 array (PyTorch state-dict names)
     metrics : what was measured when it was trained
@@ -110,9 +113,9 @@ class Classifier:
 
             x, lengths = embed_batch(texts, max_len=LSTM_MAX_TOKENS)
             return lstm_forward(self.weights, x, lengths, int(self.config.get("layers", 2)))
-        from .minilm import sentence_embedding
+        from .minilm import layer_means
 
-        return head_forward(self.weights, sentence_embedding(texts))
+        return head_forward(self.weights, self.config["layers"], layer_means(texts))
 
 
 def save_checkpoint(path: str | os.PathLike, kind: str, config: dict[str, Any], labels: Sequence[str],
