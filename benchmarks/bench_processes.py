@@ -187,7 +187,11 @@ def table(repeats: int = REPEATS) -> tuple[list[tuple[str, float, float, float, 
         folder = Path(tmp)
         cmds = commands(folder)
         for label, argv, target, n in cmds:
-            wall, cpu, peak = _median_run(argv, env, folder, min(repeats, n), warm_up=n > 1)
+            try:
+                wall, cpu, peak = _median_run(argv, env, folder, min(repeats, n), warm_up=n > 1)
+            except RuntimeError as e:  # one broken command should not hide the others' figures
+                print(e, file=sys.stderr)
+                wall = cpu = peak = float("nan")
             rows.append((label, wall, cpu, peak, target))
         cold = {**env, "FACSYNTH_CACHE": str(folder / "empty_cache")}
         for label, argv, target, _ in cmds:
