@@ -137,6 +137,11 @@ def test_cli_killed_run_resumes_with_nothing_lost_or_duplicated(tmp_path, cli):
     ok = [r for r in rows if r["status"] == "ok"]
     assert len(ok) == 10 and all((out / r["output"]).is_file() for r in ok)
     assert not list(out.glob("**/.facsynth-*"))                         # no half-written leftovers survive
+    from facsynth.train.gan_data import find_pairs
+
+    pairs = find_pairs(out / "labels.parquet")                           # facsynth train ganimation|fesn DATA
+    assert len(pairs) == 10 and all(p.target.is_file() and p.source.is_file() for p in pairs)
+    assert sorted(round(p.target_aus.get(12, 0)) for p in pairs)[-5:] == [5] * 5   # happiness:4: AU12 4.67
     bad = cli("augment", tmp_path / "photos", "-o", tmp_path / "x")
     assert bad.returncode == 2 and "say what to render" in bad.stderr and "Traceback" not in bad.stderr
     bad = cli("augment", tmp_path / "nowhere", "--emotions", "happiness", "-o", tmp_path / "x", "--no-ray")

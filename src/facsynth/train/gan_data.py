@@ -24,6 +24,7 @@ __all__ = [
     "ckplus_pairs",
     "disfa_pairs",
     "openface_pairs",
+    "augment_pairs",
     "find_pairs",
     "bootstrap_set",
     "GANDataset",
@@ -189,9 +190,29 @@ def openface_pairs(root: str | Path) -> list[FacePair]:
     return pairs
 
 
+def augment_pairs(labels: str | Path) -> list[FacePair]:
+    """Pairs from a ``facsynth augment`` labels.parquet: each source photo (taken as neutral) → each of its
+    rendered images with status ok, labelled by the row's AUxx_r (the rendered target); subject = photo_key."""
+    from ..augment import read_labels
+
+    labels = Path(labels)
+    pairs = []
+    for r in read_labels(labels):
+        if r["status"] == "ok":
+            aus = {int(k[2:-2]): v for k, v in r.items() if k.startswith("AU") and k.endswith("_r") and v > 0}
+            pairs.append(FacePair(Path(r["photo"]), labels.parent / r["output"], {}, _known(aus), r["photo_key"]))
+    return pairs
+
+
 def find_pairs(root: str | Path, layout: str = "auto") -> list[FacePair]:
-    """Pairs of ``root`` in ``layout`` ("ckplus", "disfa", "openface", or "auto" to recognise it)."""
+    """Pairs of ``root`` in ``layout`` ("ckplus", "disfa", "openface", or "auto" to recognise it); a
+    ``facsynth augment`` labels.parquet is read by ``augment_pairs``."""
     root = Path(root)
+    if root.suffix == ".parquet" and root.is_file():
+        pairs = augment_pairs(root)
+        if not pairs:
+            raise FormatError(f"{root} lists no rendered image with status ok")
+        return pairs
     if not root.is_dir():
         raise FormatError(f"{root} is not a folder")
     if layout == "auto":
