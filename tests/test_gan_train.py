@@ -163,3 +163,16 @@ def test_train_command(tmp_path, capsys):
     assert (tmp_path / "run" / "last.pt").is_file() and (tmp_path / "run" / "samples" / "epoch_001.png").is_file()
     assert main(["train", "fesn", str(tmp_path / "nothing"), "-o", str(tmp_path / "run2")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["ganimation", "fesn"])
+def test_bf16_autocast_and_channels_last_paths(kind, dataset, held_out, tmp_path, train_seed):
+    """The CUDA defaults (bf16 autocast, channels_last), forced on CPU: the steps and the held-out scoring run and
+    stay finite (speed is measured on a GPU, not here)."""
+    cfg = TrainConfig(kind, image_size=32, epochs=2, lvsn_epochs=1, lvsn_lr=1e-3, batch_size=4, n_critic=1,
+                      models=TINY_MODELS[kind], seed=train_seed, bf16=True, channels_last=True)
+    result = train(dataset, tmp_path, cfg, text_encoder=encode, progress=False, eval_dataset=held_out)
+    last = result.history[-1]
+    assert last["stage"] == "gan" and np.isfinite(last["fid"]) and 0 < last["heldout_ssim"] <= 1
+    conv = next(m for m in result.modules["generator"].modules() if isinstance(m, torch.nn.Conv2d))
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
