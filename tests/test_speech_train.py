@@ -141,3 +141,15 @@ def test_cascade_command(cli, tmp_path, shared_data):
     res = cli("speak", data / "utt0.wav", "--model", "lstm", "--weights", tmp_path / "lstm" / "best.pt",
               "--renderer", "ganimation", "-o", tmp_path / "x.png")
     assert res.returncode == 2 and "--face" in res.stderr and not (tmp_path / "x.png").exists()
+
+
+def test_ravdess_speech_clips_and_actors(tmp_path):
+    from facsynth.train.speech_data import ravdess_fields
+
+    assert ravdess_fields("03-01-05-01-02-01-12") == {"modality": 3, "vocal_channel": 1, "emotion": 5, "intensity": 1,
+                                                     "statement": 2, "repetition": 1, "actor": 12}
+    assert ravdess_fields("plain") is None
+    _pair(tmp_path, "03-01-05-01-02-01-12", 0)  # speech, actor 12
+    _pair(tmp_path, "03-02-05-01-02-01-07", 1)  # song (vocal channel 02): the cascade's report used speech only
+    (ex,) = find_examples(tmp_path)
+    assert ex.sound.name == "03-01-05-01-02-01-12.wav" and ex.speaker == "actor12"
