@@ -21,14 +21,18 @@ class FrameCues:
     """Frame-level measurements at 100 frames/s, shape (frames,) each.
 
     f0 : Hz, 0 unvoiced; energy : dBFS; alpha : alpha ratio, dB (energy 1–5 kHz over 50 Hz–1 kHz; higher = flatter
-    spectrum = more vocal effort); hnr : harmonics-to-noise ratio, dB (NaN unvoiced); nuclei : bool, syllable nuclei
-    (intensity peaks in voiced speech); active : bool, frames of speech (within 30 dB of the loud frames).
+    spectrum = more vocal effort); hnr : harmonics-to-noise ratio, dB (NaN unvoiced); jitter, shimmer : absolute
+    deviation of log F0 (percent) and of energy (dB) from their 5-frame running median within voiced runs of at
+    least 5 frames (NaN elsewhere); nuclei : bool, syllable nuclei (intensity peaks in voiced speech); active : bool,
+    frames of speech (within 30 dB of the loud frames).
     """
 
     f0: np.ndarray
     energy: np.ndarray
     alpha: np.ndarray
     hnr: np.ndarray
+    jitter: np.ndarray
+    shimmer: np.ndarray
     nuclei: np.ndarray
     active: np.ndarray
 
@@ -55,24 +59,33 @@ def frame_cues(samples: np.ndarray, sr: int = 16000, f0: np.ndarray | None = Non
     active = energy > np.percentile(energy, 90) - 30
     hnr = np.full(n, np.nan)
     win = int(0.04 * sr)
-    for i in np.flatnonzero(f0 > 0):
-        lag = int(round(sr / f0[i]))
-        a = i * HOP - win // 2
-        if a < 0 or a + win + lag + 2 > len(y):
-            continue
-        x = y[a:a + win].astype(np.float64)
-        best = 0.0
-        for d in (lag - 1, lag, lag + 1):
-            z = y[a + d:a + d + win].astype(np.float64)
-            best = max(best, float(x @ z / (np.sqrt((x @ x) * (z @ z)) + 1e-12)))
-        r = min(max(best, 0.01), 0.999)
-        hnr[i] = 10 * np.log10(r / (1 - r))
+    idx = np.flatnonzero(f0 > 0)
+    lag = np.rint(sr / np.maximum(f0[idx], 1.0)).astype(int)
+    start = idx * HOP - win // 2
+    keep = (start >= 0) & (start + win + lag + 2 <= len(y))
+    idx, lag, start = idx[keep], lag[keep], start[keep]
+    if len(idx):
+        x = y[start[:, None] + np.arange(win)].astype(np.float64)
+        best = np.zeros(len(idx))
+        for d in (-1, 0, 1):
+            z = y[(start + lag + d)[:, None] + np.arange(win)].astype(np.float64)
+            r = (x * z).sum(1) / (np.sqrt((x * x).sum(1) * (z * z).sum(1)) + 1e-12)
+            best = np.maximum(best, r)
+        r = np.clip(best, 0.01, 0.999)
+        hnr[idx] = 10 * np.log10(r / (1 - r))
     smooth = np.convolve(energy, np.ones(5) / 5, mode="same")
     peaks, _ = find_peaks(np.where(active & (f0 > 0), smooth, -100.0), prominence=2.0, distance=10)
     nuclei = np.zeros(n, bool)
     nuclei[peaks] = True
-    return FrameCues(f0.astype(np.float32), energy.astype(np.float32), alpha.astype(np.float32), hnr, nuclei,
-                     active)
+    jitter, shimmer = np.full(n, np.nan), np.full(n, np.nan)
+    voiced = f0 > 0
+    edges = np.flatnonzero(np.diff(np.r_[0, voiced.astype(int), 0]))
+    for a, b in zip(edges[::2], edges[1::2]):
+        if b - a >= 5:
+            jitter[a:b] = 100 * _deviation(np.log(f0[a:b]))
+            shimmer[a:b] = _deviation(energy[a:b].astype(np.float64))
+    return FrameCues(f0.astype(np.float32), energy.astype(np.float32), alpha.astype(np.float32), hnr, jitter,
+                     shimmer, nuclei, active)
 
 
 def _clean_f0(f0: np.ndarray) -> np.ndarray:
@@ -92,13 +105,11 @@ def _clean_f0(f0: np.ndarray) -> np.ndarray:
     return f0
 
 
-def _perturbation(x: np.ndarray) -> float:
-    """Mean absolute deviation of a voiced run's values from their 5-frame running median."""
+def _deviation(x: np.ndarray) -> np.ndarray:
+    """|x − its 5-frame running median| (a voiced run's frame-to-frame perturbation)."""
     from scipy.ndimage import median_filter
 
-    if len(x) < 5:
-        return float("nan")
-    return float(np.mean(np.abs(x - median_filter(x, size=5, mode="nearest"))))
+    return np.abs(x - median_filter(x, size=5, mode="nearest"))
 
 
 def window_cues(fc: FrameCues, start: int = 0, stop: int | None = None) -> np.ndarray:
@@ -121,18 +132,16 @@ def window_cues(fc: FrameCues, start: int = 0, stop: int | None = None) -> np.nd
         out[4] = np.median(fc.alpha[sl][voiced])
         h = fc.hnr[sl][voiced]
         out[5] = np.nanmedian(h) if np.isfinite(h).sum() >= 5 else np.nan
-        runs = np.split(np.arange(len(f0)), np.flatnonzero(np.diff(voiced.astype(int))) + 1)
-        runs = [r for r in runs if voiced[r[0]] and len(r) >= 5]
-        if runs:
-            out[6] = 100 * np.nanmean([_perturbation(np.log(f0[r])) for r in runs])
-            out[7] = np.nanmean([_perturbation(energy[r].astype(np.float64)) for r in runs])
+        for j, values in ((6, fc.jitter[sl]), (7, fc.shimmer[sl])):
+            if np.isfinite(values).sum() >= 5:
+                out[j] = np.nanmean(values)
     if active.sum() >= 10:
         out[2] = np.percentile(energy[active], 90)
         out[3] = fc.nuclei[sl][active].sum() / (active.sum() / FEATURE_FPS)
     return out
 
 
-def formant_spacing(samples: np.ndarray, fc: FrameCues, sr: int = 16000, max_frames: int = 150) -> float:
+def formant_spacing(samples: np.ndarray, fc: FrameCues, sr: int = 16000, max_frames: int = 60) -> float:
     """Mean formant spacing ΔF in Hz, a correlate of vocal-tract length (about 1000 Hz for adult men, 1150–1250 Hz
     for women; Reby & McComb 2003): F1–F4 from LPC (order 18) of up to ``max_frames`` voiced speech frames, fitted
     as F_i = (2i − 1)/2 · ΔF, median over frames. NaN when fewer than 5 frames give four formants.
@@ -152,16 +161,19 @@ def formant_spacing(samples: np.ndarray, fc: FrameCues, sr: int = 16000, max_fra
     if len(frames) < 5:
         return float("nan")
     coeffs = librosa.lpc(frames, order=18, axis=-1)
+    coeffs = coeffs[np.isfinite(coeffs).all(1)]
+    order = coeffs.shape[1] - 1
+    companion = np.zeros((len(coeffs), order, order))
+    companion[:, 0, :] = -coeffs[:, 1:] / coeffs[:, :1]
+    companion[:, np.arange(1, order), np.arange(order - 1)] = 1.0
+    roots = np.linalg.eigvals(companion)  # the LPC polynomial's roots, all frames at once
     k = np.arange(1, 5)
     w = (2 * k - 1) / 2
     found = []
-    for a in coeffs:
-        if not np.isfinite(a).all():
-            continue
-        roots = np.roots(a)
-        roots = roots[np.imag(roots) > 0]
-        freq = np.angle(roots) * sr / (2 * np.pi)
-        bandwidth = -np.log(np.abs(roots)) * sr / np.pi
+    for r in roots:
+        r = r[np.imag(r) > 0]
+        freq = np.angle(r) * sr / (2 * np.pi)
+        bandwidth = -np.log(np.abs(r)) * sr / np.pi
         freq = np.sort(freq[(freq > 200) & (freq < 4800) & (bandwidth < 400)])
         if len(freq) >= 4:
             found.append(float(freq[:4] @ w / (w @ w)))
