@@ -11,8 +11,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from facsynth.augment import augment, parse_emotions
 
 FACES = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces"

@@ -164,3 +164,23 @@ def _read(path: Path):
     from facsynth.formats.image import read_image
 
     return read_image(path)
+
+
+def test_talking_videos_faces_times_clips(tmp_path, cli, shared_data):
+    """Faces × speech clips → one MP4 per pair (the clip's audio, its AU track on the face) and a row each."""
+    from facsynth.formats import read_track
+
+    make_photos(tmp_path / "faces", 1, side=160)
+    (tmp_path / "faces" / "corrupt.png").unlink()
+    (tmp_path / "clips").mkdir()
+    (tmp_path / "clips" / "go.wav").write_bytes((shared_data / "speech" / "goforward.wav").read_bytes())
+    run = cli("augment", tmp_path / "faces", "--talking", tmp_path / "clips", "-o", tmp_path / "out", "--no-ray")
+    assert run.returncode == 0, run.stderr
+    rows = {r["photo_key"]: r for r in read_labels(tmp_path / "out" / "labels.parquet")}
+    assert set(rows) == {"biden_official_portrait_plain", "noface"}
+    ok = rows["biden_official_portrait_plain"]
+    assert ok["status"] == "ok" and ok["track"] == "tracks/go.csv" and ok["AU26_r"] > 0.2   # the jaw moves
+    track = read_track(tmp_path / "out" / "tracks" / "go.csv")
+    assert 2.5 < track.n_frames / track.fps < 3.1                      # goforward.wav: 2.8 s
+    assert (tmp_path / "out" / ok["output"]).stat().st_size > 10_000
+    assert rows["noface"]["status"].startswith("no face found")

@@ -22,7 +22,7 @@ from .spec import Expression, Item, items_for
 from .store import Store, list_photos, read_photo
 from .table import SHARDS, merge_shards, read_shard, write_shard
 
-__all__ = ["augment", "augment_photo", "photo_keys", "AugmentResult", "RENDERER", "LOST"]
+__all__ = ["augment", "augment_photo", "run_photos", "photo_keys", "AugmentResult", "RENDERER", "LOST"]
 
 #: The renderer column: the geometric photo warp (facsynth.render.photo), the one augment uses.
 RENDERER = "geometric"
@@ -123,11 +123,6 @@ def _descriptor(image: np.ndarray) -> np.ndarray | None:
         return None
 
 
-def _spec_id(expressions: Sequence[Expression], seed: int, relative: bool, face_index: int) -> str:
-    blob = json.dumps([[e.label for e in expressions], seed, relative, face_index])
-    return hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
-
-
 def _done(store: Store) -> set[str]:
     """Keys of the photos with a shard, less those whose task was lost (they are done again)."""
     done = set()
@@ -163,10 +158,24 @@ def augment(source: str | os.PathLike | Sequence[str], expressions: Sequence[Exp
     from ..face.identity import available
 
     photos = [str(p) for p in source] if isinstance(source, (list, tuple)) else list_photos(source)
+    identity = identity and available()
+    spec = {"seed": seed, "relative": relative, "face_index": face_index, "spec": [e.label for e in expressions]}
+    options = {"identity": identity, "relative": relative, "face_index": face_index}
+    return run_photos(photos, lambda key: items_for(key, expressions, seed), len(expressions), out, spec,
+                      augment_photo, options, workers=workers, address=address, use_ray=use_ray,
+                      progress=progress, identity=identity)
+
+
+def run_photos(photos: Sequence[str], items: Callable[[str], list], per_photo: int, out: str | os.PathLike,
+               spec: dict, task: Callable[..., list[dict]], options: dict, *, workers: int | None = None,
+               address: str | None = None, use_ray: bool | None = None, progress: bool = True,
+               identity: bool = False, unit: str = "image") -> AugmentResult:
+    """The driver shared by ``augment`` and ``talking.augment_talking``: check ``out/spec.json`` against ``spec``
+    (refusing a folder of another spec), skip photos with a shard, run ``task(photo, key, items(key), out,
+    **options) -> rows`` per remaining photo (in this process or as Ray tasks), write each photo's shard, merge."""
     keys = photo_keys(photos)
     store = Store(out)
-    identity = identity and available()
-    sid = _spec_id(expressions, seed, relative, face_index)
+    sid = hashlib.blake2b(json.dumps(spec, sort_keys=True).encode(), digest_size=8).hexdigest()
     if store.exists("spec.json"):
         try:
             old = json.loads(store.read_bytes("spec.json")).get("id")
@@ -175,27 +184,24 @@ def augment(source: str | os.PathLike | Sequence[str], expressions: Sequence[Exp
         if old != sid:
             raise OutputError(f"{out} holds a run of another spec, seed or options: write to a new folder")
     else:
-        store.write_bytes("spec.json", json.dumps({"id": sid, "seed": seed, "relative": relative,
-                                                   "face_index": face_index,
-                                                   "spec": [e.label for e in expressions]}, indent=1).encode())
+        store.write_bytes("spec.json", json.dumps({"id": sid, **spec}, indent=1).encode())
     done = _done(store)
     todo = [(p, k) for p, k in zip(photos, keys) if k not in done]
-    options = {"identity": identity, "relative": relative, "face_index": face_index}
     backend = _backend(use_ray)
     from tqdm import tqdm
 
-    with tqdm(total=len(photos) * len(expressions), initial=(len(photos) - len(todo)) * len(expressions),
-              desc="augment", unit="image", disable=not progress) as bar:
+    with tqdm(total=len(photos) * per_photo, initial=(len(photos) - len(todo)) * per_photo,
+              desc="augment", unit=unit, disable=not progress) as bar:
         def finished(key: str, rows: list[dict]) -> None:
             write_shard(store, key, rows)
             bar.update(len(rows))
 
-        jobs = [(p, k, items_for(k, expressions, seed)) for p, k in todo]
+        jobs = [(p, k, items(k)) for p, k in todo]
         if backend == "ray":
-            _run_ray(jobs, str(out), options, finished, workers, address)
+            _run_ray(task, jobs, str(out), options, finished, workers, address)
         else:
-            for p, k, items in jobs:
-                finished(k, augment_photo(p, k, items, str(out), **options))
+            for p, k, its in jobs:
+                finished(k, task(p, k, its, str(out), **options))
     rows, ok = merge_shards(store)
     labels = f"{str(out).rstrip('/')}/labels.parquet"
     return AugmentResult(labels, rows, ok, len(todo), len(photos) - len(todo), backend, identity)
@@ -212,9 +218,9 @@ def _backend(use_ray: bool | None) -> str:
     return "ray" if (have if use_ray is None else use_ray) else "process"
 
 
-def _run_ray(jobs: list, out: str, options: dict, finished: Callable[[str, list], None], workers: int | None,
-             address: str | None) -> None:
-    """Run ``augment_photo`` for each job as a Ray task, at most IN_FLIGHT_PER_CPU × CPUs at a time; a task Ray
+def _run_ray(fn: Callable[..., list[dict]], jobs: list, out: str, options: dict,
+             finished: Callable[[str, list], None], workers: int | None, address: str | None) -> None:
+    """Run ``fn`` (augment_photo, talking.talk_photo) for each job as a Ray task, at most IN_FLIGHT_PER_CPU × CPUs at a time; a task Ray
     gives up on (its worker died on every retry) yields rows with status "lost: …"."""
     import logging
 
@@ -228,7 +234,7 @@ def _run_ray(jobs: list, out: str, options: dict, finished: Callable[[str, list]
             ray.init(num_cpus=workers or os.cpu_count(), include_dashboard=False, logging_level=logging.WARNING,
                      log_to_driver=False)
     try:
-        task = ray.remote(num_cpus=1, max_retries=3, retry_exceptions=False)(augment_photo)
+        task = ray.remote(num_cpus=1, max_retries=3, retry_exceptions=False)(fn)
         limit = max(1, int(ray.cluster_resources().get("CPU", 1)) * IN_FLIGHT_PER_CPU)
         queue = list(reversed(jobs))
         pending: dict = {}
@@ -257,6 +263,6 @@ def augment_photo_lost(photo: str, key: str, items: Sequence[Item], error: BaseE
 def _rows(photo: str, key: str, items: Sequence[Item], status: str) -> list[dict]:
     """One table row per item (table.COLUMNS, AUs under "aus"), with ``status``; no identity distance yet."""
     return [{"photo": photo, "photo_key": key, "index": it.index, "expression": it.label,
-             "output": f"images/{key}_{it.index:03d}.png", "status": status, "emotion": it.emotion,
+             "output": it.output, "status": status, "emotion": it.emotion,
              "sentence": it.sentence or _describe(it), "renderer": RENDERER, "seed": it.seed,
-             "identity_distance": None, "aus": dict(it.aus)} for it in items]
+             "identity_distance": None, "track": it.track, "aus": dict(it.aus)} for it in items]

@@ -43,7 +43,9 @@ class Item:
     """One image to make: expression ``index`` of the spec on one photo, with its AUs resolved.
 
     index : position in the expanded spec (0-based); aus : {AU: FACS intensity 0–5}; seed : this item's seed
-    (random AU sampling, the description sentence), the same for the same photo, spec line and run seed.
+    (random AU sampling, the description sentence), the same for the same photo, spec line and run seed;
+    output : the file to write, relative to the output folder; track : the AU track file that drives a video
+    (talking.augment_talking), else None
     """
 
     index: int
@@ -52,6 +54,8 @@ class Item:
     emotion: str | None
     sentence: str | None
     seed: int
+    output: str
+    track: str | None = None
 
 
 def parse_expression(line: str) -> Expression:
@@ -142,5 +146,5 @@ def items_for(photo_key: str, expressions: Sequence[Expression], seed: int = 0) 
             k = int(rng.integers(1, min(3, len(e.pool)) + 1))
             picked = rng.choice(np.asarray(e.pool), size=k, replace=False)
             aus = {int(a): round(float(rng.uniform(*RANDOM_INTENSITY)), 1) for a in sorted(picked)}
-        items.append(Item(j, e.label, aus, e.emotion, e.sentence, s))
+        items.append(Item(j, e.label, aus, e.emotion, e.sentence, s, f"images/{photo_key}_{j:03d}.png"))
     return items

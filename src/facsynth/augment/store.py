@@ -75,8 +75,8 @@ def _protocols(fs) -> tuple[str, ...]:
     return (p,) if isinstance(p, str) else tuple(p)
 
 
-def list_photos(source: str | os.PathLike) -> list[str]:
-    """Photos to augment: the images (by suffix, IMAGE_SUFFIXES) directly in a folder, or the lines of a manifest
+def list_photos(source: str | os.PathLike, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> list[str]:
+    """Photos to augment: the images (by ``suffixes``) directly in a folder, or the lines of a manifest
     file (one path or URL per line, relative ones to the manifest's folder; a CSV's first column, a header line
     ``photo`` skipped). Returns full paths / URLs in a stable order (sorted for a folder, as listed for a manifest).
 
@@ -88,9 +88,9 @@ def list_photos(source: str | os.PathLike) -> list[str]:
         raise ImageError(f"{source} does not exist")
     prefix = "" if store.local else f"{_protocols(fs)[0]}://"
     if fs.isdir(root):
-        found = sorted(p for p in fs.ls(root, detail=False) if PurePosixPath(p).suffix.lower() in IMAGE_SUFFIXES)
+        found = sorted(p for p in fs.ls(root, detail=False) if PurePosixPath(p).suffix.lower() in suffixes)
         if not found:
-            raise ImageError(f"no photos ({', '.join(IMAGE_SUFFIXES)}) in {source}")
+            raise ImageError(f"no photos ({', '.join(suffixes)}) in {source}")
         return [prefix + p if prefix and not p.startswith(prefix) else p for p in found]
     try:
         text = fs.cat_file(root).decode("utf-8")

@@ -3,7 +3,7 @@
 Columns: photo (source path or URL), photo_key, index (spec position), expression (spec line), output (image
 path relative to the output folder), status ("ok" or the one-line error), emotion, sentence, renderer, seed,
 identity_distance (dlib descriptor distance to the source photo, null without the ``identity`` extra or when
-dlib finds no face), then ``AUxx_r`` (FACS intensity 0–5 asked for; OpenFace's 17 AUs first, then any other
+dlib finds no face), track (a talking video's AU track file, OpenFace CSV; null for images), then ``AUxx_r`` (FACS intensity 0–5 asked for; OpenFace's 17 AUs first, then any other
 AU the spec uses).
 """
 
@@ -20,7 +20,7 @@ __all__ = ["COLUMNS", "SHARDS", "au_column", "write_shard", "read_shard", "shard
 
 #: Columns before the AU intensities, in order.
 COLUMNS = ("photo", "photo_key", "index", "expression", "output", "status", "emotion", "sentence", "renderer",
-           "seed", "identity_distance")
+           "seed", "identity_distance", "track")
 #: Folder (in the output) of the per-photo result shards.
 SHARDS = "shards"
 
@@ -45,7 +45,8 @@ def _table(rows: Sequence[dict]):
     schema = pa.schema([("photo", pa.string()), ("photo_key", pa.string()), ("index", pa.int32()),
                         ("expression", pa.string()), ("output", pa.string()), ("status", pa.string()),
                         ("emotion", pa.string()), ("sentence", pa.string()), ("renderer", pa.string()),
-                        ("seed", pa.int64()), ("identity_distance", pa.float64())]
+                        ("seed", pa.int64()), ("identity_distance", pa.float64()),
+                        ("track", pa.string())]
                        + [(au_column(a), pa.float32()) for a in aus])
     return pa.table(data, schema=schema)
 

@@ -12,6 +12,7 @@ DESCRIPTION = """Give every photo of a folder (or manifest) the expressions of a
   facsynth augment photos/ --emotions happiness:4,surprise:4 -o out/
   facsynth augment photos/ --spec spec.txt -o out/ --seed 1
   facsynth augment s3://bucket/faces/ --spec spec.txt -o s3://bucket/aug/ --address auto
+  facsynth augment faces/ --talking clips/ -o videos/                 (faces × speech clips → talking videos)
 
 A spec has one expression per line: an AU spec ("AU12=3,AU6=2"), an emotion ("happiness:4"), a sentence
 ("she raises her brows slightly"), or "random [N] [AU list]" (N expressions of 1-3 random AUs each, sampled from
@@ -31,6 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     what = p.add_argument_group("what to render (one or both)")
     what.add_argument("--spec", type=Path, metavar="FILE", help="spec file, one expression per line")
     what.add_argument("--emotions", metavar="LIST", help='emotions with intensities: "happiness:4,surprise:4"')
+    what.add_argument("--talking", metavar="CLIPS",
+                      help="talking videos instead: a folder of speech clips; every face says every clip "
+                           "(OUT/videos/*.mp4, OUT/tracks/<clip>.csv)")
     p.add_argument("-o", "--out", required=True, help="output folder (path or fsspec URL)")
     p.add_argument("--seed", type=int, default=0, help="seed of random expressions and sentences (default 0)")
     p.add_argument("--relative", action="store_true",
@@ -47,10 +51,21 @@ def run(args: argparse.Namespace) -> int:
     from ..augment import augment, parse_emotions, parse_spec
     from ..errors import AUSpecError, FormatError, LimitError
 
-    if args.spec is None and args.emotions is None:
-        raise AUSpecError("say what to render: --spec FILE and/or --emotions happiness:4,surprise:4")
     if args.workers is not None and args.workers < 1:
         raise LimitError(f"--workers is {args.workers}: it must be at least 1")
+    use_ray = False if args.no_ray else None
+    if args.talking is not None:
+        if args.spec is not None or args.emotions is not None:
+            raise AUSpecError("--talking makes videos from speech: give it without --spec / --emotions")
+        from ..augment.talking import augment_talking
+
+        result = augment_talking(args.photos, args.talking, args.out, workers=args.workers, address=args.address,
+                                 use_ray=use_ray, face_index=args.face_index)
+        _report(result)
+        return 0
+    if args.spec is None and args.emotions is None:
+        raise AUSpecError("say what to render: --spec FILE and/or --emotions happiness:4,surprise:4 "
+                          "(or --talking CLIPS)")
     expressions = []
     if args.spec is not None:
         try:
@@ -61,12 +76,17 @@ def run(args: argparse.Namespace) -> int:
     if args.emotions is not None:
         expressions += parse_emotions(args.emotions)
     result = augment(args.photos, expressions, args.out, seed=args.seed, workers=args.workers,
-                     address=args.address, use_ray=False if args.no_ray else None,
+                     address=args.address, use_ray=use_ray,
                      identity=not args.no_identity, relative=args.relative, face_index=args.face_index)
     if not result.identity and not args.no_identity:
         print("facsynth: note: identity_distance is empty: install the identity extra (pip install "
               "'facsynth[identity]') to measure it", file=sys.stderr)
+    _report(result)
+    return 0
+
+
+def _report(result) -> None:
+    """One line: the table, its rows, what this run did."""
     failed = result.rows - result.ok
     print(f"{result.labels}: {result.rows} rows, {result.ok} ok, {failed} failed; {result.rendered} photos done "
           f"now ({result.backend}), {result.skipped} already done")
-    return 0
