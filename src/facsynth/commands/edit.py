@@ -135,41 +135,20 @@ def read_expressions(path: Path) -> list[tuple[str, dict[int, float], str | None
     """Lines of an expressions file → [(line, {AU: intensity}, sentence or None)].
 
     A line is an AU spec ("AU12=3,AU6=2"), an emotion ("happiness" or "happiness:4"), or a sentence read by
-    ``facsynth.language.parse.parse``. Blank lines and "#" comments are skipped.
+    ``facsynth.language.parse.parse`` (facsynth.augment.spec.parse_spec, less its random lines, which need
+    ``facsynth augment``). Blank lines and "#" comments are skipped.
     """
-    from ..errors import AUSpecError, FormatError, TextError
-    from ..facs import canonical_emotion, parse_au_spec
-    from ._inputs import parse_emotion_spec
+    from ..augment.spec import parse_spec
+    from ..errors import AUSpecError, FormatError
 
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise FormatError(f"cannot read expressions file {path}: {e}") from None
-    out = []
-    for n, raw in enumerate(lines, start=1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        try:
-            out.append((line, parse_au_spec(line), None))
-            continue
-        except AUSpecError:
-            pass
-        try:
-            canonical_emotion(line.partition(":")[0].strip())
-            out.append((line, parse_emotion_spec(line), None))
-            continue
-        except AUSpecError:
-            pass
-        from ..language.parse import parse
-
-        try:
-            out.append((line, parse(line), line))
-        except (TextError, AUSpecError) as e:
-            raise type(e)(f"{path.name} line {n}: {e}") from None
-    if not out:
-        raise FormatError(f"{path} lists no expressions")
-    return out
+    spec = parse_spec(text, path.name)
+    if any(e.pool for e in spec):
+        raise AUSpecError(f"{path.name}: random expressions are drawn per photo by facsynth augment, not edit")
+    return [(e.label, dict(e.aus), e.sentence) for e in spec]
 
 
 def _run_batch(args: argparse.Namespace) -> int:
