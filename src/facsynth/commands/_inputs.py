@@ -6,6 +6,10 @@ import argparse
 from pathlib import Path
 
 from ..errors import AUSpecError
+from ..facs import emotion_aus, parse_au_spec
+from ..formats import read_track
+from ..language.parse import parse
+from ..speech import speak
 from ..track import AUTrack
 
 __all__ = ["add_expression_arguments", "track_from_args"]
@@ -31,8 +35,6 @@ def add_expression_arguments(parser: argparse.ArgumentParser, *, required: bool 
 
 def parse_emotion_spec(spec: str) -> dict[int, float]:
     """``"happiness:4"`` → the happiness prototype at intensity 4 (default 3)."""
-    from ..facs import emotion_aus
-
     name, _, level = spec.partition(":")
     try:
         intensity = float(level) if level else 3.0
@@ -44,19 +46,12 @@ def parse_emotion_spec(spec: str) -> dict[int, float]:
 def track_from_args(args: argparse.Namespace) -> AUTrack:
     """Build the AU track the expression options of ``args`` ask for."""
     if args.aus is not None:
-        from ..facs import parse_au_spec
-
         return AUTrack.still(parse_au_spec(args.aus))
     if args.text is not None:
-        from ..language.parse import parse
-
         return AUTrack.still(parse(args.text))
     if args.emotion is not None:
         return AUTrack.still(parse_emotion_spec(args.emotion))
     if args.track is not None:
-        from ..formats import read_track
-
         return read_track(args.track)
-    from ..speech import speak
 
     return speak(args.audio, transcript=args.transcript)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._outputs import output_help
+from ..face.analyze import analyze, analyze_file
+from ..facs import emotion_aus, format_au_spec
+from ..formats import write_track
+from ..track import AUTrack
+from ._outputs import output_help, output_kind, write_track_output
 
 NAME = "analyze"
 HELP = "estimate AU intensities of a face photo or video against a neutral reference (OpenFace-style CSV)"
@@ -29,10 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..face.analyze import analyze_file
-    from ..facs import format_au_spec
     from ..render.photo import expression_renderer
-    from ._outputs import output_kind, write_track_output
 
     output_kind(args.out)
     track = analyze_file(args.input, args.neutral, render=expression_renderer)
@@ -47,11 +48,7 @@ def demo(out: Path) -> list[Path]:
     import numpy as np
     from skimage import data
 
-    from ..face.analyze import analyze
-    from ..facs import emotion_aus
-    from ..formats import write_track
     from ..render.photo import expression_renderer, reexpress
-    from ..track import AUTrack
 
     image = np.ascontiguousarray(data.astronaut())
     edited = next(reexpress(image, AUTrack.still(emotion_aus("happiness", 4))))

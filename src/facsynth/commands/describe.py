@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..atomic import atomic_write
+from ..facs import format_au_spec, parse_au_spec
+from ..language.describe import describe
+from ..language.parse import parse
+
 NAME = "describe"
 HELP = "describe AU intensities in one English sentence"
 DESCRIPTION = """Describe AU intensities in one English sentence (protocols after Hong et al., ICIP 2020).
@@ -38,9 +43,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..facs import parse_au_spec
-    from ..language.describe import describe
-
     print(describe(parse_au_spec(args.aus), protocol=args.protocol, gender=args.gender, emotion=args.emotion,
                    seed=args.seed))
     return 0
@@ -48,11 +50,6 @@ def run(args: argparse.Namespace) -> int:
 
 def demo(out: Path) -> list[Path]:
     """Write sentences.txt (sentences in all three protocols) and sentences.tsv (AU set, sentence, its parse)."""
-    from ..atomic import atomic_write
-    from ..facs import format_au_spec, parse_au_spec
-    from ..language.describe import describe
-    from ..language.parse import parse
-
     rows = []
     for i, (name, spec) in enumerate(DEMO_SETS):
         aus = parse_au_spec(spec)

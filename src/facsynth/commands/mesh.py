@@ -5,8 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._inputs import add_expression_arguments
-from ._outputs import output_help
+from ..face.morphs import face_mesh
+from ..face.person import person_from_photo
+from ..facs import OPENFACE_AUS, emotion_aus
+from ..formats.arkit import write_arkit_json
+from ..formats.gltf import write_glb
+from ..limits import MAX_IMAGE_SIDE, bounded_int, check_memory
+from ..render.preview import render_preview
+from ..track import AUTrack
+from ._inputs import add_expression_arguments, track_from_args
+from ._outputs import MEDIA_SUFFIXES, output_help, output_kind, write_track_output
 
 NAME = "mesh"
 HELP = "AUs → 3D face mesh: .glb with morph targets, ARKit .arkit.json/.arkit.csv, or a .png/.mp4 preview"
@@ -40,27 +48,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._inputs import track_from_args
-    from ._outputs import MEDIA_SUFFIXES, output_kind
-    from ..face.person import person_from_photo
-
     kind = output_kind(args.out)  # reject an unknown output type before any work
     if kind in MEDIA_SUFFIXES:
-        from ..limits import MAX_IMAGE_SIDE, bounded_int, check_memory
-
         bounded_int(args.size, "--size", 16, MAX_IMAGE_SIDE)
         check_memory(48 * args.size**2, f"a {args.size}×{args.size} preview")  # float32 image, depth, shading
     track = track_from_args(args)
     person = person_from_photo(args.face, args.face_index) if args.face is not None else {}
     if kind in MEDIA_SUFFIXES:
-        from ..render.preview import render_preview
-
         audio = getattr(args, "audio", None) if kind == ".mp4" else None
         render_preview(track, args.out, audio=audio, neutral=person.get("neutral"), size=args.size,
                        texture=person.get("texture"), uv=person.get("uv"))
     else:
-        from ._outputs import write_track_output
-
         write_track_output(track, args.out, neutral=person.get("neutral"), texture=person.get("texture"),
                            uv=person.get("uv"))
     print(f"wrote {args.out} ({track.n_frames} frame{'s' * (track.n_frames != 1)} at {track.fps:g} fps, "
@@ -70,13 +68,6 @@ def run(args: argparse.Namespace) -> int:
 
 def demo(out: Path) -> list[Path]:
     """A happy face (.glb), a surprised face (.png), an emotion sweep (.mp4) and its ARKit weights (.json)."""
-
-    from ..face.morphs import face_mesh
-    from ..facs import emotion_aus
-    from ..formats.arkit import write_arkit_json
-    from ..formats.gltf import write_glb
-    from ..render.preview import render_preview
-    from ..track import AUTrack
 
     files = [out / "face_happy.glb", out / "face_surprise.png", out / "face_emotions.mp4", out / "face.arkit.json"]
     write_glb(AUTrack.still(emotion_aus("happiness", 4)), files[0], mesh=face_mesh())
@@ -90,9 +81,6 @@ def demo(out: Path) -> list[Path]:
 def emotion_sweep(emotions: tuple[str, ...], seconds: float = 0.6, fps: float = 30.0, intensity: float = 4.0):
     """An AU track that eases from one emotion prototype to the next, ``seconds`` per step (smoothstep)."""
     import numpy as np
-
-    from ..facs import OPENFACE_AUS, emotion_aus
-    from ..track import AUTrack
 
     aus = tuple(sorted(set(OPENFACE_AUS) | {a for e in emotions for a in emotion_aus(e, intensity)}))
     keys = np.array([[emotion_aus(e, intensity).get(a, 0.0) for a in aus] for e in emotions], np.float32)

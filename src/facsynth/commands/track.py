@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._outputs import input_help, output_help
+from ..facs import emotion_aus, format_au_spec
+from ..formats import read_track, write_track
+from ..track import AUTrack
+from ._outputs import input_help, output_help, write_track_output
 
 NAME = "track"
 HELP = "convert, resample or smooth an AU track file (OpenFace CSV, JSON, ARKit JSON / Live Link CSV, long CSV)"
@@ -21,10 +24,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..facs import format_au_spec
-    from ..formats import read_track
-    from ._outputs import write_track_output
-
     track = read_track(args.input)
     if args.fps is not None:
         track = track.resample(args.fps)
@@ -42,10 +41,6 @@ def run(args: argparse.Namespace) -> int:
 def demo(out: Path) -> list[Path]:
     """Write the happiness → surprise blend as a 2 s OpenFace CSV and JSON track."""
     import numpy as np
-
-    from ..facs import emotion_aus
-    from ..formats import write_track
-    from ..track import AUTrack
 
     a, b = AUTrack.still(emotion_aus("happiness", 4)), AUTrack.still(emotion_aus("surprise", 4))
     a, b = a.with_aus(sorted(set(a.aus) | set(b.aus))), b.with_aus(sorted(set(a.aus) | set(b.aus)))

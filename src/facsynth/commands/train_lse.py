@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..atomic import atomic_write
+from ..errors import FacsynthError
+from ..facs import au_label, au_name
+
 NAME = "lse"
 HELP = "train the learned language encoder (BiLSTM + word→AU attention) on generated sentences"
 DESCRIPTION = """Train the learned language encoder (Hong et al. ICIP 2020's LSE) on sentences generated from random
@@ -41,7 +45,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from ..errors import FacsynthError
     from ..train.lse import train
 
     for name in ("epochs", "sentences", "eval_sentences", "hidden", "threads"):
@@ -63,8 +66,6 @@ def run(args: argparse.Namespace) -> int:
 
 def demo(out: Path) -> list[Path]:
     """Write ``lse_explain.txt``: the shipped encoder's AUs and per-AU attention over the words of a few sentences."""
-    from ..atomic import atomic_write
-    from ..facs import au_label, au_name
     from ..language.encoder import explain, predict
 
     path = out / "lse_explain.txt"

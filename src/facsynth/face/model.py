@@ -28,10 +28,13 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from ..atomic import atomic_path
 from ..errors import TrackError
 from ..facs import parse_au_code
-from ..track import AUTrack
+from ..track import AUTrack, validate_values
+from .landmarks import detect_faces
 from .muscles import AUBasis, build_basis
+from .topology import build_triangles, mirror_map, orient_triangles
 
 __all__ = ["NeutralFace", "default_face", "deform", "basis_for", "build_neutral_asset", "ASSET"]
 
@@ -139,8 +142,6 @@ def deform(neutral: np.ndarray | None, intensities: AUTrack | Mapping[int | str,
 
 
 def _check(values: np.ndarray, aus: tuple[int, ...]) -> None:
-    from ..track import validate_values
-
     if len(set(aus)) != len(aus):
         raise TrackError(f"AU codes repeat in {aus}")
     validate_values(values, aus, source="intensities")
@@ -154,10 +155,6 @@ def build_neutral_asset(images: Sequence[np.ndarray], path: str | Path) -> Neutr
     tessellation, wound to face the viewer. Shipped asset: ``build_neutral_asset([grace_hopper], ...)``
     (Grace Hopper, US Navy photograph, public domain; ../shared/data/faces/grace_hopper_512x512.jpg).
     """
-    from ..atomic import atomic_path
-    from .landmarks import detect_faces
-    from .topology import build_triangles, mirror_map, orient_triangles
-
     shapes = np.stack([detect_faces(im)[0].normalised() for im in images]).astype(np.float64)
     mean = shapes.mean(axis=0)
     mirror = np.concatenate([mirror_map(mean[:468]), mirror_map(mean[468:]) + 468]).astype(np.int32)

@@ -10,6 +10,12 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from ..errors import NoFaceError
+from ..face.analyze import analyze
+from ..face.identity import available, identity_distance
+from ..facs import OPENFACE_AUS
+from ..render.photo import expression_renderer
+
 __all__ = ["ssim", "FIDResult", "frechet_distance", "fid", "random_cnn_features", "GeometricResult",
            "geometric_checks"]
 
@@ -143,12 +149,6 @@ def geometric_checks(sources: Sequence[np.ndarray], outputs: Sequence[np.ndarray
     sources, outputs : (H, W, 3) uint8 RGB face images, the generator's input and output for each pair
     targets : the AU intensities {AU: 0–5} asked of each output
     """
-    from ..errors import NoFaceError
-    from ..face.analyze import analyze
-    from ..face.identity import available, identity_distance
-    from ..facs import OPENFACE_AUS
-    from ..render.photo import expression_renderer
-
     errors, active, identities, skipped = [], [], [], 0
     for src, out, target in zip(sources, outputs, targets):
         try:
