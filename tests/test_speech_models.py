@@ -10,12 +10,11 @@ import numpy as np
 import pytest
 import torch
 
+from facsynth import checkpoint
 from facsynth.errors import ModelError
 from facsynth.speech.models import (PAPER_PARAMETERS, build_model, ccc, count_parameters, load_checkpoint,
                                     paper_parameter_table, predict_track)
-from facsynth.train.speech_loop import TrainConfig, split, split_by_group, train_speech_model
-
-torch.set_num_threads(1)
+from facsynth.train.speech_loop import TRAIN_LAYOUT, TrainConfig, split, split_by_group, train_speech_model
 
 
 def _synthetic(n: int, dim: int, seed: int = 0):
@@ -49,14 +48,14 @@ def _utterances(n: int, dim: int, seed: int = 0):
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained(tmp_path_factory, train_seed):
     out = {}
     for kind, dim in (("lstm", 39), ("blstm-joint", 27), ("blstm-joint2", 27), ("blstm-separate", 27)):
         d = tmp_path_factory.mktemp(kind)
         data = _utterances(40, dim) if kind == "lstm" else _synthetic(24, dim)
         cfg = TrainConfig(kind=kind, features="mfcc39" if kind == "lstm" else "prosodic", hidden=16,
                           layers=2 if kind == "blstm-joint2" else 1, epochs=20 if kind == "lstm" else 15,
-                          batch_size=6, lr=1e-2, patience=50, seed=0)
+                          batch_size=6, lr=1e-2, patience=50, seed=train_seed)
         out[kind] = (d, train_speech_model(data, d, cfg, progress=False), data, cfg)
     return out
 
@@ -66,7 +65,7 @@ def test_lstm_learns_utterance_means(trained):
     train_idx, val_idx = split(len(data), cfg.val_fraction, cfg.seed)
     mean = np.mean([data[i][1].mean(0) for i in train_idx], axis=0)
     baseline = np.mean([((data[i][1].mean(0) - mean) ** 2).mean() for i in val_idx])  # the constant guess
-    assert metrics["best"]["utterance_mean_mse"] < 0.4 * baseline
+    assert metrics["best"]["utterance_mean_mse"] < 0.4 * baseline  # seeds 0-2: 0.11-0.20 of it
     assert (d / "best.pt").is_file() and (d / "last.pt").is_file()
     assert json.loads((d / "metrics.json").read_text())["best"]["loss"] == metrics["best"]["loss"]
 
@@ -90,9 +89,10 @@ def test_blstm_ccc_rises(trained, kind):
     _, metrics, _, _ = trained[kind]
     first, best = metrics["history"][0], metrics["best"]
     # the untrained first epoch scores CCC ≈ 0; 16 units shared by 17 AUs (the joint models) reach ≈ 0.5, the
-    # separate towers ≈ 0.8 on this data
-    assert best["ccc"] > first["ccc"] + 0.35
-    assert best["loss"] < 0.65 * first["loss"]
+    # separate towers ≈ 0.8 on this data. Seeds 0-2: CCC gains 0.49-0.59 (joint), 0.79-0.83 (separate), best loss
+    # 0.16-0.51 of epoch 1's, region gains ≥ 0.45: the thresholds sit well below.
+    assert best["ccc"] > first["ccc"] + 0.3, (first["ccc"], best["ccc"])
+    assert best["loss"] < 0.7 * first["loss"], (first["loss"], best["loss"])
     for r in ("upper", "middle", "lower"):
         assert best[f"ccc_{r}"] > first[f"ccc_{r}"] + 0.25 and best[f"mse_{r}"] >= 0
 
@@ -118,9 +118,9 @@ def test_resume_continues(trained, tmp_path):
 
     d2 = tmp_path / "resume"
     shutil.copytree(d, d2)
-    ck = torch.load(d2 / "last.pt", weights_only=False)
+    ck = checkpoint.load_checkpoint(d2 / "last.pt", TRAIN_LAYOUT, "speech training state")
     ck["config"]["epochs"] = more.epochs
-    torch.save(ck, d2 / "last.pt")
+    checkpoint.save_checkpoint(d2 / "last.pt", ck, TRAIN_LAYOUT)
     m2 = train_speech_model(data, d2, more, resume=True, progress=False)
     assert m2["epochs_run"] == cfg.epochs + 2
     assert m2["history"][: cfg.epochs] == metrics["history"]

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from .. import checkpoint
 from ..errors import ModelError
 from ..facs import OPENFACE_AUS, REGIONS, region_of
 from ..track import DEFAULT_FPS, AUTrack
@@ -213,32 +213,20 @@ def ccc_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None
 def save_checkpoint(path: str | os.PathLike, model: nn.Module, kind: str, config: dict, norm: tuple, **extra) -> None:
     """Write model weights with what is needed to use them: kind, architecture (``config``: n_features, hidden,
     layers, features, hop), feature set and normalisation."""
-    from ..atomic import atomic_path
-
     plain = json.loads(json.dumps(extra, default=float))  # plain types only, so loading needs no pickle code
-    with atomic_path(path) as tmp:
-        torch.save({"format": FORMAT, "kind": kind, "config": config,
-                    "state_dict": model.state_dict(), "mean": torch.as_tensor(np.asarray(norm[0], np.float32)),
-                    "std": torch.as_tensor(np.asarray(norm[1], np.float32)), "aus": list(OPENFACE_AUS), **plain}, tmp)
+    checkpoint.save_checkpoint(path, {"kind": kind, "config": config, "state_dict": model.state_dict(),
+                                      "mean": torch.as_tensor(np.asarray(norm[0], np.float32)),
+                                      "std": torch.as_tensor(np.asarray(norm[1], np.float32)),
+                                      "aus": list(OPENFACE_AUS), **plain}, FORMAT)
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict:
     """Read a checkpoint of ``save_checkpoint``; its "model" entry holds the ready model in eval mode.
 
-    Raises ModelError when the file is missing, corrupt or not a facsynth speech checkpoint.
+    Raises ModelError when the file is missing, corrupt or not a facsynth speech checkpoint of this version (the
+    message names the layout it holds: facsynth-speech-1 files predate the papers' architectures; retrain them).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"{path}: no such checkpoint")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)  # a user's file: never run pickled code
-    except Exception as e:
-        raise ModelError(f"{path}: not a readable checkpoint ({type(e).__name__})") from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        old = isinstance(ckpt, dict) and str(ckpt.get("format", "")).startswith("facsynth-speech-")
-        raise ModelError(f"{path}: " + ("an older facsynth speech checkpoint (the models changed to the papers' "
-                                        "architectures): retrain it with 'facsynth train speech'" if old
-                                        else "not a facsynth speech model checkpoint"))
+    ckpt = checkpoint.load_checkpoint(path, FORMAT, "speech model")
     ckpt["mean"], ckpt["std"] = ckpt["mean"].numpy(), ckpt["std"].numpy()
     cfg = ckpt["config"]
     model = build_model(ckpt["kind"], cfg["n_features"], cfg["hidden"], cfg["layers"])

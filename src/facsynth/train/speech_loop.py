@@ -13,13 +13,17 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..atomic import atomic_path, atomic_write
+from ..atomic import atomic_write
+from ..checkpoint import load_checkpoint as load_state, save_checkpoint as save_state
 from ..errors import ModelError, TrackError
 from ..facs import OPENFACE_AUS, REGIONS
 from ..speech.models import DEFAULT_LAYERS, REGION_AUS, build_model, ccc, ccc_loss, masked_mean, save_checkpoint
 
 __all__ = ["TrainConfig", "train_speech_model", "evaluate", "split", "split_by_group"]
 
+
+#: Layout of ``last.pt``, the resumable training state (facsynth.checkpoint).
+TRAIN_LAYOUT = "facsynth-speech-train-1"
 
 @dataclass
 class TrainConfig:
@@ -170,7 +174,7 @@ def train_speech_model(data: Sequence[tuple[np.ndarray, np.ndarray]], out_dir: s
     state = {"epoch": 0, "best": float("inf"), "bad": 0, "history": []}
     last = out / "last.pt"
     if resume and last.is_file():
-        ck = torch.load(last, map_location="cpu", weights_only=True)
+        ck = load_state(last, TRAIN_LAYOUT, "speech training state")
         if ck.get("config") != asdict(cfg):
             raise ModelError(f"{last}: was trained with other settings; resume needs the same ones")
         model.load_state_dict(ck["model"])
@@ -200,9 +204,8 @@ def train_speech_model(data: Sequence[tuple[np.ndarray, np.ndarray]], out_dir: s
             save_checkpoint(out / "best.pt", model, cfg.kind, arch, norm, val_metrics=val, train_config=asdict(cfg))
         else:
             state["bad"] += 1
-        with atomic_path(last) as tmp:
-            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                        "state": json.loads(json.dumps(state, default=float)), "config": asdict(cfg)}, tmp)
+        save_state(last, {"model": model.state_dict(), "optimizer": opt.state_dict(),
+                          "state": json.loads(json.dumps(state, default=float)), "config": asdict(cfg)}, TRAIN_LAYOUT)
         bar.update(1)
         bar.set_postfix(loss=f"{np.mean(losses):.4f}", val=f"{val['loss']:.4f}", ccc=f"{val['ccc']:.3f}")
     bar.close()
