@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pytest
@@ -32,13 +33,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_started(log: Path, proc: subprocess.Popen, timeout: float) -> None:
-    """Wait until a `ray start --block` has its node up (it then says it will block)."""
+def _wait_started(log: Path, proc: subprocess.Popen, timeout: float) -> bool:
+    """Wait until a `ray start --block` has its node up (it then says it will block): True; False if it exited
+    first (printing its log, which pytest shows if the test fails)."""
     deadline = time.monotonic() + timeout
     while "will now block" not in log.read_text(errors="replace"):
-        assert proc.poll() is None, f"ray start exited: {log.read_text(errors='replace')[-1500:]}"
+        if proc.poll() is not None:
+            print(f"ray start exited ({proc.returncode}):", log.read_text(errors="replace")[-3000:])
+            return False
         assert time.monotonic() < deadline, f"ray start not up after {timeout} s: {log.read_text()[-1500:]}"
         time.sleep(0.2)
+    return True
 
 
 @pytest.fixture
@@ -50,25 +55,33 @@ def ray_cluster(monkeypatch):
     import psutil
 
     tmp = tempfile.mkdtemp(prefix="fsray", dir="/tmp")       # short: Ray's socket paths must stay < 108 chars
-    port = _free_port()
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
     env = dict(os.environ, OMP_NUM_THREADS="1", RAY_USAGE_STATS_ENABLED="0")
     common = ["--block", "--node-ip-address", "127.0.0.1", "--disable-usage-stats"]
-    procs, logs = [], [Path(tmp) / f"start{i}.log" for i in range(3)]
+    procs: list[subprocess.Popen] = []
 
-    def start(log: Path, *args: str) -> None:
-        with open(log, "w") as fh:
-            procs.append(subprocess.Popen([RAY, "start", *args, *common], env=env, stdout=fh,
-                                          stderr=subprocess.STDOUT))
+    def node(name: str, args: Callable[[], list[str]]) -> None:
+        """Start a node and wait for it; a `ray start` that exits early (a port taken meanwhile) is retried."""
+        for attempt in range(3):
+            log = Path(tmp) / f"{name}{attempt}.log"
+            with open(log, "w") as fh:
+                procs.append(subprocess.Popen([RAY, "start", *args(), *common], env=env, stdout=fh,
+                                              stderr=subprocess.STDOUT))
+            if _wait_started(log, procs[-1], 150):
+                return
+        raise AssertionError(f"ray start {name} failed 3 times")
+
+    port = 0
+
+    def head_args() -> list[str]:
+        nonlocal port
+        port = _free_port()
+        return ["--head", "--port", str(port), "--num-cpus", "0", "--include-dashboard", "false", "--temp-dir", tmp]
 
     try:
-        start(logs[0], "--head", "--port", str(port), "--num-cpus", "0", "--include-dashboard", "false",
-              "--temp-dir", tmp)
-        _wait_started(logs[0], procs[0], 150)
-        for log in logs[1:]:
-            start(log, "--address", f"127.0.0.1:{port}", "--num-cpus", "1")
-        for log, proc in zip(logs[1:], procs[1:]):
-            _wait_started(log, proc, 150)
+        node("head", head_args)
+        for i in (1, 2):
+            node(f"worker{i}", lambda: ["--address", f"127.0.0.1:{port}", "--num-cpus", "1"])
         yield f"127.0.0.1:{port}"
     finally:
         for p in reversed(procs):
