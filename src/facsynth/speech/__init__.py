@@ -129,9 +129,8 @@ def _speak_chunks(audio_path, duration: float, fps: float, aus: tuple[int, ...],
             curves = curves_of(chunk, i, offset)
             k0 = int(np.ceil(offset / SR * fps - 1e-9))
             k1 = min(n_frames, int(np.ceil((offset + len(chunk)) / SR * fps - 1e-9)))
-            t = np.arange(k0, k1) / fps - offset / SR
-            src = np.arange(len(curves)) / FEATURE_FPS
-            for j in range(len(aus)):
-                values[k0:k1, j] = np.interp(t, src, curves[:, j])
+            if k1 > k0:  # frame k0 sits (k0 / fps − offset) seconds into the chunk
+                values[k0:k1] = AUTrack(curves, aus, FEATURE_FPS).resample(fps, frames=k1 - k0,
+                                                                            start=k0 / fps - offset / SR).values
             bar.update(round((offset + len(chunk)) / SR) - bar.n)
-    return AUTrack(np.clip(values, 0, 5), aus, fps)
+    return AUTrack(values, aus, fps)

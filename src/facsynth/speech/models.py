@@ -279,4 +279,5 @@ def predict_track(samples: np.ndarray, weights: str | os.PathLike, model: str = 
     from .features import FEATURE_FPS
 
     curves = predict_curves(samples, load_for(weights, model), sr)
-    return AUTrack(curves, OPENFACE_AUS, FEATURE_FPS).resample(fps)
+    frames = max(1, int(np.ceil(len(samples) / sr * fps - 1e-9)))  # as long as the sound, like the default model
+    return AUTrack(curves, OPENFACE_AUS, FEATURE_FPS).resample(fps, frames=frames)

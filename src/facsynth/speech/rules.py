@@ -154,8 +154,6 @@ def rules_track(samples: np.ndarray, transcript: str | None = None, sr: int = 16
 
 
 def resample_curves(curves: np.ndarray, duration: float, fps: float) -> AUTrack:
-    """100 fps curves (frames, len(SPEECH_AUS)) → an AUTrack at ``fps`` with ceil(duration · fps) frames."""
-    src_t = np.arange(len(curves)) / FEATURE_FPS
-    t = np.arange(max(1, int(np.ceil(duration * fps - 1e-9)))) / fps
-    vals = np.stack([np.interp(t, src_t, curves[:, j]) for j in range(curves.shape[1])], axis=1)
-    return AUTrack(np.clip(vals, 0, 5).astype(np.float32), SPEECH_AUS, fps)
+    """100 fps curves (frames, len(SPEECH_AUS)), FACS 0–5 → an AUTrack at ``fps``, ceil(duration · fps) frames."""
+    frames = max(1, int(np.ceil(duration * fps - 1e-9)))
+    return AUTrack(curves, SPEECH_AUS, FEATURE_FPS).resample(fps, frames=frames)
