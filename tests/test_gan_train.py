@@ -70,9 +70,9 @@ def test_fesn_overfits_tiny_data(dataset, held_out, tmp_path, train_seed):
     gan = [h for h in history if h["stage"] == "gan"]
     assert len(lvsn) == 5 and len(gan) == 50
     # epoch 1 is the untrained baseline; one epoch's figure varies, so the last 5 are averaged. L_id (Eq. 6, λ2 = 5,
-    # the strongest weight) is what the generator learns first: seed 0 ends at 0.16 of epoch 1 (the old /2 on the
-    # pixel loss failed on another CPU); the L1 pixel loss (λ3 = 0.005) only drifts down (0.69) and the matching
-    # loss of the LVSN pre-training to 0.71, so those two are held to a loose bound.
+    # the strongest weight) is what the generator learns first: seeds 0-2 end at 0.16-0.22 of epoch 1 (the old /2
+    # on the pixel loss failed on another CPU); the L1 pixel loss (λ3 = 0.005) only drifts down (0.62-0.69) and the
+    # matching loss of the LVSN pre-training to 0.53-0.71, so those two are held to a loose bound.
     assert _late(gan, "identity") < 0.5 * gan[0]["identity"], [h["identity"] for h in gan]
     assert _late(gan, "reconstruction") < 0.9 * gan[0]["reconstruction"], [h["reconstruction"] for h in gan]
     assert lvsn[-1]["lvsn"] < 0.9 * lvsn[0]["lvsn"], [h["lvsn"] for h in lvsn]
