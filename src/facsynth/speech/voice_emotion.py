@@ -236,6 +236,12 @@ def estimate_segments(samples: np.ndarray, sr: int = 16000, settings: VoiceSetti
     return out
 
 
+#: AUs the voice's emotion leaves alone: the lids blink on their own, and AU10 lifts the upper lip off the teeth,
+#: which would open the mouth between the words that the articulation closes (a disgust reading of a neutral
+#: voice gave talking videos a mouth open 2.6x as wide as the speaker's at rest).
+_SPEECH_OWNS = (10, 43, 45)
+
+
 def _face_aus(probabilities: dict[str, float], intensity: float) -> dict[int, float]:
     """Upper- and middle-face AUs (lip corners 12 and 15 at half strength) of an emotion mixture.
 
@@ -253,7 +259,7 @@ def _face_aus(probabilities: dict[str, float], intensity: float) -> dict[int, fl
         for au, v in emotion_aus(emo, intensity).items():
             if au in (12, 15):
                 v *= 0.5
-            elif region_of(au) not in ("upper", "middle") or au in (43, 45):
+            elif region_of(au) not in ("upper", "middle") or au in _SPEECH_OWNS:
                 continue
             out[au] = out.get(au, 0.0) + strength * p / total * v
     return out
