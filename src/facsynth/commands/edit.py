@@ -98,36 +98,14 @@ def _render_rigged(image, track, out: Path, rig, relative: bool) -> Path:
 
 
 def _render_generator(image, track, out: Path, args: argparse.Namespace, sentence: str | None) -> Path:
-    """GANimation / FESN: one generator pass per distinct frame; FESN is conditioned on the sentence features."""
-    import numpy as np
+    """GANimation / FESN: one generator pass per distinct frame; FESN is conditioned on the sentence's features
+    (a still's own words, or describe() of each frame's AUs)."""
+    from ..language.encoder import fesn_conditioning
+    from ..render.gan import generator_renderer
+    from ..render.output import write_rendered
 
-    from ..errors import FormatError
-    from ..formats.image import write_image
-    from ..render.gan import apply_generator
-    from ..render.video import write_mp4
-
-    cache: dict[bytes, np.ndarray] = {}
-
-    def frame(i: int) -> np.ndarray:
-        key = track.values[i].tobytes()
-        if key not in cache:
-            aus = track.frame(i)
-            feats = {}
-            if args.renderer == "fesn":
-                from ..language.describe import describe
-                from ..language.encoder import encode
-
-                words, sent, _ = encode([sentence if sentence and track.n_frames == 1 else describe(aus, seed=0)])
-                feats = {"word_features": words, "sentence_features": sent}
-            cache.clear()
-            cache[key] = apply_generator(image, aus, args.renderer, args.weights, **feats)
-        return cache[key]
-
-    if out.suffix.lower() == ".mp4":
-        return write_mp4((frame(i) for i in range(track.n_frames)), out, track.fps, args.audio)
-    if track.n_frames != 1:
-        raise FormatError(f"the track has {track.n_frames} frames: write it to an .mp4, not {out.name}")
-    return write_image(frame(0), out)
+    condition = fesn_conditioning(sentence if track.n_frames == 1 else None) if args.renderer == "fesn" else None
+    return write_rendered(generator_renderer(image, args.renderer, args.weights, condition), track, out, args.audio)
 
 
 # ------------------------------------------------------------------------------------------------ batch

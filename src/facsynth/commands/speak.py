@@ -107,23 +107,20 @@ def write_speech_output(track, out: Path, audio: Path, kind: str, face: Path | N
     if kind != ".mp4":
         widest = int((track.curve(25) + track.curve(26) + track.curve(27)).argmax())
         track = type(track)(track.values[widest:widest + 1], track.aus, track.fps)
+    from ..formats.image import read_image
+    from ..render.output import write_rendered
+
     if generator is not None:
-        from ..formats.image import read_image, write_image
-        from ..render.gan import generator_frames
-        from ..render.video import write_mp4
+        from ..render.gan import generator_renderer
 
-        frames = generator_frames(read_image(face), track, generator)
-        write_mp4(frames, out, track.fps, audio=audio) if kind == ".mp4" else write_image(next(frames), out)
-        return
-    if face is not None:
-        from ..formats.image import read_image
-        from ..render.photo import render_photo
+        renderer = generator_renderer(read_image(face), "ganimation", generator)
+    elif face is not None:
+        from ..render.photo import photo_renderer
 
-        render_photo(read_image(face), track, out, audio=audio if kind == ".mp4" else None)
+        renderer = photo_renderer(read_image(face))
     else:
-        from ..render.preview import render_preview
-
-        render_preview(track, out, audio=audio if kind == ".mp4" else None)
+        from ..render.preview import render_frames as renderer
+    write_rendered(renderer, track, out, audio if kind == ".mp4" else None)
 
 
 def _generator(args: argparse.Namespace) -> Path | None:

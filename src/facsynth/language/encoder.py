@@ -24,7 +24,7 @@ import functools
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -34,9 +34,11 @@ from ..checkpoint import load_checkpoint, save_checkpoint
 from ..errors import ModelError, TextError
 from ..facs import ALL_AUS, MAX_INTENSITY
 from . import glove
+from .describe import describe
 
 __all__ = [
     "LSE",
+    "fesn_conditioning",
     "FORMAT",
     "MAX_TOKENS",
     "default_weights",
@@ -293,6 +295,23 @@ def explain(text: str, model: LSE | None = None, threshold: float = 0.5) -> dict
             pairs = [(w, round(float(a), 4)) for w, a in zip(toks, att[j, : len(toks)])]
             out[au] = sorted(pairs, key=lambda p: -p[1])
     return out
+
+
+def fesn_conditioning(sentence: str | None = None) -> Callable[[Mapping[int, float]], dict]:
+    """The FESN's text condition per frame, for facsynth.render.gan.generator_renderer: a function from a frame's
+    {AU: intensity} to ``{"word_features", "sentence_features"}`` of ``sentence`` (a still's own words) or, without
+    one, of ``describe()`` of the frame's AUs (seed 0). Features of one sentence are computed once."""
+    cache: dict[str, dict] = {}
+
+    def condition(aus: Mapping[int, float]) -> dict:
+        text = sentence or describe(dict(aus), seed=0)
+        if text not in cache:
+            cache.clear()
+            words, sent, _ = encode([text])
+            cache[text] = {"word_features": words, "sentence_features": sent}
+        return cache[text]
+
+    return condition
 
 
 def encode(texts: Sequence[str], model: LSE | None = None) -> tuple[torch.Tensor, torch.Tensor, list[list[str]]]:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Iterator, Mapping
 
 import numpy as np
 
 from ...checkpoint import load_checkpoint
 from ...errors import ImageError, ModelError
+from ..output import Renderer
 
-__all__ = ["apply_generator", "generator_frames", "align_face", "paste_face", "load_generator", "RENDERERS",
+__all__ = ["apply_generator", "generator_renderer", "align_face", "paste_face", "load_generator", "RENDERERS",
            "CHECKPOINT_LAYOUT"]
 
 #: Generators ``apply_generator`` can run.
@@ -182,20 +183,33 @@ def apply_generator(image: np.ndarray, aus: Mapping[int, float], renderer: str, 
     return paste_face(image, edited, box, alpha=keep)
 
 
-def generator_frames(image: np.ndarray, track, weights: str | Path, renderer: str = "ganimation"):
-    """The photo re-expressed by a trained GANimation at every frame of ``track`` (an AUTrack, FACS 0–5).
+def generator_renderer(image: np.ndarray, renderer: str, weights: str | Path,
+                       conditioning: Callable[[Mapping[int, float]], dict] | None = None) -> Renderer:
+    """A trained generator as a renderer (render.output.Renderer): an AUTrack → the photo re-expressed per frame.
 
-    image : np.ndarray [shape=(H, W, 3)], uint8 RGB; its largest face is found once (NoFaceError if none)
-    Yields np.ndarray [shape=(H, W, 3)] uint8 frames, one per track frame; equal consecutive frames are rendered
-    once (the cascade's Model B gives one expression per utterance). Only GANimation is conditioned on AUs.
+    image : np.ndarray [shape=(H, W, 3)], uint8 RGB; its largest face is found once, on first use (NoFaceError)
+    renderer : "ganimation" (conditioned on the frame's AUs) or "fesn" (conditioned on text features)
+    weights : checkpoint written by ``facsynth train ganimation|fesn``
+    conditioning : for "fesn", a function from a frame's {AU: intensity} to apply_generator's text features
+        (``word_features``, ``sentence_features``); build it with facsynth.language.encoder.fesn_conditioning, so
+        that render/ never imports the language side
+
+    Equal consecutive frames are rendered once (the cascade's Model B gives one expression per utterance).
     """
-    if renderer != "ganimation":
-        raise ModelError(f"only GANimation renders an AU track ({renderer!r} is conditioned on text)")
-    _, meta = load_generator(weights, renderer)
-    _, box = align_face(image, int(meta["image_size"]))
-    last, frame = None, None
-    for i in range(track.n_frames):
-        aus = {a: v for a, v in track.frame(i).items() if a in meta["aus"]}
-        if aus != last:
-            frame, last = apply_generator(image, aus, renderer, weights, box=box), aus
-        yield frame
+    if renderer not in RENDERERS:
+        raise ModelError(f"unknown generator {renderer!r} (expected one of {', '.join(RENDERERS)})")
+    if renderer == "fesn" and conditioning is None:
+        raise ModelError("the FESN renders text: give it the sentence's features (conditioning)")
+
+    def render(track) -> Iterator[np.ndarray]:
+        _, meta = load_generator(weights, renderer)
+        _, box = align_face(image, int(meta["image_size"]))
+        last, frame = None, None
+        for i in range(track.n_frames):
+            aus = {a: v for a, v in track.frame(i).items() if renderer == "fesn" or a in meta["aus"]}
+            if aus != last:
+                extra = conditioning(aus) if conditioning is not None else {}
+                frame, last = apply_generator(image, aus, renderer, weights, box=box, **extra), aus
+            yield frame
+
+    return render
