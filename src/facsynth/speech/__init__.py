@@ -85,11 +85,15 @@ def speak_with_emotion(audio_path: str | os.PathLike, transcript: str | None = N
                              lambda chunk, i, offset: predict_curves(chunk, ckpt)), []
     voice = None
     if emotion_from != "text":
-        from .voice_classifier import load_voice_model
         from .voice_emotion import VoiceSettings, load_baseline
 
+        learned = None
+        if voice_model is not None:                       # torch loads only for a learned voice model
+            from .voice_classifier import load_voice_model
+
+            learned = load_voice_model(voice_model)
         voice = VoiceSettings(baseline=None if voice_baseline is None else load_baseline(voice_baseline),
-                              model=None if voice_model is None else load_voice_model(voice_model))
+                              model=learned)
     segments: list = []
     if info.duration <= STREAM_SECONDS:
         from .rules import rules_track
