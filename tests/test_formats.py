@@ -332,3 +332,11 @@ def test_full_width_openface_rows_read_within_twice_their_float32_size(tmp_path)
     frames, n_aus, growth, _ = map(int, out.stdout.split())
     assert (frames, n_aus) == (n, 17) and len(names) == 714
     assert growth <= 2 * n * len(names) * 4, f"grew {growth / 1e6:.0f} MB"
+
+
+def test_an_unreadable_suffix_names_the_readable_ones(tmp_path):
+    from facsynth.errors import FormatError
+    from facsynth.formats import reader_for
+
+    with pytest.raises(FormatError, match=r"from \.glb files \(use \.csv, \.json\)$"):
+        reader_for(tmp_path / "face.glb")

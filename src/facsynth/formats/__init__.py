@@ -42,7 +42,7 @@ def reader_for(path: str | os.PathLike) -> Format:
     ext = p.suffix.lower()
     candidates = [f for f in FORMATS.values() if f.read and f.suffix.endswith(ext)] if ext else []
     if not candidates:
-        readable = sorted({Path(f.suffix).suffix for f in FORMATS.values() if f.read})
+        readable = sorted({"." + f.suffix.rsplit(".", 1)[-1] for f in FORMATS.values() if f.read})
         raise FormatError(f"cannot read AU tracks from {p.suffix or 'extension-less'} files "
                           f"(use {', '.join(readable)})")
     try:
