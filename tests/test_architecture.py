@@ -45,3 +45,9 @@ def test_mermaid_lists_every_edge(edges):
     text = import_graph.mermaid()
     assert text.startswith("flowchart LR")
     assert sum(len(t) for t in edges.values()) == text.count("-->")
+
+
+def test_the_documented_graph_is_the_generated_one():
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert import_graph.mermaid() in doc, (
+        "docs/architecture.md's import graph is stale: paste the output of python tools/import_graph.py")
