@@ -58,7 +58,7 @@ from ..atomic import atomic_write
 from ..errors import AUSpecError, FormatError, TrackError
 from ..facs import MAX_INTENSITY, parse_au_code
 from ..track import DEFAULT_FPS, AUTrack
-from .base import Format, snap_fps
+from .base import Format, read_json_file, snap_fps
 
 __all__ = ["ARKIT_NAMES", "AU_TO_ARKIT", "ARKIT_AUS", "arkit_weights", "aus_from_arkit", "arkit_columns",
            "write_arkit_json", "read_arkit_json", "write_livelink_csv", "read_livelink_csv", "FORMATS"]
@@ -210,12 +210,7 @@ def read_arkit_json(path: str | os.PathLike) -> AUTrack:
     Shapes are found by name (any order, any subset); a facsynth file's ``aus`` list picks the AU columns.
     """
     path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        raise FormatError(f"{path} is not valid JSON: {e}") from None
-    except OSError as e:
-        raise FormatError(f"cannot read {path}: {e.strerror or e}") from None
+    doc = read_json_file(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("facsNames"), list) \
             or not isinstance(doc.get("weightMat"), list):
         raise FormatError(f"{path}: an ARKit JSON needs \"facsNames\" and \"weightMat\" lists")

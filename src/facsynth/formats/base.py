@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
-__all__ = ["Format", "snap_fps"]
+from ..errors import FormatError
+
+__all__ = ["Format", "snap_fps", "read_json_file"]
 
 #: Frame rates a measured one snaps to when within 0.5 %.
 COMMON_FPS = (23.976, 24.0, 25.0, 29.97, 30.0, 48.0, 50.0, 59.94, 60.0, 100.0, 120.0)
@@ -41,3 +46,15 @@ def snap_fps(fps: float) -> float:
     """A frame rate measured from a file's times, snapped to a common rate within 0.5 % (else 3 decimals)."""
     near = min(COMMON_FPS, key=lambda f: abs(f - fps))
     return near if abs(near - fps) <= 0.005 * near else round(fps, 3)
+
+
+def read_json_file(path: str | os.PathLike) -> object:
+    """The parsed JSON of a file; FormatError (one line) for unreadable, non-UTF-8, invalid or too deeply nested
+    JSON."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise FormatError(f"{path} is not valid JSON: {e}") from None
+    except OSError as e:
+        raise FormatError(f"cannot read {path}: {e.strerror or e}") from None

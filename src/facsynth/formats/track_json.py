@@ -12,7 +12,7 @@ from ..atomic import atomic_write
 from ..errors import FormatError, TrackError
 from ..facs import parse_au_code
 from ..track import DEFAULT_FPS, AUTrack
-from .base import Format
+from .base import Format, read_json_file
 
 __all__ = ["read_track_json", "write_track_json", "track_to_json", "track_from_json", "FORMATS"]
 
@@ -53,12 +53,7 @@ def track_from_json(obj: object, source: str = "JSON") -> AUTrack:
 def read_track_json(path: str | os.PathLike) -> AUTrack:
     """Read an AU track JSON file (see track_from_json)."""
     path = Path(path)
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        raise FormatError(f"{path} is not valid JSON: {e}") from None
-    except OSError as e:
-        raise FormatError(f"cannot read {path}: {e.strerror or e}") from None
+    obj = read_json_file(path)
     return track_from_json(obj, source=str(path))
 
 
