@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 from pathlib import Path
 
 import pytest
@@ -320,5 +321,9 @@ def test_narrow_window_has_no_horizontal_scroll(server, page):
 
 
 def test_no_temporary_files_left(server, page):
+    """Once the requests the page sent have finished (the last ones may still be rendering), nothing is left."""
     _, tmp = server
+    deadline = time.monotonic() + 30
+    while list(tmp.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert list(tmp.iterdir()) == []
