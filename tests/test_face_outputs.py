@@ -114,3 +114,20 @@ def test_mesh_demo(tmp_path):
     files = mesh.demo(tmp_path)
     assert [f.name for f in files] == ["face_happy.glb", "face_surprise.png", "face_emotions.mp4", "face.arkit.json"]
     assert all(f.stat().st_size > 1000 for f in files)
+
+
+def test_no_teeth_at_the_mouth_corners_of_a_wide_smile():
+    """Teeth stand between the canines only: the corners of an open smile are cavity, not white triangles."""
+    from facsynth.face.model import basis_for, default_face
+    from facsynth.render.preview import Rasterizer
+
+    raster = Rasterizer(size=400)
+    verts = basis_for(default_face().vertices).apply(np.array([[5.0, 3.0]], np.float32), (12, 25))[0]
+    image, proj = raster.render(verts), raster.project(verts)
+    for corner, other in ((61, 291), (291, 61)):
+        a, d = proj[corner, :2], proj[other, :2] - proj[corner, :2]
+        pts = [a + d * t + (0, dy) for t in np.linspace(0.02, 0.15, 8) for dy in range(-4, 5)]
+        pixels = np.array([image[int(round(y)), int(round(x))] for x, y in pts])
+        assert (pixels.min(axis=1) < 180).all()                          # nothing tooth-white
+    middle = proj[[13, 14], :2].mean(axis=0)
+    assert image[int(middle[1]) - 2:int(middle[1]) + 3, int(middle[0]) - 2:int(middle[0]) + 3].max() > 180  # teeth

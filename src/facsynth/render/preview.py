@@ -191,9 +191,13 @@ class Rasterizer:
             gap = np.maximum(y_lo - y_up, 1e-3)
             depth = np.minimum(tooth, 0.35 * gap)
             yy = py[mouth]
-            teeth = (yy - y_up < depth) | (y_lo - yy < 0.6 * depth)
+            # teeth only between the canines; the corners of the mouth are cavity, in shadow
+            half = max(abs(float(p[291, 0] - p[61, 0])) / 2, 1e-3)
+            side = np.abs(px[mouth] - float(p[61, 0] + p[291, 0]) / 2) / half
+            teeth = ((yy - y_up < depth) | (y_lo - yy < 0.6 * depth)) & (side < 0.72)
             shade = np.where(teeth, 1.0, 0.0)[:, None]
-            col[mouth] = _TEETH * shade + _MOUTH * (1 - shade)
+            dark = (1.0 - 0.6 * np.clip((side - 0.5) / 0.5, 0, 1) ** 2)[:, None]
+            col[mouth] = _TEETH * shade + _MOUTH * dark * (1 - shade)
 
 def render_frames(track: AUTrack, *, neutral: np.ndarray | None = None, size: int = 512,
                   texture: np.ndarray | None = None, uv: np.ndarray | None = None) -> Iterator[np.ndarray]:
