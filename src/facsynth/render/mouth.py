@@ -6,6 +6,8 @@ import numpy as np
 
 __all__ = ["paint_mouth_interior", "opening_height", "cover_stray_teeth"]
 
+_LUMA = np.float32([0.299, 0.587, 0.114])                          # Rec. 601 luma weights
+
 
 def opening_height(upper: np.ndarray, lower: np.ndarray) -> float:
     """Mean vertical gap between the middle thirds of the inner lip contours, pixels.
@@ -132,16 +134,16 @@ def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | 
         cv2.fillPoly(mask, [np.round((np.asarray(inner, np.float64) - (x0, y0)) * 16).astype(np.int32)], 0,
                      cv2.LINE_8, shift=4)
     region = image[y0:y1, x0:x1].astype(np.float32)
-    lips = region[mask > 0]
-    if len(lips) < 10:
+    inside = mask > 0
+    if inside.sum() < 10:
         return
-    lum = lips @ np.float32([0.299, 0.587, 0.114])
-    colour = np.median(lips[lum <= np.median(lum)], axis=0)             # the darker half: lip, not tooth
-    luma = region @ np.float32([0.299, 0.587, 0.114])
+    luma = region @ _LUMA
+    lips, lips_luma = region[inside], luma[inside]
+    colour = np.median(lips[lips_luma <= np.median(lips_luma)], axis=0)  # the darker half: lip, not tooth
     grey = region.max(axis=2) - region.min(axis=2)
-    ref_luma = float(colour @ np.float32([0.299, 0.587, 0.114]))
+    ref_luma = float(colour @ _LUMA)
     ref_grey = float(colour.max() - colour.min())
     tooth = np.clip((luma - ref_luma - 25.0) / 30.0, 0, 1) * np.clip((ref_grey - grey + 10.0) / 30.0, 0, 1)
     weight = cv2.GaussianBlur(tooth * mask, (0, 0), 1.0)[..., None]
-    shade = np.clip(luma / max(luma[mask > 0].mean(), 1.0), 0.7, 1.1)[..., None]   # keep the lips' shading
+    shade = np.clip(luma / max(lips_luma.mean(), 1.0), 0.7, 1.1)[..., None]   # keep the lips' shading
     image[y0:y1, x0:x1] = np.clip(region * (1 - weight) + colour * 0.85 * shade * weight + 0.5, 0, 255).astype(np.uint8)

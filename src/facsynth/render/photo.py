@@ -76,7 +76,6 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
 
     Raises NoFaceError if there is no face, ImageError if ``face_index`` is beyond the faces found.
     """
-
     image = _check_image(image)
     h, w = image.shape[:2]
     if face is None:
@@ -90,10 +89,10 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
             pts = face.landmarks / np.float32(s)
             face = Face(pts, tuple(float(v) / s for v in face.box), face_pose(pts))
     lm = np.asarray(face.landmarks, np.float64)[:, :2]
-    surface = _surface_triangles()
+    surface = default_face().triangles
     outline = np.asarray(topology.boundary_loops(surface)[0])
     center = lm[outline].mean(axis=0)
-    ring = _anchor_ring(lm[outline], center, RING_MARGIN, (h, w))
+    ring = anchor_ring(lm[outline], center, RING_MARGIN, (h, w)).astype(np.float64)
     n = len(lm)
     k = len(outline)
     band = []
@@ -109,10 +108,10 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
     mid_up = np.r_[up[0], np.arange(m, m + len(mid)), up[-1]]
     mid_lo = np.r_[lo[0], np.arange(m + len(mid), m + 2 * len(mid)), lo[-1]]
     holes = [
-        _strip(topology.RIGHT_LOWER_LID, topology.RIGHT_UPPER_LID),
-        _strip(topology.LEFT_LOWER_LID, topology.LEFT_UPPER_LID),
-        _strip(mid_up, up),
-        _strip(lo, mid_lo),
+        strip_triangles(topology.RIGHT_LOWER_LID, topology.RIGHT_UPPER_LID),
+        strip_triangles(topology.LEFT_LOWER_LID, topology.LEFT_UPPER_LID),
+        strip_triangles(mid_up, up),
+        strip_triangles(lo, mid_lo),
     ]
     triangles = np.concatenate([*holes, np.asarray(band, np.int32), surface]).astype(np.int32)  # surface wins overlaps
     vertices = np.concatenate([lm, ring, mid, mid])
@@ -127,7 +126,7 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
     tint = patch.reshape(-1, 3).mean(axis=0) if patch.size else np.full(3, 128.0, np.float32)
     lum = float(tint @ np.float32([0.299, 0.587, 0.114]))
     shape = face.normalised()
-    basis = _basis(shape)
+    basis = basis_for(shape)
     own = own_expression(shape, basis, default_face().vertices)
     return PhotoRig(face, vertices, triangles, box, work, lum / 128.0, tint, basis, own)
 
@@ -180,7 +179,6 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
 
     Returns np.ndarray [shape=(H, W, 3)] uint8 RGB; pixels outside ``rig.box`` are the input's, bit for bit.
     """
-
     dst_lm = expressed_landmarks(rig, movement(rig, intensities, relative))
     dst = rig.vertices.copy()
     n = len(dst_lm)
@@ -283,7 +281,6 @@ def photo_renderer(image: np.ndarray, face_index: int = 0, *, relative: bool = F
 
 def _detect(image: np.ndarray, max_faces: int) -> list:
     """detect_faces, then square windows along the long side of a panorama (whose faces are too small whole)."""
-
     try:
         return detect_faces(image, max_faces=max_faces)
     except NoFaceError:
@@ -323,19 +320,3 @@ def _resize(image: np.ndarray, s: float) -> np.ndarray:
 
     h, w = image.shape[:2]
     return cv2.resize(image, (max(1, int(round(w * s))), max(1, int(round(h * s)))), interpolation=cv2.INTER_AREA)
-
-
-def _strip(lower, upper) -> np.ndarray:
-    return strip_triangles(np.asarray(lower), np.asarray(upper))
-
-
-def _anchor_ring(outline, center, margin, shape) -> np.ndarray:
-    return anchor_ring(outline, center, margin, shape).astype(np.float64)
-
-
-def _surface_triangles() -> np.ndarray:
-    return default_face().triangles
-
-
-def _basis(neutral: np.ndarray):
-    return basis_for(neutral)

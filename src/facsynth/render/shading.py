@@ -54,8 +54,7 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
             strokes.append((np.stack([top + (bottom - top) * 0.05, top + (bottom - top) * 0.75]), 0.32 * brow))
     if lift > 0:                                                   # horizontal lines across the forehead
         a, b = p[_BROW_TOP[0]], p[_BROW_TOP[1]]
-        up = np.array([b[1] - a[1], a[0] - b[0]])
-        up *= -np.sign(up[1]) / max(np.linalg.norm(up), 1e-6)     # towards the top of the image
+        up = _across(b - a, towards_y=-1.0)                        # towards the top of the image
         for k in (0.22, 0.38, 0.54):
             off = up * k * scale
             mid = (a + b) / 2 + off + up * 0.03 * scale
@@ -64,8 +63,7 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
         for outer, inner, lid in zip(_EYE_OUTER, _EYE_INNER, _LOWER_LID):
             o, i = p[outer], p[inner]
             out = (o - i) / max(np.linalg.norm(o - i), 1e-6)
-            down = np.array([-out[1], out[0]]) * (1 if out[0] > 0 else -1)
-            down *= np.sign(down[1]) if down[1] != 0 else 1.0
+            down = _across(out, towards_y=1.0)
             for ang in (-0.35, 0.0, 0.35):
                 d = out * np.cos(ang) + down * np.sin(ang)
                 start = o + out * 0.06 * scale
@@ -74,8 +72,7 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
             strokes.append((np.concatenate([[i + down * 0.07 * scale], arc, [o + down * 0.05 * scale]]), 0.2 * cheek))
     if nose > 0:
         top, mid = p[_NOSE_TOP], p[_NOSE_MID]
-        across = np.array([mid[1] - top[1], top[0] - mid[0]])
-        across /= max(np.linalg.norm(across), 1e-6)
+        across = _across(mid - top)
         half = 0.14 * scale
         for t in (0.3, 0.45, 0.6):
             c = top + (mid - top) * t
@@ -94,8 +91,7 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
     if chin > 0:                                                   # the chin boss pushed up under the lower lip
         c, lip = p[_CHIN], p[_LOWER_LIP]
         mid = lip + (c - lip) * 0.35
-        across = np.array([c[1] - lip[1], lip[0] - c[0]])
-        across /= max(np.linalg.norm(across), 1e-6)
+        across = _across(c - lip)
         strokes.append((np.stack([mid - across * 0.22 * scale, mid + (lip - c) * 0.08, mid + across * 0.22 * scale]),
                         0.2 * chin))
     pts = np.concatenate([s for s, _ in strokes])
@@ -115,3 +111,10 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
     shade = cv2.GaussianBlur(shade, (0, 0), max(0.6, 0.02 * scale))
     region = image[y0:y1, x0:x1].astype(np.float32)
     image[y0:y1, x0:x1] = np.clip(region * (1.0 - shade[..., None]) + 0.5, 0, 255).astype(np.uint8)
+
+
+def _across(v: np.ndarray, towards_y: float = 0.0) -> np.ndarray:
+    """The unit vector at right angles to ``v`` (2,), pixels; turned to point down the image (``towards_y`` > 0) or
+    up it (< 0) if asked."""
+    n = np.array([v[1], -v[0]]) / max(float(np.linalg.norm(v)), 1e-6)
+    return -n if n[1] * towards_y < 0 else n

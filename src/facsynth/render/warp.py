@@ -73,8 +73,7 @@ def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray
     tri = np.asarray(triangles, np.int64)
     d = dst[tri]                                                        # (t, 3, 2)
     s = src[tri]
-    area = (d[:, 1, 0] - d[:, 0, 0]) * (d[:, 2, 1] - d[:, 0, 1]) - (d[:, 2, 0] - d[:, 0, 0]) * (d[:, 1, 1] - d[:, 0, 1])
-    src_area = (s[:, 1, 0] - s[:, 0, 0]) * (s[:, 2, 1] - s[:, 0, 1]) - (s[:, 2, 0] - s[:, 0, 0]) * (s[:, 1, 1] - s[:, 0, 1])
+    area, src_area = _signed_area(d), _signed_area(s)
     # collapsed triangles cover no pixel; a triangle turned over (a fold) would paint its mirror image on top of
     # its neighbours, so it is left out and the crack it leaves is filled from around (_fill_folds)
     keep = (np.abs(area) > 0.5) & (area * src_area > 0)
@@ -102,6 +101,11 @@ def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray
     if len(dropped):
         _fill_folds(flow, index > 0, dropped, shift)
     return flow
+
+
+def _signed_area(t: np.ndarray) -> np.ndarray:
+    """Twice the signed area of triangles (t, 3, 2); the sign is their orientation."""
+    return (t[:, 1, 0] - t[:, 0, 0]) * (t[:, 2, 1] - t[:, 0, 1]) - (t[:, 2, 0] - t[:, 0, 0]) * (t[:, 1, 1] - t[:, 0, 1])
 
 
 def _fill_folds(flow: np.ndarray, covered: np.ndarray, dropped: np.ndarray, shift: int) -> None:

@@ -69,7 +69,7 @@ PROFILES: dict[str, np.ndarray] = {
 #: Log prior of each emotion. Listeners recognise vocal disgust barely above chance (Banse & Scherer 1996; Juslin &
 #: Laukka 2003 leave it out), and its profile (low, slow, soft) is that of a calm low-voiced reader: neutral GRID
 #: and LibriVox speakers read as disgust without it. Its likelihood is weighed down by e⁻¹.
-_LOG_PRIOR = np.array([0.0 if e != "disgust" else -1.0 for e in PROFILES])
+_LOG_PRIOR = np.array([-1.0 if e == "disgust" else 0.0 for e in VOICE_EMOTIONS])
 #: (arousal, valence) of each emotion on Russell's (1980) circumplex, both in [-1, 1].
 CIRCUMPLEX: dict[str, tuple[float, float]] = {
     "neutral": (0.0, 0.0), "happiness": (0.5, 0.8), "sadness": (-0.6, -0.7), "surprise": (0.7, 0.2),
