@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -11,9 +12,12 @@ from .errors import AUSpecError, TrackError
 from .facs import MAX_INTENSITY, OPENFACE_AUS, au_label, parse_au_code
 from .limits import MAX_FPS, MAX_SMOOTH_SECONDS, check_memory
 
-__all__ = ["AUTrack", "DEFAULT_FPS", "validate_values", "validate_fps"]
+__all__ = ["AUTrack", "DEFAULT_FPS", "SIDES", "validate_values", "validate_fps"]
 
 DEFAULT_FPS = 30.0
+#: The sides of a one-sided AU: the person's own left ("L") and right ("R"); for a frontal photo "L" is the
+#: image's right half.
+SIDES = ("L", "R")
 
 
 def validate_values(values: np.ndarray, aus: Sequence[int], *, source: str = "track") -> None:
@@ -55,11 +59,15 @@ class AUTrack:
     values : np.ndarray [shape=(frames, n_aus)], float32, FACS intensity 0–5 (OpenFace scale)
     aus    : tuple of AU numbers, one per column, unique and known to the catalogue
     fps    : frames per second, 0 < fps ≤ MAX_FPS (1000); a still expression is a one-frame track
+    sides  : {AU: "L" | "R"} for the AUs that act on one side only (the person's own left or right) for the whole
+             track; every AU not listed acts on both sides. Read-only mapping; AUs must be columns of ``aus``.
+             Transformations keep it (docs/formats.md, "One-sided AUs", says why a flag and not L/R columns).
     """
 
     values: np.ndarray
     aus: tuple[int, ...] = OPENFACE_AUS
     fps: float = DEFAULT_FPS
+    sides: Mapping[int, str] = field(default_factory=dict)
     _index: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -79,17 +87,36 @@ class AUTrack:
         object.__setattr__(self, "aus", aus)
         object.__setattr__(self, "fps", fps)
         object.__setattr__(self, "_index", {a: i for i, a in enumerate(aus)})
+        object.__setattr__(self, "sides", MappingProxyType(self._checked_sides(self.sides)))
+
+    def _checked_sides(self, sides: object) -> dict[int, str]:
+        """``sides`` as {AU: "L" | "R"} in column order; TrackError for a side or an AU the track cannot hold."""
+        if not isinstance(sides, Mapping):
+            raise TrackError(f"sides must be a mapping {{AU: 'L' | 'R'}}, got {type(sides).__name__}")
+        out = {}
+        for au, side in sides.items():
+            code = parse_au_code(au)
+            if code not in self._index:
+                raise TrackError(f"{au_label(code)} is given a side but is not a column of the track")
+            if side not in SIDES:
+                raise TrackError(f"the side of {au_label(code)} must be 'L' or 'R' (the person's own left or "
+                                 f"right), got {side!r}")
+            out[code] = side
+        return dict(sorted(out.items(), key=lambda kv: self._index[kv[0]]))
 
     # ---- construction
     @classmethod
     def still(cls, intensities: Mapping[int | str, float], aus: Iterable[int] = OPENFACE_AUS,
-              fps: float = DEFAULT_FPS) -> "AUTrack":
-        """A one-frame track from ``{AU: intensity}``; AUs outside ``aus`` are added as columns."""
+              fps: float = DEFAULT_FPS, sides: Mapping[int | str, str] | None = None) -> "AUTrack":
+        """A one-frame track from ``{AU: intensity}``; AUs outside ``aus`` are added as columns.
+
+        sides : {AU: "L" | "R"} for one-sided AUs (see the class docstring), e.g. ``{12: "L", 14: "L"}``
+        """
         aus = tuple(aus)
         codes = {parse_au_code(k): float(v) for k, v in intensities.items()}
         cols = list(aus) + sorted(c for c in codes if c not in aus)
         row = np.array([codes.get(c, 0.0) for c in cols], dtype=np.float32)
-        return cls(row[None, :], tuple(cols), fps)
+        return cls(row[None, :], tuple(cols), fps, sides or {})
 
     @classmethod
     def zeros(cls, frames: int, aus: Iterable[int] = OPENFACE_AUS, fps: float = DEFAULT_FPS) -> "AUTrack":
@@ -146,19 +173,27 @@ class AUTrack:
 
     # ---- transformation (each returns a new track)
     def with_aus(self, aus: Iterable[int]) -> "AUTrack":
-        """Same frames over the columns ``aus``: missing AUs are 0, AUs not listed are dropped."""
+        """Same frames over the columns ``aus``: missing AUs are 0, AUs not listed are dropped (with their side)."""
         aus = tuple(parse_au_code(a) for a in aus)
         out = np.zeros((self.n_frames, len(aus)), np.float32)
         for j, a in enumerate(aus):
             if a in self._index:
                 out[:, j] = self.values[:, self._index[a]]
-        return AUTrack(out, aus, self.fps)
+        return AUTrack(out, aus, self.fps, {a: s for a, s in self.sides.items() if a in aus})
+
+    def with_sides(self, sides: Mapping[int | str, str]) -> "AUTrack":
+        """Same frames with the one-sided AUs ``sides`` ({AU: "L" | "R"}; ``{}``: every AU on both sides)."""
+        return AUTrack(self.values, self.aus, self.fps, sides)
+
+    def bilateral(self) -> "AUTrack":
+        """The same track with every AU on both sides (for formats without sides, e.g. OpenFace CSV)."""
+        return self if not self.sides else AUTrack(self.values, self.aus, self.fps)
 
     def scaled(self, factor: float) -> "AUTrack":
         """Intensities multiplied by ``factor`` ≥ 0 and clamped to 0–5."""
         if not (np.isfinite(factor) and factor >= 0):
             raise TrackError(f"the intensity scale must be a number ≥ 0, got {factor:g}")
-        return AUTrack(np.clip(self.values * float(factor), 0, MAX_INTENSITY), self.aus, self.fps)
+        return AUTrack(np.clip(self.values * float(factor), 0, MAX_INTENSITY), self.aus, self.fps, self.sides)
 
     def resample(self, fps: float, frames: int | None = None, start: float = 0.0) -> "AUTrack":
         """Linear interpolation to a new frame rate (0 < fps ≤ MAX_FPS).
@@ -172,7 +207,7 @@ class AUTrack:
         """
         fps = validate_fps(fps)
         if frames is None and start == 0 and self.n_frames <= 1:
-            return AUTrack(self.values, self.aus, fps)
+            return AUTrack(self.values, self.aus, fps, self.sides)
         n_new = max(1, int(round(self.duration * fps))) if frames is None else int(frames)
         if n_new < 1:
             raise TrackError(f"resampling needs at least one frame, got {n_new}")
@@ -182,7 +217,7 @@ class AUTrack:
         out = np.empty((n_new, len(self.aus)), np.float32)
         for j in range(len(self.aus)):
             out[:, j] = np.interp(t_new, t_old, self.values[:, j])
-        return AUTrack(out, self.aus, fps)
+        return AUTrack(out, self.aus, fps, self.sides)
 
     def smooth(self, seconds: float = 0.05) -> "AUTrack":
         """Gaussian smoothing over time, standard deviation ``seconds`` (0 … MAX_SMOOTH_SECONDS; 0: unchanged).
@@ -200,7 +235,7 @@ class AUTrack:
         k /= k.sum()
         pad = np.pad(self.values, ((radius, radius), (0, 0)), mode="reflect")
         out = np.stack([np.convolve(pad[:, j], k, mode="valid") for j in range(len(self.aus))], axis=1)
-        return AUTrack(np.clip(out, 0, MAX_INTENSITY), self.aus, self.fps)
+        return AUTrack(np.clip(out, 0, MAX_INTENSITY), self.aus, self.fps, self.sides)
 
     @staticmethod
     def clamped(values: np.ndarray, aus: Sequence[int] = OPENFACE_AUS, fps: float = DEFAULT_FPS) -> "AUTrack":
@@ -209,17 +244,37 @@ class AUTrack:
         return AUTrack(np.clip(vals, 0, MAX_INTENSITY), tuple(aus), fps)
 
     def concat(self, other: "AUTrack") -> "AUTrack":
-        """This track followed by ``other`` (resampled to this fps, over this track's AUs plus its own)."""
+        """This track followed by ``other`` (resampled to this fps, over this track's AUs plus its own).
+
+        Sides: an AU keeps the side it has in either track when the other track has it on the same side or never
+        moves it; an AU moving on different sides in the two (left in one, both sides in the other) raises
+        TrackError, since a side holds for a whole track.
+        """
         aus = self.aus + tuple(a for a in other.aus if a not in self._index)
         a, b = self.with_aus(aus), other.resample(self.fps).with_aus(aus)
-        return AUTrack(np.concatenate([a.values, b.values]), aus, self.fps)
+        sides = {}
+        for au in dict.fromkeys([*self.sides, *other.sides]):
+            mine, theirs = self.sides.get(au), other.sides.get(au)
+            if mine == theirs or not other.curve(au).any():
+                sides[au] = mine or theirs
+            elif not self.curve(au).any():
+                sides[au] = theirs or mine
+            else:
+                raise TrackError(f"cannot join the tracks: {au_label(au)} moves on "
+                                 f"{_side_name(mine)} in the first and on {_side_name(theirs)} in the second")
+        return AUTrack(np.concatenate([a.values, b.values]), aus, self.fps, {k: v for k, v in sides.items() if v})
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, AUTrack) and self.aus == other.aus and self.fps == other.fps
-                and np.array_equal(self.values, other.values))
+                and dict(self.sides) == dict(other.sides) and np.array_equal(self.values, other.values))
 
     def __hash__(self) -> int:
-        return hash((self.aus, self.fps, self.values.tobytes()))
+        return hash((self.aus, self.fps, tuple(self.sides.items()), self.values.tobytes()))
 
     def __repr__(self) -> str:
-        return f"AUTrack(frames={self.n_frames}, aus={list(self.aus)}, fps={self.fps:g})"
+        sides = f", sides={dict(self.sides)}" if self.sides else ""
+        return f"AUTrack(frames={self.n_frames}, aus={list(self.aus)}, fps={self.fps:g}{sides})"
+
+
+def _side_name(side: str | None) -> str:
+    return {"L": "the left side", "R": "the right side"}.get(side, "both sides")  # type: ignore[arg-type]
