@@ -15,6 +15,11 @@ between the eyes, x to the subject's left, y up, z towards the viewer, unit = in
   goes below the lower lid;
 * lip parting (AU25): lower lip down, upper lip slightly up.
 
+One-sided AUs (``AUTrack.sides``): ``AUBasis.apply`` takes the intensities of the person's left side apart from
+the right side's (``split_sides``); the linear displacement blends from the right side's to the left side's across
+the midline (a smoothstep ``MIDLINE_BLEND`` face units either side of x = 0), each eye's lids follow their own
+side's intensities, and the jaw the mean of both.
+
 Linear parts are precomputed as a displacement basis (n_aus, n_vertices, 3) at intensity 5 (FACS E) and
 scaled by intensity / 5; jaw rotation, lid closure and the lip non-crossing constraint are applied on top,
 vectorised over frames (see AUBasis.apply).
@@ -30,7 +35,8 @@ from ..facs import ALL_AUS, MAX_INTENSITY
 from .topology import (LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_LIP_INNER, LOWER_LIP_OUTER, RIGHT_LOWER_LID,
                        RIGHT_UPPER_LID, UPPER_LIP_INNER, UPPER_LIP_OUTER)
 
-__all__ = ["AUBasis", "build_basis", "lip_regions", "LINEAR_MUSCLES", "SPHINCTERS", "JAW_ANGLE", "LID_WEIGHTS"]
+__all__ = ["AUBasis", "build_basis", "lip_regions", "split_sides", "LINEAR_MUSCLES", "SPHINCTERS", "JAW_ANGLE",
+           "LID_WEIGHTS", "MIDLINE_BLEND"]
 
 # ------------------------------------------------------------------------------------------ the anatomy table
 # Linear muscles of the subject's right side (mirrored onto the left unless centred):
@@ -85,6 +91,9 @@ _JAW_GLIDE = 0.8  # forward translation of the condyles per radian of opening, f
 LID_WEIGHTS: dict[int, tuple[float, float]] = {5: (-0.55, 0.0), 6: (0.08, 0.30), 7: (0.20, 0.45),
                                                43: (1.0, 0.0), 45: (1.0, 0.0)}
 _UPPER_SKIN, _LOWER_SKIN = 0.20, 0.14  # depth of eyelid skin that follows the margin, face units
+
+#: Half-width of the band across the midline (face units) over which a one-sided AU fades from full to none.
+MIDLINE_BLEND = 0.15
 
 _INNER_LIP_PAIRS = np.array([(u, l) for u, l in zip(UPPER_LIP_INNER[1:-1], LOWER_LIP_INNER[1:-1])], np.int64)
 
@@ -149,6 +158,8 @@ class AUBasis:
                 falloff weight (k,); lid_gap_margin the gap rows of the upper lid margins, whose vertices are
                 margin_vertex
     lip_slack : (9,) how far the neutral's inner lower lip already lies above the upper one (closed lips)
+    left_weight : (n,) share of the person's left side in each vertex's movement: 1 on the left half, 0 on the
+                right, a smoothstep across the midline; lid_left (k,) whether each eyelid row is of the left eye
     """
 
     neutral: np.ndarray
@@ -165,18 +176,31 @@ class AUBasis:
     lip_slack: np.ndarray
     scalar_coef: np.ndarray
     margin_vertex: np.ndarray
+    left_weight: np.ndarray
+    lid_left: np.ndarray
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def apply(self, values: np.ndarray, aus: tuple[int, ...]) -> np.ndarray:
-        """Deformed vertices (frames, n, 3) float32 for intensities ``values`` (frames, len(aus)), FACS 0–5."""
+    def apply(self, values: np.ndarray, aus: tuple[int, ...], left: np.ndarray | None = None) -> np.ndarray:
+        """Deformed vertices (frames, n, 3) float32 for intensities ``values`` (frames, len(aus)), FACS 0–5.
+
+        left : (frames, len(aus)) intensities of the person's left side when they differ from the right side's
+            (one-sided AUs, see ``split_sides``); ``values`` are then the right side's. None: both sides alike.
+        """
         v = np.asarray(values, np.float32)
         cols = self._columns(tuple(aus))
         w = np.zeros((v.shape[0], len(self.aus)), np.float32)
         w[:, cols] = v * (1.0 / MAX_INTENSITY)
         p = (w @ self.linear).reshape(v.shape[0], -1, 3)
+        k = w @ self.scalar_coef  # jaw angle, upper-lid closure and lower-lid raise of every frame, (frames, 3)
+        k_lid = k[:, 1:, None]  # the lids' (frames, 2, 1), or (frames, 2, k) per eye when the sides differ
+        if left is not None:
+            w_left = np.zeros_like(w)
+            w_left[:, cols] = np.asarray(left, np.float32) * (1.0 / MAX_INTENSITY)
+            p += ((w_left - w) @ self.linear).reshape(p.shape) * self.left_weight[:, None]
+            k_left = w_left @ self.scalar_coef
+            k_lid = np.where(self.lid_left, k_left[:, 1:, None], k_lid)
+            k = (k + k_left) / 2
         p += self.neutral
-        # jaw angle, upper-lid closure and lower-lid raise of every frame, (frames, 3)
-        k = w @ self.scalar_coef
         theta = np.minimum(k[:, 0], _JAW_MAX)
         # jaw: rotation about the TMJ axis by the vertex's share of the angle, plus a forward glide
         if theta.any():
@@ -187,10 +211,10 @@ class AUBasis:
             p[:, self.jaw_index, 1] = self.jaw_pivot[0] + ry * c - rz * s
             p[:, self.jaw_index, 2] = self.jaw_pivot[1] + ry * s + rz * c + _JAW_GLIDE * ang
         # eyelids: the lower lid rises by l of the gap, the upper lid closes c of what is left
-        close = np.minimum(np.maximum(k[:, 1], -0.55), 1.0)
-        lower = np.minimum(np.maximum(k[:, 2], 0.0), 0.5)
+        close = np.minimum(np.maximum(k_lid[:, 0], -0.55), 1.0)
+        lower = np.minimum(np.maximum(k_lid[:, 1], 0.0), 0.5)
         if close.any() or lower.any():
-            coef = np.where(self.lid_role > 0, (close * (1 - lower))[:, None], -lower[:, None])
+            coef = np.where(self.lid_role > 0, close * (1 - lower), -lower)
             p[:, self.lid_vertex] += (coef * self.lid_falloff)[..., None] * self._lid_gap(p)
         # constraints: upper lid margin never below the lower lid, upper lip never below the lower lip
         gap = self._lid_gap(p, margin_only=True)[..., 1]
@@ -212,6 +236,26 @@ class AUBasis:
     def _lid_gap(self, p: np.ndarray, margin_only: bool = False) -> np.ndarray:
         """Lower minus upper lid margin at the lid vertices' positions along the eye, (frames, k, 3)."""
         return np.matmul(self.lid_gap_margin if margin_only else self.lid_gap, p)
+
+
+def split_sides(values: np.ndarray, aus: tuple[int, ...], sides: dict[int, str] | None
+                ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Intensities (frames, len(aus)) of the right and of the left side for ``AUBasis.apply(right, aus, left)``.
+
+    sides : {AU: "L" | "R"} one-sided AUs (``AUTrack.sides``): an AU on the left is 0 on the right and the other
+        way round. Returns (values, None) when no AU is one-sided.
+    """
+    if not sides:
+        return values, None
+    right = np.array(values, np.float32, copy=True)
+    left = right.copy()
+    for j, au in enumerate(aus):
+        side = sides.get(au)
+        if side == "L":
+            right[..., j] = 0.0
+        elif side == "R":
+            left[..., j] = 0.0
+    return right, left
 
 
 def lip_regions(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -328,4 +372,6 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
         scalar_coef=np.array([(JAW_ANGLE.get(a, 0.0), *LID_WEIGHTS.get(a, (0.0, 0.0))) for a in ALL_AUS],
                              np.float32),
         margin_vertex=np.array(verts, np.int64)[margin],
+        left_weight=_smoothstep((p[:, 0] + MIDLINE_BLEND) / (2 * MIDLINE_BLEND)).astype(np.float32),
+        lid_left=p[np.array(verts, np.int64), 0] > 0,
         lip_slack=np.maximum(p[_INNER_LIP_PAIRS[:, 1], 1] - p[_INNER_LIP_PAIRS[:, 0], 1], 0).astype(np.float32))
