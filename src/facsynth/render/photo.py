@@ -26,7 +26,7 @@ from .shading import shade_folds
 from .output import Renderer, write_rendered
 from .warp import anchor_ring, piecewise_affine_map, remap, strip_triangles
 
-__all__ = ["PhotoRig", "rig_photo", "expressed_landmarks", "render_frame", "expression_renderer", "reexpress",
+__all__ = ["PhotoRig", "rig_photo", "side_movements", "expressed_landmarks", "render_frame", "expression_renderer", "reexpress",
            "render_photo", "photo_renderer", "movement", "RING_MARGIN", "WORK_SIDE"]
 
 #: The anchor ring lies this fraction further out than the face outline (from the face centre); beyond it no
@@ -143,16 +143,32 @@ def movement(rig: PhotoRig, intensities: Mapping[int, float], relative: bool = F
     return out
 
 
-def expressed_landmarks(rig: PhotoRig, intensities: Mapping[int, float]) -> np.ndarray:
+def side_movements(rig: PhotoRig, intensities: Mapping[int, float], sides: Mapping[int, str] | None = None,
+                   relative: bool = False) -> tuple[dict[int, float], dict[int, float] | None]:
+    """``movement`` of the person's right and of their left side: a one-sided AU (``sides``, {AU: "L" | "R"},
+    the person's own side; for a frontal photo "L" is the image's right half) reaches its target on its side
+    only, the other side keeps none of it. Returns (movement, None) when no AU is one-sided."""
+    if not sides:
+        return movement(rig, intensities, relative), None
+    right = movement(rig, {a: 0.0 if sides.get(a) == "L" else v for a, v in intensities.items()}, relative)
+    left = movement(rig, {a: 0.0 if sides.get(a) == "R" else v for a, v in intensities.items()}, relative)
+    return right, left
+
+
+def expressed_landmarks(rig: PhotoRig, intensities: Mapping[int, float],
+                        left: Mapping[int, float] | None = None) -> np.ndarray:
     """Image positions of the 478 landmarks moved by ``intensities``, pose kept, shape (478, 2) float64 pixels.
 
     intensities : {AU: FACS intensity change, −5–5} (see ``movement``); the face model's AU basis moves the
         photo's own landmarks in the face frame, and the movement is projected back into the image with the
         photo's head pose.
+    left : the person's left side's changes when they differ from the right side's (see ``side_movements``);
+        ``intensities`` are then the right side's
     """
-    aus = tuple(intensities)
-    values = np.array([[float(intensities[a]) for a in aus]], np.float32)
-    moved = rig.basis.apply(values, aus)[0]
+    aus = tuple(dict.fromkeys([*intensities, *(left or ())]))
+    values = np.array([[float(intensities.get(a, 0.0)) for a in aus]], np.float32)
+    lefts = None if left is None else np.array([[float(left.get(a, 0.0)) for a in aus]], np.float32)
+    moved = rig.basis.apply(values, aus, lefts)[0]
     pose = rig.face.pose
     shift = from_face_frame(moved, pose)[:, :2].astype(np.float64) - from_face_frame(rig.basis.neutral, pose)[:, :2]
     return rig.vertices[: len(moved)] + shift
@@ -169,17 +185,19 @@ def expression_renderer(image: np.ndarray) -> Callable[[Mapping[int, float]], np
 
 
 def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, float], *,
-                 relative: bool = False, shading: bool = True) -> np.ndarray:
+                 relative: bool = False, shading: bool = True, sides: Mapping[int, str] | None = None) -> np.ndarray:
     """The photo wearing one expression: warp, mouth interior, fold shading.
 
     image : np.ndarray [shape=(H, W, 3)] uint8 RGB, the photo ``rig`` was built on
     intensities : {AU: FACS intensity 0–5}, the expression the face shows afterwards; with ``relative``, the
         AUs added to whatever the photo already shows
-    shading : draw the skin changes of the AUs (folds, furrows, wrinkles, bulges), see render.shading
+    shading : draw the skin changes of the AUs (folds, furrows, wrinkles, bulges), see render.shading; the folds
+        are drawn for AUs on both sides only (render.shading draws both sides' folds)
+    sides : {AU: "L" | "R"} AUs that act on one side only, the person's own (AUTrack.sides)
 
     Returns np.ndarray [shape=(H, W, 3)] uint8 RGB; pixels outside ``rig.box`` are the input's, bit for bit.
     """
-    dst_lm = expressed_landmarks(rig, movement(rig, intensities, relative))
+    dst_lm = expressed_landmarks(rig, *side_movements(rig, intensities, sides, relative))
     dst = rig.vertices.copy()
     n = len(dst_lm)
     dst[:n] = dst_lm
@@ -216,7 +234,8 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
         shows_teeth = relative and opening_height(rig.vertices[up], rig.vertices[lo]) > 0.06 * width
         paint_mouth_interior(out, top, bottom, teeth=not shows_teeth, brightness=rig.brightness, tint=rig.tint)
     if shading:
-        shade_folds(out, dst, intensities, rig.face.pose.scale)
+        shade_folds(out, dst, {a: v for a, v in intensities.items() if not sides or a not in sides},
+                    rig.face.pose.scale)
     return out
 
 
@@ -248,7 +267,7 @@ def reexpress(image: np.ndarray, track: AUTrack, face_index: int = 0, *, rig: Ph
     for i in range(track.n_frames):
         row = track.values[i]
         if last is None or not np.array_equal(row, last_row):
-            last, last_row = render_frame(image, rig, track.frame(i), relative=relative), row
+            last, last_row = render_frame(image, rig, track.frame(i), relative=relative, sides=track.sides), row
         yield last
 
 
