@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import AUSpecError
 from ..facs import emotion_aus, parse_au_spec
 from ..formats import read_track
-from ..language.parse import parse
+from ..language.parse import read
 from ..speech import speak
 from ..track import AUTrack
 
@@ -48,7 +48,7 @@ def track_from_args(args: argparse.Namespace) -> AUTrack:
     if args.aus is not None:
         return AUTrack.still(parse_au_spec(args.aus))
     if args.text is not None:
-        return AUTrack.still(parse(args.text))
+        return read(args.text).track()
     if args.emotion is not None:
         return AUTrack.still(parse_emotion_spec(args.emotion))
     if args.track is not None:

@@ -38,12 +38,16 @@ from typing import Iterator
 
 from ..errors import AUSpecError, ModelError, NoFacialContentError, TextError
 from ..facs import CATALOGUE, UNILATERAL, emotion_aus, parse_intensity
+from ..track import DEFAULT_FPS, AUTrack
 from . import vocabulary as V
 
-__all__ = ["parse", "read", "read_rule", "parse_rule", "Reading", "check_english", "ENGINES"]
+__all__ = ["parse", "read", "read_rule", "parse_rule", "Reading", "check_english", "ENGINES", "UNSPECIFIED_SIDE"]
 
 #: Parsing engines: "rule" (this module) and "learned" (facsynth.language.encoder, the LSE).
 ENGINES: tuple[str, ...] = ("rule", "learned")
+#: Where a movement the text puts on "one side" without naming it ("a lopsided smirk", contempt) is drawn: the
+#: person's own left, the more expressive half of the face in most studies of facial asymmetry.
+UNSPECIFIED_SIDE = "L"
 
 _HEADS = frozenset({"adj", "act", "facs", "code", "emo", "nounhead"})
 _SKIP_BACK = frozenset({"noun", "word", "unk", "neg", "neutral", "side", "scope"})  # passed over when an adverb looks back
@@ -518,8 +522,8 @@ class Reading:
 
     aus : dict AU → FACS intensity 0–5 (float), active AUs only, ascending; ``{}`` for a neutral face.
     sides : dict AU → "L" (the person's own left), "R" or "U" (one side, unspecified) for the AUs the text puts on
-        one side ("raises her left brow", "a lopsided smirk", contempt); bilateral AUs are not listed. This is the
-        interface the renderers will read (one-sided channels are not in ``AUTrack`` yet; see docs/language.md).
+        one side ("raises her left brow", "a lopsided smirk", contempt); bilateral AUs are not listed.
+        ``track()`` carries them into ``AUTrack.sides``, which the renderers read.
     words : dict AU → the words that set it ("raises her left brow slightly"), for ``--explain`` (rule engine;
         the learned engine's are its attention weights, ``facsynth.language.encoder.explain``).
     engine : "rule" or "learned"
@@ -529,6 +533,12 @@ class Reading:
     sides: dict[int, str] = field(default_factory=dict)
     words: dict[int, list[str]] = field(default_factory=dict)
     engine: str = "rule"
+
+    def track(self, fps: float = DEFAULT_FPS) -> AUTrack:
+        """The reading as a one-frame AUTrack with its one-sided AUs; "U" (one side, unspecified) is drawn on
+        ``UNSPECIFIED_SIDE`` (the person's left)."""
+        sides = {au: UNSPECIFIED_SIDE if s == "U" else s for au, s in self.sides.items()}
+        return AUTrack.still(self.aus, fps=fps, sides=sides)
 
 
 def _merge_brows(heads: list[dict]) -> None:
