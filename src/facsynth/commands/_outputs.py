@@ -37,7 +37,7 @@ def write_track_output(track: AUTrack, path: Path, *, neutral=None, texture=None
     if writer_for(path).needs_mesh:
         from ..face.morphs import face_mesh
 
-        options["mesh"] = face_mesh(neutral, texture, uv)
+        options["mesh"] = face_mesh(neutral, texture, uv, sides=track.sides)
     write_track(track, path, **options)
 
 

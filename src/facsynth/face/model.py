@@ -33,7 +33,7 @@ from ..errors import TrackError
 from ..facs import parse_au_code
 from ..track import AUTrack, validate_values
 from .landmarks import detect_faces
-from .muscles import AUBasis, build_basis
+from .muscles import AUBasis, build_basis, split_sides
 from .topology import build_triangles, mirror_map, orient_triangles
 
 __all__ = ["NeutralFace", "default_face", "deform", "basis_for", "build_neutral_asset", "ASSET"]
@@ -123,8 +123,9 @@ def deform(neutral: np.ndarray | None, intensities: AUTrack | Mapping[int | str,
     (478, 3)
     """
     base = basis_for(default_face().vertices if neutral is None else neutral)
-    if isinstance(intensities, AUTrack):
-        return base.apply(intensities.values, intensities.aus)
+    if isinstance(intensities, AUTrack):  # its one-sided AUs move their half of the face only
+        right, left = split_sides(intensities.values, intensities.aus, intensities.sides)
+        return base.apply(right, intensities.aus, left)
     if isinstance(intensities, Mapping):
         codes = tuple(parse_au_code(k) for k in intensities)
         vals = np.array([float(v) for v in intensities.values()], np.float32).reshape(1, len(codes))

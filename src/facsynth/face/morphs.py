@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 
 from ..facs import ALL_AUS, MAX_INTENSITY
 from ..formats.gltf import MeshPart, MorphMesh
 from .model import basis_for, default_face
+from .muscles import split_sides
 from .topology import LEFT_LOWER_LID, LEFT_UPPER_LID, RIGHT_LOWER_LID, RIGHT_UPPER_LID, vertex_normals
 
 __all__ = ["face_mesh", "FACE_UNIT_METRES"]
@@ -17,10 +20,12 @@ _SURFACE = 468
 
 
 def face_mesh(neutral: np.ndarray | None = None, texture: np.ndarray | None = None,
-              uv: np.ndarray | None = None) -> MorphMesh:
+              uv: np.ndarray | None = None, sides: Mapping[int, str] | None = None) -> MorphMesh:
     """The 468-point face surface (852 triangles, eye and mouth openings as holes) with a target per AU.
 
-    Metres, y up, facing +z. Each AU of the catalogue gets the muscle model's displacement at intensity 5.
+    Metres, y up, facing +z. Each AU of the catalogue gets the muscle model's displacement at intensity 5; an AU
+    of ``sides`` ({AU: "L" | "R"}, the person's own side, e.g. a track's ``AUTrack.sides``) moves that half of
+    the face only, fading out across the midline (facsynth.face.muscles.MIDLINE_BLEND).
     Static eyeballs (sclera and iris discs) and a mouth cavity sit behind the openings: they carry no targets,
     the lids close over the eyes and the cavity is deep enough for an open jaw.
 
@@ -38,7 +43,8 @@ def face_mesh(neutral: np.ndarray | None = None, texture: np.ndarray | None = No
     normals = vertex_normals(pos, tris)
     targets = {}
     for au in ALL_AUS:
-        moved = basis.apply(np.full((1, 1), MAX_INTENSITY, np.float32), (au,))[0, :_SURFACE] * FACE_UNIT_METRES
+        right, left = split_sides(np.full((1, 1), MAX_INTENSITY, np.float32), (au,), sides)
+        moved = basis.apply(right, (au,), left)[0, :_SURFACE] * FACE_UNIT_METRES
         targets[au] = (moved - pos, vertex_normals(moved, tris) - normals)
     return MorphMesh(pos, normals, tris, targets,
                      uv=None if uv is None else np.asarray(uv, np.float32)[:_SURFACE], texture=texture,

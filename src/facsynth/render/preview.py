@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import FormatError
 from ..face.model import basis_for, default_face
-from ..face.muscles import lip_regions
+from ..face.muscles import lip_regions, split_sides
 from ..face.topology import LOWER_LIP_INNER, UPPER_LIP_INNER, boundary_loops, vertex_normals
 from ..track import AUTrack
 from .output import write_rendered
@@ -204,9 +204,10 @@ def render_frames(track: AUTrack, *, neutral: np.ndarray | None = None, size: in
     """Rendered frames (size, size, 3) uint8 RGB of ``track``, one per track frame (a generator)."""
     raster = Rasterizer(neutral, size, texture, uv)
     basis = basis_for(default_face().vertices if neutral is None else neutral)
+    right, left = split_sides(track.values, track.aus, track.sides)  # one-sided AUs move their half only
     chunk = 256
     for i in range(0, track.n_frames, chunk):
-        for verts in basis.apply(track.values[i:i + chunk], track.aus):
+        for verts in basis.apply(right[i:i + chunk], track.aus, None if left is None else left[i:i + chunk]):
             yield raster.render(verts)
 
 
