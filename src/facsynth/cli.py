@@ -1,29 +1,23 @@
 """The ``facsynth`` command: one sub-command per job, each defined by a module in ``facsynth.commands``.
 
 A command module holds ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``; modules named
-``train_*`` become ``facsynth train NAME``. Modules import heavy libraries inside ``run`` so ``--help`` is instant.
+``train_*`` become ``facsynth train NAME``. Modules bind heavy libraries with ``facsynth._lazy.lazy_module`` so
+``--help`` stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import pkgutil
 import signal
 import sys
 import warnings
+from importlib.metadata import PackageNotFoundError, version
 from typing import Sequence
 
-from . import commands
+from .commands import command_modules
 from .errors import FacsynthError
 
 __all__ = ["main", "build_parser"]
-
-
-def _command_modules():
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        if not info.name.startswith("_"):
-            yield info.name, importlib.import_module(f"{commands.__name__}.{info.name}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a model (lse, emotion, speech, voice-emotion, ganimation, fesn)",
                            description="Train one of facsynth's learned models.")
     train_sub = train.add_subparsers(dest="target", metavar="MODEL", required=True)
-    for name, mod in _command_modules():
+    for name, mod in command_modules():
         target = train_sub if name.startswith("train_") else sub
         p = target.add_parser(mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP),
                               formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -47,8 +41,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("facsynth")
     except PackageNotFoundError:

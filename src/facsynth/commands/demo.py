@@ -6,6 +6,8 @@ import argparse
 import time
 from pathlib import Path
 
+from . import command_modules
+
 NAME = "demo"
 HELP = "run every job on bundled defaults and write the outputs to a folder"
 
@@ -16,11 +18,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Call ``demo(out) -> list[Path]`` of every command module that has one, in ``DEMO_ORDER``."""
-    from ..cli import _command_modules
-
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    steps = sorted((getattr(m, "DEMO_ORDER", 50), name, m) for name, m in _command_modules() if hasattr(m, "demo"))
+    steps = sorted((getattr(m, "DEMO_ORDER", 50), name, m) for name, m in command_modules() if hasattr(m, "demo"))
     written: list[Path] = []
     for _, name, mod in steps:
         t0 = time.perf_counter()

@@ -1,0 +1,43 @@
+"""The one way facsynth defers an import: ``name = lazy_module("dotted.name")`` at the top of a module.
+
+facsynth's own modules import each other at the top, as usual. Two kinds of module are bound with
+:func:`lazy_module` instead, so that ``facsynth --help`` and the light commands (parse, describe, track, mesh, …)
+never pay for them:
+
+- heavy third-party libraries: torch, fastapi/uvicorn, scipy, scikit-image, mediapipe/cv2, dlib, librosa,
+  imageio-ffmpeg, pyarrow, ray, transformers;
+- the few facsynth modules that load torch or fastapi as they import (they define ``nn.Module`` classes or route
+  decorators at module level): ``render.gan``, ``train.*`` loops, ``speech.models``, ``language.encoder``,
+  ``server.app``.
+
+The binding stays at the top of the module, so readers and ``tools/import_graph.py`` still see every edge; the
+module loads on the first attribute access (``torch.zeros``), through the ordinary import system (thread safe,
+cached in ``sys.modules``). Until then nothing is imported and nothing is added to ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import types
+
+__all__ = ["lazy_module"]
+
+
+class _LazyModule(types.ModuleType):
+    """Stands for the module ``__name__`` and imports it on first attribute access."""
+
+    def __getattr__(self, attr: str):
+        module = importlib.import_module(self.__name__)
+        return getattr(module, attr)
+
+    def __repr__(self) -> str:
+        return f"<lazy module {self.__name__!r}>"
+
+
+def lazy_module(name: str) -> types.ModuleType:
+    """A stand-in for the module ``name`` (absolute dotted name) that imports it when an attribute is first read.
+
+    >>> torch = lazy_module("torch")   # nothing imported yet
+    >>> torch.zeros(3).shape           # torch imports here  # doctest: +SKIP
+    """
+    return _LazyModule(name)
