@@ -2,7 +2,8 @@
 
 Nodes are the package's layers: the core modules (track, facs, errors, atomic, …), and the sub-packages
 (formats, language, speech, face, render, train, server, commands). An edge A → B means some module of A imports
-some module of B (top-level or inside a function, both count). docs/architecture.md embeds the output;
+some module of B (top-level, inside a function, or bound with ``_lazy.lazy_module("facsynth.…")``: all count).
+docs/architecture.md embeds the output;
 tests/test_architecture.py checks the layering rules against the same graph.
 """
 
@@ -52,6 +53,9 @@ def _imports(path: Path) -> set[str]:
             if target.split(".")[0] == "facsynth":
                 out.add(target)
                 out |= {f"{target}.{a.name}" for a in node.names}   # "from .face import topology"
+        elif (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "lazy_module" and node.args
+              and isinstance(node.args[0], ast.Constant) and str(node.args[0].value).startswith("facsynth.")):
+            out.add(node.args[0].value)                                  # gan = lazy_module("facsynth.render.gan")
     return out
 
 
