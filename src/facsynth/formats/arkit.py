@@ -2,7 +2,10 @@
 
 AU → ARKit (one table, ``AU_TO_ARKIT``): each AU drives ARKit blendshapes with a gain; a blendshape's weight
 is the sum over AUs of gain × intensity / 5, clipped to 0–1. Bilateral AUs drive the Left and Right shapes
-alike. Shapes with no AU counterpart (gaze ``eyeLook*``, ``jawForward/Left/Right``, ``mouthLeft/Right``,
+alike. A one-sided AU (``AUTrack.sides``) drives only the shapes of its side (ARKit names Left and Right from the
+face's own point of view, as facsynth does: ``mouthSmileLeft`` is the person's left corner), and a shape of the
+middle (browInnerUp, jawOpen, mouthShrug…, mouthRoll…, mouthPucker, mouthFunnel) at half its gain. Shapes with
+no AU counterpart (gaze ``eyeLook*``, ``jawForward/Left/Right``, ``mouthLeft/Right``,
 ``mouthClose``, ``cheekPuff``, ``tongueOut``) stay 0.
 
 =====  ==========================  ==================================================
@@ -34,8 +37,9 @@ AU     FACS name                   ARKit blendshapes (gain)
 45     Blink                       eyeBlinkLeft/Right (1)
 =====  ==========================  ==================================================
 
-ARKit → AU (``aus_from_arkit``) undoes that table. Left and Right shapes are averaged. An AU with a shape of
-its own is 5 × that shape / gain. Three pairs of shapes are shared, and the AU that drives both shapes of a pair
+ARKit → AU (``aus_from_arkit``) undoes that table. Left and Right shapes are averaged, except that an AU whose
+own Left/Right pair moves on one side only over the whole track (the other shape 0 in every frame) reads back
+one-sided, at that side's intensity. An AU with a shape of its own is 5 × that shape / gain. Three pairs of shapes are shared, and the AU that drives both shapes of a pair
 takes their common part first: AU25 = 5 × min(mouthLowerDown / 0.3, mouthUpperUp / 0.1), then AU16 and AU10
 get what is left of each; AU23 = 5 × min(mouthPress / 0.5, mouthRoll / 0.2), then AU24 and AU28 get the rest;
 jawOpen is AU26 up to 0.6 (AU26 = 5) and AU27 beyond (5 × (jawOpen − 0.6)). eyeBlink reads back as AU45 (AU43
@@ -111,13 +115,24 @@ AU_TO_ARKIT: dict[int, list[tuple[str, float]]] = {
 _INDEX = {name: i for i, name in enumerate(ARKIT_NAMES)}
 
 
+#: The shape suffix of the side an AU does not move on: a left-sided AU leaves the "Right" shapes at 0.
+_OTHER_SIDE = {"L": "Right", "R": "Left"}
+
+
 def arkit_weights(track: AUTrack) -> np.ndarray:
-    """ARKit blendshape weights of every frame, shape (frames, 52) float32 in 0–1, columns as ARKIT_NAMES."""
+    """ARKit blendshape weights of every frame, shape (frames, 52) float32 in 0–1, columns as ARKIT_NAMES.
+
+    A one-sided AU of ``track.sides`` drives its own side's shapes and the middle shapes at half gain."""
     if not isinstance(track, AUTrack):
         raise FormatError("ARKit export needs an AUTrack")
     gain = np.zeros((len(track.aus), len(ARKIT_NAMES)), np.float32)
     for j, au in enumerate(track.aus):
+        side = track.sides.get(au)
         for name, g in AU_TO_ARKIT.get(au, []):
+            if side is not None and not name.endswith(("Left", "Right")):
+                g = 0.5 * g  # one half of a middle shape's muscles
+            elif side is not None and name.endswith(_OTHER_SIDE[side]):
+                continue
             gain[j, _INDEX[name]] += g
     return np.clip(track.values / MAX_INTENSITY @ gain, 0.0, 1.0).astype(np.float32)
 
@@ -160,8 +175,20 @@ def aus_from_arkit(weights: np.ndarray, fps: float = DEFAULT_FPS) -> AUTrack:
     out[24], out[28] = press - 0.5 * out[23], roll - 0.2 * out[23]
     jaw = _shape(w, "jawOpen")
     out[26], out[27] = np.minimum(jaw / 0.6, 1.0), np.maximum(jaw - 0.6, 0.0)
+    sides = {}
+    for au in _SIDED_AUS:
+        name, gain = AU_TO_ARKIT[au][0]
+        left, right = w[:, _INDEX[name]], w[:, _INDEX[name[:-4] + "Right"]]
+        if left.any() != right.any():  # moves on one side only, over the whole track
+            sides[au] = "L" if left.any() else "R"
+            out[au] = (left + right) / gain
     values = np.stack([out[a] for a in ARKIT_AUS], axis=1) * MAX_INTENSITY
-    return AUTrack(np.clip(np.round(values, 4), 0, MAX_INTENSITY), ARKIT_AUS, fps)
+    return AUTrack(np.clip(np.round(values, 4), 0, MAX_INTENSITY), ARKIT_AUS, fps, sides)
+
+
+#: AUs read from a Left/Right pair of shapes of their own, which can read back one-sided.
+_SIDED_AUS = tuple(a for a, ((name, _), *_) in AU_TO_ARKIT.items()
+                   if name.endswith("Left") and a not in (10, 16, 23, 24, 25, 43))
 
 
 def _canonical(name: str) -> str:
