@@ -11,6 +11,9 @@ decimals, confidence with 2. A one-frame track is a single image and gets OpenFa
 ``face, confidence, AU01_r, …`` (confidence with 3 decimals). AUs of the track that OpenFace does not estimate
 (18, 22, 24, 27, 28, 43) follow as extra ``AUxx_r`` columns after the OpenFace ones, so readers that pick
 columns by name (OpenFace's own scripts, py-feat) see an ordinary file and facsynth reads everything back.
+
+OpenFace's AUs are bilateral, so the file has no sides: a one-sided AU of the track (``AUTrack.sides``) is written
+with its intensity as it is, as if on both sides, and a warning names it (docs/formats.md, "One-sided AUs").
 """
 
 from __future__ import annotations
@@ -60,6 +63,9 @@ def write_openface_csv(track: AUTrack, path: str | os.PathLike, *, confidence: S
     if conf.shape != (n,) or ok.shape != (n,):
         raise FormatError(f"confidence and success need one value per frame ({n})")
     image = n == 1 if image is None else image
+    if track.sides:
+        named = ", ".join(f"{au_label(a)} ({'left' if s == 'L' else 'right'})" for a, s in track.sides.items())
+        warnings.warn(f"OpenFace CSV has no sides: the one-sided {named} written as on both sides", stacklevel=2)
     full = track.with_aus(OPENFACE_AUS).values
     extras = tuple(a for a in track.aus if a not in OPENFACE_AUS)
     extra = track.with_aus(extras).values

@@ -1,4 +1,8 @@
-"""AU tracks as JSON: ``{"fps": 30, "aus": ["AU01", …], "frames": [[…], …]}``, or one ``{"AU12": 3}`` frame."""
+"""AU tracks as JSON: ``{"fps": 30, "aus": ["AU01", …], "frames": [[…], …]}``, or one ``{"AU12": 3}`` frame.
+
+One-sided AUs (``AUTrack.sides``) are kept as ``"sides": {"AU12": "L", "AU14": "L"}`` (the person's own left or
+right), written only when the track has any; a flat still frame may carry the same ``"sides"`` key.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import numpy as np
 
 from ..atomic import atomic_write
 from ..errors import FormatError, TrackError
-from ..facs import parse_au_code
+from ..facs import au_label, parse_au_code
 from ..track import DEFAULT_FPS, AUTrack
 from .base import Format, read_json_file
 
@@ -18,13 +22,25 @@ __all__ = ["read_track_json", "write_track_json", "track_to_json", "track_from_j
 
 
 def track_to_json(track: AUTrack) -> dict:
-    """JSON-ready dict of ``track`` with fps, AU labels, timestamps (s) and frames (rounded to 0.001)."""
-    return {
+    """JSON-ready dict of ``track`` with fps, AU labels, timestamps (s), frames (rounded to 0.001) and, when some
+    AUs are one-sided, their sides."""
+    out = {
         "fps": track.fps,
         "aus": track.labels,
         "timestamps": [round(float(t), 4) for t in track.times],
         "frames": np.round(track.values.astype(np.float64), 3).tolist(),
     }
+    if track.sides:
+        out["sides"] = {au_label(a): s for a, s in track.sides.items()}
+    return out
+
+
+def _sides(obj: dict, source: str) -> dict[int, str]:
+    """The ``"sides"`` object of a track JSON as {AU: "L" | "R"} (checked by AUTrack)."""
+    sides = obj.get("sides", {})
+    if not isinstance(sides, dict):
+        raise FormatError(f"{source}: \"sides\" must be an object such as {{\"AU12\": \"L\"}}")
+    return {parse_au_code(a): s for a, s in sides.items()}
 
 
 def track_from_json(obj: object, source: str = "JSON") -> AUTrack:
@@ -42,8 +58,9 @@ def track_from_json(obj: object, source: str = "JSON") -> AUTrack:
                     raise TrackError(f"{source}: frame {i} has {len(row) if isinstance(row, list) else 'no'} "
                                      f"values, expected {len(aus)}")
             values = np.asarray(frames, dtype=np.float32).reshape(len(frames), len(aus))
-            return AUTrack(values, aus, float(obj.get("fps", DEFAULT_FPS)))
-        return AUTrack.still({parse_au_code(k): float(v) for k, v in obj.items()})
+            return AUTrack(values, aus, float(obj.get("fps", DEFAULT_FPS)), _sides(obj, source))
+        return AUTrack.still({parse_au_code(k): float(v) for k, v in obj.items() if k != "sides"},
+                             sides=_sides(obj, source))
     except (TypeError, ValueError) as e:
         if isinstance(e, (FormatError, TrackError)):
             raise
