@@ -16,6 +16,7 @@ DESCRIPTION = """Read AU intensities from an English sentence.
   facsynth parse "a very happy woman who does not smile" --json
   facsynth parse --file sentences.txt > aus.jsonl
   facsynth parse "a lopsided smirk, left brow raised" --json
+  facsynth parse "a lopsided smirk" -o smirk.json
   facsynth parse "she frowns hard" --explain
   facsynth parse "she frowns hard" --engine learned --explain
 
@@ -24,6 +25,10 @@ AUs on one side: {"AU12": 2.0, "sides": {"AU12": "L"}} (L/R = the person's own l
 unspecified). --file prints one JSON object a line ({"line", "text", "aus"[, "sides"]} or {"line", "text",
 "error"}) and exits with 2 if any line failed. A text with no facial or emotional content gives a neutral face and
 one warning line.
+
+-o FILE also writes the reading as a one-frame AU track in the format FILE's suffix names: .json keeps the sides
+("sides": {"AU12": "L"}), .arkit.json/.arkit.csv fill that side's shapes only, .glb moves that half of the mesh;
+OpenFace .csv has no sides (written as on both sides, with a warning). One side, unspecified, is the person's left.
 """
 
 
@@ -34,6 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=("rule", "learned"), default="rule",
                    help="rule: vocabulary and rules (default, the better on free phrasing); learned: the BiLSTM "
                         "language encoder")
+    p.add_argument("-o", "--out", type=Path, metavar="FILE",
+                   help="also write the reading as a one-frame AU track (.json, .csv, .arkit.json, .glb, …)")
     p.add_argument("--explain", action="store_true",
                    help="per AU, the words that drove it: the rule's words, or the learned encoder's words with "
                         "attention weight ≥ 0.05 (top 5); to stderr with --json")
@@ -68,6 +75,13 @@ def run(args: argparse.Namespace) -> int:
     engine = args.engine
     if (args.text is None) == (args.file is None):
         raise TextError("give one sentence or --file F (not both)")
+    if args.out is not None and args.file is not None:
+        raise TextError("-o writes the track of one sentence; --file prints JSON Lines")
+    if args.out is not None:
+        from ._outputs import MEDIA_SUFFIXES, output_kind
+
+        if output_kind(args.out) in MEDIA_SUFFIXES:  # before any work
+            raise FormatError(f"{args.out.name}: parse writes AU tracks; render images with facsynth edit or mesh")
     if args.file is not None:
         try:
             lines = args.file.read_text(encoding="utf-8").splitlines()
@@ -100,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
     elif args.explain:
         explanation = reading.words
     print(json.dumps(_as_json(reading.aus, reading.sides)) if args.json else _readable(reading.aus, reading.sides))
+    if args.out is not None:
+        from ._outputs import write_track_output
+
+        write_track_output(reading.track(), args.out)
     if explanation is not None:
         out = sys.stderr if args.json else sys.stdout
         for au, words in sorted(explanation.items()):
