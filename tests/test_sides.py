@@ -52,9 +52,9 @@ def test_parse_left_brow_gives_a_left_track():
     assert dict(track.sides) == {1: "L", 2: "L"} and track.frame(0) == {1: 3.0, 2: 3.0}
 
 
-def test_one_side_unspecified_is_drawn_on_the_left():
+def test_one_side_unspecified_is_drawn_on_the_right_as_emfacs_writes_contempt():
     assert read("a lopsided smirk").sides == {12: "U", 14: "U"}
-    assert dict(read("a lopsided smirk").track().sides) == {12: "L", 14: "L"}
+    assert dict(read("a lopsided smirk").track().sides) == {12: "R", 14: "R"}
 
 
 # ------------------------------------------------------------------------------------------ the mesh

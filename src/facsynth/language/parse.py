@@ -46,8 +46,8 @@ __all__ = ["parse", "read", "read_rule", "parse_rule", "Reading", "check_english
 #: Parsing engines: "rule" (this module) and "learned" (facsynth.language.encoder, the LSE).
 ENGINES: tuple[str, ...] = ("rule", "learned")
 #: Where a movement the text puts on "one side" without naming it ("a lopsided smirk", contempt) is drawn: the
-#: person's own left, the more expressive half of the face in most studies of facial asymmetry.
-UNSPECIFIED_SIDE = "L"
+#: person's own right, as EMFACS writes contempt (R12A + R14A).
+UNSPECIFIED_SIDE = "R"
 
 _HEADS = frozenset({"adj", "act", "facs", "code", "emo", "nounhead"})
 _SKIP_BACK = frozenset({"noun", "word", "unk", "neg", "neutral", "side", "scope"})  # passed over when an adverb looks back
@@ -536,7 +536,7 @@ class Reading:
 
     def track(self, fps: float = DEFAULT_FPS) -> AUTrack:
         """The reading as a one-frame AUTrack with its one-sided AUs; "U" (one side, unspecified) is drawn on
-        ``UNSPECIFIED_SIDE`` (the person's left)."""
+        ``UNSPECIFIED_SIDE`` (the person's right, as EMFACS writes contempt)."""
         sides = {au: UNSPECIFIED_SIDE if s == "U" else s for au, s in self.sides.items()}
         return AUTrack.still(self.aus, fps=fps, sides=sides)
 
