@@ -28,7 +28,8 @@ one warning line.
 
 -o FILE also writes the reading as a one-frame AU track in the format FILE's suffix names: .json keeps the sides
 ("sides": {"AU12": "L"}), .arkit.json/.arkit.csv fill that side's shapes only, .glb moves that half of the mesh;
-OpenFace .csv has no sides (written as on both sides, with a warning). One side, unspecified, is the person's right (EMFACS's R12A + R14A).
+OpenFace .csv has no sides (written as on both sides, with a warning). One side, unspecified, is the person's
+right (EMFACS's R12A + R14A).
 """
 
 
