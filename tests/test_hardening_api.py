@@ -85,7 +85,7 @@ def test_cross_origin_writes_are_refused(client):
 def test_bad_requests_are_4xx_json_on_one_keep_alive_connection(tmp_path, monkeypatch):
     nested = "[" * 50_000 + "]" * 50_000
     app = create_app(Settings(tmp_root=tmp_path))
-    monkeypatch.setattr(jobs, "JOBS", {**jobs.JOBS, "describe": ("facsynth.server.jobs", "no_such_function")})
+    monkeypatch.setattr(jobs, "JOBS", {**jobs.JOBS, "describe": (jobs, "no_such_function")})
     real_call = jobs.call
 
     def crash(name, *args, **kwargs):

@@ -59,9 +59,14 @@ def _imports(path: Path) -> set[str]:
     return out
 
 
+def module_files() -> dict[str, Path]:
+    """Every facsynth module's dotted name → its source file."""
+    return {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
 def module_edges() -> dict[str, set[str]]:
     """Every facsynth module → the facsynth modules it imports (only names that are modules or packages)."""
-    files = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    files = module_files()
     return {name: {m for m in _imports(path) if m in files and m != name} for name, path in files.items()}
 
 

@@ -9,18 +9,27 @@ a killed run resumes where it stopped and re-running a finished one changes noth
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import logging
 import os
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
+from tqdm import tqdm
 
-from ..errors import FacsynthError, FormatError, OutputError
+from .._lazy import lazy_module
+from ..errors import FacsynthError, FormatError, ModelError, NoFaceError, OutputError
+from ..face.identity import available, face_descriptor
+from ..language.describe import describe
+from ..render.photo import render_frame, rig_photo
 from .spec import Expression, Item, items_for
 from .store import Store, list_photos, read_photo
 from .table import SHARDS, merge_shards, read_shard, write_shard
+
+ray = lazy_module("ray")   # optional: the ray extra
 
 __all__ = ["augment", "augment_photo", "run_photos", "photo_keys", "AugmentResult", "RENDERER", "LOST"]
 
@@ -76,9 +85,6 @@ def augment_photo(photo: str, key: str, items: Sequence[Item], out: str, *, iden
     or has no face fails all its rows; a failed render fails its row). This is the batch's boundary, so any
     exception of one photo is recorded rather than stopping the other 99,999.
     """
-    from ..errors import NoFaceError
-    from ..render.photo import render_frame, rig_photo
-
     store = Store(out)
     rows = _rows(photo, key, items, "")
     try:
@@ -107,16 +113,11 @@ def augment_photo(photo: str, key: str, items: Sequence[Item], out: str, *, iden
 
 
 def _describe(item: Item) -> str:
-    from ..language.describe import describe
-
     return describe(item.aus, emotion=item.emotion, seed=item.seed) if item.aus else ""
 
 
 def _descriptor(image: np.ndarray) -> np.ndarray | None:
     """dlib face descriptor (128,), None when dlib finds no face."""
-    from ..errors import NoFaceError
-    from ..face.identity import face_descriptor
-
     try:
         return face_descriptor(image)
     except NoFaceError:
@@ -155,8 +156,6 @@ def augment(source: str | os.PathLike | Sequence[str], expressions: Sequence[Exp
     Returns an AugmentResult. Raises ImageError for a source without photos, OutputError for an output folder
     of another spec, ModelError when ``use_ray`` is True and Ray is not installed.
     """
-    from ..face.identity import available
-
     photos = [str(p) for p in source] if isinstance(source, (list, tuple)) else list_photos(source)
     identity = identity and available()
     spec = {"seed": seed, "relative": relative, "face_index": face_index, "spec": [e.label for e in expressions]}
@@ -188,8 +187,6 @@ def run_photos(photos: Sequence[str], items: Callable[[str], list], per_photo: i
     done = _done(store)
     todo = [(p, k) for p, k in zip(photos, keys) if k not in done]
     backend = _backend(use_ray)
-    from tqdm import tqdm
-
     with tqdm(total=len(photos) * per_photo, initial=(len(photos) - len(todo)) * per_photo,
               desc="augment", unit=unit, disable=not progress) as bar:
         def finished(key: str, rows: list[dict]) -> None:
@@ -208,12 +205,8 @@ def run_photos(photos: Sequence[str], items: Callable[[str], list], per_photo: i
 
 
 def _backend(use_ray: bool | None) -> str:
-    import importlib.util
-
     have = importlib.util.find_spec("ray") is not None
     if use_ray and not have:
-        from ..errors import ModelError
-
         raise ModelError("Ray is not installed: pip install 'facsynth[ray]' (or run without --ray)")
     return "ray" if (have if use_ray is None else use_ray) else "process"
 
@@ -222,10 +215,6 @@ def _run_ray(fn: Callable[..., list[dict]], jobs: list, out: str, options: dict,
              finished: Callable[[str, list], None], workers: int | None, address: str | None) -> None:
     """Run ``fn`` (augment_photo, talking.talk_photo) for each job as a Ray task, at most IN_FLIGHT_PER_CPU × CPUs at a time; a task Ray
     gives up on (its worker died on every retry) yields rows with status "lost: …"."""
-    import logging
-
-    import ray
-
     started = not ray.is_initialized()
     if started:
         if address:

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import AUSpecError, FormatError, TextError
 from ..facs import OPENFACE_AUS, canonical_emotion, emotion_aus, parse_au_code, parse_au_spec, parse_intensity
+from ..language.parse import parse
 
 __all__ = ["Expression", "Item", "parse_expression", "parse_spec", "parse_emotions", "items_for", "item_seed",
            "RANDOM_AUS", "RANDOM_INTENSITY"]
@@ -82,8 +83,6 @@ def parse_expression(line: str) -> Expression:
     if head.lower() == "random":
         pool = tuple(sorted({parse_au_code(a.strip()) for a in rest.split(",") if a.strip()})) or RANDOM_AUS
         return Expression(line, {}, pool=pool)
-    from ..language.parse import parse
-
     return Expression(line, parse(line), sentence=line)
 
 

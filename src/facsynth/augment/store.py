@@ -11,9 +11,12 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from .._lazy import lazy_module
 from ..atomic import atomic_write, work_dir
 from ..errors import ImageError, OutputError
 from ..formats.image import IMAGE_SUFFIXES, read_image, write_image
+
+fsspec = lazy_module("fsspec")
 
 __all__ = ["Store", "list_photos", "read_photo"]
 
@@ -22,8 +25,6 @@ class Store:
     """A folder at a local path or an fsspec URL; names inside it are '/'-separated relative paths."""
 
     def __init__(self, url: str | os.PathLike):
-        import fsspec
-
         self.url = str(url)
         self.fs, self.root = fsspec.core.url_to_fs(self.url)
         self.local = "file" in _protocols(self.fs)

@@ -12,8 +12,14 @@ from __future__ import annotations
 import io
 from typing import Sequence
 
+from .._lazy import lazy_module
 from ..facs import OPENFACE_AUS, au_label
 from .store import Store
+
+pa = lazy_module("pyarrow")
+pc = lazy_module("pyarrow.compute")
+pcsv = lazy_module("pyarrow.csv")
+pq = lazy_module("pyarrow.parquet")
 
 __all__ = ["COLUMNS", "SHARDS", "au_column", "write_shard", "read_shard", "shard_name", "merge_shards",
            "read_labels"]
@@ -36,8 +42,6 @@ def shard_name(photo_key: str) -> str:
 
 def _table(rows: Sequence[dict]):
     """Rows (dicts with COLUMNS and {AU: intensity} under "aus") → a pyarrow Table with AU columns."""
-    import pyarrow as pa
-
     aus = sorted({a for r in rows for a in r["aus"]} | set(OPENFACE_AUS), key=lambda a: (a not in OPENFACE_AUS, a))
     data = {c: [r.get(c) for r in rows] for c in COLUMNS}
     for a in aus:
@@ -53,8 +57,6 @@ def _table(rows: Sequence[dict]):
 
 def write_shard(store: Store, photo_key: str, rows: Sequence[dict]) -> None:
     """Write one photo's rows as ``shards/<photo_key>.parquet`` (all-or-nothing): the photo is then done."""
-    import pyarrow.parquet as pq
-
     buf = io.BytesIO()
     pq.write_table(_table(rows), buf)
     store.write_bytes(shard_name(photo_key), buf.getvalue())
@@ -68,8 +70,6 @@ def read_shard(store: Store, name: str):
 def _read_parquet(data: bytes):
     """Parquet bytes → pyarrow Table. Without pre-buffering: pyarrow 19's I/O thread pool, used to pre-buffer an
     in-memory file, aborts the interpreter at exit now and then ("terminate called without an active exception")."""
-    import pyarrow.parquet as pq
-
     return pq.read_table(io.BytesIO(data), pre_buffer=False)
 
 
@@ -78,11 +78,6 @@ def merge_shards(store: Store) -> tuple[int, int]:
     missing from a shard read 0). Idempotent: the tables are rebuilt from the shards each time, so a row is
     present exactly once however often a run is resumed. Returns (rows, rows with status "ok").
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pcsv
-    import pyarrow.parquet as pq
-
     tables = [read_shard(store, n) for n in store.listdir(SHARDS) if n.endswith(".parquet")]
     if not tables:
         return 0, 0

@@ -12,12 +12,17 @@ from pathlib import Path, PurePosixPath
 from typing import Sequence
 
 import numpy as np
+from tqdm import tqdm
 
 from ..atomic import work_dir
 from ..errors import AudioError, ImageError, NoFaceError
+from ..formats import read_track, write_track
+from ..render.output import write_rendered
+from ..render.photo import photo_renderer
+from ..speech import speak
 from .run import AugmentResult, _one_line, _rows, run_photos
 from .spec import Item
-from .store import Store, list_photos
+from .store import Store, list_photos, read_photo
 
 __all__ = ["augment_talking", "talk_photo", "AUDIO_SUFFIXES"]
 
@@ -41,11 +46,6 @@ def talk_photo(photo: str, key: str, items: Sequence[Item], out: str, *, face_in
     Never raises for a bad face or clip: the error goes into the rows' status (see run.augment_photo). The AU
     columns hold the track's mean intensity per AU.
     """
-    from ..formats import read_track
-    from ..render.output import write_rendered
-    from ..render.photo import photo_renderer
-    from .store import read_photo
-
     store = Store(out)
     rows = _rows(photo, key, items, "")
     try:
@@ -79,11 +79,6 @@ def augment_talking(source: str | os.PathLike | Sequence[str], clips: str | os.P
     source : faces, as for ``augment``; clips : a folder of speech files (AUDIO_SUFFIXES), or a list of paths/URLs
     Other parameters as for ``augment``. Raises AudioError when there are no clips (or one cannot be read).
     """
-    from tqdm import tqdm
-
-    from ..formats import write_track
-    from ..speech import speak
-
     photos = [str(p) for p in source] if isinstance(source, (list, tuple)) else list_photos(source)
     try:
         audios = [str(c) for c in clips] if isinstance(clips, (list, tuple)) else list_photos(clips, AUDIO_SUFFIXES)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import FormatError
+from ..face.morphs import face_mesh
 from ..formats import FORMATS, TRACK_SUFFIXES, write_track, writer_for
 from ..track import AUTrack
 
@@ -35,8 +36,6 @@ def write_track_output(track: AUTrack, path: Path, *, neutral=None, texture=None
         raise FormatError(f"{path.name}: images and videos are rendered by the command, not written as tracks")
     options = {}
     if writer_for(path).needs_mesh:
-        from ..face.morphs import face_mesh
-
         options["mesh"] = face_mesh(neutral, texture, uv, sides=track.sides)
     write_track(track, path, **options)
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
+from .._lazy import lazy_module
 from ..face.analyze import analyze, analyze_file
 from ..facs import emotion_aus, format_au_spec
 from ..formats import write_track
+from ..render.photo import expression_renderer, reexpress
 from ..track import AUTrack
 from ._outputs import output_help, output_kind, write_track_output
+
+skimage_data = lazy_module("skimage.data")
 
 NAME = "analyze"
 HELP = "estimate AU intensities of a face photo or video against a neutral reference (OpenFace-style CSV)"
@@ -33,8 +39,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..render.photo import expression_renderer
-
     output_kind(args.out)
     track = analyze_file(args.input, args.neutral, render=expression_renderer)
     write_track_output(track, args.out)
@@ -45,12 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 def demo(out: Path) -> list[Path]:
     """Round trip on the demo photo: re-express it with happiness, then estimate its AUs back."""
-    import numpy as np
-    from skimage import data
-
-    from ..render.photo import expression_renderer, reexpress
-
-    image = np.ascontiguousarray(data.astronaut())
+    image = np.ascontiguousarray(skimage_data.astronaut())
     edited = next(reexpress(image, AUTrack.still(emotion_aus("happiness", 4))))
     path = out / "photo_happiness_analyzed.csv"
     write_track(analyze(edited, neutral=image, render=expression_renderer), path)

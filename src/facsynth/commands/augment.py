@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+from ..augment import augment, parse_emotions, parse_spec
+from ..augment.talking import augment_talking
+from ..errors import AUSpecError, FormatError, LimitError
 
 NAME = "augment"
 HELP = "make an expression data set: photos × expressions → images + labels.parquet/.csv (Ray when installed)"
@@ -25,8 +30,6 @@ cluster at --address; without Ray the photos are done in this process, with the 
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from pathlib import Path
-
     p.add_argument("photos", help="folder of photos, or a manifest (one photo path or URL per line); "
                                   "paths or fsspec URLs")
     what = p.add_argument_group("what to render (one or both)")
@@ -48,17 +51,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..augment import augment, parse_emotions, parse_spec
-    from ..errors import AUSpecError, FormatError, LimitError
-
     if args.workers is not None and args.workers < 1:
         raise LimitError(f"--workers is {args.workers}: it must be at least 1")
     use_ray = False if args.no_ray else None
     if args.talking is not None:
         if args.spec is not None or args.emotions is not None:
             raise AUSpecError("--talking makes videos from speech: give it without --spec / --emotions")
-        from ..augment.talking import augment_talking
-
         result = augment_talking(args.photos, args.talking, args.out, workers=args.workers, address=args.address,
                                  use_ray=use_ray, face_index=args.face_index)
         _report(result)

@@ -3,9 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import sys
 from pathlib import Path
 
-from ._inputs import add_expression_arguments
+import numpy as np
+from tqdm import tqdm
+
+from .._lazy import lazy_module
+from ..atomic import atomic_write
+from ..augment.spec import parse_spec
+from ..errors import AUSpecError, FormatError, ImageError, ModelError, NoFaceError, OutputError
+from ..facs import emotion_aus, format_au_spec
+from ..formats.image import IMAGE_SUFFIXES, read_image, write_image
+from ..language.describe import describe
+from ..language.parse import parse
+from ..render.output import write_rendered
+from ..render.photo import reexpress, render_photo, rig_photo
+from ..render.video import write_mp4
+from ..track import AUTrack
+from ._inputs import add_expression_arguments, track_from_args
+
+encoder = lazy_module("facsynth.language.encoder")   # torch
+gan = lazy_module("facsynth.render.gan")              # torch
+skimage_data = lazy_module("skimage.data")
 
 NAME = "edit"
 HELP = "re-express a face photo (PNG/JPEG, or MP4 for a track or speech), or a folder of photos × expressions"
@@ -44,8 +65,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import AUSpecError, ModelError
-
     if args.renderer != "geometric" and args.weights is None:
         raise ModelError(f"--renderer {args.renderer} needs --weights CKPT (train one with facsynth train "
                          f"{args.renderer})")
@@ -54,12 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if not any(getattr(args, k) is not None for k in ("aus", "text", "emotion", "track", "audio")):
         raise AUSpecError("say which expression to make: --text, --aus, --emotion, --track or --audio "
                           "(or --expressions for a folder)")
-    from ..formats.image import read_image
-    from ._inputs import track_from_args
-
     if not args.overwrite and args.out.exists() and args.photo.exists() and args.out.samefile(args.photo):
-        from ..errors import OutputError
-
         raise OutputError(f"-o {args.out} is the input photo: write elsewhere, or pass --overwrite to replace it")
     image = read_image(args.photo)
     track = track_from_args(args)
@@ -72,14 +86,10 @@ def run(args: argparse.Namespace) -> int:
 def _render(image, track, out: Path, args: argparse.Namespace, sentence: str | None, *, photo_name: str,
             rig=None) -> Path:
     """Render ``track`` on ``image`` to ``out`` with the renderer ``args`` asks for."""
-    from ..errors import ImageError, NoFaceError
-
     try:
         if args.renderer == "geometric":
             if rig is not None:
                 return _render_rigged(image, track, out, rig, args.relative)
-            from ..render.photo import render_photo
-
             return render_photo(image, track, out, audio=args.audio, face_index=args.face_index,
                                 relative=args.relative)
         if args.face_index != 0:
@@ -91,21 +101,17 @@ def _render(image, track, out: Path, args: argparse.Namespace, sentence: str | N
 
 def _render_rigged(image, track, out: Path, rig, relative: bool) -> Path:
     """A batch image: the first frame of ``track`` on ``image`` with its ready rig, written to ``out``."""
-    from ..formats.image import write_image
-    from ..render.photo import reexpress
-
     return write_image(next(reexpress(image, track, rig=rig, relative=relative)), out)
 
 
 def _render_generator(image, track, out: Path, args: argparse.Namespace, sentence: str | None) -> Path:
     """GANimation / FESN: one generator pass per distinct frame; FESN is conditioned on the sentence's features
     (a still's own words, or describe() of each frame's AUs)."""
-    from ..language.encoder import fesn_conditioning
-    from ..render.gan import generator_renderer
-    from ..render.output import write_rendered
-
-    condition = fesn_conditioning(sentence if track.n_frames == 1 else None) if args.renderer == "fesn" else None
-    return write_rendered(generator_renderer(image, args.renderer, args.weights, condition), track, out, args.audio)
+    condition = None
+    if args.renderer == "fesn":
+        condition = encoder.fesn_conditioning(sentence if track.n_frames == 1 else None)
+    return write_rendered(gan.generator_renderer(image, args.renderer, args.weights, condition), track, out,
+                          args.audio)
 
 
 # ------------------------------------------------------------------------------------------------ batch
@@ -116,9 +122,6 @@ def read_expressions(path: Path) -> list[tuple[str, dict[int, float], str | None
     ``facsynth.language.parse.parse`` (facsynth.augment.spec.parse_spec, less its random lines, which need
     ``facsynth augment``). Blank lines and "#" comments are skipped.
     """
-    from ..augment.spec import parse_spec
-    from ..errors import AUSpecError, FormatError
-
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -131,20 +134,6 @@ def read_expressions(path: Path) -> list[tuple[str, dict[int, float], str | None
 
 def _run_batch(args: argparse.Namespace) -> int:
     """Photos of a folder × expressions of a list → images in OUTDIR and OUTDIR/manifest.csv (resumable)."""
-    import csv
-    import sys
-
-    from tqdm import tqdm
-
-    from ..atomic import atomic_write
-    from ..errors import ImageError, ModelError, NoFaceError
-    from ..facs import format_au_spec
-    from ..formats.image import read_image
-    from ..language.describe import describe
-    from ..formats.image import IMAGE_SUFFIXES
-    from ..render.photo import rig_photo
-    from ..track import AUTrack
-
     folder: Path = args.photo
     if not folder.is_dir():
         raise ImageError(f"{folder} is not a folder (--expressions makes a data set from a folder of photos)")
@@ -208,17 +197,7 @@ def _run_batch(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------------ demo
 def demo(out: Path) -> list[Path]:
     """A sentence and two emotions on NASA's portrait of Eileen Collins (skimage.data.astronaut), and a 2 s MP4."""
-    import numpy as np
-    from skimage import data
-
-    from ..facs import emotion_aus
-    from ..language.parse import parse
-    from ..render.photo import reexpress, rig_photo
-    from ..render.video import write_mp4
-    from ..formats.image import write_image
-    from ..track import AUTrack
-
-    image = np.ascontiguousarray(data.astronaut())
+    image = np.ascontiguousarray(skimage_data.astronaut())
     rig = rig_photo(image)
     stills = {
         "sentence": parse("She raises her eyebrows slightly and opens her mouth wide."),

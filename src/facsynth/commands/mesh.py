@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
 from ..face.morphs import face_mesh
 from ..face.person import person_from_photo
 from ..facs import OPENFACE_AUS, emotion_aus
@@ -80,8 +82,6 @@ def demo(out: Path) -> list[Path]:
 
 def emotion_sweep(emotions: tuple[str, ...], seconds: float = 0.6, fps: float = 30.0, intensity: float = 4.0):
     """An AU track that eases from one emotion prototype to the next, ``seconds`` per step (smoothstep)."""
-    import numpy as np
-
     aus = tuple(sorted(set(OPENFACE_AUS) | {a for e in emotions for a in emotion_aus(e, intensity)}))
     keys = np.array([[emotion_aus(e, intensity).get(a, 0.0) for a in aus] for e in emotions], np.float32)
     steps = int(round(seconds * fps))

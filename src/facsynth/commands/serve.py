@@ -6,7 +6,13 @@ import argparse
 import ipaddress
 import socket
 
+from .._lazy import lazy_module
 from ..errors import FacsynthError
+from ..limits import bounded, bounded_int
+from ..server.guard import LOOPBACK_HOSTS
+
+uvicorn = lazy_module("uvicorn")
+app_module = lazy_module("facsynth.server.app")   # fastapi
 
 NAME = "serve"
 HELP = "start the studio: a local web page and HTTP API (OpenAPI at /docs)"
@@ -22,18 +28,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from ..limits import bounded, bounded_int
-    from ..server.app import Settings, create_app
-    from ..server.guard import LOOPBACK_HOSTS
-
     bounded_int(args.port, "--port", 1, 65535)
     image = int(bounded(args.max_upload_mb, "--max-upload-mb", 0.001, 1000, unit="MB") * 1e6)
     sock = _listen(args.host, args.port)  # a busy port fails here, before the studio claims to be running
     hosts = LOOPBACK_HOSTS + (args.host,) + tuple(args.allow_host)
-    app = create_app(Settings(max_image_bytes=image, max_audio_bytes=int(image * 2.5),
-                              max_request_bytes=int(image * 4), allowed_hosts=hosts))
+    app = app_module.create_app(app_module.Settings(max_image_bytes=image, max_audio_bytes=int(image * 2.5),
+                                                    max_request_bytes=int(image * 4), allowed_hosts=hosts))
     if not _is_loopback(args.host):
         print(f"facsynth: warning: listening on {args.host}: other machines can reach the studio")
     print(f"facsynth studio on http://{args.host}:{args.port}/  (API docs at /docs; Ctrl-C stops it)", flush=True)

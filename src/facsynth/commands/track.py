@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
 from ..facs import emotion_aus, format_au_spec
 from ..formats import read_track, write_track
 from ..track import AUTrack
@@ -40,8 +42,6 @@ def run(args: argparse.Namespace) -> int:
 
 def demo(out: Path) -> list[Path]:
     """Write the happiness → surprise blend as a 2 s OpenFace CSV and JSON track."""
-    import numpy as np
-
     a, b = AUTrack.still(emotion_aus("happiness", 4)), AUTrack.still(emotion_aus("surprise", 4))
     a, b = a.with_aus(sorted(set(a.aus) | set(b.aus))), b.with_aus(sorted(set(a.aus) | set(b.aus)))
     w = np.linspace(0, 1, 60)[:, None]

@@ -7,6 +7,12 @@ import argparse
 import os
 from pathlib import Path
 
+from .._lazy import lazy_module
+from ..errors import FormatError
+from ..train.gan_data import IMAGE_SUFFIXES, TEST_SUBJECTS, GANDataset, bootstrap_set, find_pairs, subject_split
+
+gan_loop = lazy_module("facsynth.train.gan_loop")   # torch
+
 NAME = "ganimation"
 HELP = "train the GANimation generator (AU-conditioned, 128×128 faces)"
 DESCRIPTION = """Train GANimation (Pumarola et al. 2018) on face images with AU labels.
@@ -64,10 +70,6 @@ def add_arguments(p: argparse.ArgumentParser, *, kind: str = "ganimation") -> No
 
 def run_training(args: argparse.Namespace, kind: str) -> int:
     """Build the data set and configuration from ``args`` and train ``kind``."""
-    from ..errors import FormatError, ModelError
-    from ..train.gan_data import TEST_SUBJECTS, GANDataset, bootstrap_set, find_pairs, subject_split, IMAGE_SUFFIXES
-    from ..train.gan_loop import PAPER_MODELS, TINY_MODELS, TrainConfig, train
-
     for name in ("epochs", "batch_size", "image_size", "per_photo"):
         if getattr(args, name) < 1:
             raise FormatError(f"--{name.replace('_', '-')} must be at least 1")
@@ -85,27 +87,24 @@ def run_training(args: argparse.Namespace, kind: str) -> int:
     if n_test < 0:
         raise FormatError("--test-subjects must be at least 0")
     train_pairs, test_pairs = subject_split(pairs, n_test, args.seed)
-    try:
-        dataset, held_out = (GANDataset(p, args.image_size, crop=args.crop, cache_dir=args.out / "cache")
-                             for p in (train_pairs, test_pairs))
-    except ImportError as e:
-        raise ModelError(f"training needs facsynth.language.describe for the sentences ({e})") from None
-    models = {k: dict(v) for k, v in (TINY_MODELS if args.model_size == "tiny" else PAPER_MODELS)[kind].items()}
+    dataset, held_out = (GANDataset(p, args.image_size, crop=args.crop, cache_dir=args.out / "cache")
+                         for p in (train_pairs, test_pairs))
+    models = {k: dict(v) for k, v in (gan_loop.TINY_MODELS if args.model_size == "tiny" else gan_loop.PAPER_MODELS)[kind].items()}
     extra = {"n_critic": args.n_critic} if kind == "ganimation" else {
         "lvsn_epochs": args.lvsn_epochs, "lvsn_lr": args.lvsn_lr, "word_attention": not args.no_word_attention,
         "matching": not args.no_matching}
     if kind == "fesn":
         models["lvsn"]["backbone"] = args.backbone
-    cfg = TrainConfig(kind, image_size=args.image_size, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                      models=models, seed=args.seed, workers=args.workers, bf16=False if args.no_bf16 else None,
-                      **extra)
+    cfg = gan_loop.TrainConfig(kind, image_size=args.image_size, epochs=args.epochs, batch_size=args.batch_size,
+                               lr=args.lr, models=models, seed=args.seed, workers=args.workers,
+                               bf16=False if args.no_bf16 else None, **extra)
     main_process = int(os.environ.get("RANK", "0")) == 0  # under torchrun only rank 0 reports
     if main_process:
         subjects = sorted({p.subject for p in test_pairs})
         print(f"{kind}: {len(train_pairs)} training pairs, {len(test_pairs)} held-out pairs of {len(subjects)} "
               f"subjects ({', '.join(subjects[:12]) or 'none'}) from {data}, {args.image_size}² crops, "
               f"writing to {args.out}/")
-    history = train(dataset, args.out, cfg, resume=not args.no_resume, eval_dataset=held_out).history
+    history = gan_loop.train(dataset, args.out, cfg, resume=not args.no_resume, eval_dataset=held_out).history
     if main_process:
         print(f"checkpoint: {args.out / 'last.pt'} (epoch {history[-1]['epoch']})" if history else "nothing to train")
     return 0

@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .._lazy import lazy_module
 from ..atomic import atomic_write
 from ..errors import FacsynthError
 from ..facs import au_label, au_name
+
+torch = lazy_module("torch")
+encoder = lazy_module("facsynth.language.encoder")   # torch
+lse = lazy_module("facsynth.train.lse")               # torch
 
 NAME = "lse"
 HELP = "train the learned language encoder (BiLSTM + word→AU attention) on generated sentences"
@@ -43,17 +48,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
-    from ..train.lse import train
-
     for name in ("epochs", "sentences", "eval_sentences", "hidden", "threads"):
         if getattr(args, name) < 1:
             raise FacsynthError(f"--{name.replace('_', '-')} must be at least 1")
     torch.set_num_threads(args.threads)
     if not args.lr > 0:
         raise FacsynthError("--lr must be positive")
-    metrics = train(args.out, epochs=args.epochs, seed=args.seed, n_train=args.sentences,
+    metrics = lse.train(args.out, epochs=args.epochs, seed=args.seed, n_train=args.sentences,
                     n_eval=args.eval_sentences, hidden=args.hidden, lr=args.lr, init=args.init)
     val, test = metrics["val"], metrics["test_held_out"]
     print(f"wrote {args.out} and {args.out.with_suffix('.metrics.json')} ({metrics['train_seconds']:.0f} s)")
@@ -66,14 +67,12 @@ def run(args: argparse.Namespace) -> int:
 
 def demo(out: Path) -> list[Path]:
     """Write ``lse_explain.txt``: the shipped encoder's AUs and per-AU attention over the words of a few sentences."""
-    from ..language.encoder import explain, predict
-
     path = out / "lse_explain.txt"
     with atomic_write(path) as fh:
         fh.write("Learned language encoder: predicted AUs and the words each AU attends to (weights sum to 1)\n")
-        for text, aus in zip(_DEMO_SENTENCES, predict(list(_DEMO_SENTENCES))):
+        for text, aus in zip(_DEMO_SENTENCES, encoder.predict(list(_DEMO_SENTENCES))):
             fh.write(f"\n{text}\n")
-            for au, words in sorted(explain(text).items()):
+            for au, words in sorted(encoder.explain(text).items()):
                 top = ", ".join(f"{w} {a:.2f}" for w, a in words[:4])
                 fh.write(f"  {au_label(au)}={aus.get(au, 0):.1f} {au_name(au):<22} ← {top}\n")
     return [path]

@@ -5,6 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .._lazy import lazy_module
+from ..errors import FacsynthError
+from ..speech.features import HOP, PAPER_HOP, egemaps_available
+from ..train.speech_data import find_examples, load_examples
+
+models = lazy_module("facsynth.speech.models")        # torch
+speech_loop = lazy_module("facsynth.train.speech_loop")   # torch
+
 NAME = "speech"
 HELP = "train a speech → AU model (lstm, blstm-joint, blstm-joint2, blstm-separate)"
 DESCRIPTION = """\
@@ -60,15 +68,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import FacsynthError
-    from ..speech.features import HOP, PAPER_HOP, egemaps_available
-    from ..speech.models import feature_set_of
-    from ..train.speech_data import find_examples, load_examples
-    from ..train.speech_loop import TrainConfig, train_speech_model
-
     if args.egemaps and not egemaps_available():
         raise FacsynthError("--egemaps needs the optional opensmile package: pip install 'facsynth[egemaps]'")
-    features = feature_set_of(args.model, args.egemaps)
+    features = models.feature_set_of(args.model, args.egemaps)
     examples = find_examples(args.data, self_label=not args.no_self_label)
     print(f"{len(examples)} utterances under {args.data} "
           f"({sum(e.needs_analysis for e in examples)} to self-label from video)")
@@ -81,11 +83,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             print("one speaker only: utterances are split at random instead, with no test set")
     hidden = args.hidden or (64 if args.model == "lstm" else 512)
-    cfg = TrainConfig(kind=args.model, features=features, hidden=hidden, layers=args.layers,
-                      epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
-                      val_fraction=0.0 if split == "none" else args.val_fraction,
-                      test_fraction=args.test_fraction if groups is not None else 0.0, seed=args.seed, hop=hop)
-    metrics = train_speech_model(data, args.out, cfg, resume=args.resume, groups=groups)
+    cfg = speech_loop.TrainConfig(kind=args.model, features=features, hidden=hidden, layers=args.layers,
+                                  epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
+                                  val_fraction=0.0 if split == "none" else args.val_fraction,
+                                  test_fraction=args.test_fraction if groups is not None else 0.0, seed=args.seed,
+                                  hop=hop)
+    metrics = speech_loop.train_speech_model(data, args.out, cfg, resume=args.resume, groups=groups)
 
     def figures(m: dict) -> str:
         return ", ".join(f"{r} CCC {m[f'ccc_{r}']:.3f} MSE {m[f'mse_{r}']:.3f}" for r in ("upper", "middle", "lower"))

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from pathlib import Path
+
+from .._lazy import lazy_module
+from ..errors import FacsynthError
+from ..train.voice_emotion_data import find_clips
+
+voice_loop = lazy_module("facsynth.train.voice_emotion_loop")   # torch
 
 NAME = "voice-emotion"
 HELP = "train the voice → emotion classifier (RAVDESS, CREMA-D, TESS layouts)"
@@ -37,12 +44,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from collections import Counter
-
-    from ..errors import FacsynthError
-    from ..train.voice_emotion_data import find_clips
-    from ..train.voice_emotion_loop import VoiceTrainConfig, clip_features, train_voice_emotion
-
     for name in ("epochs", "batch_size", "hidden"):
         if getattr(args, name) < 1:
             raise FacsynthError(f"--{name.replace('_', '-')} must be at least 1")
@@ -52,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
     counts = Counter(c.emotion for c in clips)
     print(f"{len(clips)} clips of {len({c.speaker for c in clips})} speakers under {args.data}: "
           + ", ".join(f"{e} {n}" for e, n in sorted(counts.items())))
-    cfg = VoiceTrainConfig(hidden=args.hidden, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+    cfg = voice_loop.VoiceTrainConfig(hidden=args.hidden, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                            patience=args.patience, val_fraction=args.val_fraction, seed=args.seed)
-    metrics = train_voice_emotion(clip_features(clips), args.out, cfg)
+    metrics = voice_loop.train_voice_emotion(voice_loop.clip_features(clips), args.out, cfg)
     best, base = metrics["best"], metrics["untrained"]
     print(f"best epoch {best['epoch']}: accuracy {best['accuracy']:.3f}, macro-F1 {best['macro_f1']:.3f} on "
           f"{metrics['n_val_clips']} held-out clips (untrained: {base['accuracy']:.3f} / {base['macro_f1']:.3f}); "

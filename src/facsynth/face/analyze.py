@@ -18,16 +18,25 @@ Without a neutral image the muscle model's own basis is fitted, refined by a bou
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
+from tqdm import tqdm
 
+from .._lazy import lazy_module
 from ..cancel import check as check_cancelled
 from ..errors import FormatError, ImageError, NoFaceError
 from ..facs import MAX_INTENSITY, OPENFACE_AUS
+from ..formats.image import read_image
 from ..track import DEFAULT_FPS, AUTrack
+from .landmarks import detect_faces
+from .model import basis_for, default_face
+
+imageio_ffmpeg = lazy_module("imageio_ffmpeg")
+optimize = lazy_module("scipy.optimize")
 
 __all__ = ["analyze", "analyze_file", "fit_aus", "fit_track", "face_shapes", "align_to", "detector_basis",
            "STABLE_POINTS", "VIDEO_SUFFIXES", "CALIBRATION_LEVELS"]
@@ -80,10 +89,6 @@ def fit_aus(shape: np.ndarray, neutral: np.ndarray, aus: Sequence[int] = OPENFAC
     np.ndarray [shape=(len(aus),)], float32, FACS intensity 0–5. Only x and y are fitted: MediaPipe's depth is
     too noisy to help.
     """
-    from scipy.optimize import least_squares, lsq_linear
-
-    from .model import basis_for
-
     aus = tuple(aus)
     neutral = np.asarray(neutral, np.float32)
     target = align_to(shape, neutral)[:_SURFACE, :2].reshape(-1)
@@ -91,8 +96,8 @@ def fit_aus(shape: np.ndarray, neutral: np.ndarray, aus: Sequence[int] = OPENFAC
     n = len(aus)
     ridge = np.sqrt(RIDGE) * np.eye(n)
     if response is not None:
-        x = lsq_linear(np.vstack([np.asarray(response, np.float64), ridge]), np.r_[target - base, np.zeros(n)],
-                       bounds=(0.0, MAX_INTENSITY), lsq_solver="exact").x
+        x = optimize.lsq_linear(np.vstack([np.asarray(response, np.float64), ridge]),
+                                np.r_[target - base, np.zeros(n)], bounds=(0.0, MAX_INTENSITY), lsq_solver="exact").x
         return np.clip(x, 0.0, MAX_INTENSITY).astype(np.float32)
     basis = basis_for(neutral)
 
@@ -101,8 +106,8 @@ def fit_aus(shape: np.ndarray, neutral: np.ndarray, aus: Sequence[int] = OPENFAC
         return out.reshape(len(out), -1).astype(np.float64)
 
     lin = ((moved(np.eye(n) * MAX_INTENSITY) - base) / MAX_INTENSITY).T   # (2 * 468, n) per unit of intensity
-    x = lsq_linear(np.vstack([lin, ridge]), np.r_[target - base, np.zeros(n)], bounds=(0.0, MAX_INTENSITY),
-                   lsq_solver="lsmr").x
+    x = optimize.lsq_linear(np.vstack([lin, ridge]), np.r_[target - base, np.zeros(n)],
+                            bounds=(0.0, MAX_INTENSITY), lsq_solver="lsmr").x
     if refine:
         step = 0.05
 
@@ -114,8 +119,8 @@ def fit_aus(shape: np.ndarray, neutral: np.ndarray, aus: Sequence[int] = OPENFAC
             probes = moved(np.vstack([w, w + np.diag(h)]))
             return np.vstack([((probes[1:] - probes[0]) / h[:, None]).T, ridge])
 
-        x = least_squares(residual, np.clip(x, 0.0, MAX_INTENSITY), jac=jacobian, bounds=(0.0, MAX_INTENSITY),
-                          max_nfev=30, method="trf", tr_solver="lsmr").x
+        x = optimize.least_squares(residual, np.clip(x, 0.0, MAX_INTENSITY), jac=jacobian,
+                                   bounds=(0.0, MAX_INTENSITY), max_nfev=30, method="trf", tr_solver="lsmr").x
     return np.clip(x, 0.0, MAX_INTENSITY).astype(np.float32)
 
 
@@ -147,8 +152,6 @@ def detector_basis(image: np.ndarray, render: Renderer, aus: Sequence[int] = OPE
 
     Raises NoFaceError when ``image`` has no face.
     """
-    import hashlib
-
     image = np.ascontiguousarray(image)
     aus = tuple(aus)
     key = hashlib.blake2b(image.tobytes() + str((image.shape, aus)).encode(), digest_size=16).digest()
@@ -178,8 +181,6 @@ def detector_basis(image: np.ndarray, render: Renderer, aus: Sequence[int] = OPE
 
 def _shape_of(image: np.ndarray) -> np.ndarray:
     """Face-frame landmarks (478, 3) of the largest face."""
-    from .landmarks import detect_faces
-
     return detect_faces(image)[0].normalised()
 
 
@@ -188,8 +189,6 @@ def face_shapes(frames: Iterable[np.ndarray], *, progress: bool = True) -> list[
 
     frames : iterable of np.ndarray [shape=(H, W, 3)] uint8 RGB; consumed one at a time (a video is streamed).
     """
-    from tqdm import tqdm
-
     shapes: list[np.ndarray | None] = []
     for img in tqdm(frames, desc="landmarks", unit="frame", disable=not progress, leave=False):
         check_cancelled()  # the studio stops analysing a video whose client left
@@ -253,8 +252,6 @@ def fit_track(shapes: Sequence[np.ndarray | None], neutral: np.ndarray | None = 
 
     response : the detector's AU basis on ``neutral`` (``detector_basis``), None to fit the muscle model
     """
-    from tqdm import tqdm
-
     if not len(shapes):
         raise FormatError("there are no frames to analyze")
     found = [s for s in shapes if s is not None]
@@ -264,8 +261,6 @@ def fit_track(shapes: Sequence[np.ndarray | None], neutral: np.ndarray | None = 
         if len(found) > 1:
             neutral = np.median(np.stack([align_to(s, found[0]) for s in found]), axis=0)
         else:
-            from .model import default_face
-
             neutral = default_face().vertices
     ref = np.asarray(neutral, np.float32)
     values = np.zeros((len(shapes), len(aus)), np.float32)
@@ -286,8 +281,6 @@ def analyze_file(path: str | os.PathLike, neutral: str | os.PathLike | int | Non
 
     Raises ImageError / FormatError for unreadable files, NoFaceError when there is no face.
     """
-    from ..formats.image import read_image
-
     p = Path(path)
     if not p.is_file():
         raise ImageError(f"{p} does not exist or is not a file")
@@ -320,8 +313,6 @@ def analyze_file(path: str | os.PathLike, neutral: str | os.PathLike | int | Non
 
 def _video_frames(path: Path) -> tuple[float, Iterator[np.ndarray]]:
     """Frame rate and a generator of the frames (H, W, 3) uint8 RGB of a video, through imageio-ffmpeg."""
-    import imageio_ffmpeg
-
     try:
         reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
         meta = next(reader)

@@ -21,11 +21,13 @@ spacing differ between neutral faces as much as a clear AU1, AU2 or AU4 moves th
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import lsq_linear
 
+from .._lazy import lazy_module
 from ..facs import MAX_INTENSITY
 from .muscles import AUBasis
 from .topology import LOWER_LIP_INNER, UPPER_LIP_INNER
+
+optimize = lazy_module("scipy.optimize")   # 1 s to import: only photo edits that read the face's own expression
 
 __all__ = ["own_expression", "expression_measures", "READ_AUS", "DEAD_ZONE", "SMILE_GAIN"]
 
@@ -75,7 +77,7 @@ def own_expression(shape: np.ndarray, basis: AUBasis, reference: np.ndarray) -> 
     diff = expression_measures(shape) - expression_measures(reference)
     diff = np.sign(diff) * np.maximum(np.abs(diff) - DEAD_ZONE, 0.0)
     scale = 1.0 / np.maximum(DEAD_ZONE, 1e-6)                             # weigh measures by their noise
-    x = lsq_linear(slopes * scale[:, None], diff * scale, bounds=(0.0, MAX_INTENSITY)).x
+    x = optimize.lsq_linear(slopes * scale[:, None], diff * scale, bounds=(0.0, MAX_INTENSITY)).x
     out = dict(zip(READ_AUS, (float(v) for v in x)))
     # MediaPipe's face-shape prior follows a smile only part of the way (a rendered AU12 moves its corners
     # 0.55–0.7 of the true distance, docs/photo.md): the smile the landmarks show is scaled back up

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from ..atomic import atomic_path
 from ..errors import FormatError
@@ -203,8 +204,6 @@ def _add_part(gltf: dict, part: MeshPart, add) -> None:
 
 
 def _png(image: np.ndarray) -> bytes:
-    from PIL import Image
-
     out = io.BytesIO()
     Image.fromarray(image).save(out, format="PNG")
     return out.getvalue()

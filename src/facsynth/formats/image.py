@@ -7,6 +7,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..atomic import atomic_path
 from ..errors import FormatError, ImageError
@@ -43,8 +44,6 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     >>> img.shape, img.dtype
     ((512, 512, 3), dtype('uint8'))
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     p = Path(path)
     if not p.is_file():
         raise ImageError(f"image {p} does not exist or is not a file")
@@ -100,8 +99,6 @@ def write_image(image: np.ndarray, path: str | os.PathLike, *, quality: int = 95
 
     Raises FormatError for an unknown suffix, ImageError for an array that is not (H, W, 3) uint8.
     """
-    from PIL import Image
-
     target = Path(path)
     if target.suffix.lower() not in IMAGE_SUFFIXES:
         raise FormatError(f"cannot write images as {target.suffix or 'extension-less'} files "

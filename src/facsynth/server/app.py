@@ -15,9 +15,11 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Iterator
 
+import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -207,8 +209,6 @@ def running(app: FastAPI, host: str = "127.0.0.1", timeout: float = 30.0) -> Ite
 
     For scripts, benchmarks and tests; the server stops when the block ends.
     """
-    import uvicorn
-
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
@@ -229,8 +229,6 @@ def running(app: FastAPI, host: str = "127.0.0.1", timeout: float = 30.0) -> Ite
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("facsynth")
     except PackageNotFoundError:

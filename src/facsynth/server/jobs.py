@@ -1,45 +1,55 @@
-"""The jobs behind the studio's endpoints, loaded on first use, plus a bounded in-memory store for results.
+"""The jobs behind the studio's endpoints, plus a bounded in-memory store for results.
 
-Each job is a function of another facsynth module. A job whose module is not part of this build is reported as
-unavailable (HTTP 501) instead of being imitated. Calls into one job are serialised by a lock of their own, since
-the models behind them (MediaPipe graphs, torch modules) are not promised to be thread-safe; different jobs run
-concurrently, so a long video render never holds up a photo edit. Each job's queue is short (``MAX_WAITING``):
-a call beyond it is refused at once with JobsBusy (HTTP 503) instead of piling up threads and memory.
+Each job is a function of another facsynth module, named in ``JOBS``. Calls into one job are serialised by a lock
+of their own, since the models behind them (MediaPipe graphs, torch modules) are not promised to be thread-safe;
+different jobs run concurrently, so a long video render never holds up a photo edit. Each job's queue is short
+(``MAX_WAITING``): a call beyond it is refused at once with JobsBusy (HTTP 503) instead of piling up threads and
+memory.
 """
 
 from __future__ import annotations
 
-import importlib
 import secrets
 import threading
 from collections import OrderedDict
+from types import ModuleType
 from typing import Any, Callable
+
+from .. import speech
+from .._lazy import lazy_module
+from ..face import analyze, morphs, person
+from ..formats import arkit, gltf, image
+from ..language import describe, emotion, parse
+from ..render import photo, preview
+from ..speech import audio
 
 __all__ = ["JOBS", "MAX_WAITING", "JobUnavailable", "JobsBusy", "load", "call", "available", "Store"]
 
-#: job name -> (module, function)
-JOBS: dict[str, tuple[str, str]] = {
-    "parse": ("facsynth.language.parse", "parse"),
-    "parse_learned": ("facsynth.language.encoder", "predict"),
-    "explain": ("facsynth.language.encoder", "explain"),
-    "describe": ("facsynth.language.describe", "describe"),
-    "emotion": ("facsynth.language.emotion", "classify"),
-    "emotion_track": ("facsynth.language.emotion", "emotion_track"),
-    "read_image": ("facsynth.formats.image", "read_image"),
-    "reexpress": ("facsynth.render.photo", "reexpress"),
-    "render_photo": ("facsynth.render.photo", "render_photo"),
-    "render_preview": ("facsynth.render.preview", "render_preview"),
+encoder = lazy_module("facsynth.language.encoder")   # torch: loads with the first learned-parse request
+
+#: job name -> (module, function name)
+JOBS: dict[str, tuple[ModuleType, str]] = {
+    "parse": (parse, "parse"),
+    "parse_learned": (encoder, "predict"),
+    "explain": (encoder, "explain"),
+    "describe": (describe, "describe"),
+    "emotion": (emotion, "classify"),
+    "emotion_track": (emotion, "emotion_track"),
+    "read_image": (image, "read_image"),
+    "reexpress": (photo, "reexpress"),
+    "render_photo": (photo, "render_photo"),
+    "render_preview": (preview, "render_preview"),
     # the same function with a queue of its own, so that a long video never holds up a still of the default face
-    "render_preview_video": ("facsynth.render.preview", "render_preview"),
-    "write_glb": ("facsynth.formats.gltf", "write_glb"),
-    "mesh_person": ("facsynth.face.person", "person_from_photo"),  # a photo's face shape, texture and uv for write_glb
-    "face_mesh": ("facsynth.face.morphs", "face_mesh"),
-    "write_arkit_json": ("facsynth.formats.arkit", "write_arkit_json"),
-    "write_livelink_csv": ("facsynth.formats.arkit", "write_livelink_csv"),
-    "speak": ("facsynth.speech", "speak"),
-    "audio_info": ("facsynth.speech.audio", "audio_info"),
-    "analyze_file": ("facsynth.face.analyze", "analyze_file"),
-    "expression_renderer": ("facsynth.render.photo", "expression_renderer"),
+    "render_preview_video": (preview, "render_preview"),
+    "write_glb": (gltf, "write_glb"),
+    "mesh_person": (person, "person_from_photo"),  # a photo's face shape, texture and uv for write_glb
+    "face_mesh": (morphs, "face_mesh"),
+    "write_arkit_json": (arkit, "write_arkit_json"),
+    "write_livelink_csv": (arkit, "write_livelink_csv"),
+    "speak": (speech, "speak"),
+    "audio_info": (audio, "audio_info"),
+    "analyze_file": (analyze, "analyze_file"),
+    "expression_renderer": (photo, "expression_renderer"),
 }
 
 #: Calls of one job that may wait while another runs; more are refused (JobsBusy).
@@ -51,7 +61,7 @@ _queued_lock = threading.Lock()
 
 
 class JobUnavailable(Exception):
-    """The module behind a job is not in this build of facsynth (HTTP 501)."""
+    """The function behind a job is not in this build of facsynth (HTTP 501)."""
 
 
 class JobsBusy(Exception):
@@ -59,17 +69,11 @@ class JobsBusy(Exception):
 
 
 def load(name: str) -> Callable[..., Any]:
-    """The function behind job ``name``; raises JobUnavailable if its module or function does not exist."""
+    """The function behind job ``name``; raises JobUnavailable if its module lacks it."""
     module, attr = JOBS[name]
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as e:
-        if e.name and (module == e.name or module.startswith(e.name + ".")):
-            raise JobUnavailable(f"the {name} job is not available in this build ({module} is missing)") from None
-        raise
-    fn = getattr(mod, attr, None)
+    fn = getattr(module, attr, None)
     if fn is None:
-        raise JobUnavailable(f"the {name} job is not available in this build ({module}.{attr} is missing)")
+        raise JobUnavailable(f"the {name} job is not available in this build ({module.__name__}.{attr} is missing)")
     return fn
 
 

@@ -12,6 +12,7 @@ from typing import Any, Callable, Literal, TypeVar
 import numpy as np
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from PIL import Image
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +20,7 @@ from .. import facs
 from ..cancel import cancellable
 from ..errors import AUSpecError, FormatError, TrackError
 from ..formats import FORMATS, Format
+from ..formats.track_json import track_from_json, track_to_json
 from ..track import AUTrack
 from . import jobs
 from .uploads import AUDIO_KINDS, IMAGE_KINDS, VIDEO_KINDS, Upload, read_upload, request_dir
@@ -143,8 +145,6 @@ def _aus_field(text: str) -> dict[int, float]:
 
 
 def _track_from_body(body: TrackBody) -> AUTrack:
-    from ..formats.track_json import track_from_json
-
     if body.track is not None:
         return _bounded(track_from_json(body.track, source="track"))
     return AUTrack.still(_aus_from_mapping(body.aus or {}))
@@ -152,8 +152,6 @@ def _track_from_body(body: TrackBody) -> AUTrack:
 
 def _track_field(text: str | None, aus: str) -> AUTrack:
     if text and text.strip():
-        from ..formats.track_json import track_from_json
-
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as e:
@@ -163,8 +161,6 @@ def _track_field(text: str | None, aus: str) -> AUTrack:
 
 
 def _track_json(track: AUTrack) -> dict:
-    from ..formats.track_json import track_to_json
-
     return track_to_json(track)
 
 
@@ -178,8 +174,6 @@ def _ramp(track: AUTrack) -> AUTrack:
 
 
 def _png_bytes(frame: np.ndarray) -> bytes:
-    from PIL import Image
-
     buf = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(frame, dtype=np.uint8)).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()

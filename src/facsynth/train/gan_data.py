@@ -7,6 +7,7 @@ Sentences are generated from the target AUs by facsynth.language.describe.descri
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from dataclasses import dataclass
@@ -14,10 +15,21 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
+from PIL import Image
 
-from ..errors import FormatError, ImageError
+from .._lazy import lazy_module
+from ..atomic import atomic_path
+from ..augment import read_labels
+from ..errors import FormatError, ImageError, NoFaceError
 from ..facs import CATALOGUE, EMOTION_PROTOTYPES, OPENFACE_AUS
+from ..formats import read_track, write_track
 from ..formats.image import read_image
+from ..language.describe import describe as describe_aus
+from ..render.photo import reexpress, rig_photo
+from ..track import AUTrack
+
+torch = lazy_module("torch")
+gan = lazy_module("facsynth.render.gan")   # torch
 
 __all__ = [
     "FacePair",
@@ -149,8 +161,6 @@ def disfa_pairs(root: str | Path) -> list[FacePair]:
 # ------------------------------------------------------------------ folders with OpenFace CSVs
 
 def _openface_labels(root: Path) -> list[tuple[Path, dict[int, float], str]]:
-    from ..formats import read_track
-
     found = []
     for csv in sorted(root.rglob("*.csv")):
         track = read_track(csv)
@@ -193,8 +203,6 @@ def openface_pairs(root: str | Path) -> list[FacePair]:
 def augment_pairs(labels: str | Path) -> list[FacePair]:
     """Pairs from a ``facsynth augment`` labels.parquet: each source photo (taken as neutral) → each of its
     rendered images with status ok, labelled by the row's AUxx_r (the rendered target); subject = photo_key."""
-    from ..augment import read_labels
-
     labels = Path(labels)
     pairs = []
     for r in read_labels(labels):
@@ -252,12 +260,6 @@ def bootstrap_set(photos: Iterable[str | Path], out: str | Path, per_photo: int 
     rendered), plus ``neutral.png/.csv``;
     ``openface_pairs(out)`` reads the result. Returns ``out``.
     """
-    from PIL import Image
-
-    from ..atomic import atomic_path
-    from ..formats import write_track
-    from ..track import AUTrack
-
     rng = random.Random(seed)
     out = Path(out)
     emotions = [e for e in EMOTION_PROTOTYPES if EMOTION_PROTOTYPES[e]]
@@ -287,8 +289,6 @@ def bootstrap_set(photos: Iterable[str | Path], out: str | Path, per_photo: int 
 
 def _photo_renderer(image: np.ndarray) -> Callable:
     """facsynth's geometric renderer, rigged once for ``image`` (face found once, not per expression)."""
-    from ..render.photo import reexpress, rig_photo
-
     rig = rig_photo(image)
     return lambda img, track: reexpress(img, track, rig=rig)
 
@@ -320,10 +320,8 @@ class GANDataset:
         if crop not in ("face", "none"):
             raise ValueError(f"crop must be 'face' or 'none', got {crop!r}")
         if describe is None:
-            from ..language.describe import describe as _describe
-
             def describe(aus: Mapping[int, float]) -> str:  # seed 0: the sentence facsynth edit gives FESN
-                return _describe(aus, seed=0)
+                return describe_aus(aus, seed=0)
         self.pairs = list(pairs)
         self.image_size = int(image_size)
         self.aus = tuple(aus)
@@ -345,28 +343,19 @@ class GANDataset:
         if path not in self._images:
             image = read_image(path)
             if self.crop == "face":
-                from ..errors import NoFaceError
-                from ..render.gan import align_face
-
                 try:
-                    face, _ = align_face(image, self.image_size)
+                    face, _ = gan.align_face(image, self.image_size)
                 except NoFaceError:
                     raise NoFaceError(f"no face found in {path} (remove it, or use --crop none for face crops)") from None
             else:
-                from PIL import Image
-
                 face = np.asarray(Image.fromarray(image).resize((self.image_size,) * 2, Image.BICUBIC))
             self._images[path] = face
             if self.cache_dir is not None:
-                from ..atomic import atomic_path
-
                 with atomic_path(self._cached(path)) as tmp, open(tmp, "wb") as fh:
                     np.save(fh, face)
         return self._images[path]
 
     def _cached(self, path: Path) -> Path:
-        import hashlib
-
         st = path.stat()
         key = f"{path.resolve()}|{st.st_mtime_ns}|{st.st_size}|{self.image_size}|{self.crop}"
         return self.cache_dir / f"{hashlib.sha1(key.encode()).hexdigest()}.npy"
@@ -380,8 +369,6 @@ class GANDataset:
         return self._texts[key]
 
     def __getitem__(self, i: int) -> dict:
-        import torch
-
         p = self.pairs[i]
 
         def tensor(path):

@@ -17,17 +17,22 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 import torch.distributed as dist
+from PIL import Image
 from torch import nn
+from torch.utils.data import DataLoader, DistributedSampler
+from tqdm import tqdm
 
 from ..atomic import atomic_path, atomic_write
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..errors import ModelError
+from ..language.encoder import encode
 from ..render.gan import CHECKPOINT_LAYOUT
 from ..render.gan import losses as L
 from ..render.gan.discriminators import FESNDiscriminators
 from ..render.gan.fesn import FESN, level_sizes
 from ..render.gan.ganimation import GANimationCritic, GANimationGenerator, compose
 from ..render.gan.lvsn import VisualSemanticEncoder, lvsn_loss
+from .metrics import FIDResult, frechet_distance, geometric_checks, random_cnn_features, ssim
 
 __all__ = ["TrainConfig", "TrainResult", "train", "TextEncoder", "PAPER_MODELS", "TINY_MODELS"]
 
@@ -264,8 +269,6 @@ def _text_batch(texts: list[str], cache: dict, encoder: TextEncoder) -> tuple[to
 
 
 def _default_text_encoder(texts: list[str]):
-    from ..language.encoder import encode
-
     return encode(texts)
 
 
@@ -283,8 +286,6 @@ def _save(path: Path, mods: dict, opts: dict, cfg: TrainConfig, gen_kwargs: dict
 
 def _grid(rows: list[torch.Tensor], path: Path) -> None:
     """Save rows of (N, 3, S, S) images in [-1, 1] as one PNG (rows top to bottom)."""
-    from PIL import Image
-
     rows = [nn.functional.interpolate(r, size=rows[0].shape[-2:], mode="nearest") if r.shape[-2:] != rows[0].shape[-2:]
             else r for r in rows]
     rows = [r.expand(-1, 3, -1, -1) for r in rows]
@@ -296,8 +297,6 @@ def _grid(rows: list[torch.Tensor], path: Path) -> None:
 
 def _samples(mods: dict, batch: dict, cfg: TrainConfig, path: Path) -> float:
     """Write the sample grid (source / generated / target [/ attention]) and return the mean SSIM generated↔target."""
-    from .metrics import ssim
-
     G = mods["generator"]
     G.eval()
     with torch.no_grad():
@@ -340,9 +339,6 @@ def train(dataset, out_dir: str | Path, cfg: TrainConfig, text_encoder: TextEnco
     Under torchrun (WORLD_SIZE > 1) every process trains on its shard and gradients are averaged.
     Returns the history and the trained modules (generator, critic or discriminators, lvsn).
     """
-    from torch.utils.data import DataLoader, DistributedSampler
-    from tqdm import tqdm
-
     rank, world, device = _setup_distributed()
     out_dir = Path(out_dir)
     torch.manual_seed(cfg.seed)
@@ -488,8 +484,6 @@ def _evaluate(mods: dict, dataset, cfg: TrainConfig, prepare: Callable, device: 
     paper's sizes), GANimation's fixed random CNN. Returns (FIDResult or None below 2 pairs, mean SSIM,
     generated faces (n, S, S, 3) uint8).
     """
-    from .metrics import FIDResult, frechet_distance, random_cnn_features, ssim
-
     n = min(limit, len(dataset))
     G = mods["generator"].eval()
     if cfg.kind == "fesn":
@@ -524,8 +518,6 @@ def _evaluate(mods: dict, dataset, cfg: TrainConfig, prepare: Callable, device: 
 def _geometric(dataset, fakes: np.ndarray, cfg: TrainConfig, pairs: int = 16):
     """The photo issue's geometric checks (AUs re-read from landmarks, identity) on the first ``pairs`` held-out
     pairs and their generated faces."""
-    from .metrics import geometric_checks
-
     k = min(pairs, len(fakes))
     sources = _u8(torch.stack([dataset[j]["source"] for j in range(k)]))
     targets = [dict(zip(cfg.aus, dataset[j]["target_aus"].tolist())) for j in range(k)]

@@ -10,6 +10,7 @@ phrases, non-facial sentences), so the encoder learns the same words the rules r
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import random
@@ -20,12 +21,13 @@ from typing import Sequence
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from ..atomic import atomic_write
 from ..facs import ALL_AUS, EMOTIONS, emotion_aus
 from ..language import glove
 from ..language.describe import describe
-from ..language.encoder import LSE, save, tokenize
+from ..language.encoder import LSE, load, save, tokenize
 from ..language.paraphrase import FAMILIES, paraphrase, rewrite
 
 __all__ = ["STYLES", "HELD_OUT", "random_aus", "make_corpus", "build_model", "evaluate", "train"]
@@ -183,8 +185,6 @@ def train(out: str | Path, epochs: int = 3, seed: int = 0, n_train: int = 30000,
 
     Returns the metrics dict (also stored inside the checkpoint).
     """
-    from tqdm import tqdm
-
     t0 = time.perf_counter()
     torch.manual_seed(seed)
     train_styles = [s for s in STYLES if s not in held_out]
@@ -192,10 +192,6 @@ def train(out: str | Path, epochs: int = 3, seed: int = 0, n_train: int = 30000,
     val = make_corpus(n_eval, train_styles, seed + 1)
     test = make_corpus(n_eval, list(held_out), seed + 2) if held_out else []
     if init is not None:
-        import copy
-
-        from ..language.encoder import load
-
         model = copy.deepcopy(load(init))
         hidden = model.config["hidden"]
     else:

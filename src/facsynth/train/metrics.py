@@ -5,10 +5,15 @@ and the photo renderer's geometric checks (AUs re-read from landmarks, identity 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
+import torch
+from scipy.linalg import LinAlgWarning, sqrtm
+from scipy.ndimage import gaussian_filter
+from torch import nn
 
 from ..errors import NoFaceError
 from ..face.analyze import analyze
@@ -27,7 +32,6 @@ def ssim(a: np.ndarray, b: np.ndarray, data_range: float = 255.0, sigma: float =
     sigma : float, std of the Gaussian window in pixels (11×11 window for 1.5)
     Returns a float in [-1, 1]; 1 exactly for identical images. Colour images are averaged over channels.
     """
-    from scipy.ndimage import gaussian_filter
 
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
@@ -59,10 +63,6 @@ class FIDResult:
 
 def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
     """‖μ_r − μ_f‖² + Tr(Σ_r + Σ_f − 2(Σ_r Σ_f)^½) of two feature sets (N, D) and (M, D)."""
-    import warnings
-
-    from scipy.linalg import LinAlgWarning, sqrtm
-
     real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
     if real.ndim != 2 or fake.ndim != 2 or real.shape[1] != fake.shape[1] or min(len(real), len(fake)) < 2:
         raise ValueError("FID needs two feature sets (N ≥ 2, D) of one width")
@@ -84,8 +84,6 @@ def fid(real: np.ndarray, fake: np.ndarray, features: Callable, network: str, ba
     ``features`` maps a float tensor (B, 3, H, W) in [-1, 1] to (B, D); ``network`` names it in the result
     (e.g. "LVSN visual encoder (resnet, trained on CK+)" or "random CNN, seed 0").
     """
-    import torch
-
     def embed(images: np.ndarray) -> np.ndarray:
         out = []
         with torch.no_grad():
@@ -102,9 +100,6 @@ def random_cnn_features(seed: int = 0, width: int = 32) -> tuple[Callable, str]:
 
     Returns (features callable, its name for FIDResult).
     """
-    import torch
-    from torch import nn
-
     gen = torch.Generator().manual_seed(seed)
     layers: list[nn.Module] = []
     cin = 3

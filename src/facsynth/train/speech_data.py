@@ -7,14 +7,22 @@ import os
 import re
 import subprocess
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from ..errors import AudioError, FormatError, ImageError, LimitError, TrackError
 from ..facs import OPENFACE_AUS
-from ..face.analyze import VIDEO_SUFFIXES  # the videos analyze can read
+from .._lazy import lazy_module
+from ..face.analyze import VIDEO_SUFFIXES, analyze_file  # the videos analyze can read
+from ..formats import read_track, write_track
+from ..speech.audio import load_audio
+from ..speech.features import feature_set
+
+imageio_ffmpeg = lazy_module("imageio_ffmpeg")
 
 __all__ = ["AUDIO_SUFFIXES", "VIDEO_SUFFIXES", "Example", "find_examples", "ravdess_audio_name", "ravdess_fields",
            "load_example", "load_examples"]
@@ -111,17 +119,13 @@ def _sound_for(stem: str, by_stem: dict[str, list[Path]], folder: Path) -> Path 
 
 def _video_sound(video: Path) -> np.ndarray:
     """The sound track of a video as float32 mono 16 kHz (decoded by imageio-ffmpeg's bundled ffmpeg)."""
-    import imageio_ffmpeg
-
-    from ..speech.audio import load_audio
-
     with tempfile.TemporaryDirectory() as d:
         wav = Path(d) / "sound.wav"
         res = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(video), "-vn",
                               "-ac", "1", "-ar", "16000", str(wav)], capture_output=True, text=True)
         if res.returncode != 0 or not wav.is_file():
             raise AudioError(f"{video}: has no readable sound track")
-        return load_audio(wav)[0]
+        return load_audio(wav)
 
 
 def load_example(example: Example, features: str, label_cache: Path | None = None,
@@ -135,12 +139,8 @@ def load_example(example: Example, features: str, label_cache: Path | None = Non
 
     Self-labelled videos are analysed once; with ``label_cache`` their tracks are kept there as OpenFace CSVs.
     """
-    from ..formats import read_track, write_track
-    from ..speech.audio import load_audio
-    from ..speech.features import feature_set
-
     is_video = example.sound.suffix.lower() in VIDEO_SUFFIXES
-    samples = _video_sound(example.sound) if is_video else load_audio(example.sound)[0]
+    samples = _video_sound(example.sound) if is_video else load_audio(example.sound)
     x = feature_set(samples, features, hop=hop)
     if example.labels is not None:
         track = read_track(example.labels)
@@ -149,8 +149,6 @@ def load_example(example: Example, features: str, label_cache: Path | None = Non
         if cached is not None and cached.is_file():
             track = read_track(cached)
         else:
-            from ..face.analyze import analyze_file
-
             track = analyze_file(example.sound)
             if cached is not None:
                 write_track(track, cached)
@@ -167,10 +165,6 @@ def load_examples(examples: list[Example], features: str, label_cache: Path | No
 
     Returns the (features, labels) pairs and the speaker of each (``Example.speaker``).
     """
-    import warnings
-
-    from tqdm import tqdm
-
     out, speakers = [], []
     for ex in tqdm(examples, desc="features", unit="utt", disable=not progress, leave=False):
         try:

@@ -12,12 +12,14 @@ from typing import Sequence
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from ..atomic import atomic_write
 from ..checkpoint import load_checkpoint as load_state, save_checkpoint as save_state
 from ..errors import ModelError, TrackError
 from ..facs import OPENFACE_AUS, REGIONS
-from ..speech.models import DEFAULT_LAYERS, REGION_AUS, build_model, ccc, ccc_loss, masked_mean, save_checkpoint
+from ..speech.models import (DEFAULT_LAYERS, REGION_AUS, build_model, ccc, ccc_loss, load_checkpoint, masked_mean,
+                             save_checkpoint)
 
 __all__ = ["TrainConfig", "train_speech_model", "evaluate", "split", "split_by_group"]
 
@@ -145,8 +147,6 @@ def train_speech_model(data: Sequence[tuple[np.ndarray, np.ndarray]], out_dir: s
 
     Returns the metrics dictionary written to ``metrics.json`` (with "test" when a test set was held out).
     """
-    from tqdm import tqdm
-
     cfg = config or TrainConfig()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -217,8 +217,6 @@ def train_speech_model(data: Sequence[tuple[np.ndarray, np.ndarray]], out_dir: s
         metrics["speakers"] = {name: sorted({groups[i] for i in idx})
                                for name, idx in (("train", train_idx), ("val", val_idx), ("test", test_idx))}
     if test_idx:
-        from ..speech.models import load_checkpoint
-
         best_model = load_checkpoint(out / "best.pt")["model"].to(device)
         metrics["test"] = evaluate(best_model, cfg.kind, data, test_idx, norm, device)
     with atomic_write(out / "metrics.json") as fh:

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from ..atomic import atomic_write
-from ..errors import FormatError
+from ..errors import AudioError, FormatError
+from ..speech.audio import load_audio
 from ..speech.voice_classifier import VoiceEmotionNet, clip_windows, predict_proba, save_voice_model
 from ..speech.voice_emotion import VOICE_EMOTIONS
 from .voice_emotion_data import Clip
@@ -49,21 +52,14 @@ class ClipFeatures:
 def clip_features(clips: Sequence[Clip], progress: bool = True) -> list[ClipFeatures]:
     """Load every clip (16 kHz mono) and compute its window features; clips that cannot be read are skipped with
     a warning. Raises FormatError when none can be read."""
-    import warnings
-
-    from tqdm import tqdm
-
-    from ..errors import AudioError
-    from ..speech.audio import load_audio
-
     out = []
     for clip in tqdm(clips, desc="features", unit="clip", disable=not progress):
         try:
-            samples, sr = load_audio(clip.path)
+            samples = load_audio(clip.path)
         except AudioError as e:
             warnings.warn(f"skipped {clip.path.name}: {e}", stacklevel=2)
             continue
-        out.append(ClipFeatures(clip_windows(samples, sr), clip.emotion, clip.speaker))
+        out.append(ClipFeatures(clip_windows(samples), clip.emotion, clip.speaker))
     if not out:
         raise FormatError("none of the clips could be read")
     return out
@@ -112,8 +108,6 @@ def train_voice_emotion(data: Sequence[ClipFeatures], out_dir: str | os.PathLike
     (the last epoch) and ``metrics.json`` (config, split, per-epoch history, best clip-level figures, and the
     same figures for the untrained network as a baseline). Returns the metrics dictionary.
     """
-    from tqdm import tqdm
-
     cfg = config or VoiceTrainConfig()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 ``apply_generator``, which re-expresses the face in a photo with a trained generator and pastes it back.
 
 Render side only: the FESN's word and sentence features arrive as tensors; nothing here imports facsynth.language.
+Importing this package loads torch: light modules bind it with ``facsynth._lazy.lazy_module``.
 """
 
 from __future__ import annotations
@@ -11,10 +12,15 @@ from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
 import numpy as np
+import torch
+from PIL import Image
 
 from ...checkpoint import load_checkpoint
 from ...errors import ImageError, ModelError
+from ...face.landmarks import detect_faces
 from ..output import Renderer
+from .fesn import FESN
+from .ganimation import GANimationGenerator
 
 __all__ = ["apply_generator", "generator_renderer", "align_face", "paste_face", "load_generator", "RENDERERS",
            "CHECKPOINT_LAYOUT"]
@@ -30,8 +36,6 @@ _CACHE: dict = {}
 
 def _face_geometry(image: np.ndarray) -> tuple[float, float, float, float]:
     """(centre x, centre y, side, angle) of the largest face: a square around the landmarks, rotated upright."""
-    from ...face.landmarks import detect_faces
-
     face = detect_faces(image)[0]
     pts = np.asarray(face.landmarks, dtype=np.float64)[:, :2]
     left, right = pts[list(_EYES[0])].mean(0), pts[list(_EYES[1])].mean(0)
@@ -53,8 +57,6 @@ def align_face(image: np.ndarray, size: int, box: tuple[float, float, float, flo
     (facsynth.face.landmarks.detect_faces; raises NoFaceError if there is none). Returns the crop and the box,
     which ``paste_face`` needs to put an edited crop back.
     """
-    from PIL import Image
-
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ImageError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
     box = box if box is not None else _face_geometry(image)
@@ -74,8 +76,6 @@ def paste_face(image: np.ndarray, crop: np.ndarray, box: tuple[float, float, flo
     ``alpha`` (S, S) float in [0, 1], optional, says how much of the crop to use per pixel (1 everywhere if None);
     the photo keeps its own resolution wherever alpha is 0.
     """
-    from PIL import Image
-
     size = crop.shape[0]
     cx, cy, side, angle = box
     k = size / side
@@ -123,13 +123,7 @@ def load_generator(weights: str | Path, renderer: str | None = None):
 
 
 def _build(kind: str, kwargs: dict):
-    if kind == "ganimation":
-        from .ganimation import GANimationGenerator
-
-        return GANimationGenerator(**kwargs)
-    from .fesn import FESN
-
-    return FESN(**kwargs)
+    return GANimationGenerator(**kwargs) if kind == "ganimation" else FESN(**kwargs)
 
 
 def apply_generator(image: np.ndarray, aus: Mapping[int, float], renderer: str, weights: str | Path,
@@ -153,8 +147,6 @@ def apply_generator(image: np.ndarray, aus: Mapping[int, float], renderer: str, 
     -------
     np.ndarray [shape=(H, W, 3)], uint8 RGB: the photo with the generated face pasted back
     """
-    import torch
-
     if renderer not in RENDERERS:
         raise ModelError(f"unknown generator {renderer!r} (expected one of {', '.join(RENDERERS)})")
     model, meta = load_generator(weights, renderer)

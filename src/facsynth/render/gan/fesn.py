@@ -14,6 +14,7 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.func import functional_call
 
 __all__ = [
     "FaceEncoder",
@@ -198,8 +199,6 @@ class FESN(nn.Module):
     def face_features(self, image: torch.Tensor) -> torch.Tensor:
         """The FFE's features of ``image`` (B, 3, s, s), resized to S, with the encoder's weights held fixed: the
         features of L_id (Eq. 6), which must not train the encoder to map every face alike. → (B, code_dim, 2, 2)."""
-        from torch.func import functional_call
-
         size = self.image_size
         if image.shape[-1] != size:
             image = F.interpolate(image, size=(size, size), mode="bilinear", align_corners=False)
