@@ -57,10 +57,10 @@ def _stream_peak_mb(minutes: float) -> tuple[float, float]:
     """(CPU seconds to process, growth of peak RSS in MB) for a generated ``minutes``-long file, in a fresh process."""
     import soundfile as sf
 
-    from facsynth.speech.audio import load_audio
+    from facsynth.speech.audio import SR, load_audio
 
     first = _utterances()[0][0]
-    y, sr = load_audio(first)
+    y, sr = load_audio(first), SR
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "long.flac"
         gap = np.zeros(int(0.7 * sr), np.float32)

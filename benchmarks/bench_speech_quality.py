@@ -105,8 +105,7 @@ def loudness_envelope(wav: Path, n: int, fps: float) -> np.ndarray:
     from facsynth.speech.audio import load_audio
     from facsynth.speech.features import energy_db
 
-    y, sr = load_audio(wav)
-    e = energy_db(y, sr)
+    e = energy_db(load_audio(wav))
     return np.interp(np.arange(n) / fps, np.arange(len(e)) / 100.0, e)
 
 

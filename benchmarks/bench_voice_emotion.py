@@ -92,11 +92,11 @@ def world_style(analysis: tuple, sr: int, style: tuple, seed: int = 0) -> np.nda
 def _world_clips(folder: Path) -> list[tuple[Path, str, str, str]]:
     import soundfile as sf
 
-    from facsynth.speech.audio import load_audio
+    from facsynth.speech.audio import SR, load_audio
 
     clips = []
     for i, wav in enumerate(sorted(SPEECH.rglob("*.wav"))):
-        y, sr = load_audio(wav)
+        y, sr = load_audio(wav), SR
         analysis = world_analysis(y, sr)
         for emo, style in STYLES.items():
             out = folder / f"world_{i:02d}_{emo}.wav"

@@ -14,13 +14,13 @@ import soundfile as sf
 from facsynth.commands.speak import bundled_utterance
 from facsynth.errors import AudioError
 from facsynth.speech import speak
-from facsynth.speech.audio import audio_info, iter_audio, load_audio
-from facsynth.speech.rules import split_at_pauses
+from facsynth.speech.audio import audio_info, check_sample_rate, iter_audio, load_audio
+from facsynth.speech.rules import rules_track, split_at_pauses
 
 
 @pytest.fixture(scope="module")
 def utterance():
-    return load_audio(bundled_utterance())[0]
+    return load_audio(bundled_utterance())
 
 
 @pytest.mark.parametrize("fmt,sr,channels", [("wav", 44100, 2), ("flac", 22050, 1), ("ogg", 48000, 1),
@@ -32,8 +32,8 @@ def test_formats_and_rates_load_to_16k_mono(tmp_path, utterance, fmt, sr, channe
     data = np.stack([y] * channels, axis=1) if channels > 1 else y
     path = tmp_path / f"u.{fmt}"
     sf.write(str(path), data, sr)
-    back, out_sr = load_audio(path)
-    assert out_sr == 16000 and back.ndim == 1 and back.dtype == np.float32
+    back = load_audio(path)
+    assert back.ndim == 1 and back.dtype == np.float32
     assert abs(len(back) - len(utterance)) < 0.06 * 16000  # mp3 adds encoder padding
     n = min(len(back), len(utterance))
     if fmt in ("wav", "flac"):
@@ -45,7 +45,7 @@ def test_streamed_blocks_equal_whole_file(tmp_path, utterance):
 
     path = tmp_path / "u.wav"
     sf.write(str(path), soxr.resample(utterance, 16000, 44100), 44100)
-    whole = load_audio(path)[0]
+    whole = load_audio(path)
     streamed = np.concatenate(list(iter_audio(path, block_seconds=0.3)))
     assert len(streamed) == len(whole) and np.allclose(streamed, whole, atol=1e-5)
 
@@ -151,3 +151,9 @@ def test_very_short_audio_gives_a_short_track(tmp_path, utterance, samples):
     for text in (None, "go"):
         track = speak(path, transcript=text)
         assert track.n_frames == max(1, int(np.ceil(samples / 16000 * 30))) and track.values.max() <= 5
+
+
+def test_samples_at_another_rate_are_refused(utterance):
+    check_sample_rate(16000)
+    with pytest.raises(AudioError, match="needs 16000 Hz audio, got 44100 Hz"):
+        rules_track(utterance, "go forward ten meters", sr=44100)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -21,12 +23,12 @@ LIBRIVOX = "speech/librivox/sense_and_sensibility_01_austen_64kb-0880"
 
 @pytest.fixture(scope="module")
 def goforward():
-    y, sr = load_audio(bundled_utterance())
+    y = load_audio(bundled_utterance())
     return y, align(y, "go forward ten meters")
 
 
 def test_alignment_matches_reference_phones(shared_data):
-    y, _ = load_audio(shared_data / f"{LIBRIVOX}.wav")
+    y = load_audio(shared_data / f"{LIBRIVOX}.wav")
     text = (shared_data / f"{LIBRIVOX}.txt").read_text()
     ours = align(y, text)
     ref = [p for w in json.loads((shared_data / f"{LIBRIVOX}.phone.json").read_text())["w"] for p in w["w"]
@@ -172,3 +174,17 @@ def test_cli_renders_the_photo_talking_with_sound(cli, tmp_path, shared_data):
     assert frames == 70 and seconds == pytest.approx(2.8, abs=0.1)
     probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(out)], capture_output=True, text=True)
     assert "Audio: aac" in probe.stderr
+
+
+def test_speak_loads_no_librosa_numba_scipy_signal_or_torch(tmp_path):
+    """A speak run with a transcript stays on numpy, pocketsphinx and onnxruntime: the imports it avoids cost
+    seconds (librosa + numba + scipy.signal ≈ 3 s, torch ≈ 1 s) and hundreds of MB."""
+    code = ("import sys, contextlib, io\nfrom facsynth.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+            f"    main(['speak', {str(bundled_utterance())!r}, '--transcript', 'go forward ten meters', "
+            f"'-o', {str(tmp_path / 'g.csv')!r}])\n"
+            "print(sorted(m for m in ('librosa', 'numba', 'scipy.signal', 'scipy.stats', 'scipy.ndimage', 'torch') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert (tmp_path / "g.csv").is_file()
+    assert out.strip().splitlines()[-1] == "[]"

@@ -72,7 +72,7 @@ def test_profiles_classify_their_own_points_and_neutral_is_the_origin():
 
 
 def _mean_probs(y, **kw):
-    segs = estimate_segments(y, SR, **kw)
+    segs = estimate_segments(y, **kw)
     return summarise(segs), segs
 
 
@@ -108,8 +108,8 @@ def test_neutral_read_speech_stays_near_neutral(shared_data):
     files = sorted((shared_data / "speech" / "arctic").glob("*.wav"))[:6]
     means = []
     for f in files:
-        y, _ = load_audio(f)
-        segs = estimate_segments(y, SR)
+        y = load_audio(f)
+        segs = estimate_segments(y)
         assert summarise(segs)["emotion"] == "neutral", f.name
         curves = emotion_curves(segs, SPEECH_AUS, np.arange(0, len(y) / SR, 0.01))
         means.append(curves.mean(0).max())

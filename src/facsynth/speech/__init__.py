@@ -98,8 +98,8 @@ def speak_with_emotion(audio_path: str | os.PathLike, transcript: str | None = N
     if info.duration <= STREAM_SECONDS:
         from .rules import rules_track
 
-        samples, sr = load_audio(audio_path)
-        return rules_track(samples, transcript, sr, fps, seed, emotion_from != "voice", voice, segments), segments
+        return rules_track(load_audio(audio_path), transcript, fps=fps, seed=seed, text_emotion=emotion_from != "voice",
+                           voice=voice, segments=segments), segments
     from .audio import SR
     from .rules import SPEECH_AUS, emotion_targets, rules_curves
 
@@ -108,7 +108,7 @@ def speak_with_emotion(audio_path: str | os.PathLike, transcript: str | None = N
                       "is used for its emotion only (phones are recognised)", stacklevel=2)
     emotion = emotion_targets(transcript) if emotion_from != "voice" else {}
     track = _speak_chunks(audio_path, info.duration, fps, SPEECH_AUS,
-                          lambda chunk, i, offset: rules_curves(chunk, None, SR, seed + i, emotion, voice, segments,
+                          lambda chunk, i, offset: rules_curves(chunk, None, seed + i, emotion, voice, segments,
                                                                 offset / SR))
     if not track.values.any():  # every chunk was silent or noise (rules_curves leaves those at zero)
         warnings.warn("the audio is silent or sounds like noise, not speech: the face stays neutral", stacklevel=2)
@@ -129,7 +129,7 @@ def _speak_chunks(audio_path, duration: float, fps: float, aus: tuple[int, ...],
     n_frames = max(1, int(np.ceil(duration * fps - 1e-9)))
     values = np.zeros((n_frames, len(aus)), np.float32)
     with tqdm(total=round(duration), unit="s", desc="speech", leave=False, disable=duration <= STREAM_SECONDS) as bar:
-        for i, (offset, chunk) in enumerate(split_at_pauses(iter_audio(audio_path, SR), SR)):
+        for i, (offset, chunk) in enumerate(split_at_pauses(iter_audio(audio_path))):
             curves = curves_of(chunk, i, offset)
             k0 = int(np.ceil(offset / SR * fps - 1e-9))
             k1 = min(n_frames, int(np.ceil((offset + len(chunk)) / SR * fps - 1e-9)))

@@ -1,4 +1,5 @@
-"""Audio loading: wav, flac, ogg, mp3 at any sample rate → mono float32 at 16 kHz, whole or streamed in blocks."""
+"""Audio loading: wav, flac, ogg, mp3 at any sample rate → mono float32 at 16 kHz (``SR``, the one rate the speech
+side works at), whole or streamed in blocks; ``check_sample_rate`` for audio that arrives as samples."""
 
 from __future__ import annotations
 
@@ -10,10 +11,22 @@ import numpy as np
 
 from ..errors import AudioError
 
-__all__ = ["SR", "AudioInfo", "audio_info", "load_audio", "iter_audio", "is_silent", "is_noise", "clipping_fraction"]
+__all__ = ["SR", "check_sample_rate", "AudioInfo", "audio_info", "load_audio", "iter_audio", "is_silent", "is_noise",
+           "clipping_fraction"]
 
-#: Sample rate of everything on the speech side (pocketsphinx's en-us model wants 16 kHz).
+#: Sample rate of everything on the speech side, Hz (pocketsphinx's en-us model wants 16 kHz; the feature hops,
+#: windows and filterbanks are set for it). Files are resampled to it when read.
 SR = 16000
+
+
+def check_sample_rate(sr: int, what: str = "speech") -> None:
+    """Raise AudioError unless ``sr`` (Hz) is ``SR``: the speech side works at 16 kHz only.
+
+    what : what needs the audio, for the message (e.g. "phoneme alignment").
+    """
+    if sr != SR:
+        raise AudioError(f"{what} needs {SR} Hz audio, got {sr} Hz: resample it first "
+                         "(facsynth.load_audio reads any rate at 16 kHz)")
 
 _VIDEO_SUFFIXES = {".mp4", ".mpg", ".mpeg", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".wmv", ".flv", ".3gp"}
 # Leading bytes of video containers: MPEG-PS pack header, Matroska/WebM EBML, AVI RIFF, ISO-BMFF "ftyp" at offset 4.
@@ -65,8 +78,8 @@ def audio_info(path: str | os.PathLike) -> AudioInfo:
     return AudioInfo(int(info.samplerate), int(info.channels), int(info.frames))
 
 
-def iter_audio(path: str | os.PathLike, sr: int = SR, block_seconds: float = 30.0) -> Iterator[np.ndarray]:
-    """Stream ``path`` as consecutive mono float32 blocks at ``sr`` Hz, ~``block_seconds`` long each.
+def iter_audio(path: str | os.PathLike, block_seconds: float = 30.0) -> Iterator[np.ndarray]:
+    """Stream ``path`` as consecutive mono float32 blocks at ``SR`` (16 kHz), ~``block_seconds`` long each.
 
     Memory stays bounded by one block whatever the file's length. Stereo is averaged to mono; the sample rate is
     converted with a streaming resampler (soxr), so block joins are seamless.
@@ -80,7 +93,7 @@ def iter_audio(path: str | os.PathLike, sr: int = SR, block_seconds: float = 30.
 
     info = audio_info(path)
     block = max(1024, int(block_seconds * info.samplerate))
-    resampler = None if info.samplerate == sr else soxr.ResampleStream(info.samplerate, sr, 1, dtype="float32")
+    resampler = None if info.samplerate == SR else soxr.ResampleStream(info.samplerate, SR, 1, dtype="float32")
     try:
         with sf.SoundFile(str(path)) as fh:
             while True:
@@ -101,30 +114,28 @@ def iter_audio(path: str | os.PathLike, sr: int = SR, block_seconds: float = 30.
         raise AudioError(f"{path}: the audio stream is corrupt ({e})") from None
 
 
-def load_audio(path: str | os.PathLike, sr: int = SR) -> tuple[np.ndarray, int]:
-    """Read a whole audio file as mono float32 at ``sr`` Hz.
+def load_audio(path: str | os.PathLike) -> np.ndarray:
+    """Read a whole audio file as mono float32 at ``SR`` (16 kHz), resampled (soxr) when the file's rate differs.
 
     Parameters
     ----------
     path : wav, flac, ogg or mp3 file, any sample rate and channel count
-    sr : int > 0, target sample rate in Hz (default 16000)
 
     Returns
     -------
-    samples : np.ndarray [shape=(n,)], float32 in [-1, 1]
-    sr : int, the sample rate of ``samples``
+    samples : np.ndarray [shape=(n,)], float32 in [-1, 1], 16 kHz
 
     Raises AudioError on an empty, unreadable, non-audio or video file. For long files prefer ``iter_audio``.
 
     Examples
     --------
-    >>> y, sr = load_audio("speech.mp3")   # doctest: +SKIP
+    >>> y = load_audio("speech.mp3")   # doctest: +SKIP
     """
-    blocks = list(iter_audio(path, sr))
+    blocks = list(iter_audio(path))
     samples = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
     if samples.size == 0:
         raise AudioError(f"{path}: the audio holds no samples")
-    return samples, sr
+    return samples
 
 
 def is_silent(samples: np.ndarray, threshold_db: float = -50.0) -> bool:

@@ -7,6 +7,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import FacsynthError
+from .audio import SR
+from .spectral import WIN, delta, mfcc
+from .yin import yin
 
 __all__ = [
     "FEATURE_FPS",
@@ -26,10 +29,9 @@ __all__ = [
 
 #: Feature frames per second: a 10 ms hop at 16 kHz, the same grid as pocketsphinx.
 FEATURE_FPS = 100.0
-HOP = 160
+HOP = SR // 100
 #: Sadoughi & Busso's hop, 8.33 ms: 133 samples at 16 kHz (8.31 ms, 120.3 frames/s; 8.33 ms is not whole samples).
 PAPER_HOP = 133
-_WIN = 400  # 25 ms analysis window
 #: The 17 eGeMAPS v02 LLDs Sadoughi & Busso add: GeMAPS's 18 minimal descriptors less F0, which is an input already.
 EGEMAPS_LLDS = (
     "Loudness_sma3", "alphaRatio_sma3", "hammarbergIndex_sma3", "slope0-500_sma3", "slope500-1500_sma3",
@@ -43,70 +45,59 @@ def _n_frames(samples: np.ndarray, hop: int = HOP) -> int:
     return len(samples) // hop + 1
 
 
-def energy_db(samples: np.ndarray, sr: int = 16000, hop: int = HOP) -> np.ndarray:
+def energy_db(samples: np.ndarray, hop: int = HOP) -> np.ndarray:
     """RMS energy in dBFS per hop (10 ms by default) over a 25 ms window.
 
     samples : np.ndarray [shape=(n,)], float32 in [-1, 1] at 16 kHz; hop : int, samples between frames.
     Returns np.ndarray [shape=(n // hop + 1,)], float32, dBFS (−100 for digital silence).
     """
-    y = np.pad(np.asarray(samples, np.float32), (_WIN // 2, _WIN // 2))
-    frames = np.lib.stride_tricks.sliding_window_view(y, _WIN)[::hop][: _n_frames(samples, hop)]
+    y = np.pad(np.asarray(samples, np.float32), (WIN // 2, WIN // 2))
+    frames = np.lib.stride_tricks.sliding_window_view(y, WIN)[::hop][: _n_frames(samples, hop)]
     rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
     return (20 * np.log10(np.maximum(rms, 1e-5))).astype(np.float32)
 
 
-def pitch(samples: np.ndarray, sr: int = 16000, fmin: float = 70.0, fmax: float = 400.0,
-          hop: int = HOP) -> np.ndarray:
-    """Fundamental frequency per hop (YIN; 10 ms by default), 0 where the frame is unvoiced or too quiet.
+def pitch(samples: np.ndarray, fmin: float = 70.0, fmax: float = 400.0, hop: int = HOP) -> np.ndarray:
+    """Fundamental frequency per hop (YIN over 64 ms frames; 10 ms hop by default), 0 where the frame is unvoiced
+    or too quiet (over 30 dB below the loud frames) or the estimate sits within 5 % of ``fmin`` or ``fmax``.
 
+    samples : np.ndarray [shape=(n,)], float32 in [-1, 1] at 16 kHz; fmin, fmax : Hz.
     Returns np.ndarray [shape=(n // hop + 1,)], float32, Hz.
     """
-    import librosa
-
     n = _n_frames(samples, hop)
     if len(samples) < 1024:
         return np.zeros(n, np.float32)
-    f0 = librosa.yin(np.asarray(samples, np.float32), fmin=fmin, fmax=fmax, sr=sr, frame_length=1024,
-                     hop_length=hop, trough_threshold=0.1)[:n]
-    f0 = np.pad(f0, (0, n - len(f0)), mode="edge")
-    e = energy_db(samples, sr, hop)
+    f0 = yin(samples, fmin, fmax, hop, frame_length=1024, threshold=0.1)
+    e = energy_db(samples, hop)
     voiced = (e > np.percentile(e, 90) - 30) & (f0 > fmin * 1.05) & (f0 < fmax * 0.95)
     return np.where(voiced, f0, 0.0).astype(np.float32)
 
 
-def mfcc39(samples: np.ndarray, sr: int = 16000) -> np.ndarray:
-    """The cascade's 39-d MFCC: 13 coefficients with their Δ and ΔΔ, per 10 ms hop.
+def mfcc39(samples: np.ndarray) -> np.ndarray:
+    """The cascade's 39-d MFCC: 13 coefficients (40 mel bands, 25 ms windows) with their Δ and ΔΔ (over 9
+    frames, fewer for short audio), per 10 ms hop.
 
-    Returns np.ndarray [shape=(n // 160 + 1, 39)], float32.
+    samples : np.ndarray [shape=(n,)], float32 at 16 kHz. Returns np.ndarray [shape=(n // 160 + 1, 39)], float32.
     """
-    import librosa
-
-    m = librosa.feature.mfcc(y=np.asarray(samples, np.float32), sr=sr, n_mfcc=13, n_fft=512, hop_length=HOP,
-                             win_length=_WIN, n_mels=40)
-    width = min(9, m.shape[1] if m.shape[1] % 2 else m.shape[1] - 1)
+    m = mfcc(samples, 13, HOP)
+    width = min(9, len(m) if len(m) % 2 else len(m) - 1)
     if width < 3:
         d1 = d2 = np.zeros_like(m)
     else:
-        d1 = librosa.feature.delta(m, width=width, order=1)
-        d2 = librosa.feature.delta(m, width=width, order=2)
-    return np.concatenate([m, d1, d2]).T[: _n_frames(samples)].astype(np.float32)
+        d1, d2 = delta(m, width, 1), delta(m, width, 2)
+    return np.concatenate([m, d1, d2], axis=1)[: _n_frames(samples)].astype(np.float32)
 
 
-def prosodic_features(samples: np.ndarray, sr: int = 16000, hop: int = HOP) -> np.ndarray:
+def prosodic_features(samples: np.ndarray, hop: int = HOP) -> np.ndarray:
     """Sadoughi & Busso's frame features: 25 MFCCs, F0 (log Hz, 0 unvoiced) and intensity (dBFS / 100), 25 ms
     windows every ``hop`` samples (10 ms by default; PAPER_HOP for their 8.33 ms).
 
     Returns np.ndarray [shape=(n // hop + 1, 27)], float32.
     """
-    import librosa
-
-    n = _n_frames(samples, hop)
-    m = librosa.feature.mfcc(y=np.asarray(samples, np.float32), sr=sr, n_mfcc=25, n_fft=512, hop_length=hop,
-                             win_length=_WIN, n_mels=40).T[:n]
-    m = np.pad(m, ((0, n - len(m)), (0, 0)), mode="edge")
-    f0 = pitch(samples, sr, hop=hop)
+    m = mfcc(samples, 25, hop)
+    f0 = pitch(samples, hop=hop)
     logf0 = np.where(f0 > 0, np.log(np.maximum(f0, 1.0)), 0.0)
-    return np.concatenate([m, logf0[:, None], energy_db(samples, sr, hop)[:, None] / 100.0],
+    return np.concatenate([m, logf0[:, None], energy_db(samples, hop)[:, None] / 100.0],
                           axis=1).astype(np.float32)
 
 
@@ -117,7 +108,7 @@ def egemaps_available() -> bool:
     return importlib.util.find_spec("opensmile") is not None
 
 
-def egemaps_lld(samples: np.ndarray, sr: int = 16000, hop: int = HOP) -> np.ndarray:
+def egemaps_lld(samples: np.ndarray, hop: int = HOP) -> np.ndarray:
     """The 17 eGeMAPS v02 low-level descriptors of EGEMAPS_LLDS from openSMILE (computed every 10 ms), on the grid
     of ``hop``. Returns np.ndarray [shape=(n // hop + 1, 17)], float32.
 
@@ -129,8 +120,8 @@ def egemaps_lld(samples: np.ndarray, sr: int = 16000, hop: int = HOP) -> np.ndar
 
     smile = opensmile.Smile(feature_set=opensmile.FeatureSet.eGeMAPSv02,
                             feature_level=opensmile.FeatureLevel.LowLevelDescriptors)
-    table = smile.process_signal(np.asarray(samples, np.float32), sr)
-    return lld_on_grid(table[list(EGEMAPS_LLDS)].to_numpy(np.float32), _n_frames(samples, hop), hop / sr)
+    table = smile.process_signal(np.asarray(samples, np.float32), SR)
+    return lld_on_grid(table[list(EGEMAPS_LLDS)].to_numpy(np.float32), _n_frames(samples, hop), hop / SR)
 
 
 def lld_on_grid(lld: np.ndarray, n: int, step: float) -> np.ndarray:
@@ -146,15 +137,15 @@ def lld_on_grid(lld: np.ndarray, n: int, step: float) -> np.ndarray:
 FEATURE_DIMS = {"mfcc39": 39, "prosodic": 27, "prosodic+egemaps": 27 + len(EGEMAPS_LLDS)}
 
 
-def feature_set(samples: np.ndarray, name: str, sr: int = 16000, hop: int = HOP) -> np.ndarray:
+def feature_set(samples: np.ndarray, name: str, hop: int = HOP) -> np.ndarray:
     """Features by name: "mfcc39", "prosodic" or "prosodic+egemaps"; shape (n // hop + 1, FEATURE_DIMS[name]).
 
     ``hop`` (samples at 16 kHz) applies to the Sadoughi & Busso sets; MFCC-39 always uses the 10 ms hop.
     """
     if name == "mfcc39":
-        return mfcc39(samples, sr)
+        return mfcc39(samples)
     if name == "prosodic":
-        return prosodic_features(samples, sr, hop)
+        return prosodic_features(samples, hop)
     if name == "prosodic+egemaps":
-        return np.concatenate([prosodic_features(samples, sr, hop), egemaps_lld(samples, sr, hop)], axis=1)
+        return np.concatenate([prosodic_features(samples, hop), egemaps_lld(samples, hop)], axis=1)
     raise FacsynthError(f"unknown feature set {name!r} (expected one of {', '.join(FEATURE_DIMS)})")

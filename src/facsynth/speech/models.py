@@ -15,6 +15,7 @@ from .. import checkpoint
 from ..errors import ModelError
 from ..facs import OPENFACE_AUS, REGIONS, region_of
 from ..track import DEFAULT_FPS, AUTrack
+from .audio import SR, check_sample_rate
 
 __all__ = [
     "KINDS",
@@ -246,7 +247,7 @@ def load_for(weights: str | os.PathLike, model: str) -> dict:
     return ckpt
 
 
-def predict_curves(samples: np.ndarray, ckpt: dict, sr: int = 16000) -> np.ndarray:
+def predict_curves(samples: np.ndarray, ckpt: dict) -> np.ndarray:
     """A loaded model's AU curves for audio samples (float32 mono 16 kHz).
 
     Returns np.ndarray [shape=(n // 160 + 1, 17)], float32, OpenFace AUs at 100 frames/s, clipped to 0–5. The
@@ -256,7 +257,7 @@ def predict_curves(samples: np.ndarray, ckpt: dict, sr: int = 16000) -> np.ndarr
     from .features import HOP, feature_set
 
     hop = int(ckpt["config"].get("hop", HOP))
-    feats = feature_set(samples, ckpt["config"]["features"], sr, hop)
+    feats = feature_set(samples, ckpt["config"]["features"], hop)
     x = torch.from_numpy((feats - ckpt["mean"]) / ckpt["std"]).float()[None]
     n = len(samples) // HOP + 1
     with torch.no_grad():
@@ -264,20 +265,22 @@ def predict_curves(samples: np.ndarray, ckpt: dict, sr: int = 16000) -> np.ndarr
     if y.ndim == 1:  # the cascade's utterance vector
         y = np.repeat(y[None], n, axis=0)
     elif hop != HOP:
-        src, dst = np.arange(len(y)) * hop / sr, np.arange(n) * HOP / sr
+        src, dst = np.arange(len(y)) * hop, np.arange(n) * HOP  # in samples
         y = np.stack([np.interp(dst, src, y[:, j]) for j in range(y.shape[1])], axis=1)
     return np.clip(np.nan_to_num(y), 0, 5).astype(np.float32)
 
 
-def predict_track(samples: np.ndarray, weights: str | os.PathLike, model: str = "blstm", sr: int = 16000,
+def predict_track(samples: np.ndarray, weights: str | os.PathLike, model: str = "blstm", sr: int = SR,
                   fps: float = DEFAULT_FPS) -> AUTrack:
-    """Run a trained speech model on audio samples (float32 mono 16 kHz) → AUTrack (17 OpenFace AUs) at ``fps``.
+    """Run a trained speech model on audio samples (float32 mono at ``sr`` = 16 kHz; AudioError at another rate)
+    → AUTrack (17 OpenFace AUs) at ``fps``.
 
     ``model`` is "lstm" or "blstm" (any BLSTM variant); raises ModelError if the checkpoint holds another kind.
     The LSTM (the cascade's Model B) gives one expression for the whole utterance, the same on every frame.
     """
     from .features import FEATURE_FPS
 
-    curves = predict_curves(samples, load_for(weights, model), sr)
-    frames = max(1, int(np.ceil(len(samples) / sr * fps - 1e-9)))  # as long as the sound, like the default model
+    check_sample_rate(sr, "a speech model")
+    curves = predict_curves(samples, load_for(weights, model))
+    frames = max(1, int(np.ceil(len(samples) / SR * fps - 1e-9)))  # as long as the sound, like the default model
     return AUTrack(curves, OPENFACE_AUS, FEATURE_FPS).resample(fps, frames=frames)

@@ -64,7 +64,7 @@ def normalise_transcript(text: str) -> tuple[list[str], list[str]]:
     return known, [w for w in words if dec.lookup_word(w) is None]
 
 
-def align(samples: np.ndarray, transcript: str, sr: int = 16000) -> list[Phone]:
+def align(samples: np.ndarray, transcript: str) -> list[Phone]:
     """Force-align ``transcript`` to speech: every phone with its start and end time.
 
     pocketsphinx aligns the words; each word's span is shared among its CMUdict phones by typical phone durations
@@ -73,7 +73,7 @@ def align(samples: np.ndarray, transcript: str, sr: int = 16000) -> list[Phone]:
 
     Parameters
     ----------
-    samples : np.ndarray [shape=(n,)], float32 in [-1, 1], mono at ``sr`` = 16000 Hz
+    samples : np.ndarray [shape=(n,)], float32 in [-1, 1], mono 16 kHz (``audio.SR``)
     transcript : str, what is said (English; words missing from CMUdict are skipped with a warning)
 
     Returns
@@ -82,8 +82,6 @@ def align(samples: np.ndarray, transcript: str, sr: int = 16000) -> list[Phone]:
 
     Raises AudioError if no transcript word is known or the decoder cannot fit the words to the audio.
     """
-    if sr != 16000:
-        raise AudioError(f"phoneme alignment needs 16 kHz audio, got {sr} Hz")
     words, unknown = normalise_transcript(transcript)
     if unknown:
         warnings.warn(f"transcript words not in the pronouncing dictionary, skipped: {' '.join(unknown)}",
@@ -143,13 +141,11 @@ _DURATION = {**{v: 2.0 for v in ("AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER",
              "W": 1.5, "Y": 1.3, "R": 1.2, "L": 1.2}
 
 
-def recognize(samples: np.ndarray, sr: int = 16000) -> list[Phone]:
+def recognize(samples: np.ndarray) -> list[Phone]:
     """Recognise phones without a transcript (pocketsphinx phone-loop decoding with the en-us phone LM).
 
     Same input and output as ``align``; words are unknown (""). Noise-like sounds ("+NSN+" …) become "SIL".
     """
-    if sr != 16000:
-        raise AudioError(f"phoneme recognition needs 16 kHz audio, got {sr} Hz")
     dec = _phone_decoder()
     dec.reinit_feat()  # fresh cepstral mean (live CMN would carry over from the audio decoded before)
     dec.start_utt()
@@ -175,14 +171,14 @@ def _drop_blips(phones: list[Phone], longest: float = 0.15, quiet: float = 0.2) 
     return out
 
 
-def phonemes(samples: np.ndarray, transcript: str | None = None, sr: int = 16000) -> list[Phone]:
+def phonemes(samples: np.ndarray, transcript: str | None = None) -> list[Phone]:
     """Aligned phones when ``transcript`` is given (falling back to recognition with a warning), else recognised."""
     if transcript and transcript.strip():
         try:
-            return align(samples, transcript, sr)
+            return align(samples, transcript)
         except AudioError as e:
             warnings.warn(f"{e}; using phone recognition instead", stacklevel=2)
-    return recognize(samples, sr)
+    return recognize(samples)
 
 
 def find_transcript(audio_path: str | os.PathLike) -> str | None:

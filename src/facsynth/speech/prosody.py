@@ -6,6 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .peaks import find_peaks
 from .phonemes import Phone
 
 __all__ = ["pitch_accents", "brow_curve", "pauses", "blink_times", "blink_curve", "arousal", "BLINKS_PER_MINUTE"]
@@ -36,8 +37,6 @@ def pitch_accents(f0: np.ndarray, energy: np.ndarray, fps: float = 100.0) -> lis
     -------
     accents : list of (time in seconds, prominence 0–1)
     """
-    from scipy.signal import find_peaks
-
     st = _semitones(f0)
     if np.isnan(st).all():
         return []
@@ -45,9 +44,9 @@ def pitch_accents(f0: np.ndarray, energy: np.ndarray, fps: float = 100.0) -> lis
     filled = np.where(np.isnan(st), -12.0, st)
     smooth = np.convolve(filled, np.ones(2 * k + 1) / (2 * k + 1), mode="same")
     loud = energy > np.percentile(energy, 90) - 12
-    peaks, props = find_peaks(np.where(loud, smooth, -12.0), height=2.0, distance=max(1, int(0.6 * fps)),
-                              prominence=1.5)
-    return [(p / fps, float(np.clip((h - 1.0) / 4.0, 0.2, 1.0))) for p, h in zip(peaks, props["peak_heights"])]
+    peaks, heights = find_peaks(np.where(loud, smooth, -12.0), height=2.0, distance=max(1, int(0.6 * fps)),
+                                prominence=1.5)
+    return [(p / fps, float(np.clip((h - 1.0) / 4.0, 0.2, 1.0))) for p, h in zip(peaks, heights)]
 
 
 def brow_curve(accents: Sequence[tuple[float, float]], times: np.ndarray, peak: float = 2.0) -> np.ndarray:

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..facs import OPENFACE_AUS, region_of
 from ..track import AUTrack, DEFAULT_FPS
-from .audio import clipping_fraction, is_noise, is_silent
+from .audio import SR, check_sample_rate, clipping_fraction, is_noise, is_silent
 from .coarticulation import lip_curves, with_breaths
 from .features import FEATURE_FPS, energy_db, pitch
 from .phonemes import phonemes
@@ -54,7 +54,7 @@ def emotion_targets(transcript: str | None) -> dict[int, float]:
     return {a: v for a, v in out.items() if v > 0}
 
 
-def rules_curves(samples: np.ndarray, transcript: str | None = None, sr: int = 16000, seed: int = 0,
+def rules_curves(samples: np.ndarray, transcript: str | None = None, seed: int = 0,
                  emotion: dict[int, float] | None = None, voice: VoiceSettings | None = None,
                  segments: list[EmotionSegment] | None = None, offset: float = 0.0) -> np.ndarray:
     """AU curves of one utterance at 100 frames/s, columns ``SPEECH_AUS``.
@@ -80,9 +80,9 @@ def rules_curves(samples: np.ndarray, transcript: str | None = None, sr: int = 1
     if is_silent(samples) or is_noise(samples):
         return out
     times = np.arange(n) / FEATURE_FPS
-    energy = energy_db(samples, sr)
-    f0 = pitch(samples, sr)
-    phones = with_breaths(phonemes(samples, transcript, sr))
+    energy = energy_db(samples)
+    f0 = pitch(samples)
+    phones = with_breaths(phonemes(samples, transcript))
     lips = lip_curves(phones, times)
     # Loudness scales how wide the jaw opens: 1 at the speaker's loud speech, less when soft (not for in-breaths).
     level = np.convolve(energy, np.ones(5) / 5, mode="same")
@@ -102,21 +102,20 @@ def rules_curves(samples: np.ndarray, transcript: str | None = None, sr: int = 1
         if au in col:
             out[:, col[au]] = np.maximum(out[:, col[au]], min(5.0, v * lively))
     if voice is not None:
-        found = estimate_segments(samples, sr, voice, f0, energy, offset)
+        found = estimate_segments(samples, voice, f0, energy, offset)
         if segments is not None:
             segments.extend(found)
         out = np.maximum(out, emotion_curves(found, SPEECH_AUS, times + offset))
     return np.clip(out, 0, 5)
 
 
-def split_at_pauses(blocks: Iterator[np.ndarray], sr: int = 16000, target_seconds: float = 30.0
-                    ) -> Iterator[tuple[int, np.ndarray]]:
+def split_at_pauses(blocks: Iterator[np.ndarray], target_seconds: float = 30.0) -> Iterator[tuple[int, np.ndarray]]:
     """Regroup streamed audio blocks into utterance-sized chunks cut at the quietest 100 ms near ``target_seconds``.
 
     Yields (offset in samples, chunk) with chunks of ``target_seconds`` ± 5 s (the last may be shorter); memory
     stays bounded by about two chunks.
     """
-    target, slack, win = int(target_seconds * sr), int(5 * sr), sr // 10
+    target, slack, win = int(target_seconds * SR), int(5 * SR), SR // 10
     buf = np.zeros(0, np.float32)
     offset = 0
     for block in blocks:
@@ -132,16 +131,18 @@ def split_at_pauses(blocks: Iterator[np.ndarray], sr: int = 16000, target_second
         yield offset, buf
 
 
-def rules_track(samples: np.ndarray, transcript: str | None = None, sr: int = 16000, fps: float = DEFAULT_FPS,
+def rules_track(samples: np.ndarray, transcript: str | None = None, sr: int = SR, fps: float = DEFAULT_FPS,
                 seed: int = 0, text_emotion: bool = True, voice: VoiceSettings | None = VoiceSettings(),
                 segments: list[EmotionSegment] | None = None) -> AUTrack:
     """The default speech → AU track for audio already in memory (see ``facsynth.speech.speak`` for files).
 
     ``text_emotion``: the transcript's emotion sets the upper face; ``voice``: so does the voice's (None: not);
-    ``segments``: a list that receives the voice's emotion segments. Returns an AUTrack over ``SPEECH_AUS`` at
+    ``segments``: a list that receives the voice's emotion segments; ``sr``: the rate of ``samples``, which must be
+    16 kHz (AudioError otherwise: ``load_audio`` resamples files). Returns an AUTrack over ``SPEECH_AUS`` at
     ``fps``, as long as the audio. Silent or noise-like audio gives a neutral track with a warning; clipped audio a
     warning.
     """
+    check_sample_rate(sr)
     if is_silent(samples):
         warnings.warn("the audio is silent: the face stays neutral", stacklevel=2)
     elif is_noise(samples):
@@ -149,8 +150,8 @@ def rules_track(samples: np.ndarray, transcript: str | None = None, sr: int = 16
     elif clipping_fraction(samples) > 0.01:
         warnings.warn("the audio is clipped (over 1 % of samples at full scale): lip sync may suffer", stacklevel=2)
     emotion = emotion_targets(transcript) if text_emotion else {}
-    curves = rules_curves(samples, transcript, sr, seed, emotion, voice, segments)
-    return resample_curves(curves, len(samples) / sr, fps)
+    curves = rules_curves(samples, transcript, seed, emotion, voice, segments)
+    return resample_curves(curves, len(samples) / SR, fps)
 
 
 def resample_curves(curves: np.ndarray, duration: float, fps: float) -> AUTrack:

@@ -11,6 +11,8 @@ import torch
 from torch import nn
 
 from ..errors import ModelError
+from .features import HOP
+from .spectral import mfcc
 from .voice_cues import CUES, FrameCues, frame_cues, window_cues
 
 __all__ = ["LAYOUT", "N_FEATURES", "VoiceEmotionNet", "window_features", "clip_windows", "save_voice_model",
@@ -36,22 +38,14 @@ class VoiceEmotionNet(nn.Module):
         return self.net(x)
 
 
-def window_features(samples: np.ndarray, fc: FrameCues, windows: Sequence[tuple[int, int]],
-                    sr: int = 16000) -> np.ndarray:
+def window_features(samples: np.ndarray, fc: FrameCues, windows: Sequence[tuple[int, int]]) -> np.ndarray:
     """Features of each window [start, stop) of 100 fps frames: ``window_cues`` (NaN where not measurable) and the
     mean and standard deviation of 13 MFCCs over the window's speech frames.
 
     Returns np.ndarray [shape=(len(windows), N_FEATURES)], float32 (NaN allowed; the model fills them with the
     training mean).
     """
-    import librosa
-
-    from .features import HOP
-
-    n = len(fc.f0)
-    m = librosa.feature.mfcc(y=np.asarray(samples, np.float32), sr=sr, n_mfcc=_N_MFCC, n_fft=512, hop_length=HOP,
-                             win_length=400, n_mels=40).T
-    m = np.pad(m, ((0, max(0, n - len(m))), (0, 0)), mode="edge")[:n]
+    m = mfcc(samples, _N_MFCC, HOP)
     out = np.full((len(windows), N_FEATURES), np.nan, np.float32)
     for k, (a, b) in enumerate(windows):
         out[k, :len(CUES)] = window_cues(fc, a, b)
@@ -63,12 +57,12 @@ def window_features(samples: np.ndarray, fc: FrameCues, windows: Sequence[tuple[
     return out
 
 
-def clip_windows(samples: np.ndarray, sr: int = 16000) -> np.ndarray:
+def clip_windows(samples: np.ndarray) -> np.ndarray:
     """``window_features`` of every analysis window (``voice_emotion.segment_windows``) of one clip."""
     from .voice_emotion import segment_windows
 
-    fc = frame_cues(samples, sr)
-    return window_features(samples, fc, segment_windows(len(fc.f0)), sr)
+    fc = frame_cues(samples)
+    return window_features(samples, fc, segment_windows(len(fc.f0)))
 
 
 def save_voice_model(path: str | os.PathLike, model: VoiceEmotionNet, labels: Sequence[str], norm: tuple,
@@ -112,15 +106,15 @@ def predict_proba(features: np.ndarray, ckpt: dict) -> np.ndarray:
         return torch.softmax(ckpt["model"](torch.from_numpy(x.astype(np.float32))), -1).numpy()
 
 
-def window_probabilities(samples: np.ndarray, fc: FrameCues, windows: Sequence[tuple[int, int]], ckpt: dict,
-                         sr: int = 16000) -> np.ndarray:
+def window_probabilities(samples: np.ndarray, fc: FrameCues, windows: Sequence[tuple[int, int]],
+                         ckpt: dict) -> np.ndarray:
     """Probabilities of VOICE_EMOTIONS per window from a loaded model; classes the model was not trained on get 0.
 
     Returns np.ndarray [shape=(len(windows), len(VOICE_EMOTIONS))], float64, rows summing to 1.
     """
     from .voice_emotion import VOICE_EMOTIONS
 
-    p = predict_proba(window_features(samples, fc, windows, sr), ckpt)
+    p = predict_proba(window_features(samples, fc, windows), ckpt)
     out = np.zeros((len(windows), len(VOICE_EMOTIONS)))
     for j, label in enumerate(ckpt["labels"]):
         out[:, VOICE_EMOTIONS.index(label)] = p[:, j]

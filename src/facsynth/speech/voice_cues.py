@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .audio import SR
 from .features import FEATURE_FPS, HOP, energy_db, pitch
+from .lpc import burg_lpc
+from .peaks import find_peaks, running_median
+from .spectral import N_FFT, WIN, power_spectrogram
 
 __all__ = ["CUES", "FrameCues", "frame_cues", "window_cues", "formant_spacing"]
 
@@ -37,30 +41,25 @@ class FrameCues:
     active: np.ndarray
 
 
-def frame_cues(samples: np.ndarray, sr: int = 16000, f0: np.ndarray | None = None,
-               energy: np.ndarray | None = None) -> FrameCues:
+def frame_cues(samples: np.ndarray, f0: np.ndarray | None = None, energy: np.ndarray | None = None) -> FrameCues:
     """Measure the frame-level cues of mono 16 kHz ``samples`` (float32 in [-1, 1]).
 
     ``f0`` and ``energy`` may be passed when already computed (``features.pitch``, ``features.energy_db``).
     """
-    import librosa
-    from scipy.signal import find_peaks
-
     y = np.asarray(samples, np.float32)
     n = len(y) // HOP + 1
-    f0 = _clean_f0(pitch(y, sr) if f0 is None else f0)
-    energy = energy_db(y, sr) if energy is None else energy
-    power = np.abs(librosa.stft(y, n_fft=512, hop_length=HOP, win_length=400, center=True)) ** 2
-    power = np.pad(power, ((0, 0), (0, max(0, n - power.shape[1]))), mode="edge")[:, :n]
-    freqs = np.fft.rfftfreq(512, 1.0 / sr)
+    f0 = _clean_f0(pitch(y) if f0 is None else f0)
+    energy = energy_db(y) if energy is None else energy
+    power = power_spectrogram(y, HOP)
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / SR)
     low = power[(freqs >= 50) & (freqs < 1000)].sum(0)
     high = power[(freqs >= 1000) & (freqs < 5000)].sum(0)
     alpha = 10 * np.log10((high + 1e-10) / (low + 1e-10))
     active = energy > np.percentile(energy, 90) - 30
     hnr = np.full(n, np.nan)
-    win = int(0.04 * sr)
+    win = int(0.04 * SR)
     idx = np.flatnonzero(f0 > 0)
-    lag = np.rint(sr / np.maximum(f0[idx], 1.0)).astype(int)
+    lag = np.rint(SR / np.maximum(f0[idx], 1.0)).astype(int)
     start = idx * HOP - win // 2
     keep = (start >= 0) & (start + win + lag + 2 <= len(y))
     idx, lag, start = idx[keep], lag[keep], start[keep]
@@ -107,9 +106,7 @@ def _clean_f0(f0: np.ndarray) -> np.ndarray:
 
 def _deviation(x: np.ndarray) -> np.ndarray:
     """|x − its 5-frame running median| (a voiced run's frame-to-frame perturbation)."""
-    from scipy.ndimage import median_filter
-
-    return np.abs(x - median_filter(x, size=5, mode="nearest"))
+    return np.abs(x - running_median(x, 5))
 
 
 def window_cues(fc: FrameCues, start: int = 0, stop: int | None = None) -> np.ndarray:
@@ -141,15 +138,13 @@ def window_cues(fc: FrameCues, start: int = 0, stop: int | None = None) -> np.nd
     return out
 
 
-def formant_spacing(samples: np.ndarray, fc: FrameCues, sr: int = 16000, max_frames: int = 60) -> float:
+def formant_spacing(samples: np.ndarray, fc: FrameCues, max_frames: int = 60) -> float:
     """Mean formant spacing ΔF in Hz, a correlate of vocal-tract length (about 1000 Hz for adult men, 1150–1250 Hz
     for women; Reby & McComb 2003): F1–F4 from LPC (order 18) of up to ``max_frames`` voiced speech frames, fitted
     as F_i = (2i − 1)/2 · ΔF, median over frames. NaN when fewer than 5 frames give four formants.
     """
-    import librosa
-
     y = np.asarray(samples, np.float64)
-    win = 400
+    win = WIN
     idx = np.flatnonzero((fc.f0 > 0) & fc.active)
     idx = idx[(idx * HOP >= win // 2) & (idx * HOP + win // 2 <= len(y))]
     if len(idx) < 5:
@@ -160,7 +155,7 @@ def formant_spacing(samples: np.ndarray, fc: FrameCues, sr: int = 16000, max_fra
     frames = frames[np.abs(frames).max(1) > 1e-6]
     if len(frames) < 5:
         return float("nan")
-    coeffs = librosa.lpc(frames, order=18, axis=-1)
+    coeffs = burg_lpc(frames, order=18)
     coeffs = coeffs[np.isfinite(coeffs).all(1)]
     order = coeffs.shape[1] - 1
     companion = np.zeros((len(coeffs), order, order))
@@ -172,8 +167,8 @@ def formant_spacing(samples: np.ndarray, fc: FrameCues, sr: int = 16000, max_fra
     found = []
     for r in roots:
         r = r[np.imag(r) > 0]
-        freq = np.angle(r) * sr / (2 * np.pi)
-        bandwidth = -np.log(np.abs(r)) * sr / np.pi
+        freq = np.angle(r) * SR / (2 * np.pi)
+        bandwidth = -np.log(np.abs(r)) * SR / np.pi
         freq = np.sort(freq[(freq > 200) & (freq < 4800) & (bandwidth < 400)])
         if len(freq) >= 4:
             found.append(float(freq[:4] @ w / (w @ w)))

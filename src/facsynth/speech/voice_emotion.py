@@ -138,14 +138,14 @@ def _norm_vector(register: int) -> np.ndarray:
     return np.array([v[register] if isinstance(v, tuple) else v for v in (_NORM[c] for c in CUES)])
 
 
-def baseline_cues(samples: np.ndarray, sr: int = 16000) -> np.ndarray:
+def baseline_cues(samples: np.ndarray) -> np.ndarray:
     """The cue vector of a speaker's neutral recording (mono 16 kHz float32), the baseline for ``standardise``.
 
     Raises AudioError when the recording holds too little voiced speech to measure F0 (about 0.1 s).
     """
     from ..errors import AudioError
 
-    cues = window_cues(frame_cues(samples, sr))
+    cues = window_cues(frame_cues(samples))
     if np.isnan(cues[0]):
         raise AudioError("the baseline recording has too little voiced speech to measure its pitch")
     return cues
@@ -195,7 +195,7 @@ def segment_windows(n_frames: int, fps: float = FEATURE_FPS) -> list[tuple[int, 
     return [(s, s + win) for s in starts]
 
 
-def estimate_segments(samples: np.ndarray, sr: int = 16000, settings: VoiceSettings | None = None,
+def estimate_segments(samples: np.ndarray, settings: VoiceSettings | None = None,
                       f0: np.ndarray | None = None, energy: np.ndarray | None = None,
                       offset: float = 0.0) -> list[EmotionSegment]:
     """The voice's emotion per segment (``segment_windows``) of one utterance.
@@ -214,20 +214,20 @@ def estimate_segments(samples: np.ndarray, sr: int = 16000, settings: VoiceSetti
         each window on its own.
     """
     settings = settings or VoiceSettings()
-    fc = frame_cues(samples, sr, f0, energy)
+    fc = frame_cues(samples, f0, energy)
     n = len(fc.f0)
     windows = segment_windows(n)
     if settings.model is not None:
         from .voice_classifier import window_probabilities
 
-        probs = window_probabilities(samples, fc, windows, settings.model, sr)
+        probs = window_probabilities(samples, fc, windows, settings.model)
         out = []
         for (a, b), p in zip(windows, probs):
             arousal = float(sum(pi * CIRCUMPLEX[e][0] for pi, e in zip(p, VOICE_EMOTIONS)))
             out.append(EmotionSegment(offset + a / FEATURE_FPS, offset + b / FEATURE_FPS,
                                       dict(zip(VOICE_EMOTIONS, map(float, p))), arousal, _valence(p)))
         return out
-    register = _register(fc, formant_spacing(samples, fc, sr))
+    register = _register(fc, formant_spacing(samples, fc))
     weight = _WEIGHT if settings.baseline is None else _WEIGHT_BASELINE
     whole = standardise(window_cues(fc), register, settings.baseline)
     out = []
@@ -308,5 +308,4 @@ def load_baseline(path: str | os.PathLike) -> np.ndarray:
     """``baseline_cues`` of an audio file (any format ``load_audio`` reads)."""
     from .audio import load_audio
 
-    samples, sr = load_audio(path)
-    return baseline_cues(samples, sr)
+    return baseline_cues(load_audio(path))

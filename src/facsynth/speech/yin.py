@@ -1,0 +1,73 @@
+"""YIN fundamental-frequency estimation (de Cheveigné & Kawahara 2002) in numpy, computed the way ``librosa.yin``
+0.11 computes it (so that the pitch thresholds calibrated on it hold), without importing librosa and numba."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .audio import SR
+
+__all__ = ["yin"]
+
+_BLOCK = 512  # frames per FFT batch: bounds memory to a few MB whatever the length of the audio
+
+
+def yin(samples: np.ndarray, fmin: float, fmax: float, hop: int, frame_length: int = 1024,
+        threshold: float = 0.1) -> np.ndarray:
+    """F0 per frame of ``frame_length`` samples centred on every ``hop``-th sample (zero padding at both ends).
+
+    Per frame: the cumulative-mean-normalised difference function d'(τ) for periods τ of SR / fmax … SR / fmin
+    samples; the smallest τ at a local minimum of d' below ``threshold`` (else the global minimum), refined by a
+    parabola through its neighbours. As ``librosa.yin(samples, fmin=fmin, fmax=fmax, sr=16000,
+    frame_length=frame_length, hop_length=hop, trough_threshold=threshold)``.
+
+    samples : np.ndarray [shape=(n,)], float32 at 16 kHz; fmin < fmax : Hz; hop : samples between frames.
+    Returns np.ndarray [shape=(n // hop + 1,)], float64, Hz (every frame gets an estimate, voiced or not).
+    """
+    y = np.pad(np.asarray(samples, np.float32), frame_length // 2)
+    frames = np.lib.stride_tricks.sliding_window_view(y, frame_length)[::hop]
+    min_period = int(np.floor(SR / fmax))
+    max_period = min(int(np.ceil(SR / fmin)), frame_length - 1)
+    return np.concatenate([_block_f0(frames[i:i + _BLOCK], min_period, max_period, threshold)
+                           for i in range(0, len(frames), _BLOCK)])
+
+
+def _block_f0(frames: np.ndarray, min_period: int, max_period: int, threshold: float) -> np.ndarray:
+    """F0 in Hz of frames (m, frame_length) float32; see ``yin``."""
+    d = _normalised_difference(frames, min_period, max_period)      # (m, periods)
+    shifts = _parabolic_shifts(d)
+    trough = np.zeros(d.shape, bool)
+    trough[:, 0] = d[:, 0] < d[:, 1]
+    trough[:, 1:-1] = (d[:, 1:-1] < d[:, :-2]) & (d[:, 1:-1] <= d[:, 2:])
+    trough[:, -1] = d[:, -1] < d[:, -2]
+    trough &= d < threshold
+    period = np.where(trough.any(1), trough.argmax(1), d.argmin(1))
+    rows = np.arange(len(d))
+    return SR / (min_period + period + shifts[rows, period])
+
+
+def _normalised_difference(frames: np.ndarray, min_period: int, max_period: int) -> np.ndarray:
+    """d'(τ) for τ = min_period … max_period of each frame: the difference function from the autocorrelation
+    (FFT) and the running energy, divided by its cumulative mean. Returns (m, max_period − min_period + 1) float64.
+    """
+    n = frames.shape[1]
+    spectrum = np.fft.rfft(frames, n=2 * n, axis=1)
+    acf = np.fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, n=2 * n, axis=1)[:, :max_period + 1]
+    energy = np.cumsum(np.square(frames), axis=1, dtype=np.float32)
+    energy[:, 0] = 0.0  # as librosa: d(1) = 2 (r(0) − r(1)), d(τ) = 2 (r(0) − r(τ)) − Σ_{j<τ} x_j² from x_1 on
+    diff = np.zeros((len(frames), max_period + 1), np.float32)
+    diff[:, 1:] = 2 * (acf[:, :1] - acf[:, 1:]) - energy[:, :max_period]
+    mean = np.cumsum(diff[:, 1:], axis=1, dtype=np.float32) / np.arange(1, max_period + 1)
+    tiny = np.finfo(np.float64).tiny
+    return diff[:, min_period:] / (mean[:, min_period - 1:] + tiny)
+
+
+def _parabolic_shifts(d: np.ndarray) -> np.ndarray:
+    """Offset (−1 … 1 bins) of the vertex of the parabola through each bin and its neighbours; 0 at the ends and
+    where the vertex lies more than a bin away."""
+    shifts = np.zeros_like(d)
+    a = d[:, 2:] + d[:, :-2] - 2 * d[:, 1:-1]
+    b = (d[:, 2:] - d[:, :-2]) / 2
+    inside = np.abs(b) < np.abs(a)
+    shifts[:, 1:-1] = np.where(inside, -b / np.where(inside, a, 1.0), 0.0)
+    return shifts
