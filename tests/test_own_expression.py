@@ -82,3 +82,34 @@ def test_the_mouth_opens_the_same_from_parted_and_closed_rest(parted, shared_dat
     assert p0 < 0.05 and c0 < 0.05
     assert p3 > 0.08 and c3 > 0.08
     assert abs(p3 - c3) < 0.5 * max(p3, c3)
+
+
+def test_lip_closure_closes_every_pair_without_pressing(parted):
+    """Taking the photo's own opening away and adding the closure leaves every inner-lip pair just touching:
+    no pair stays open (the sides of an open mouth) and the basis was not pushed past first contact."""
+    from facsynth.face.own_expression import lip_closure
+    from facsynth.face.topology import LOWER_LIP_INNER, UPPER_LIP_INNER
+
+    rig = parted[1]
+    aus = tuple(rig.own)
+    p = rig.basis.apply(-np.array([[rig.own[a] for a in aus]], np.float32), aus)[0] + rig.closure
+    gap = p[list(UPPER_LIP_INNER[1:-1]), 1] - p[list(LOWER_LIP_INNER[1:-1]), 1]
+    assert np.all(np.abs(gap) < 0.006), gap
+    again, fix = lip_closure(rig.basis, dict(rig.own))
+    assert all(abs(again[a] - rig.own[a]) < 0.05 for a in rig.own)               # a fixed point, up to rounding
+    assert np.allclose(fix, rig.closure, atol=2e-3)
+
+
+@pytest.mark.parametrize("opening", [1.0, 2.0, 3.0])
+def test_the_asked_gap_is_the_same_from_parted_and_closed_rest(parted, shared_data, opening):
+    """The lip gap a track asks for (face model, before any re-detection) is the same function of AU25/26 on a
+    face whose first frame shows parted lips as on one whose lips are closed: within 15 %."""
+    from facsynth.render.photo import expressed_landmarks, movement
+
+    closed = read_image(shared_data / "faces" / "grid_bbaf2n_rest.png")
+    gaps = []
+    for rig in (parted[1], rig_photo(closed)):
+        lm = expressed_landmarks(rig, movement(rig, {25: opening, 26: opening / 2}))
+        gaps.append(np.linalg.norm(lm[13] - lm[14]) / np.linalg.norm(lm[33] - lm[263]))
+    assert gaps[1] > 0.02 * opening
+    assert abs(gaps[0] - gaps[1]) < 0.15 * gaps[1], gaps

@@ -25,11 +25,11 @@ import numpy as np
 from .._lazy import lazy_module
 from ..facs import MAX_INTENSITY
 from .muscles import AUBasis
-from .topology import LOWER_LIP_INNER, UPPER_LIP_INNER
+from .topology import LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER
 
 optimize = lazy_module("scipy.optimize")   # 1 s to import: only photo edits that read the face's own expression
 
-__all__ = ["own_expression", "expression_measures", "READ_AUS", "DEAD_ZONE", "SMILE_GAIN"]
+__all__ = ["own_expression", "expression_measures", "lip_closure", "READ_AUS", "DEAD_ZONE", "SMILE_GAIN"]
 
 #: The AUs whose presence in a photo is read (the rest are taken as 0).
 READ_AUS = (6, 12, 25, 26)
@@ -42,6 +42,8 @@ SMILE_GAIN = 1.5
 _EYES = ((159, 145), (386, 374))     # upper and lower lid margin centres, right and left eye
 _CORNERS = (61, 291)
 _UPPER_CENTRE = 13                   # the upper lip's inner centre: the jaw does not move it
+#: How far the outer edge of a lip follows its inner edge when parted lips are closed (the red keeps its height).
+_OUTER_FOLLOWS = 0.8
 
 
 def expression_measures(shape: np.ndarray) -> np.ndarray:
@@ -84,3 +86,50 @@ def own_expression(shape: np.ndarray, basis: AUBasis, reference: np.ndarray) -> 
     out[12] = min(out[12] * SMILE_GAIN, MAX_INTENSITY)
     out[6] = min(out[6], out[12])
     return {a: round(v, 2) for a, v in out.items() if v >= 0.25}
+
+
+def lip_closure(basis: AUBasis, own: dict[int, float]) -> tuple[dict[int, float], np.ndarray]:
+    """Parted lips closed exactly: ``own`` with its AU25/AU26 scaled so that taking them away brings the lips
+    into first contact and no further, and the displacement (478, 3) that closes what the muscle basis leaves open.
+
+    basis : the muscle basis of the photo's face (its ``neutral`` is the photo's shape, face frame)
+    own : the photo's own expression (``own_expression``)
+
+    An open mouth at rest is an ellipse that the basis's lip and jaw movements cannot take away everywhere at
+    once: subtracting more than first contact presses the lips' middle together (the basis's lips never cross)
+    while their sides stay apart, and a track then has to undo the overshoot before the mouth opens again, so a
+    talking video from an open-mouthed first frame barely moves its lips. The remaining gap of each inner-lip pair
+    is closed halfway from each side, the outer edge of the lip following (``_OUTER_FOLLOWS``).
+    """
+    fix = np.zeros_like(basis.neutral, dtype=np.float32)
+    opening = {a: own[a] for a in (25, 26) if own.get(a, 0.0) > 0}
+    if not opening:
+        return dict(own), fix
+    aus = tuple(opening)
+    values = np.array(list(opening.values()), np.float32)
+    up, lo = np.asarray(UPPER_LIP_INNER[1:-1]), np.asarray(LOWER_LIP_INNER[1:-1])
+
+    def gaps(scale: float) -> np.ndarray:
+        p = basis.apply(-scale * values[None], aus)[0]
+        return p[up, 1] - p[lo, 1]
+
+    lo_s, hi_s = 0.0, 1.0
+    if gaps(1.0).min() > 1e-3:
+        return dict(own), _close_pairs(fix, gaps(1.0))
+    for _ in range(12):
+        mid = (lo_s + hi_s) / 2
+        lo_s, hi_s = (mid, hi_s) if gaps(mid).min() > 1e-3 else (lo_s, mid)
+    out = dict(own)
+    for a, v in opening.items():
+        out[a] = round(v * lo_s, 2)
+    return out, _close_pairs(fix, gaps(lo_s))
+
+
+def _close_pairs(fix: np.ndarray, gap: np.ndarray) -> np.ndarray:
+    """``fix`` with each inner-lip pair's positive ``gap`` (IOD, face frame, y up) closed halfway from each lip."""
+    half = np.maximum(gap, 0.0) / 2
+    fix[np.asarray(UPPER_LIP_INNER[1:-1]), 1] -= half
+    fix[np.asarray(LOWER_LIP_INNER[1:-1]), 1] += half
+    fix[np.asarray(UPPER_LIP_OUTER[1:-1]), 1] -= _OUTER_FOLLOWS * half
+    fix[np.asarray(LOWER_LIP_OUTER[1:-1]), 1] += _OUTER_FOLLOWS * half
+    return fix

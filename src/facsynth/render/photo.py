@@ -19,7 +19,7 @@ from ..errors import ImageError, NoFaceError
 from ..face import topology
 from ..face.landmarks import Face, detect_faces, face_pose, from_face_frame
 from ..face.model import basis_for, default_face
-from ..face.own_expression import own_expression
+from ..face.own_expression import lip_closure, own_expression
 from ..track import AUTrack
 from .mouth import cover_stray_teeth, opening_height, paint_mouth_interior
 from .shading import shade_folds
@@ -55,6 +55,8 @@ class PhotoRig:
     basis     : facsynth.face.muscles.AUBasis fitted to this face's own landmarks (face frame)
     own       : {AU: FACS intensity} of the expression the photo already wears (facsynth.face.own_expression):
                 an absolute target is reached by moving from it
+    closure   : np.ndarray [shape=(478, 3)] float32, face frame: what closes the photo's parted lips beyond
+                taking ``own`` away (facsynth.face.own_expression.lip_closure), added to absolute targets
     """
 
     face: object
@@ -66,6 +68,7 @@ class PhotoRig:
     tint: np.ndarray
     basis: object
     own: Mapping[int, float]
+    closure: np.ndarray
 
 
 def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
@@ -127,8 +130,8 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
     lum = float(tint @ np.float32([0.299, 0.587, 0.114]))
     shape = face.normalised()
     basis = basis_for(shape)
-    own = own_expression(shape, basis, default_face().vertices)
-    return PhotoRig(face, vertices, triangles, box, work, lum / 128.0, tint, basis, own)
+    own, closure = lip_closure(basis, own_expression(shape, basis, default_face().vertices))
+    return PhotoRig(face, vertices, triangles, box, work, lum / 128.0, tint, basis, own, closure)
 
 
 def movement(rig: PhotoRig, intensities: Mapping[int, float], relative: bool = False) -> dict[int, float]:
@@ -156,7 +159,7 @@ def side_movements(rig: PhotoRig, intensities: Mapping[int, float], sides: Mappi
 
 
 def expressed_landmarks(rig: PhotoRig, intensities: Mapping[int, float],
-                        left: Mapping[int, float] | None = None) -> np.ndarray:
+                        left: Mapping[int, float] | None = None, *, absolute: bool = True) -> np.ndarray:
     """Image positions of the 478 landmarks moved by ``intensities``, pose kept, shape (478, 2) float64 pixels.
 
     intensities : {AU: FACS intensity change, −5–5} (see ``movement``); the face model's AU basis moves the
@@ -164,11 +167,15 @@ def expressed_landmarks(rig: PhotoRig, intensities: Mapping[int, float],
         photo's head pose.
     left : the person's left side's changes when they differ from the right side's (see ``side_movements``);
         ``intensities`` are then the right side's
+    absolute : the changes lead to an absolute target, so the photo's parted lips are closed first
+        (``rig.closure``); False for changes added to the photo's own expression
     """
     aus = tuple(dict.fromkeys([*intensities, *(left or ())]))
     values = np.array([[float(intensities.get(a, 0.0)) for a in aus]], np.float32)
     lefts = None if left is None else np.array([[float(left.get(a, 0.0)) for a in aus]], np.float32)
     moved = rig.basis.apply(values, aus, lefts)[0]
+    if absolute:
+        moved = moved + rig.closure
     pose = rig.face.pose
     shift = from_face_frame(moved, pose)[:, :2].astype(np.float64) - from_face_frame(rig.basis.neutral, pose)[:, :2]
     return rig.vertices[: len(moved)] + shift
@@ -197,7 +204,7 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
 
     Returns np.ndarray [shape=(H, W, 3)] uint8 RGB; pixels outside ``rig.box`` are the input's, bit for bit.
     """
-    dst_lm = expressed_landmarks(rig, *side_movements(rig, intensities, sides, relative))
+    dst_lm = expressed_landmarks(rig, *side_movements(rig, intensities, sides, relative), absolute=not relative)
     dst = rig.vertices.copy()
     n = len(dst_lm)
     dst[:n] = dst_lm
