@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
-import soundfile
 
-from ..errors import AudioError, FormatError
+from ..errors import FormatError
+from ..formats.audio import audio_info
 from ..formats.image import IMAGE_SUFFIXES, write_image
 from ..track import AUTrack
 from .video import write_mp4
 
-__all__ = ["Renderer", "write_rendered", "apex_frame", "audio_seconds", "OUTPUT_SUFFIXES"]
+__all__ = ["Renderer", "write_rendered", "apex_frame", "OUTPUT_SUFFIXES"]
 
 #: Turns a track into its frames, one (H, W, 3) uint8 RGB image per track frame.
 Renderer = Callable[[AUTrack], Iterator[np.ndarray]]
@@ -31,15 +31,6 @@ def apex_frame(track: AUTrack) -> AUTrack:
     """The one-frame track of ``track``'s most intense frame (largest summed intensity)."""
     apex = int(np.argmax(track.values.sum(axis=1)))
     return AUTrack(track.values[apex:apex + 1], track.aus, track.fps)
-
-
-def audio_seconds(audio: str | os.PathLike) -> float:
-    """Length of an audio file in seconds; AudioError when it cannot be read."""
-    try:
-        info = soundfile.info(str(audio))
-    except Exception as e:  # soundfile raises its own error types for unreadable files
-        raise AudioError(f"cannot read audio {audio}: {e}") from None
-    return float(info.frames) / float(info.samplerate)
 
 
 def write_rendered(render: Renderer, track: AUTrack, path: str | os.PathLike,
@@ -64,7 +55,7 @@ def write_rendered(render: Renderer, track: AUTrack, path: str | os.PathLike,
         raise FormatError("the track has no frames to render")
     if suffix == ".mp4":
         if track.n_frames == 1:
-            seconds = audio_seconds(audio) if audio is not None else 1.0
+            seconds = audio_info(audio).duration if audio is not None else 1.0
             frame = next(render(track))
             frames: Iterator[np.ndarray] = (frame for _ in range(max(1, int(round(seconds * track.fps)))))
         else:

@@ -4,12 +4,12 @@ side works at), whole or streamed in blocks; ``check_sample_rate`` for audio tha
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 import numpy as np
 
 from ..errors import AudioError
+from ..formats.audio import AudioInfo, audio_info  # the header probe, shared with the renderers
 
 __all__ = ["SR", "check_sample_rate", "AudioInfo", "audio_info", "load_audio", "iter_audio", "is_silent", "is_noise",
            "clipping_fraction"]
@@ -27,55 +27,6 @@ def check_sample_rate(sr: int, what: str = "speech") -> None:
     if sr != SR:
         raise AudioError(f"{what} needs {SR} Hz audio, got {sr} Hz: resample it first "
                          "(facsynth.load_audio reads any rate at 16 kHz)")
-
-_VIDEO_SUFFIXES = {".mp4", ".mpg", ".mpeg", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".wmv", ".flv", ".3gp"}
-# Leading bytes of video containers: MPEG-PS pack header, Matroska/WebM EBML, AVI RIFF, ISO-BMFF "ftyp" at offset 4.
-_VIDEO_MAGIC = (b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3", b"\x1a\x45\xdf\xa3")
-
-
-class AudioInfo(NamedTuple):
-    """Header facts of an audio file: sample rate (Hz), channel count and length in samples."""
-
-    samplerate: int
-    channels: int
-    frames: int
-
-    @property
-    def duration(self) -> float:
-        """Length in seconds."""
-        return self.frames / self.samplerate
-
-
-def _looks_like_video(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        head = fh.read(12)
-    if head[4:8] == b"ftyp" or head.startswith(_VIDEO_MAGIC):
-        return True
-    return head[:4] == b"RIFF" and head[8:12] == b"AVI "
-
-
-def audio_info(path: str | os.PathLike) -> AudioInfo:
-    """Sample rate, channels and length of the audio file ``path`` without reading its samples.
-
-    Raises AudioError for a missing or empty file, a video file, or anything that is not a readable audio format.
-    """
-    import soundfile as sf
-
-    path = Path(path)
-    if not path.is_file():
-        raise AudioError(f"{path}: no such audio file")
-    if path.stat().st_size == 0:
-        raise AudioError(f"{path}: the file is empty (0 bytes)")
-    if path.suffix.lower() in _VIDEO_SUFFIXES or _looks_like_video(path):
-        raise AudioError(f"{path}: this is a video file, not audio; extract its sound first "
-                         f"(e.g. ffmpeg -i {path.name} -vn {path.stem}.wav)")
-    try:
-        info = sf.info(str(path))
-    except Exception:
-        raise AudioError(f"{path}: not a readable audio file (expected wav, flac, ogg or mp3)") from None
-    if info.frames <= 0 or info.samplerate <= 0:
-        raise AudioError(f"{path}: the audio holds no samples")
-    return AudioInfo(int(info.samplerate), int(info.channels), int(info.frames))
 
 
 def iter_audio(path: str | os.PathLike, block_seconds: float = 30.0) -> Iterator[np.ndarray]:
