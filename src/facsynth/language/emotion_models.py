@@ -1,9 +1,12 @@
-"""The text-emotion classifiers at run time, in numpy: GloVe → 2-layer LSTM (Aubakirova et al.) and MiniLM → MLP.
+"""The text-emotion classifiers at run time, without torch: GloVe → 2-layer LSTM (Aubakirova et al.) and
+MiniLM → MLP in numpy, and the LoRA fine-tuned MiniLM on onnxruntime.
 
 Both map texts to logits over their checkpoint's labels. A checkpoint is a small ``.npz`` file: the weight arrays
 plus one JSON entry ``meta`` (model kind, size options, label order, metrics measured when it was trained); it loads
 with ``allow_pickle=False``, so a user's file never runs code. The GloVe table and MiniLM's transformer come from
-their pip packages (:mod:`facsynth.language.glove`, :mod:`facsynth.language.minilm`), never from the checkpoint.
+their pip packages (:mod:`facsynth.language.glove`, :mod:`facsynth.language.minilm`), never from the checkpoint;
+a ``minilm-lora`` checkpoint holds only the low-rank adapters and the head, merged into MiniLM and exported to
+ONNX in the cache folder on first use (:func:`facsynth.language.minilm.export_classifier`).
 Training (torch) lives in :mod:`facsynth.train.emotion`; inference needs no torch.
 """
 
@@ -30,7 +33,7 @@ __all__ = [
 ]
 
 #: Model kinds a checkpoint may hold.
-KINDS = ("lstm-glove", "minilm")
+KINDS = ("lstm-glove", "minilm", "minilm-lora")
 #: Tokens the LSTM reads per text (longer texts are cut).
 LSTM_MAX_TOKENS = 64
 
@@ -93,9 +96,9 @@ def head_forward(weights: dict[str, np.ndarray], layers: Sequence[int], x: np.nd
 class Classifier:
     """A loaded text-emotion model: ``logits(texts)`` → (len(texts), len(labels)) float32.
 
-    kind : "lstm-glove" or "minilm"
+    kind : "lstm-glove", "minilm" or "minilm-lora"
     config : size options (LSTM: hidden, layers, dropout, dim; MiniLM head: hidden, dropout, layers (which of
-        MiniLM's 7 hidden states it reads), dim)
+        MiniLM's 7 hidden states it reads), dim; LoRA: rank, alpha, targets, onnx ("int8" or "fp32"))
     labels : class names in output order
     weights : name → float32 array (PyTorch state-dict names)
     metrics : what was measured when it was trained
@@ -106,8 +109,22 @@ class Classifier:
     labels: list[str]
     weights: dict[str, np.ndarray]
     metrics: dict[str, Any] = field(default_factory=dict)
+    _onnx: Path | None = field(default=None, repr=False, compare=False)
+
+    def onnx_path(self) -> Path:
+        """A ``minilm-lora`` model's ONNX file in the cache folder, exported (torch, once) when missing."""
+        from .minilm import classifier_path, export_classifier
+
+        if self._onnx is None:
+            path = classifier_path(self.weights, self.config)
+            self._onnx = path if path.is_file() else export_classifier(self.weights, self.config, path)
+        return self._onnx
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
+        if self.kind == "minilm-lora":
+            from .minilm import classifier_logits
+
+            return classifier_logits(texts, self.onnx_path())
         if self.kind == "lstm-glove":
             from .glove import embed_batch
 
@@ -119,14 +136,16 @@ class Classifier:
 
 
 def save_checkpoint(path: str | os.PathLike, kind: str, config: dict[str, Any], labels: Sequence[str],
-                    weights: dict[str, np.ndarray], metrics: dict[str, Any] | None = None) -> None:
-    """Write a checkpoint (.npz: the weights as float32 arrays + JSON ``meta``) to ``path`` atomically."""
+                    weights: dict[str, np.ndarray], metrics: dict[str, Any] | None = None,
+                    dtype: type = np.float32) -> None:
+    """Write a checkpoint (.npz: the weights as ``dtype`` arrays (float32 or float16) + JSON ``meta``) to ``path``
+    atomically."""
     from ..atomic import atomic_path
 
     if kind not in KINDS:
         raise ModelError(f"unknown emotion model {kind!r} (expected one of {', '.join(KINDS)})")
     meta = {"kind": kind, "config": dict(config), "labels": list(labels), "metrics": metrics or {}}
-    arrays = {f"w/{k}": np.asarray(v, np.float32) for k, v in weights.items()}
+    arrays = {f"w/{k}": np.asarray(v, dtype) for k, v in weights.items()}
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
             np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
