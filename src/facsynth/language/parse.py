@@ -60,7 +60,9 @@ _TOKEN_RE = re.compile(r"__[a-z0-9]+__|[a-z]+(?:[-'][a-z]+)*|[,;.!?:()\[\]\"]")
 _AU_RE = re.compile(r"\b(?:au|action\s+unit)\s*[-_#]?\s*0*(\d{1,3})"
                     r"(?:\s*=\s*([^\s,;]+)|:([^\s,;]+)|\s*:\s*([-+.\d][^\s,;]*)|([a-e])\b)?")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # words of any script
-_DIGIT_OR_CUE = re.compile(r"\d|intensity|level|action unit|\bat [b-e]\b")
+_DIGIT = re.compile(r"\d")
+_AT_LETTER = re.compile(r"\bat [b-e]\b")
+_PUNCTUATION = ',;.!?:()[]"'  # each one a token of its own (the last alternative of _TOKEN_RE)
 _LEVEL_RE = re.compile(r"\b(?:(?:at\s+)?(?:an?\s+)?(?:intensity|level)\s*(?:of\s+|[=:]\s*)?([a-e]|\d+(?:\.\d+)?)"
                        r"|at\s+([b-e]))\b")
 
@@ -104,21 +106,23 @@ def _build_lexicon() -> dict[str, list[tuple[tuple[str, ...], tuple, bool, int]]
 
 
 _LEXICON = _build_lexicon()
-#: The same candidates indexed by their first two words: (first, second) → phrases of two words or more; a word
-#: alone → its one-word entry (the phrase of no more words).
-_BY_PAIR: dict[tuple[str, str], list] = {}
+#: The same candidates indexed by their first two words: first → second → [(rest as a list, item, ends in a
+#: noun, len(rest))] for phrases of two words or more, longest first; a word alone → its one-word entry (the
+#: phrase of no more words).
+_FOLLOW: dict[str, dict[str, list]] = {}
 _ALONE: dict[str, tuple] = {}
 for _first, _cands in _LEXICON.items():
     for _c in _cands:
         if _c[3]:
-            _BY_PAIR.setdefault((_first, _c[0][0]), []).append(_c)
+            _FOLLOW.setdefault(_first, {}).setdefault(_c[0][0], []).append((list(_c[0]), *_c[1:]))
         else:
             _ALONE[_first] = _c[1]
-#: Words that start no longer phrase: looked up in one step, as the item they become (copied), or the entry of an
-#: intensity word (which needs the words before it).
+#: Words that start no longer phrase, and punctuation: looked up in one step, as the item they become (copied), or
+#: the entry of an intensity word (which needs the words before it).
 _SINGLE = {w: ([c[0][1][0], c[0][1][1], None, c[0][1][2], c[0][1][3], w]
                if c[0][1][0] not in ("lvl", "boost") else c[0][1])
            for w, c in _LEXICON.items() if len(c) == 1 and not c[0][0]}
+_SINGLE.update({c: ["sep", c, None, None, None, c] for c in _PUNCTUATION})
 _ADJ_FIRST = frozenset(w.split()[0] for w in V.ADJECTIVE_FORMS) - V.AND_WORDS - V.COMMON_WORDS
 _END = frozenset({".", "!", "?"})
 #: (adjective, noun) → (AUs, whether the phrase holds them at 0): vocabulary.PAIRS and HOLD_PAIRS in one lookup.
@@ -171,41 +175,58 @@ def _sharpen(level: float) -> float:
     return max(1.0, level - 1) if level < 3 else min(5.0, level + 1)
 
 
+def _has_codes(s: str) -> bool:
+    """Whether lower-case ``s`` may hold AU codes or intensity cues: a digit, "intensity", "level", "action unit",
+    "at B"–"at E" (plain substring tests first: most sentences have none)."""
+    if "intensity" in s or "level" in s or "action unit" in s:
+        return True
+    if s.isascii():
+        if any(d in s for d in "0123456789"):
+            return True
+    elif _DIGIT.search(s):
+        return True
+    return "at " in s and _AT_LETTER.search(s) is not None
+
+
 def _items(text: str) -> tuple[list[list], int, int]:
     """Text → items (see ``_item``), and the counts of words and of known English words."""
     s = text.lower().replace("’", "'").replace("‘", "'")
-    if _DIGIT_OR_CUE.search(s):
+    if _has_codes(s):
         s = _LEVEL_RE.sub(_level_token, _AU_RE.sub(_au_token, s))
+    n_other = 0  # tokens that are not words: punctuation (every such character is one token) and codes
+    for c in _PUNCTUATION:
+        if c in s:
+            n_other += s.count(c)
     toks = _TOKEN_RE.findall(s)
     items: list[list] = []
-    n_other = n_unknown = 0
-    single_of = _SINGLE.get
+    append = items.append
+    n_unknown = 0
+    single_of, follow_of = _SINGLE.get, _FOLLOW.get
     i, n = 0, len(toks)
     while i < n:
         tok = toks[i]
-        start = i
         i += 1
         entry = single_of(tok)
         if entry.__class__ is list:
-            items.append(entry[:])
+            append(entry[:])
             continue
+        start = i - 1
         if entry is None:
-            if tok.startswith("__"):
-                items.append(_placeholder(tok))
+            if tok[0] == "_":
+                append(_placeholder(tok))
                 n_other += 1
                 continue
-            if not tok[0].isalpha():
-                items.append(["sep", tok, None, None, None, tok])
-                n_other += 1
-                continue
-            for rest, cand, noun_final, m in (_BY_PAIR.get((tok, toks[i]), ()) if i < n else ()):
-                if noun_final and i + m < n and toks[i + m] in _ADJ_FIRST:
-                    continue  # "smiles with her eyes closed": the adjective keeps its noun
-                if tuple(toks[i:i + m]) == rest:
-                    entry = cand
-                    i += m
-                    break
-            else:
+            follow = follow_of(tok)
+            cands = follow.get(toks[i]) if follow is not None and i < n else None
+            if cands is not None:
+                for rest, cand, noun_final, m in cands:
+                    if noun_final and i + m < n and toks[i + m] in _ADJ_FIRST:
+                        continue  # "smiles with her eyes closed": the adjective keeps its noun
+                    if toks[i:i + m] == rest:
+                        entry = cand
+                        i += m
+                        break
+            if entry is None:
                 entry = _ALONE.get(tok)
             if entry is None:
                 if tok.endswith("n't"):
@@ -229,9 +250,9 @@ def _items(text: str) -> tuple[list[list], int, int]:
                 elif before[2] <= 2 and level >= 3:  # a hedge: "somewhat strongly", "not very broadly"
                     level -= 1
                 words = before[5] + " " + words
-            items.append(["lvl", "boost" if kind == "boost" else None, level, None, None, words])
+            append(["lvl", "boost" if kind == "boost" else None, level, None, None, words])
         else:
-            items.append([kind, value, None, implied, side, words])
+            append([kind, value, None, implied, side, words])
     return items, n - n_other, n - n_other - n_unknown
 
 
