@@ -11,8 +11,9 @@ One thread: OMP/MKL/OpenBLAS threads are set to 1 in the children.
 The first-run rows use an empty facsynth cache (``FACSYNTH_CACHE``): they include exporting MiniLM to ONNX once.
 The Python-API rows load models once per process and then reuse them (first call vs. the median of warm calls).
 
-``python benchmarks/bench_processes.py [--repeats N]`` prints the table as Markdown (the README's);
-``benchmarks/run.py`` prints its rows with the other benchmarks.
+``python benchmarks/bench_processes.py [--repeats N] [--only TEXT ...]`` prints the table as Markdown (the README's);
+``--only`` keeps the commands whose label holds one of the TEXTs (``--only speak`` for the speech rows; ``API`` for
+the Python-API rows). ``benchmarks/run.py`` prints all rows with the other benchmarks.
 """
 
 from __future__ import annotations
@@ -178,14 +179,15 @@ def _api_rows(long_wav: Path, text: str, env: dict[str, str]) -> list[tuple[str,
     return rows
 
 
-def table(repeats: int = REPEATS) -> tuple[list[tuple[str, float, float, float, str]],
-                                          list[tuple[str, float, str, str]]]:
-    """(command rows (label, wall s, CPU s, peak MB, target), API rows) measured now, median of ``repeats``."""
+def table(repeats: int = REPEATS, only: list[str] | None = None
+          ) -> tuple[list[tuple[str, float, float, float, str]], list[tuple[str, float, str, str]]]:
+    """(command rows (label, wall s, CPU s, peak MB, target), API rows) measured now, median of ``repeats``;
+    ``only``: just the commands whose label holds one of these strings (and the API rows if one is "API")."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     rows = []
     with tempfile.TemporaryDirectory(prefix="facsynth-bench-") as tmp:
         folder = Path(tmp)
-        cmds = commands(folder)
+        cmds = [c for c in commands(folder) if only is None or any(o in c[0] for o in only)]
         for label, argv, target, n in cmds:
             try:
                 wall, cpu, peak = _median_run(argv, env, folder, min(repeats, n), warm_up=n > 1)
@@ -198,8 +200,10 @@ def table(repeats: int = REPEATS) -> tuple[list[tuple[str, float, float, float, 
                 cold = {**env, "FACSYNTH_CACHE": str(folder / f"empty_cache_{i}")}
                 wall, cpu, peak = measure(argv, cold, folder)
                 rows.append((f"first run, empty cache: {label}", wall, cpu, peak, "once"))
-        audio = _audio(folder)["24.7 s"]
-        api = _api_rows(audio[0], audio[2], env)
+        api = []
+        if only is None or "API" in only:
+            audio = _audio(folder)["24.7 s"]
+            api = _api_rows(audio[0], audio[2], env)
     return rows, api
 
 
@@ -214,13 +218,20 @@ def run():
 
 
 if __name__ == "__main__":
-    rows, api = table(int(sys.argv[sys.argv.index("--repeats") + 1]) if "--repeats" in sys.argv else REPEATS)
+    import argparse
+
+    parser = argparse.ArgumentParser(description="whole-process wall time, CPU time and peak memory of each command")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help=f"measured runs per command (default {REPEATS})")
+    parser.add_argument("--only", nargs="+", metavar="TEXT", help="commands whose label holds TEXT; API: the API rows")
+    args = parser.parse_args()
+    rows, api = table(args.repeats, args.only)
     print("| command (whole process, one thread) | wall (median) | CPU | peak memory | target |")
     print("|---|---|---|---|---|")
     for label, wall, cpu, peak, target in rows:
         print(f"| `{label}` | {wall:.2f} s | {cpu:.2f} s | {peak:.0f} MB | {target} |")
-    print()
-    print("| Python API, one process | seconds |")
-    print("|---|---|")
-    for what, value, _, _ in api:
-        print(f"| {what} | {value:.3f} |")
+    if api:
+        print()
+        print("| Python API, one process | seconds |")
+        print("|---|---|")
+        for what, value, _, _ in api:
+            print(f"| {what} | {value:.3f} |")
