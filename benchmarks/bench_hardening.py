@@ -8,8 +8,6 @@
 from __future__ import annotations
 
 import json
-import select
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,15 +29,6 @@ peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith
 print(json.dumps({"runs": out, "peak_mb": peak}))
 """
 
-_SERVER = """
-import sys
-from facsynth.server.app import Settings, create_app, running
-with running(create_app(Settings(max_request_bytes=8 << 20, tmp_root=sys.argv[1]))) as url:
-    print(url, flush=True)
-    sys.stdin.readline()
-"""
-
-
 def _absurd_sizes(tmp: Path) -> list[tuple[str, float, str, str]]:
     import numpy as np
     import soundfile as sf
@@ -60,35 +49,13 @@ def _absurd_sizes(tmp: Path) -> list[tuple[str, float, str, str]]:
 
 
 def _chunked_body(tmp: Path) -> list[tuple[str, float, str, str]]:
-    import httpx
+    from facsynth.server.probes import send_chunked, studio_process
 
-    server = subprocess.Popen([sys.executable, "-c", _SERVER, str(tmp)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-
-    def peak_mb() -> float:
-        status = Path(f"/proc/{server.pid}/status").read_text()
-        return next(int(l.split()[1]) for l in status.splitlines() if l.startswith("VmHWM")) / 1024
-
-    try:
-        host, port = server.stdout.readline().strip().removeprefix("http://").split(":")
-        httpx.get(f"http://{host}:{port}/api/health", timeout=30)
+    with studio_process(8 << 20, tmp) as (url, peak_mb):
         before = peak_mb()
-        sock = socket.create_connection((host, int(port)), timeout=30)
-        sock.sendall(f"POST /api/parse HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-                     "Transfer-Encoding: chunked\r\n\r\n".encode())
-        chunk = b"%x\r\n" % (1 << 20) + b" " * (1 << 20) + b"\r\n"
-        sent = 0
-        while sent < 600 << 20 and not select.select([sock], [], [], 0)[0]:
-            try:
-                sock.sendall(chunk)
-            except OSError:
-                break
-            sent += 1 << 20
-        status = sock.recv(64).split(b"\r\n")[0].decode()
-        sock.close()
+        sent, answer = send_chunked(url, "/api/parse", 600 << 20)
         grown = peak_mb() - before
-    finally:
-        server.communicate("\n", timeout=60)
+    status = answer.split(b"\r\n")[0].decode()
     return [(f"chunked 600 MB body: sent before the answer ({status})", sent / 1e6, "MB", "< 600"),
             ("chunked 600 MB body: server peak growth (limit 8 MB)", grown, "MB", "< 64")]
 

@@ -6,13 +6,8 @@ from __future__ import annotations
 import http.client
 import io
 import json
-import select
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import numpy as np
@@ -22,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from facsynth.server import jobs
 from facsynth.server.app import Settings, create_app, running
+from facsynth.server.probes import send_chunked, studio_process
 from facsynth.server.routes import MAX_TRACK_FRAMES, MAX_VIDEO_FRAMES
 
 LOCAL = "http://127.0.0.1:8000"
@@ -195,50 +191,14 @@ def test_a_render_whose_client_left_is_cancelled(tmp_path):
 
 def test_chunked_600_mb_body_gets_413_and_the_server_stays_small(tmp_path):
     """The body limit counts received bytes: a chunked body (no Content-Length) is cut at the limit."""
-    code = f"""
-import sys, time
-from facsynth.server.app import Settings, create_app, running
-with running(create_app(Settings(max_request_bytes=8 << 20, tmp_root={str(tmp_path)!r}))) as url:
-    print(url, flush=True)
-    sys.stdin.readline()
-"""
-    server = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-    def peak_mb() -> float:
-        status = Path(f"/proc/{server.pid}/status").read_text()
-        return next(int(l.split()[1]) for l in status.splitlines() if l.startswith("VmHWM")) / 1024
-
-    try:
-        host, port = server.stdout.readline().strip().removeprefix("http://").split(":")
-        httpx.get(f"http://{host}:{port}/api/health", timeout=30)
+    with studio_process(8 << 20, tmp_path) as (url, peak_mb):
         before = peak_mb()
-        sock = socket.create_connection((host, int(port)), timeout=30)
-        sock.sendall(f"POST /api/parse HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-                     "Transfer-Encoding: chunked\r\n\r\n".encode())
-        chunk = b"%x\r\n" % (1 << 20) + b" " * (1 << 20) + b"\r\n"
-        sent, answer = 0, b""
-        while sent < 600 << 20:
-            if select.select([sock], [], [], 0)[0]:
-                break
-            try:
-                sock.sendall(chunk)
-            except OSError:  # the server closed the connection after answering
-                break
-            sent += 1 << 20
-        sock.settimeout(30)
-        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
-            data = sock.recv(65536)
-            if not data:
-                break
-            answer += data
-        sock.close()
+        sent, answer = send_chunked(url, "/api/parse", 600 << 20)
         head, _, body = answer.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 413"), answer[:300]
         assert "larger than the limit" in json.loads(body)["error"]
         assert sent < 600 << 20, "the server read the whole body"
         assert peak_mb() - before < 64, (before, peak_mb())
-    finally:
-        server.communicate("\n", timeout=60)
     assert list(tmp_path.iterdir()) == []
 
 
