@@ -109,12 +109,12 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
 
 
 def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | None = None) -> None:
-    """Repaint, in place, tooth-coloured pixels on the lips with the lips' own colour.
+    """Repaint, in place, tooth-coloured and mouth-dark pixels on the lips from the lips around them.
 
     A photo that shows its teeth and is asked to close its mouth keeps slivers of teeth where the landmark
     contour of the lips ran over them; on closed lips those read as fangs. Pixels within the outer lip contour
-    (outside the ``inner`` opening, if given) that are much brighter and greyer than the lips' median colour
-    are blended towards it.
+    (outside the ``inner`` opening, if given) that are much brighter and greyer (teeth) or much darker (the
+    mouth's inside) than the lips' median colour are inpainted from the lip pixels around them.
 
     image : np.ndarray [shape=(H, W, 3)] uint8 RGB, modified in place
     outer : np.ndarray [shape=(n, 2)] pixels, the outer lip contour (closed polygon)
@@ -144,6 +144,14 @@ def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | 
     ref_luma = float(colour @ _LUMA)
     ref_grey = float(colour.max() - colour.min())
     tooth = np.clip((luma - ref_luma - 25.0) / 30.0, 0, 1) * np.clip((ref_grey - grey + 10.0) / 30.0, 0, 1)
-    weight = cv2.GaussianBlur(tooth * mask, (0, 0), 1.0)[..., None]
-    shade = np.clip(luma / max(lips_luma.mean(), 1.0), 0.7, 1.1)[..., None]   # keep the lips' shading
-    image[y0:y1, x0:x1] = np.clip(region * (1 - weight) + colour * 0.85 * shade * weight + 0.5, 0, 255).astype(np.uint8)
+    # the mouth's dark inside, pulled onto the closing lips where the opening was, is as foreign as the teeth
+    cavity = np.clip((ref_luma - luma - 35.0) / 25.0, 0, 1)
+    stray = np.maximum(tooth, cavity) * mask
+    if not (stray > 0.2).any():
+        return
+    # filled from the lips around them (Telea inpainting), not with one flat colour, so lip texture and shading
+    # run through the repaint; the seam is feathered
+    holes = cv2.dilate((stray > 0.2).astype(np.uint8), np.ones((3, 3), np.uint8))
+    filled = cv2.inpaint(np.ascontiguousarray(image[y0:y1, x0:x1]), holes, 3, cv2.INPAINT_TELEA).astype(np.float32)
+    weight = cv2.GaussianBlur(np.maximum(stray, holes * 0.8) * mask, (0, 0), 1.0)[..., None]
+    image[y0:y1, x0:x1] = np.clip(region * (1 - weight) + filled * weight + 0.5, 0, 255).astype(np.uint8)

@@ -1,0 +1,39 @@
+"""render.mouth.cover_stray_teeth: tooth and mouth-cavity pixels left on closing lips are filled from the lips."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from facsynth.render.mouth import cover_stray_teeth
+
+LIP = np.array([170, 80, 90], np.float64)
+
+
+def _lips() -> tuple[np.ndarray, np.ndarray]:
+    """A 80×120 skin image with a lip-red ellipse carrying a texture, and the ellipse's contour."""
+    rng = np.random.default_rng(0)
+    img = np.full((80, 120, 3), (210, 170, 140), np.float64)
+    yy, xx = np.mgrid[:80, :120]
+    inside = ((xx - 60) / 40) ** 2 + ((yy - 40) / 15) ** 2 <= 1
+    img[inside] = LIP + rng.normal(0, 4, (inside.sum(), 3))
+    t = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    contour = np.stack([60 + 38 * np.cos(t), 40 + 13.5 * np.sin(t)], axis=1)   # just inside the red
+    return img.astype(np.uint8), contour
+
+
+def test_teeth_and_cavity_on_the_lips_are_filled_with_lip_colour():
+    img, contour = _lips()
+    img[36:44, 40:52] = (240, 240, 235)      # a tooth sliver
+    img[36:44, 70:82] = (25, 15, 15)         # the mouth's dark inside
+    before = img.copy()
+    cover_stray_teeth(img, contour)
+    for patch in (img[37:43, 42:50], img[37:43, 72:80]):
+        assert np.abs(patch.reshape(-1, 3).mean(axis=0) - LIP).max() < 25
+    assert np.array_equal(img[:20], before[:20]) and np.array_equal(img[:, :15], before[:, :15])   # skin kept
+
+
+def test_clean_lips_are_left_alone():
+    img, contour = _lips()
+    before = img.copy()
+    cover_stray_teeth(img, contour)
+    assert np.abs(img.astype(int) - before).max() <= 1
