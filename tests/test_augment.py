@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facsynth.augment import augment, items_for, parse_emotions, parse_spec, read_labels
-from facsynth.errors import AUSpecError, OutputError
+from facsynth.augment import augment, augment_talking, items_for, parse_emotions, parse_spec, read_labels
+from facsynth.errors import AudioError, AUSpecError, ImageError, OutputError
 
 FACES = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces"
 
@@ -184,3 +184,14 @@ def test_talking_videos_faces_times_clips(tmp_path, cli, shared_data):
     assert 2.5 < track.n_frames / track.fps < 3.1                      # goforward.wav: 2.8 s
     assert (tmp_path / "out" / ok["output"]).stat().st_size > 10_000
     assert rows["noface"]["status"].startswith("no face found")
+
+
+def test_talking_without_clips_is_an_audio_error_about_clips(tmp_path):
+    (tmp_path / "faces").mkdir()
+    (tmp_path / "faces" / "a.png").write_bytes(b"")
+    (tmp_path / "clips").mkdir()
+    (tmp_path / "clips" / "notes.txt").write_text("no audio here")
+    with pytest.raises(AudioError, match="no speech clips"):
+        augment_talking(tmp_path / "faces", tmp_path / "clips", tmp_path / "out", use_ray=False, progress=False)
+    with pytest.raises(ImageError, match="no photos"):
+        augment_talking(tmp_path / "clips", tmp_path / "clips", tmp_path / "out", use_ray=False, progress=False)

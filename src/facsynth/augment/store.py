@@ -13,7 +13,7 @@ import numpy as np
 
 from .._lazy import lazy_module
 from ..atomic import atomic_write, work_dir
-from ..errors import ImageError, OutputError
+from ..errors import FacsynthError, ImageError, OutputError
 from ..formats.image import IMAGE_SUFFIXES, read_image, write_image
 
 fsspec = lazy_module("fsspec")
@@ -76,27 +76,29 @@ def _protocols(fs) -> tuple[str, ...]:
     return (p,) if isinstance(p, str) else tuple(p)
 
 
-def list_photos(source: str | os.PathLike, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> list[str]:
+def list_photos(source: str | os.PathLike, suffixes: tuple[str, ...] = IMAGE_SUFFIXES, *, what: str = "photos",
+                error: type[FacsynthError] = ImageError) -> list[str]:
     """Photos to augment: the images (by ``suffixes``) directly in a folder, or the lines of a manifest
     file (one path or URL per line, relative ones to the manifest's folder; a CSV's first column, a header line
     ``photo`` skipped). Returns full paths / URLs in a stable order (sorted for a folder, as listed for a manifest).
 
-    Raises ImageError when the source does not exist or lists no photo.
+    what, error : what the files are, for messages, and the error raised (speech clips: AudioError)
+    Raises ``error`` (ImageError) when the source does not exist or lists no file.
     """
     store = Store(source)
     fs, root = store.fs, store.root
     if not fs.exists(root):
-        raise ImageError(f"{source} does not exist")
+        raise error(f"{source} does not exist")
     prefix = "" if store.local else f"{_protocols(fs)[0]}://"
     if fs.isdir(root):
         found = sorted(p for p in fs.ls(root, detail=False) if PurePosixPath(p).suffix.lower() in suffixes)
         if not found:
-            raise ImageError(f"no photos ({', '.join(suffixes)}) in {source}")
+            raise error(f"no {what} ({', '.join(suffixes)}) in {source}")
         return [prefix + p if prefix and not p.startswith(prefix) else p for p in found]
     try:
         text = fs.cat_file(root).decode("utf-8")
     except UnicodeDecodeError:
-        raise ImageError(f"{source} is neither a folder of photos nor a manifest (one photo per line)") from None
+        raise error(f"{source} is neither a folder of {what} nor a manifest (one path per line)") from None
     base = str(source).rsplit("/", 1)[0] if "/" in str(source) else "."
     photos = []
     for raw in text.splitlines():
@@ -105,7 +107,7 @@ def list_photos(source: str | os.PathLike, suffixes: tuple[str, ...] = IMAGE_SUF
             continue
         photos.append(line if "://" in line or line.startswith("/") else f"{base}/{line}")
     if not photos:
-        raise ImageError(f"manifest {source} lists no photos")
+        raise error(f"manifest {source} lists no {what}")
     return photos
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..atomic import work_dir
-from ..errors import AudioError, ImageError, NoFaceError
+from ..errors import AudioError, NoFaceError
 from ..formats import read_track, write_track
 from ..render.output import write_rendered
 from ..render.photo import photo_renderer
@@ -80,10 +80,8 @@ def augment_talking(source: str | os.PathLike | Sequence[str], clips: str | os.P
     Other parameters as for ``augment``. Raises AudioError when there are no clips (or one cannot be read).
     """
     photos = [str(p) for p in source] if isinstance(source, (list, tuple)) else list_photos(source)
-    try:
-        audios = [str(c) for c in clips] if isinstance(clips, (list, tuple)) else list_photos(clips, AUDIO_SUFFIXES)
-    except ImageError as e:
-        raise AudioError(str(e).replace("photos", "speech clips")) from None
+    audios = ([str(c) for c in clips] if isinstance(clips, (list, tuple))
+              else list_photos(clips, AUDIO_SUFFIXES, what="speech clips", error=AudioError))
     if not audios:
         raise AudioError(f"no speech clips ({', '.join(AUDIO_SUFFIXES)}) in {clips}")
     store = Store(out)

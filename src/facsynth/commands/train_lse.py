@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .._lazy import lazy_module
 from ..atomic import atomic_write
-from ..errors import FacsynthError
+from ..errors import LimitError
 from ..facs import au_label, au_name
 
 torch = lazy_module("torch")
@@ -50,10 +50,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     for name in ("epochs", "sentences", "eval_sentences", "hidden", "threads"):
         if getattr(args, name) < 1:
-            raise FacsynthError(f"--{name.replace('_', '-')} must be at least 1")
+            raise LimitError(f"--{name.replace('_', '-')} must be at least 1")
     torch.set_num_threads(args.threads)
     if not args.lr > 0:
-        raise FacsynthError("--lr must be positive")
+        raise LimitError("--lr must be positive")
     metrics = lse.train(args.out, epochs=args.epochs, seed=args.seed, n_train=args.sentences,
                     n_eval=args.eval_sentences, hidden=args.hidden, lr=args.lr, init=args.init)
     val, test = metrics["val"], metrics["test_held_out"]

@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from .._lazy import lazy_module
-from ..errors import FacsynthError
+from ..errors import LimitError
 from ..train.voice_emotion_data import find_clips
 
 voice_loop = lazy_module("facsynth.train.voice_emotion_loop")   # torch
@@ -46,9 +46,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     for name in ("epochs", "batch_size", "hidden"):
         if getattr(args, name) < 1:
-            raise FacsynthError(f"--{name.replace('_', '-')} must be at least 1")
+            raise LimitError(f"--{name.replace('_', '-')} must be at least 1")
     if not 0 < args.val_fraction < 1:
-        raise FacsynthError("--val-fraction must lie between 0 and 1")
+        raise LimitError("--val-fraction must lie between 0 and 1")
     clips = find_clips(args.data)
     counts = Counter(c.emotion for c in clips)
     print(f"{len(clips)} clips of {len({c.speaker for c in clips})} speakers under {args.data}: "
