@@ -6,7 +6,9 @@ Peak memory is that of the whole process tree: the peak resident set (``VmHWM``)
 from /proc every 5 ms while it runs, summed over the processes (an upper bound when children do not peak
 together). ``ru_maxrss`` is not used: a child inherits its parent's peak across fork, and this runner may be large.
 CPU time is user + system of the tree (wait4), which other jobs sharing the machine distort less than wall time.
-One thread: OMP/MKL/OpenBLAS threads are set to 1 in the children.
+One thread: OMP/MKL/OpenBLAS threads are set to 1 in the children. Bytecode is written (PYTHONDONTWRITEBYTECODE is
+dropped from the children's environment), as an installed package runs: the warm-up compiles facsynth's sources once;
+without it every run recompiled them (about 0.3 s of CPU for ``speak``).
 
 The first-run rows use an empty facsynth cache (``FACSYNTH_CACHE``): they include exporting MiniLM to ONNX once.
 The Python-API rows load models once per process and then reuse them (first call vs. the median of warm calls).
@@ -184,6 +186,7 @@ def table(repeats: int = REPEATS, only: list[str] | None = None
     """(command rows (label, wall s, CPU s, peak MB, target), API rows) measured now, median of ``repeats``;
     ``only``: just the commands whose label holds one of these strings (and the API rows if one is "API")."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     rows = []
     with tempfile.TemporaryDirectory(prefix="facsynth-bench-") as tmp:
         folder = Path(tmp)
