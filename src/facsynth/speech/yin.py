@@ -51,8 +51,9 @@ def _normalised_difference(frames: np.ndarray, min_period: int, max_period: int)
     (FFT) and the running energy, divided by its cumulative mean. Returns (m, max_period − min_period + 1) float64.
     """
     n = frames.shape[1]
-    spectrum = np.fft.rfft(frames, n=2 * n, axis=1)
-    acf = np.fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, n=2 * n, axis=1)[:, :max_period + 1]
+    size = 256 * int(np.ceil((n + max_period + 1) / 256))  # zero padding enough that lags ≤ max_period do not wrap
+    spectrum = np.fft.rfft(frames, n=size, axis=1)
+    acf = np.fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, n=size, axis=1)[:, :max_period + 1]
     energy = np.cumsum(np.square(frames), axis=1, dtype=np.float32)
     energy[:, 0] = 0.0  # as librosa: d(1) = 2 (r(0) − r(1)), d(τ) = 2 (r(0) − r(τ)) − Σ_{j<τ} x_j² from x_1 on
     diff = np.zeros((len(frames), max_period + 1), np.float32)
