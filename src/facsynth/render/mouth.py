@@ -144,8 +144,16 @@ def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | 
     ref_luma = float(colour @ _LUMA)
     ref_grey = float(colour.max() - colour.min())
     tooth = np.clip((luma - ref_luma - 25.0) / 30.0, 0, 1) * np.clip((ref_grey - grey + 10.0) / 30.0, 0, 1)
-    # the mouth's dark inside, pulled onto the closing lips where the opening was, is as foreign as the teeth
+    # the mouth's dark inside, pulled onto the closing lips where the opening was, is as foreign as the teeth;
+    # but not along the seam where the lips meet, which is dark on every closed mouth (and is the line that
+    # people and landmark detectors read the lip gap from)
     cavity = np.clip((ref_luma - luma - 35.0) / 25.0, 0, 1)
+    if inner is not None:
+        seam = np.ones_like(mask)
+        cv2.polylines(seam, [np.round((np.asarray(inner, np.float64) - (x0, y0)) * 16).astype(np.int32)], True, 0,
+                      1, cv2.LINE_8, shift=4)
+        margin = max(2.0, 0.06 * float(np.ptp(outer[:, 0])))
+        cavity *= np.clip(cv2.distanceTransform(seam, cv2.DIST_L2, 3) / margin - 1.0, 0, 1)
     stray = np.maximum(tooth, cavity) * mask
     if not (stray > 0.2).any():
         return
