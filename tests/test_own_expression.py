@@ -113,3 +113,18 @@ def test_the_asked_gap_is_the_same_from_parted_and_closed_rest(parted, shared_da
         gaps.append(np.linalg.norm(lm[13] - lm[14]) / np.linalg.norm(lm[33] - lm[263]))
     assert gaps[1] > 0.02 * opening
     assert abs(gaps[0] - gaps[1]) < 0.15 * gaps[1], gaps
+
+
+def test_bounded_lstsq_matches_scipy():
+    """The small exact bounded least squares gives scipy's optimum (cost) on random 4×4 problems."""
+    from scipy.optimize import lsq_linear
+
+    from facsynth.face.own_expression import bounded_lstsq
+
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        a, b = rng.normal(size=(4, 4)), rng.normal(size=4) * 3
+        x = bounded_lstsq(a, b, 0.0, 5.0)
+        assert np.all(x >= 0) and np.all(x <= 5)
+        ref = lsq_linear(a, b, bounds=(0.0, 5.0)).x
+        assert np.sum((a @ x - b) ** 2) <= np.sum((a @ ref - b) ** 2) + 1e-9

@@ -20,16 +20,15 @@ spacing differ between neutral faces as much as a clear AU1, AU2 or AU4 moves th
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
-from .._lazy import lazy_module
 from ..facs import MAX_INTENSITY
 from .muscles import AUBasis
 from .topology import LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER
 
-optimize = lazy_module("scipy.optimize")   # 1 s to import: only photo edits that read the face's own expression
-
-__all__ = ["own_expression", "expression_measures", "lip_closure", "READ_AUS", "DEAD_ZONE", "SMILE_GAIN"]
+__all__ = ["own_expression", "expression_measures", "lip_closure", "bounded_lstsq", "READ_AUS", "DEAD_ZONE", "SMILE_GAIN"]
 
 #: The AUs whose presence in a photo is read (the rest are taken as 0).
 READ_AUS = (6, 12, 25, 26)
@@ -62,6 +61,27 @@ def expression_measures(shape: np.ndarray) -> np.ndarray:
     return np.stack([gap, width, corners, eyes], axis=-1)
 
 
+def bounded_lstsq(a: np.ndarray, b: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """argmin ||a x - b|| with lo ≤ x ≤ hi, exactly, for a few unknowns (a: (m, n), n ≤ 6): every split of the
+    unknowns into free, at ``lo`` and at ``hi`` is solved and the best feasible one kept (3^n small solves, well
+    under a millisecond for n = 4; scipy.optimize would cost a photo edit a second of imports)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    n = a.shape[1]
+    best, best_cost = np.clip(np.zeros(n), lo, hi), np.inf
+    for states in itertools.product((0, 1, 2), repeat=n):   # 0 free, 1 at lo, 2 at hi
+        x = np.where(np.array(states) == 2, hi, lo).astype(np.float64)
+        free = np.array(states) == 0
+        if free.any():
+            rest = b - a[:, ~free] @ x[~free]
+            x[free] = np.linalg.lstsq(a[:, free], rest, rcond=None)[0]
+            if (x[free] < lo - 1e-9).any() or (x[free] > hi + 1e-9).any():
+                continue
+        cost = float(np.sum((a @ x - b) ** 2))
+        if cost < best_cost - 1e-12:
+            best, best_cost = x, cost
+    return best
+
+
 def own_expression(shape: np.ndarray, basis: AUBasis, reference: np.ndarray) -> dict[int, float]:
     """AU intensities (FACS 0–5) of the expression ``shape`` already wears; only READ_AUS, zeros left out.
 
@@ -79,7 +99,7 @@ def own_expression(shape: np.ndarray, basis: AUBasis, reference: np.ndarray) -> 
     diff = expression_measures(shape) - expression_measures(reference)
     diff = np.sign(diff) * np.maximum(np.abs(diff) - DEAD_ZONE, 0.0)
     scale = 1.0 / np.maximum(DEAD_ZONE, 1e-6)                             # weigh measures by their noise
-    x = optimize.lsq_linear(slopes * scale[:, None], diff * scale, bounds=(0.0, MAX_INTENSITY)).x
+    x = bounded_lstsq(slopes * scale[:, None], diff * scale, 0.0, MAX_INTENSITY)
     out = dict(zip(READ_AUS, (float(v) for v in x)))
     # MediaPipe's face-shape prior follows a smile only part of the way (a rendered AU12 moves its corners
     # 0.55–0.7 of the true distance, docs/photo.md): the smile the landmarks show is scaled back up
