@@ -128,3 +128,15 @@ def test_pose_angles_follow_the_head():
         base = face_pose(from_face_frame(n, frontal)).yaw_pitch_roll()
         # yaw: the nose turns towards the subject's left (+x); pitch: the nose tips up (+y)
         assert angles[sign_of] - base[sign_of] == pytest.approx(20, abs=3)
+
+
+def test_mediapipe_loads_without_matplotlib():
+    """A photo edit does not pay for matplotlib (mediapipe's drawing helpers import pyplot), and a later real
+    ``import matplotlib.pyplot`` in the same process still works."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from facsynth.face import landmarks; landmarks._import_mediapipe(); "
+            "print('matplotlib' in sys.modules); import matplotlib.pyplot as plt; print(callable(plt.plot))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True"]
