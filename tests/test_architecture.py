@@ -58,7 +58,7 @@ def test_the_documented_graph_is_the_generated_one():
 
 def test_the_graph_sees_lazy_module_bindings():
     mods = import_graph.module_edges()
-    assert "facsynth.render.gan" in mods["facsynth.commands.edit"]             # gan = lazy_module("facsynth.render.gan")
+    assert "facsynth.render.gan" in mods["facsynth.commands.edit"]    # gan = lazy_module("facsynth.render.gan")
     assert "facsynth.server.app" in mods["facsynth.commands.serve"]
 
 
@@ -91,6 +91,6 @@ def test_help_loads_no_heavy_library():
     code = ("import sys, contextlib, io\nfrom facsynth.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n    main(['--help'])\n"
             "print(sorted(m for m in ('torch', 'fastapi', 'scipy', 'mediapipe', 'cv2', 'librosa', 'pyarrow', "
-            "'skimage', 'dlib', 'imageio_ffmpeg') if m in sys.modules))")
+            "'skimage', 'dlib', 'imageio_ffmpeg', 'tqdm', 'soundfile') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

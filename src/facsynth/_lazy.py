@@ -4,8 +4,8 @@ facsynth's own modules import each other at the top, as usual. Two kinds of modu
 :func:`lazy_module` instead, so that ``facsynth --help`` and the light commands (parse, describe, track, mesh, …)
 never pay for them:
 
-- heavy third-party libraries: torch, fastapi/uvicorn, scipy, scikit-image, mediapipe/cv2, dlib, librosa,
-  imageio-ffmpeg, pyarrow, ray, transformers;
+- heavy third-party libraries: torch, fastapi/uvicorn, scipy, scikit-image, mediapipe/cv2, dlib, imageio-ffmpeg,
+  soundfile, pyarrow, fsspec, ray, transformers, and tqdm (45 ms: its package imports its CLI and GUI helpers);
 - the few facsynth modules that load torch or fastapi as they import (they define ``nn.Module`` classes or route
   decorators at module level): ``render.gan``, ``train.*`` loops, ``speech.models``, ``language.encoder``,
   ``server.app``.

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
-from tqdm import tqdm
 
 from .._lazy import lazy_module
 from ..cancel import check as check_cancelled
@@ -37,6 +36,7 @@ from .model import basis_for, default_face
 
 imageio_ffmpeg = lazy_module("imageio_ffmpeg")
 optimize = lazy_module("scipy.optimize")
+tqdm = lazy_module("tqdm")   # progress bars: 45 ms of imports that --help does without
 
 __all__ = ["analyze", "analyze_file", "fit_aus", "fit_track", "face_shapes", "align_to", "detector_basis",
            "STABLE_POINTS", "VIDEO_SUFFIXES", "CALIBRATION_LEVELS"]
@@ -190,7 +190,7 @@ def face_shapes(frames: Iterable[np.ndarray], *, progress: bool = True) -> list[
     frames : iterable of np.ndarray [shape=(H, W, 3)] uint8 RGB; consumed one at a time (a video is streamed).
     """
     shapes: list[np.ndarray | None] = []
-    for img in tqdm(frames, desc="landmarks", unit="frame", disable=not progress, leave=False):
+    for img in tqdm.tqdm(frames, desc="landmarks", unit="frame", disable=not progress, leave=False):
         check_cancelled()  # the studio stops analysing a video whose client left
         try:
             shapes.append(_shape_of(np.asarray(img)))
@@ -265,7 +265,8 @@ def fit_track(shapes: Sequence[np.ndarray | None], neutral: np.ndarray | None = 
     ref = np.asarray(neutral, np.float32)
     values = np.zeros((len(shapes), len(aus)), np.float32)
     last = values[0]
-    for i, s in enumerate(tqdm(shapes, desc="fit AUs", unit="frame", disable=len(shapes) < 2, leave=False)):
+    bar = tqdm.tqdm(shapes, desc="fit AUs", unit="frame", disable=len(shapes) < 2, leave=False)
+    for i, s in enumerate(bar):
         if s is not None:
             last = fit_aus(s, ref, aus, response=response)
         values[i] = last
