@@ -11,11 +11,11 @@ import argparse
 import signal
 import sys
 import warnings
-from importlib.metadata import PackageNotFoundError, version
 from typing import Sequence
 
 from .commands import command_modules
 from .errors import FacsynthError
+from .version import facsynth_version
 
 __all__ = ["main", "build_parser"]
 
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="facsynth",
         description="Turn language and speech into facial expressions through FACS Action Unit tracks.",
     )
-    parser.add_argument("--version", action="version", version=f"facsynth {_version()}")
+    parser.add_argument("--version", action="version", version=f"facsynth {facsynth_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     train = sub.add_parser("train", help="train a model (lse, emotion, speech, voice-emotion, ganimation, fesn)",
                            description="Train one of facsynth's learned models.")
@@ -40,11 +40,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _version() -> str:
-    try:
-        return version("facsynth")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -15,7 +15,6 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Iterator
 
@@ -28,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..cancel import Cancelled
 from ..errors import FacsynthError, ModelError, NoFaceError
+from ..version import facsynth_version
 from . import jobs
 from .guard import LOOPBACK_HOSTS, Guard
 from .routes import NotFound, router
@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The studio as an ASGI app: page at /, API under /api, OpenAPI docs at /docs."""
     app = _Studio(title="facsynth studio",
                   description="Language and speech to facial expressions through FACS Action Unit tracks.",
-                  version=_version(), docs_url=None, redoc_url=None)
+                  version=facsynth_version(), docs_url=None, redoc_url=None)
     app.state.settings = settings or Settings()
     app.state.photos = jobs.Store(max_items=16, max_bytes=400 << 20)
     app.state.results = jobs.Store(max_items=32, max_bytes=400 << 20)
@@ -226,10 +226,3 @@ def running(app: FastAPI, host: str = "127.0.0.1", timeout: float = 30.0) -> Ite
         server.should_exit = True
         thread.join(timeout)
         sock.close()
-
-
-def _version() -> str:
-    try:
-        return version("facsynth")
-    except PackageNotFoundError:
-        return "unknown"
