@@ -11,8 +11,11 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from ._lazy import lazy_module
 from .atomic import atomic_path
 from .errors import ModelError
+
+torch = lazy_module("torch")
 
 __all__ = ["FORMAT_KEY", "save_checkpoint", "load_checkpoint"]
 
@@ -27,8 +30,6 @@ def save_checkpoint(path: str | os.PathLike, payload: Mapping[str, Any], layout:
         ``torch.load(weights_only=True)`` reads back; no objects of other classes)
     Raises OutputError if the file cannot be written.
     """
-    import torch
-
     with atomic_path(path) as tmp:
         torch.save({**payload, FORMAT_KEY: layout}, tmp)
 
@@ -40,8 +41,6 @@ def load_checkpoint(path: str | os.PathLike, layout: str, what: str) -> dict[str
     Raises ModelError with one line when the file is missing, is not a checkpoint of plain tensors and values
     (corrupt, truncated, or pickled objects), or holds another layout.
     """
-    import torch
-
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{what} weights {path} do not exist")

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .._lazy import lazy_module
 from ..errors import ModelError, NoFaceError
+
+dlib = lazy_module("dlib")   # optional (the identity extra): read only after available() said it is there
 
 __all__ = ["available", "face_descriptor", "identity_distance"]
 
@@ -26,8 +29,6 @@ def available() -> bool:
 def _models():
     if not available():
         raise ModelError("the identity check needs dlib and its face models: pip install 'facsynth[identity]'")
-    import dlib
-
     spec = importlib.util.find_spec("face_recognition_models")
     folder = Path(next(iter(spec.submodule_search_locations))) / "models"
     return (dlib.get_frontal_face_detector(),

@@ -6,7 +6,10 @@ from typing import Sequence
 
 import numpy as np
 
+from .._lazy import lazy_module
 from ..errors import ImageError
+
+cv2 = lazy_module("cv2")
 
 __all__ = ["face_crop", "contact_sheet"]
 
@@ -25,8 +28,6 @@ def face_crop(image: np.ndarray, box: Sequence[float], side: int, zoom: float = 
 
     Returns np.ndarray [shape=(side, side, 3)] uint8 RGB.
     """
-    import cv2
-
     image = np.asarray(image)
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ImageError(f"expected an (H, W, 3) uint8 RGB image, got shape {image.shape} dtype {image.dtype}")
@@ -46,8 +47,6 @@ def face_crop(image: np.ndarray, box: Sequence[float], side: int, zoom: float = 
 
 def _label(cell: np.ndarray, text: str) -> None:
     """Write ``text`` on a dark band along the bottom of ``cell`` (in place)."""
-    import cv2
-
     if not text:
         return
     h, w = cell.shape[:2]
@@ -69,8 +68,6 @@ def contact_sheet(rows: Sequence[Sequence[np.ndarray | None]], labels: Sequence[
     Returns np.ndarray [shape=(title band + len(rows)·s, max row length·s, 3)] uint8 RGB, light grey where
     there is no cell.
     """
-    import cv2
-
     cells = [c for row in rows for c in row if c is not None]
     if not cells:
         raise ImageError("a contact sheet needs at least one cell")

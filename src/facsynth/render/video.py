@@ -9,9 +9,12 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from .._lazy import lazy_module
 from ..atomic import atomic_path
 from ..cancel import check as check_cancelled
 from ..errors import AudioError, FormatError
+
+imageio_ffmpeg = lazy_module("imageio_ffmpeg")
 
 __all__ = ["write_mp4"]
 
@@ -43,8 +46,6 @@ def write_mp4(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: float,
     >>> frames = (np.full((64, 64, 3), i, np.uint8) for i in range(30))
     >>> write_mp4(frames, "grey.mp4", fps=30)  # doctest: +SKIP
     """
-    import imageio_ffmpeg
-
     if not (np.isfinite(fps) and fps > 0):
         raise FormatError(f"frame rate must be positive, got {fps}")
     if audio is not None and not Path(audio).is_file():
