@@ -19,7 +19,8 @@ def _norm(name: str) -> str:
 
 
 def _imports() -> set[str]:
-    """Top-level third-party modules imported anywhere in src/facsynth (at the top or inside functions)."""
+    """Top-level third-party modules imported anywhere in src/facsynth (at the top, inside functions, or bound with
+    facsynth._lazy.lazy_module)."""
     found = set()
     for path in (ROOT / "src" / "facsynth").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -29,6 +30,9 @@ def _imports() -> set[str]:
                 found.add(node.module.split(".")[0])
             elif (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "find_spec" and node.args
                   and isinstance(node.args[0], ast.Constant)):  # located, not imported: model-file packages
+                found.add(str(node.args[0].value).split(".")[0])
+            elif (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "lazy_module" and node.args
+                  and isinstance(node.args[0], ast.Constant)):  # torch = lazy_module("torch"): imported on first use
                 found.add(str(node.args[0].value).split(".")[0])
     return {m for m in found if m not in sys.stdlib_module_names and m != "facsynth"}
 
