@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import re
+from operator import itemgetter
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,10 +125,19 @@ _SINGLE = {w: ([c[0][1][0], c[0][1][1], None, c[0][1][2], c[0][1][3], w]
            for w, c in _LEXICON.items() if len(c) == 1 and not c[0][0]}
 _SINGLE.update({c: ["sep", c, None, None, None, c] for c in _PUNCTUATION})
 _ADJ_FIRST = frozenset(w.split()[0] for w in V.ADJECTIVE_FORMS) - V.AND_WORDS - V.COMMON_WORDS
-_END = frozenset({".", "!", "?"})
+_END = frozenset({".", "!", "?"})  # sentence ends: the reach of a scope word and of a spread degree word
 #: (adjective, noun) → (AUs, whether the phrase holds them at 0): vocabulary.PAIRS and HOLD_PAIRS in one lookup.
 _PAIRED: dict[tuple[str, str], tuple[tuple[int, ...], bool]] = {
-    **{k: (v, True) for k, v in V.HOLD_PAIRS.items()}, **{k: (v, False) for k, v in V.PAIRS.items()}}  # sentence ends: the reach of a scope word and of a spread degree word
+    **{k: (v, True) for k, v in V.HOLD_PAIRS.items()}, **{k: (v, False) for k, v in V.PAIRS.items()}}
+#: The same pairs by adjective: adjective → {noun: (AUs, holds)}.
+_PAIRED_BY_ADJ: dict[str, dict[str, tuple[tuple[int, ...], bool]]] = {}
+for (_adj, _noun), _found in _PAIRED.items():
+    _PAIRED_BY_ADJ.setdefault(_adj, {})[_noun] = _found
+_NO_PAIRS: dict = {}
+_COUNTED = _HEADS | {"and", "or"}  # items that put a noun one step further from an adjective
+_NOUN_KINDS = frozenset({"noun", "nounhead"})
+_KIND = itemgetter(0)
+_LEVELS = frozenset(k / 2 for k in range(11))  # intensities 0, 0.5, …, 5 that round(v, 3) leaves as they are
 _DETERMINERS = frozenset({"a", "an", "the", "her", "his", "their", "my", "your", "its", "both", "each", "all", "of"})
 
 
@@ -261,16 +271,20 @@ def _is_head(item: list) -> bool:
     return item[0] in _HEADS and not (item[0] == "adj" and item[1] in V.NO_DEGREE)
 
 
-def _attach_levels(items: list[list], kinds: set[str]) -> None:
-    """Give each intensity word's level to the head it modifies (see the module docstring, step 2); ``kinds`` is
-    the set of item kinds of the sentence."""
+def _attach_levels(items: list[list], kind_of: list[str], kinds: set[str]) -> None:
+    """Give each intensity word's level to the head it modifies (see the module docstring, step 2); ``kind_of``
+    is the kind of each item, ``kinds`` the set of them."""
     n = len(items)
     before_adj: list[int] = []
-    for i, it in enumerate(items):
-        if it[0] != "lvl" or it[1] == "attached":
+    i = -1
+    for _ in range(kind_of.count("lvl")):
+        i = kind_of.index("lvl", i + 1)
+        it = items[i]
+        if it[1] == "attached":
             continue
         nxt = items[i + 1] if i + 1 < n else None
-        if nxt is not None and _is_head(nxt) and nxt[2] is None:
+        if nxt is not None and nxt[2] is None and nxt[0] in _HEADS and not (
+                nxt[0] == "adj" and nxt[1] in V.NO_DEGREE):  # a head that takes a degree word (_is_head)
             nxt[2], nxt[5] = it[2], f"{it[5]} {nxt[5]}"
             if nxt[0] == "adj":
                 before_adj.append(i + 1)
@@ -373,30 +387,53 @@ def _spread_scope(items: list[list]) -> None:
                 items[k][2], items[k][5] = src[2], f"{items[k][5]} {src[5]}"
 
 
-def _nearest_noun(items: list[list], i: int, adj: str, step: int,
-                  limit: int = 3 * _FAR) -> tuple[int, tuple[int, ...] | None, bool, int]:
-    """Distance to the nearest noun forming a known pair with ``adj`` looking in direction ``step``, its AUs,
-    whether the pair holds them at 0 ("lips sealed"), and its index.
+def _nearest_noun(items: list[list], kinds: list[str], i: int, adj: str) -> tuple[tuple[int, ...] | None, bool, int]:
+    """The noun the adjective at ``i`` pairs with: the nearest noun forming a known pair with ``adj``, before or
+    after it, by distance (the items between them: nouns, heads, "and", "or" count 1, a separator ``_FAR``; a tie
+    goes to the noun after). Each search gives up beyond distance 3 × ``_FAR``, and the forward one stops at the
+    next adjective or action word ("rolls her eyes and purses her lips": the lips belong to "purses").
 
-    Gives up (distance 2**30, None, False, -1) beyond distance ``limit``.
+    kinds : the kind of each item. Returns the noun's AUs, whether the pair holds them at 0 ("lips sealed"), and
+    its index; (None, False, -1) when there is none.
     """
-    dist, k, n = 0, i + step, len(items)
-    paired = _PAIRED.get
-    while 0 <= k < n and dist <= limit:
-        kind = items[k][0]
-        if kind == "noun" or kind == "nounhead":
-            found = paired((adj, items[k][1]))
+    paired = _PAIRED_BY_ADJ.get(adj, _NO_PAIRS).get
+    limit, back = 3 * _FAR, (None, False, -1)
+    dist = 0
+    for k in range(i - 1, -1, -1):
+        kind = kinds[k]
+        if kind in _NOUN_KINDS:
+            found = paired(items[k][1])
             if found is not None:
-                return dist, found[0], found[1], k
+                limit, back = dist, (found[0], found[1], k)
+                break
             dist += 1
         elif kind == "sep":
             dist += _FAR
-        elif step > 0 and (kind == "adj" or kind == "act"):
-            break  # "rolls her eyes and purses her lips": the lips belong to "purses"
-        elif kind in _HEADS or kind in ("and", "or"):
+        elif kind in _COUNTED:
             dist += 1
-        k += step
-    return 1 << 30, None, False, -1
+        else:
+            continue
+        if dist > limit:
+            break
+    dist = 0
+    for k in range(i + 1, len(kinds)):
+        kind = kinds[k]
+        if kind in _NOUN_KINDS:
+            found = paired(items[k][1])
+            if found is not None:
+                return found[0], found[1], k
+            dist += 1
+        elif kind == "sep":
+            dist += _FAR
+        elif kind == "adj" or kind == "act":
+            break
+        elif kind in _COUNTED:
+            dist += 1
+        else:
+            continue
+        if dist > limit:
+            break
+    return back
 
 
 def _noun_list(items: list[list], k: int, adj: str, step: int) -> list[tuple[int, tuple[int, ...], bool]]:
@@ -425,31 +462,31 @@ def _noun_list(items: list[list], k: int, adj: str, step: int) -> list[tuple[int
     return out
 
 
-def _heads(items: list[list]) -> list[dict]:
+def _heads(items: list[list], kinds: list[str]) -> list[dict]:
     """Every head that names something: {"kind", "aus" (or emotion), "level", "negated", "holds", "side",
     "noun" (index of the paired noun or -1), "words"}.
 
-    A head is negated when a negation cue precedes it in its clause (up to ',', 'and', 'but', …).
+    A head is negated when a negation cue precedes it in its clause (up to ',', 'and', 'but', …). ``kinds``: the
+    kind of each item.
     """
     out: list[dict] = []
     negated = has_side = False
     claimed: set[int] = set()
-    for i, (kind, value, level, implied, side, words) in enumerate(items):
+    for i, kind in enumerate(kinds):
         if kind not in _HEADS:
-            if kind == "neg":
-                negated = True
-            elif kind == "sep" or kind == "and":
+            if kind == "sep" or kind == "and":
                 negated = False
+            elif kind == "neg":
+                negated = True
             elif kind == "side":
                 has_side = True
             continue
+        _, value, level, implied, side, words = items[i]
         degree = level is not None
         if level is None and implied is not None:
             level = float(implied)
         if kind == "adj":
-            back = _nearest_noun(items, i, value, -1)
-            fwd = _nearest_noun(items, i, value, 1, min(back[0], 3 * _FAR))
-            dist, aus, holds, k = fwd if fwd[0] <= back[0] else back
+            aus, holds, k = _nearest_noun(items, kinds, i, value)
             if aus is None:
                 continue
             step = 1 if k > i else -1
@@ -579,10 +616,11 @@ def read_rule(text: str) -> Reading:
         raise TextError(f"expected text, got {type(text).__name__}")
     items, n_words, n_known = _items(text)
     check_english(text, n_words, n_known)
-    kinds = {it[0] for it in items}
+    kind_of = list(map(_KIND, items))
+    kinds = set(kind_of)
     if "lvl" in kinds:
-        _attach_levels(items, kinds)
-    heads = _heads(items)
+        _attach_levels(items, kind_of, kinds)
+    heads = _heads(items, kind_of)
     _merge_brows(heads)
     explicit: dict[int, float] = {}
     stated: set[int] = set()  # AUs with a degree word of their own: it beats the default of another mention
@@ -640,7 +678,7 @@ def read_rule(text: str) -> Reading:
                                    "emotion")
     negated -= explicit.keys()  # a movement the text asserts somewhere stays ("twitch but doesn't smile")
     negated |= held  # a part held still stays still
-    aus = {au: round(v, 3) for au, v in sorted(out.items()) if au not in negated and v > 0}
+    aus = {au: v if v in _LEVELS else round(v, 3) for au, v in sorted(out.items()) if au not in negated and v > 0}
     one_side = {}
     for au, got in sides.items():
         if au in aus and au not in bilateral:  # a movement also named without a side stays bilateral
