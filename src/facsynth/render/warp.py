@@ -89,15 +89,29 @@ def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray
         cv2.fillConvexPoly(index, pts[k], k + 1, lineType=cv2.LINE_8, shift=shift)
     m[:, 0, 0] -= 1.0                                                   # flow = affine(p) - p
     m[:, 1, 1] -= 1.0
-    flow = np.zeros((h, w, 2), np.float32)
-    yy, xx = np.nonzero(index)
-    k = index[yy, xx] - 1
-    px, py = (xx + x0).astype(np.float32), (yy + y0).astype(np.float32)
-    mk = m[k].astype(np.float32)
-    # rasterised edges reach slightly outside a triangle: keep their source inside the source triangle's box
-    lo, hi = s.min(axis=1).astype(np.float32)[k] - 1, s.max(axis=1).astype(np.float32)[k] + 1
-    flow[yy, xx, 0] = np.clip(mk[:, 0, 0] * px + mk[:, 0, 1] * py + mk[:, 0, 2] + px, lo[:, 0], hi[:, 0]) - px
-    flow[yy, xx, 1] = np.clip(mk[:, 1, 0] * px + mk[:, 1, 1] * py + mk[:, 1, 2] + py, lo[:, 1], hi[:, 1]) - py
+    # per-triangle rows looked up through the index image on the whole box: 6 affine coefficients, then the
+    # source triangle's box widened by a pixel (rasterised edges reach slightly outside a triangle, so their
+    # source is kept inside it); row 0, for pixels no triangle covers, gives zero flow and no bound
+    table = np.empty((10, len(m) + 1), np.float32)
+    table[:6, 0] = 0.0
+    table[6:8, 0], table[8:, 0] = -np.inf, np.inf
+    table[:6, 1:] = m.reshape(-1, 6).T
+    table[6:8, 1:] = (s.min(axis=1).astype(np.float32) - 1).T
+    table[8:, 1:] = (s.max(axis=1).astype(np.float32) + 1).T
+    per_pixel = table[:, index]                                         # (10, h, w)
+    px = np.arange(x0, x1, dtype=np.float32)[None, :]
+    py = np.arange(y0, y1, dtype=np.float32)[:, None]
+    flow = np.empty((h, w, 2), np.float32)
+    for c, p in ((0, px), (1, py)):
+        a, b, t = per_pixel[3 * c:3 * c + 3]
+        lo, hi = per_pixel[6 + c], per_pixel[8 + c]
+        v = a * px
+        v += b * py
+        v += t
+        v += p
+        np.clip(v, lo, hi, out=v)
+        v -= p
+        flow[..., c] = v
     if len(dropped):
         _fill_folds(flow, index > 0, dropped, shift)
     return flow
