@@ -60,7 +60,10 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
 
     width = float(np.linalg.norm(upper[-1] - upper[0]))
     gap = max(opening_height(upper, lower), 1e-3)
-    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    # pixel coordinates as a row and a column: every per-pixel quantity of x alone (or y alone) stays 1-D, and
+    # broadcasting gives the same values as full grids
+    xs = np.arange(x0, x1, dtype=np.float32)[None, :]
+    ys = np.arange(y0, y1, dtype=np.float32)[:, None]
     # lip curves as functions of x (contours run corner to corner; sort by x for interpolation)
     ou, ol = np.argsort(upper[:, 0]), np.argsort(lower[:, 0])
     top = np.interp(xs[0], upper[ou, 0], upper[ou, 1])[None, :]
@@ -85,7 +88,7 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     tooth = np.array([222, 214, 196], np.float32)
     up_h = min(0.10 * width, 0.7 * gap)
     up = np.clip(up_h - below_top + 0.5, 0, 1) * np.clip(below_top + 0.5, 0, 1) * arch * teeth
-    gaps = np.ones_like(xs)
+    gaps = np.ones_like(xs)                                         # (1, w)
     for k in (0.0, 0.085, 0.165, 0.24):                            # faint gaps between the front teeth
         for sign in ((1,) if k == 0 else (-1, 1)):
             gaps -= 0.12 * np.exp(-(((xs - cx - sign * k * width) / (0.008 * width + 0.4)) ** 2))

@@ -103,14 +103,24 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
         return
     shade = np.zeros((y1 - y0, x1 - x0), np.float32)
     width = max(1, int(round(0.025 * scale)))
+    reach = width + 3                                               # an antialiased stroke's pixels beyond its points
     for line, dark in strokes:
-        layer = np.zeros_like(shade)
-        cv2.polylines(layer, [np.round((line - (x0, y0)) * 16).astype(np.int32)], False, 1.0, width,
-                      cv2.LINE_AA, shift=4)
-        shade = np.maximum(shade, layer * dark)
+        # each stroke is drawn in the part of the region its line can touch, moved by whole pixels (which leaves
+        # its rasterisation unchanged); everything else of its layer would be zero
+        pts = np.round((line - (x0, y0)) * 16).astype(np.int32)
+        lx0, ly0 = np.maximum((pts.min(axis=0) >> 4) - reach, 0)
+        lx1, ly1 = np.minimum((pts.max(axis=0) >> 4) + reach + 1, (x1 - x0, y1 - y0))
+        if lx1 <= lx0 or ly1 <= ly0:
+            continue
+        layer = np.zeros((ly1 - ly0, lx1 - lx0), np.float32)
+        cv2.polylines(layer, [pts - (lx0 << 4, ly0 << 4)], False, 1.0, width, cv2.LINE_AA, shift=4)
+        part = shade[ly0:ly1, lx0:lx1]
+        np.maximum(part, layer * np.float32(dark), out=part)
     shade = cv2.GaussianBlur(shade, (0, 0), max(0.6, 0.02 * scale))
     region = image[y0:y1, x0:x1].astype(np.float32)
-    image[y0:y1, x0:x1] = np.clip(region * (1.0 - shade[..., None]) + 0.5, 0, 255).astype(np.uint8)
+    region *= (1.0 - shade)[..., None]
+    region += 0.5
+    image[y0:y1, x0:x1] = np.clip(region, 0, 255, out=region).astype(np.uint8)
 
 
 def _across(v: np.ndarray, towards_y: float = 0.0) -> np.ndarray:

@@ -170,8 +170,9 @@ def remap(image: np.ndarray, flow: np.ndarray, box: tuple[int, int, int, int]) -
     if flow.shape[:2] != (h, w):
         sx, sy = w / flow.shape[1], h / flow.shape[0]
         flow = cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR) * np.float32([sx, sy])
-    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    xs = np.arange(x0, x1, dtype=np.float32)[None, :]
+    ys = np.arange(y0, y1, dtype=np.float32)[:, None]
     out = image.copy()
-    out[y0:y1, x0:x1] = cv2.remap(image, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR,
+    out[y0:y1, x0:x1] = cv2.remap(image, flow[..., 0] + xs, flow[..., 1] + ys, cv2.INTER_LINEAR,
                                   borderMode=cv2.BORDER_REPLICATE)
     return out
