@@ -18,7 +18,7 @@ from ..facs import OPENFACE_AUS
 from .._lazy import lazy_module
 from ..face.analyze import VIDEO_SUFFIXES, analyze_file  # the videos analyze can read
 from ..formats import read_track, write_track
-from ..speech.audio import load_audio
+from ..speech.audio import SR, load_audio
 from ..speech.features import feature_set
 
 imageio_ffmpeg = lazy_module("imageio_ffmpeg")
@@ -122,7 +122,7 @@ def _video_sound(video: Path) -> np.ndarray:
     with tempfile.TemporaryDirectory() as d:
         wav = Path(d) / "sound.wav"
         res = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(video), "-vn",
-                              "-ac", "1", "-ar", "16000", str(wav)], capture_output=True, text=True)
+                              "-ac", "1", "-ar", str(SR), str(wav)], capture_output=True, text=True)
         if res.returncode != 0 or not wav.is_file():
             raise AudioError(f"{video}: has no readable sound track")
         return load_audio(wav)
@@ -152,7 +152,7 @@ def load_example(example: Example, features: str, label_cache: Path | None = Non
             track = analyze_file(example.sound)
             if cached is not None:
                 write_track(track, cached)
-    track = track.with_aus(OPENFACE_AUS).resample(16000 / hop)
+    track = track.with_aus(OPENFACE_AUS).resample(SR / hop)
     y = track.values
     if len(y) < len(x):
         y = np.concatenate([y, np.repeat(y[-1:], len(x) - len(y), axis=0)])
