@@ -26,8 +26,8 @@ from .shading import shade_folds
 from .output import Renderer, write_rendered
 from .warp import anchor_ring, piecewise_affine_map, remap, strip_triangles
 
-__all__ = ["PhotoRig", "rig_photo", "side_movements", "expressed_landmarks", "render_frame", "expression_renderer", "reexpress",
-           "render_photo", "photo_renderer", "movement", "RING_MARGIN", "WORK_SIDE"]
+__all__ = ["PhotoRig", "rig_photo", "side_movements", "expressed_landmarks", "render_frame", "expression_renderer",
+           "reexpress", "render_photo", "photo_renderer", "movement", "RING_MARGIN", "WORK_SIDE"]
 
 #: The anchor ring lies this fraction further out than the face outline (from the face centre); beyond it no
 #: pixel moves.
