@@ -38,13 +38,13 @@ AU     FACS name                   ARKit blendshapes (gain)
 =====  ==========================  ==================================================
 
 ARKit → AU (``aus_from_arkit``) undoes that table. Left and Right shapes are averaged, except that an AU whose own
-Left/Right pair moves on one side only over the whole track (the other shape 0 in every frame) reads back one-
-sided, at that side's intensity. An AU with a shape of its own is 5 × that shape / gain. Three pairs of shapes are
-shared, and the AU that drives both shapes of a pair takes their common part first: AU25 = 5 ×
-min(mouthLowerDown / 0.3, mouthUpperUp / 0.1), then AU16 and AU10 get what is left of each; AU23 = 5 ×
-min(mouthPress / 0.5, mouthRoll / 0.2), then AU24 and AU28 get the rest; jawOpen is AU26 up to 0.6 (AU26 = 5) and
-AU27 beyond (5 × (jawOpen − 0.6)). eyeBlink reads back as AU45 (AU43 drives the same shapes). So every track of the
-22 AUs other than 27 and 43, without AU16, AU10 and AU25 all at once (nor 23, 24 and 28), comes back exactly
+Left/Right pair moves on one side only over the whole track (the other shape 0 in every frame) reads back one-sided,
+at that side's intensity. An AU with a shape of its own is 5 × that shape / gain. Three pairs of shapes are shared,
+and the AU that drives both shapes of a pair takes their common part first: AU25 =
+5 × min(mouthLowerDown / 0.3, mouthUpperUp / 0.1), then AU16 and AU10 get what is left of each; AU23 =
+5 × min(mouthPress / 0.5, mouthRoll / 0.2), then AU24 and AU28 get the rest; jawOpen is AU26 up to 0.6 (AU26 = 5)
+and AU27 beyond (5 × (jawOpen − 0.6)). eyeBlink reads back as AU45 (AU43 drives the same shapes). So every track of
+the 22 AUs other than 27 and 43, without AU16, AU10 and AU25 all at once (nor 23, 24 and 28), comes back exactly
 (tested), unless a summed weight was clipped at 1. Real captures map the same way: lips parting in speech
 (mouthLowerDown with mouthUpperUp) reads as AU25.
 """
