@@ -44,8 +44,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--file", type=Path, metavar="F", help="classify every line of F (- for stdin) to JSON Lines")
     p.add_argument("--json", action="store_true", help='print {"emotion", "intensity", "scores"} as JSON')
     p.add_argument("--model", default="default", metavar="NAME",
-                   help="default (minilm and lstm-glove blended), minilm, lstm-glove, or a .npz file "
-                        "from 'facsynth train emotion'")
+                   help="default (minilm-lora and lstm-glove blended), minilm-lora (MiniLM fine-tuned with "
+                        "LoRA), minilm (a head on frozen MiniLM), lstm-glove (the paper's), or a .npz file from "
+                        "'facsynth train emotion'")
     p.add_argument("--labels", choices=("ekman", "paper"), default="ekman",
                    help="ekman: anger, disgust, fear, happiness, sadness, surprise, neutral (default); paper: "
                         "Aubakirova et al.'s happy, sad, loving, excited, bored")

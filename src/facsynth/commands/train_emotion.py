@@ -42,6 +42,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                               "recipe, 2 for minilm-lora)")
     p.add_argument("--max-steps", type=int, metavar="N", help="minilm-lora: stop after N batches of 32 (the "
                                                                "learning-rate schedule ends there)")
+    p.add_argument("--init", type=Path, metavar="NPZ", help="minilm-lora: continue from this checkpoint")
+    p.add_argument("--lr", type=float, help="minilm-lora: the adapters' peak learning rate (default 1e-3)")
     p.add_argument("--limit", type=int, metavar="N", help="use at most N rows of each split (quick runs)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
@@ -63,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         from ..train.emotion_lora import train_lora
 
         m = train_lora(args.data or DEFAULT_DATA, out, epochs=args.epochs or 2, limit=args.limit, seed=args.seed,
-                       max_steps=args.max_steps)
+                       max_steps=args.max_steps, init=args.init, **({"lr": args.lr} if args.lr else {}))
     else:
         m = train(args.model, args.data or DEFAULT_DATA, out, labels=args.labels, recipe=args.recipe,
                   epochs=args.epochs, limit=args.limit, seed=args.seed)

@@ -56,11 +56,12 @@ LABEL_SETS: dict[str, tuple[str, ...]] = {"ekman": LABELS, "paper": PAPER_LABELS
 #: GoEmotions fine labels → the paper's classes (the training data of ``labels="paper"``; other labels unused).
 GOEMOTIONS_TO_PAPER: dict[str, str] = {"joy": "happy", "sadness": "sad", "love": "loving", "excitement": "excited"}
 #: Model names for ``classify(model=...)``; a path to a checkpoint also works.
-MODELS: tuple[str, ...] = ("default", "minilm", "lstm-glove")
+MODELS: tuple[str, ...] = ("default", "minilm-lora", "minilm", "lstm-glove")
 #: The "default" model: a weighted mean of these models' probabilities (weights chosen on validation data).
-DEFAULT_BLEND: dict[str, float] = {"minilm": 0.4, "lstm-glove": 0.6}
+DEFAULT_BLEND: dict[str, float] = {"minilm-lora": 0.55, "lstm-glove": 0.45}
 _ASSETS = Path(__file__).resolve().parents[1] / "assets"
-_CHECKPOINTS = {"minilm": _ASSETS / "emotion_minilm.npz", "lstm-glove": _ASSETS / "emotion_lstm_glove.npz"}
+_CHECKPOINTS = {"minilm-lora": _ASSETS / "emotion_minilm_lora.npz", "minilm": _ASSETS / "emotion_minilm.npz",
+                "lstm-glove": _ASSETS / "emotion_lstm_glove.npz"}
 _PAPER_CHECKPOINTS = {"default": _ASSETS / "emotion_paper_lstm_glove.npz",
                       "lstm-glove": _ASSETS / "emotion_paper_lstm_glove.npz"}
 

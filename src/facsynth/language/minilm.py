@@ -5,6 +5,10 @@ transformers, about 10–20 s) to an int8 ONNX file in facsynth's cache folder (
 process loads that file with onnxruntime (about 0.3 s) and tokenizes with the ``tokenizers`` package. Nothing is
 downloaded. ``python -m facsynth.language.minilm`` does the export ahead of time (``make setup`` runs it).
 
+The LoRA fine-tuned emotion classifier (``assets/emotion_minilm_lora.npz``: adapters + head, trained by
+:mod:`facsynth.train.emotion_lora`) is exported the same way: :func:`export_classifier` folds the adapters into
+the packaged weights and writes a graph ending in the head's logits (:func:`classifier_logits` runs it).
+
 >>> pooled = layer_means(["I am so happy today!"])
 >>> pooled.shape
 (1, 7, 384)

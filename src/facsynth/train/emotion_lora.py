@@ -34,6 +34,7 @@ __all__ = [
     "add_lora",
     "lora_arrays",
     "MiniLMLoRA",
+    "load_arrays",
     "load_bert",
     "encode",
     "predict_logits",
@@ -139,6 +140,19 @@ class MiniLMLoRA(nn.Module):
         out = lora_arrays(self.bert)
         out.update({f"head.{k}": v.detach().cpu().numpy() for k, v in self.head.state_dict().items()})
         return out
+
+
+def load_arrays(model: MiniLMLoRA, weights: dict[str, np.ndarray]) -> None:
+    """Set ``model``'s adapters and head from a checkpoint's arrays (``MiniLMLoRA.arrays`` names), in place."""
+    modules = dict(model.bert.named_modules())
+    with torch.no_grad():
+        for key, value in weights.items():
+            tensor = torch.from_numpy(np.asarray(value, np.float32))
+            if key.startswith("lora/"):
+                name, _, part = key[len("lora/"):].rpartition(".")
+                getattr(modules[name], f"lora_{part}").copy_(tensor)
+            elif key.startswith("head."):
+                getattr(model.head, key[len("head."):]).copy_(tensor)
 
 
 def encode(texts: Sequence[str], max_pieces: int = 64) -> list[list[int]]:
@@ -268,22 +282,35 @@ def fit_lora(model: MiniLMLoRA, train: tuple[Sequence[str], np.ndarray],
 
 
 def train_lora(data: Path = DEFAULT_DATA, out: Path | None = None, *, epochs: int = 2, limit: int | None = None,
-               seed: int = 0, max_steps: int | None = None, progress: bool = True,
+               seed: int = 0, max_steps: int | None = None, init: Path | None = None, progress: bool = True,
                config: dict[str, Any] | None = None, **options: Any) -> dict[str, Any]:
     """Fine-tune MiniLM with LoRA on GoEmotions (Ekman), score it, and write the checkpoint and its metrics.
 
     data : the GoEmotions folder (``emotion.load_splits``); out : checkpoint path (.npz, default
     ``emotion_minilm_lora.npz``), written after every epoch and at the end with the best validation epoch; the
-    metrics go beside it as ``<stem>.metrics.json``. epochs, limit, seed, max_steps : see :func:`fit_lora` and
-    ``load_splits``. config : MiniLMLoRA options (rank, alpha, dropout, targets); options : fit_lora's.
+    metrics go beside it as ``<stem>.metrics.json``. epochs, limit, max_steps : see :func:`fit_lora` and
+    ``load_splits``. seed : batch order and adapter start (the validation split is always ``load_splits``' seed
+    0, so a second run with another seed never trains on it). init : a minilm-lora checkpoint to continue from
+    (its config is used). config : MiniLMLoRA options (rank, alpha, dropout, targets); options : fit_lora's
+    (lr, head_lr, batch_size, …).
 
     Returns the metrics: validation and test accuracy / macro-F1 / per-class F1 (of the torch model), history,
     trainable parameter count and seconds (wall and CPU).
     """
     t0, c0 = time.perf_counter(), time.process_time()
     out = Path(out) if out is not None else Path("emotion_minilm_lora.npz")
-    splits = load_splits(data, seed=seed, limit=limit)
+    splits = load_splits(data, seed=0, limit=limit)
+    start = None
+    if init is not None:
+        from ..language.emotion_models import load_checkpoint
+
+        start = load_checkpoint(init)
+        if start.kind != "minilm-lora":
+            raise FormatError(f"{init} is a {start.kind} checkpoint, not minilm-lora")
+        config = {k: v for k, v in start.config.items() if k not in ("n_classes", "onnx")}
     model = MiniLMLoRA(n_classes=len(LABELS), **(config or {}))
+    if start is not None:
+        load_arrays(model, start.weights)
     history = fit_lora(model, splits["train"], splits["val"], epochs=epochs, seed=seed, max_steps=max_steps,
                        progress=progress, checkpoint=out, **options)
     scores = {k: evaluate(_softmax(predict_logits(model, encode(splits[k][0]))), splits[k][1], LABELS)
