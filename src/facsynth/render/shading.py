@@ -103,25 +103,35 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
         return
     shade = np.zeros((y1 - y0, x1 - x0), np.float32)
     width = max(1, int(round(0.025 * scale)))
-    reach = width + 3                                               # an antialiased stroke's pixels beyond its points
-    for line, dark in strokes:
-        # each stroke is drawn in the part of the region its line can touch, moved by whole pixels (which leaves
-        # its rasterisation unchanged); everything else of its layer would be zero
-        pts = np.round((line - (x0, y0)) * 16).astype(np.int32)
-        lx0, ly0 = np.maximum((pts.min(axis=0) >> 4) - reach, 0)
-        lx1, ly1 = np.minimum((pts.max(axis=0) >> 4) + reach + 1, (x1 - x0, y1 - y0))
+    # each stroke is drawn only in the part of the region its line can touch (an antialiased line reaches
+    # ``reach`` pixels beyond its points), moved there by whole pixels, which leaves its rasterisation unchanged
+    reach = width + 3
+    sizes = [len(line) for line, _ in strokes]
+    starts = np.cumsum([0, *sizes[:-1]])
+    fixed = np.round((pts - (x0, y0)) * 16).astype(np.int32)        # 1/16 pixel, region coordinates
+    lo = np.maximum((np.minimum.reduceat(fixed, starts) >> 4) - reach, 0)
+    hi = np.minimum((np.maximum.reduceat(fixed, starts) >> 4) + reach + 1, (x1 - x0, y1 - y0))
+    fixed -= np.repeat(lo << 4, sizes, axis=0)
+    for line, (_, dark), (lx0, ly0), (lx1, ly1) in zip(np.split(fixed, starts[1:]), strokes, lo.tolist(),
+                                                       hi.tolist()):
         if lx1 <= lx0 or ly1 <= ly0:
             continue
         layer = np.zeros((ly1 - ly0, lx1 - lx0), np.float32)
-        cv2.polylines(layer, [pts - (lx0 << 4, ly0 << 4)], False, 1.0, width, cv2.LINE_AA, shift=4)
+        cv2.polylines(layer, [line], False, 1.0, width, cv2.LINE_AA, shift=4)
+        layer *= np.float32(dark)
         part = shade[ly0:ly1, lx0:lx1]
-        np.maximum(part, layer * np.float32(dark), out=part)
+        np.maximum(part, layer, out=part)
     shade = cv2.GaussianBlur(shade, (0, 0), max(0.6, 0.02 * scale))
-    region = image[y0:y1, x0:x1].astype(np.float32)
-    region *= (1.0 - shade)[..., None]
+    # pixels without shade keep their value (v * 1 + 0.5, truncated); only the rows and columns with some change
+    rows, cols = np.flatnonzero(shade.any(axis=1)), np.flatnonzero(shade.any(axis=0))
+    if not len(rows):
+        return
+    sy, sx = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    target = image[y0:y1, x0:x1][sy, sx]
+    region = target.astype(np.float32)
+    region *= (1.0 - shade[sy, sx])[..., None]
     region += 0.5
-    image[y0:y1, x0:x1] = np.clip(region, 0, 255, out=region).astype(np.uint8)
-
+    target[...] = np.clip(region, 0, 255, out=region).astype(np.uint8)
 
 def _across(v: np.ndarray, towards_y: float = 0.0) -> np.ndarray:
     """The unit vector at right angles to ``v`` (2,), pixels; turned to point down the image (``towards_y`` > 0) or
