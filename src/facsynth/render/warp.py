@@ -85,8 +85,9 @@ def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray
     index = np.zeros((h, w), np.int32)
     shift = 4
     pts = np.round((d - (x0, y0)) * (1 << shift)).astype(np.int32)
-    for k in range(len(pts)):
-        cv2.fillConvexPoly(index, pts[k], k + 1, lineType=cv2.LINE_8, shift=shift)
+    fill = cv2.fillConvexPoly                                           # ~900 calls a frame: keep each one plain
+    for k, corners in enumerate(pts, 1):
+        fill(index, corners, k, cv2.LINE_8, shift)
     m[:, 0, 0] -= 1.0                                                   # flow = affine(p) - p
     m[:, 1, 1] -= 1.0
     # per-triangle rows looked up through the index image on the whole box: 6 affine coefficients, then the
