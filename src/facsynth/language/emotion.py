@@ -1,10 +1,11 @@
 """Text → emotion → expression: a text's emotion (Ekman + neutral), its intensity 0–5, and its AU track.
 
-Two trained classifiers ship in ``facsynth/assets`` (see :mod:`facsynth.language.emotion_models`): ``"minilm"``
-(all-MiniLM-L6-v2's layers 3–6, token-mean pooled, + MLP head) and ``"lstm-glove"`` (Aubakirova et al.'s GloVe
-50-d → 2-layer LSTM), both trained on GoEmotions (Ekman grouping). The ``"default"`` model averages their
-probabilities (0.4 MiniLM, 0.6 LSTM, weights chosen on the validation split), which beats either alone on the test
-split. ``labels="paper"`` gives Aubakirova et al.'s five classes instead.
+Three trained classifiers ship in ``facsynth/assets`` (see :mod:`facsynth.language.emotion_models`):
+``"minilm-lora"`` (all-MiniLM-L6-v2 fine-tuned with LoRA adapters, :mod:`facsynth.train.emotion_lora`),
+``"minilm"`` (a head on MiniLM's frozen layers 3–6) and ``"lstm-glove"`` (Aubakirova et al.'s GloVe 50-d → 2-layer
+LSTM), all trained on GoEmotions (Ekman grouping). The ``"default"`` model averages the probabilities of
+minilm-lora and lstm-glove (:data:`DEFAULT_BLEND`, weights chosen on the validation split).
+``labels="paper"`` gives Aubakirova et al.'s five classes instead.
 Mixed emotions come out as a probability distribution over :data:`LABELS`; :func:`emotion_track` blends the
 confident ones through the FACS prototypes.
 
@@ -58,7 +59,7 @@ GOEMOTIONS_TO_PAPER: dict[str, str] = {"joy": "happy", "sadness": "sad", "love":
 #: Model names for ``classify(model=...)``; a path to a checkpoint also works.
 MODELS: tuple[str, ...] = ("default", "minilm-lora", "minilm", "lstm-glove")
 #: The "default" model: a weighted mean of these models' probabilities (weights chosen on validation data).
-DEFAULT_BLEND: dict[str, float] = {"minilm-lora": 0.55, "lstm-glove": 0.45}
+DEFAULT_BLEND: dict[str, float] = {"minilm-lora": 0.9, "lstm-glove": 0.1}
 _ASSETS = Path(__file__).resolve().parents[1] / "assets"
 _CHECKPOINTS = {"minilm-lora": _ASSETS / "emotion_minilm_lora.npz", "minilm": _ASSETS / "emotion_minilm.npz",
                 "lstm-glove": _ASSETS / "emotion_lstm_glove.npz"}
@@ -284,7 +285,8 @@ def classify(text: str, model: str = "default", labels: str = "ekman") -> Emotio
     text : str
         A sentence or a short paragraph (longer than MAX_CHARS characters: cut, with a warning).
     model : str
-        "default" (MiniLM and LSTM blended), "minilm", "lstm-glove", or the path of a checkpoint (.npz) from
+        "default" (minilm-lora and lstm-glove blended), "minilm-lora", "minilm", "lstm-glove", or the path of a
+        checkpoint (.npz) from
         ``facsynth train emotion``.
     labels : str
         "ekman" (LABELS) or "paper" (PAPER_LABELS, Aubakirova et al.'s five classes; "bored" has no training data
