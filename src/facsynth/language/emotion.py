@@ -286,8 +286,7 @@ def classify(text: str, model: str = "default", labels: str = "ekman") -> Emotio
         A sentence or a short paragraph (longer than MAX_CHARS characters: cut, with a warning).
     model : str
         "default" (minilm-lora and lstm-glove blended), "minilm-lora", "minilm", "lstm-glove", or the path of a
-        checkpoint (.npz) from
-        ``facsynth train emotion``.
+        checkpoint (.npz) from ``facsynth train emotion``.
     labels : str
         "ekman" (LABELS) or "paper" (PAPER_LABELS, Aubakirova et al.'s five classes; "bored" has no training data
         in GoEmotions and gets probability 0 from the shipped model).
