@@ -97,8 +97,8 @@ def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray
     table[0, :6] = 0.0
     table[0, 6:8], table[0, 8:] = -np.inf, np.inf
     table[1:, :6] = m.reshape(-1, 6)
-    table[1:, 6:8] = s.min(axis=1).astype(np.float32) - 1
-    table[1:, 8:] = s.max(axis=1).astype(np.float32) + 1
+    table[1:, 6:8] = np.minimum(np.minimum(s[:, 0], s[:, 1]), s[:, 2]).astype(np.float32) - 1
+    table[1:, 8:] = np.maximum(np.maximum(s[:, 0], s[:, 1]), s[:, 2]).astype(np.float32) + 1
     per_pixel = np.take(table, index, axis=0)                           # (h, w, 10), whole rows copied
     px = np.arange(x0, x1, dtype=np.float32)[None, :]
     py = np.arange(y0, y1, dtype=np.float32)[:, None]
@@ -131,17 +131,30 @@ def _fill_folds(flow: np.ndarray, covered: np.ndarray, dropped: np.ndarray, shif
     """
     import cv2
 
-    footprint = np.zeros(covered.shape, np.uint8)
+    h, w = covered.shape
     pts = np.round(dropped * (1 << shift)).astype(np.int32)
-    for k in range(len(pts)):
-        cv2.fillConvexPoly(footprint, pts[k], 1, lineType=cv2.LINE_8, shift=shift)
-    cracks = (footprint > 0) & ~covered
-    if not cracks.any():
+    # cracks can only lie in the dropped triangles' bounding box: they are rasterised there, moved by whole pixels
+    corners = pts.reshape(-1, 2)
+    fx0, fy0 = np.maximum((corners.min(axis=0) >> shift) - 1, 0).tolist()
+    fx1, fy1 = np.minimum((corners.max(axis=0) >> shift) + 2, (w, h)).tolist()
+    if fx1 <= fx0 or fy1 <= fy0:
         return
-    ys, xs = np.nonzero(cracks)
+    pts -= np.array([fx0 << shift, fy0 << shift], np.int32)
+    footprint = np.zeros((fy1 - fy0, fx1 - fx0), np.uint8)
+    fill = cv2.fillConvexPoly
+    for tri in pts:
+        fill(footprint, tri, 1, cv2.LINE_8, shift)
+    found = (footprint > 0) & ~covered[fy0:fy1, fx0:fx1]
+    if not found.any():
+        return
+    ys, xs = np.nonzero(found)
+    ys += fy0
+    xs += fx0
     y0, x0 = max(ys.min() - 12, 0), max(xs.min() - 12, 0)
     sub = (slice(y0, ys.max() + 13), slice(x0, xs.max() + 13))
-    f, crack = flow[sub], cracks[sub]
+    f = flow[sub]
+    crack = np.zeros(f.shape[:2], bool)
+    crack[ys - y0, xs - x0] = True
     weight = covered[sub].astype(np.float32)
     for _ in range(8):                                                  # grow inwards until every crack is filled
         num = cv2.blur(f * weight[..., None], (5, 5))
