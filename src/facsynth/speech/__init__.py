@@ -6,8 +6,23 @@ import os
 import warnings
 from pathlib import Path
 
+import numpy as np
+
+from .._lazy import lazy_module
 from ..errors import ModelError
+from ..facs import OPENFACE_AUS
 from ..track import DEFAULT_FPS, AUTrack
+from .audio import SR, audio_info, iter_audio, load_audio
+from .features import FEATURE_FPS
+
+# ``facsynth --help`` loads this package (the commands import it); the pipeline's modules load when a track is made.
+# Underscored so that they do not stand in for the submodules as attributes of the package.
+_rules = lazy_module("facsynth.speech.rules")            # with phonemes and voice_emotion: ~40 ms of imports
+_phonemes = lazy_module("facsynth.speech.phonemes")
+_voice_emotion = lazy_module("facsynth.speech.voice_emotion")
+_models = lazy_module("facsynth.speech.models")                      # torch
+_voice_classifier = lazy_module("facsynth.speech.voice_classifier")  # torch
+tqdm = lazy_module("tqdm")   # progress bars: 45 ms of imports
 
 __all__ = ["speak", "speak_with_emotion", "MODELS", "EMOTION_SOURCES", "STREAM_SECONDS"]
 
@@ -61,55 +76,40 @@ def speak_with_emotion(audio_path: str | os.PathLike, transcript: str | None = N
                        voice_baseline: str | os.PathLike | None = None) -> tuple[AUTrack, list]:
     """``speak``, also returning the voice's emotion per segment (a list of ``voice_emotion.EmotionSegment``,
     empty when ``emotion_from`` is "text" or a learned speech ``model`` drives the whole face)."""
-    from .audio import audio_info, load_audio
-    from .phonemes import find_transcript
-
     if model not in MODELS:
         raise ModelError(f"unknown speech model {model!r} (expected one of {', '.join(MODELS)})")
     if emotion_from not in EMOTION_SOURCES:
         raise ModelError(f"unknown emotion source {emotion_from!r} (expected one of {', '.join(EMOTION_SOURCES)})")
     info = audio_info(audio_path)
     if transcript is None:
-        transcript = find_transcript(audio_path)
+        transcript = _phonemes.find_transcript(audio_path)
     if model != "default":
-        from ..facs import OPENFACE_AUS
-        from .models import load_for, predict_curves
-
         if weights is None:
             kind = "lstm" if model == "lstm" else "blstm-joint"
             raise ModelError(f"the {model} speech model has no shipped weights: train one with "
                              f"'facsynth train speech --model {kind} DATA' and pass --weights CKPT, "
                              "or use --model default")
-        ckpt = load_for(Path(weights), model)
+        ckpt = _models.load_for(Path(weights), model)
         return _speak_chunks(audio_path, info.duration, fps, OPENFACE_AUS,
-                             lambda chunk, i, offset: predict_curves(chunk, ckpt)), []
+                             lambda chunk, i, offset: _models.predict_curves(chunk, ckpt)), []
     voice = None
     if emotion_from != "text":
-        from .voice_emotion import VoiceSettings, load_baseline
-
         learned = None
         if voice_model is not None:                       # torch loads only for a learned voice model
-            from .voice_classifier import load_voice_model
-
-            learned = load_voice_model(voice_model)
-        voice = VoiceSettings(baseline=None if voice_baseline is None else load_baseline(voice_baseline),
-                              model=learned)
+            learned = _voice_classifier.load_voice_model(voice_model)
+        baseline = None if voice_baseline is None else _voice_emotion.load_baseline(voice_baseline)
+        voice = _voice_emotion.VoiceSettings(baseline=baseline, model=learned)
     segments: list = []
     if info.duration <= STREAM_SECONDS:
-        from .rules import rules_track
-
-        return rules_track(load_audio(audio_path), transcript, fps=fps, seed=seed, text_emotion=emotion_from != "voice",
-                           voice=voice, segments=segments), segments
-    from .audio import SR
-    from .rules import SPEECH_AUS, emotion_targets, rules_curves
-
+        return _rules.rules_track(load_audio(audio_path), transcript, fps=fps, seed=seed,
+                                  text_emotion=emotion_from != "voice", voice=voice, segments=segments), segments
     if transcript:
         warnings.warn(f"the audio is longer than {STREAM_SECONDS:g} s: it is streamed in chunks and the transcript "
                       "is used for its emotion only (phones are recognised)", stacklevel=2)
-    emotion = emotion_targets(transcript) if emotion_from != "voice" else {}
-    track = _speak_chunks(audio_path, info.duration, fps, SPEECH_AUS,
-                          lambda chunk, i, offset: rules_curves(chunk, None, seed + i, emotion, voice, segments,
-                                                                offset / SR))
+    emotion = _rules.emotion_targets(transcript) if emotion_from != "voice" else {}
+    track = _speak_chunks(audio_path, info.duration, fps, _rules.SPEECH_AUS,
+                          lambda chunk, i, offset: _rules.rules_curves(chunk, None, seed + i, emotion, voice,
+                                                                       segments, offset / SR))
     if not track.values.any():  # every chunk was silent or noise (rules_curves leaves those at zero)
         warnings.warn("the audio is silent or sounds like noise, not speech: the face stays neutral", stacklevel=2)
     return track, segments
@@ -119,17 +119,11 @@ def _speak_chunks(audio_path, duration: float, fps: float, aus: tuple[int, ...],
     """Stream the file in pause-cut chunks of ~30 s; ``curves_of(chunk, index, offset in samples)`` gives each
     chunk's 100 fps AU curves, which are resampled into one preallocated track (memory bounded by a chunk plus the
     track)."""
-    import numpy as np
-    from tqdm import tqdm
-
-    from .audio import SR, iter_audio
-    from .features import FEATURE_FPS
-    from .rules import split_at_pauses
-
     n_frames = max(1, int(np.ceil(duration * fps - 1e-9)))
     values = np.zeros((n_frames, len(aus)), np.float32)
-    with tqdm(total=round(duration), unit="s", desc="speech", leave=False, disable=duration <= STREAM_SECONDS) as bar:
-        for i, (offset, chunk) in enumerate(split_at_pauses(iter_audio(audio_path))):
+    with tqdm.tqdm(total=round(duration), unit="s", desc="speech", leave=False,
+                   disable=duration <= STREAM_SECONDS) as bar:
+        for i, (offset, chunk) in enumerate(_rules.split_at_pauses(iter_audio(audio_path))):
             curves = curves_of(chunk, i, offset)
             k0 = int(np.ceil(offset / SR * fps - 1e-9))
             k1 = min(n_frames, int(np.ceil((offset + len(chunk)) / SR * fps - 1e-9)))

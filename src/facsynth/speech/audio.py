@@ -8,8 +8,12 @@ from typing import Iterator
 
 import numpy as np
 
+from .._lazy import lazy_module
 from ..errors import AudioError
 from ..formats.audio import AudioInfo, audio_info  # the header probe, shared with the renderers
+
+sf = lazy_module("soundfile")
+soxr = lazy_module("soxr")
 
 __all__ = ["SR", "check_sample_rate", "AudioInfo", "audio_info", "load_audio", "iter_audio", "is_silent", "is_noise",
            "clipping_fraction"]
@@ -39,9 +43,6 @@ def iter_audio(path: str | os.PathLike, block_seconds: float = 30.0) -> Iterator
     ------
     block : np.ndarray [shape=(n,)], float32, amplitude in [-1, 1]
     """
-    import soundfile as sf
-    import soxr
-
     info = audio_info(path)
     block = max(1024, int(block_seconds * info.samplerate))
     resampler = None if info.samplerate == SR else soxr.ResampleStream(info.samplerate, SR, 1, dtype="float32")

@@ -4,12 +4,17 @@ add when the optional ``opensmile`` extra is installed."""
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 
+from .._lazy import lazy_module
 from ..errors import FacsynthError
 from .audio import SR
 from .spectral import WIN, delta, mfcc
 from .yin import yin
+
+opensmile = lazy_module("opensmile")   # optional extra (facsynth[egemaps]), read only after egemaps_available()
 
 __all__ = [
     "FEATURE_FPS",
@@ -103,8 +108,6 @@ def prosodic_features(samples: np.ndarray, hop: int = HOP) -> np.ndarray:
 
 def egemaps_available() -> bool:
     """True if the optional ``opensmile`` package (research-only licensed binary) is installed."""
-    import importlib.util
-
     return importlib.util.find_spec("opensmile") is not None
 
 
@@ -116,8 +119,6 @@ def egemaps_lld(samples: np.ndarray, hop: int = HOP) -> np.ndarray:
     """
     if not egemaps_available():
         raise FacsynthError("eGeMAPS features need the optional opensmile package: pip install 'facsynth[egemaps]'")
-    import opensmile
-
     smile = opensmile.Smile(feature_set=opensmile.FeatureSet.eGeMAPSv02,
                             feature_level=opensmile.FeatureLevel.LowLevelDescriptors)
     table = smile.process_signal(np.asarray(samples, np.float32), SR)

@@ -16,6 +16,7 @@ from ..errors import ModelError
 from ..facs import OPENFACE_AUS, REGIONS, region_of
 from ..track import DEFAULT_FPS, AUTrack
 from .audio import SR, check_sample_rate
+from .features import FEATURE_FPS, HOP, feature_set
 
 __all__ = [
     "KINDS",
@@ -254,8 +255,6 @@ def predict_curves(samples: np.ndarray, ckpt: dict) -> np.ndarray:
     cascade LSTM gives one vector per utterance (``samples``), repeated on every frame; the BLSTMs give a curve,
     resampled to 100 frames/s when they were trained at another hop.
     """
-    from .features import HOP, feature_set
-
     hop = int(ckpt["config"].get("hop", HOP))
     feats = feature_set(samples, ckpt["config"]["features"], hop)
     x = torch.from_numpy((feats - ckpt["mean"]) / ckpt["std"]).float()[None]
@@ -278,8 +277,6 @@ def predict_track(samples: np.ndarray, weights: str | os.PathLike, model: str = 
     ``model`` is "lstm" or "blstm" (any BLSTM variant); raises ModelError if the checkpoint holds another kind.
     The LSTM (the cascade's Model B) gives one expression for the whole utterance, the same on every frame.
     """
-    from .features import FEATURE_FPS
-
     check_sample_rate(sr, "a speech model")
     curves = predict_curves(samples, load_for(weights, model))
     frames = max(1, int(np.ceil(len(samples) / SR * fps - 1e-9)))  # as long as the sound, like the default model

@@ -11,7 +11,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._lazy import lazy_module
 from ..errors import AudioError
+
+pocketsphinx = lazy_module("pocketsphinx")
 
 __all__ = ["Phone", "FRAME_SECONDS", "align", "recognize", "phonemes", "normalise_transcript", "find_transcript"]
 
@@ -29,23 +32,18 @@ class Phone(NamedTuple):
 
 
 def _model_dir() -> Path:
-    from pocketsphinx import get_model_path
-
-    return Path(get_model_path()) / "en-us"
+    return Path(pocketsphinx.get_model_path()) / "en-us"
 
 
 @functools.lru_cache(maxsize=1)
 def _align_decoder():
-    from pocketsphinx import Decoder
-
-    return Decoder(lm=None, loglevel="FATAL")
+    return pocketsphinx.Decoder(lm=None, loglevel="FATAL")
 
 
 @functools.lru_cache(maxsize=1)
 def _phone_decoder():
-    from pocketsphinx import Decoder
-
-    return Decoder(allphone=str(_model_dir() / "en-us-phone.lm.bin"), lm=None, loglevel="FATAL", backtrace=False)
+    return pocketsphinx.Decoder(allphone=str(_model_dir() / "en-us-phone.lm.bin"), lm=None, loglevel="FATAL",
+                                backtrace=False)
 
 
 def _pcm16(samples: np.ndarray) -> bytes:

@@ -9,6 +9,8 @@ from typing import Iterator
 
 import numpy as np
 
+from .._lazy import lazy_module
+from ..errors import ModelError, TextError
 from ..facs import OPENFACE_AUS, region_of
 from ..track import AUTrack, DEFAULT_FPS
 from .audio import SR, check_sample_rate, clipping_fraction, is_noise, is_silent
@@ -18,6 +20,9 @@ from .phonemes import phonemes
 from .prosody import arousal, blink_curve, blink_times, brow_curve, pauses, pitch_accents
 from .visemes import LIP_AUS
 from .voice_emotion import EmotionSegment, VoiceSettings, emotion_curves, estimate_segments
+
+# Read only for a transcript (9 ms of imports, and its models load on first use): speech without one does without.
+language_emotion = lazy_module("facsynth.language.emotion")
 
 __all__ = ["SPEECH_AUS", "rules_track", "rules_curves", "resample_curves", "split_at_pauses", "emotion_targets"]
 
@@ -32,14 +37,10 @@ def emotion_targets(transcript: str | None) -> dict[int, float]:
     Uses ``facsynth.language.emotion.emotion_track``; returns {} when the text carries no readable emotion, and
     {} with a warning when the emotion model cannot be loaded.
     """
-    from ..errors import ModelError, TextError
-
     if not transcript or not transcript.strip():
         return {}
-    from ..language.emotion import emotion_track
-
     try:
-        mean = emotion_track(transcript).mean()
+        mean = language_emotion.emotion_track(transcript).mean()
     except ModelError as e:
         warnings.warn(f"no text emotion ({e}): the upper face follows the voice only", stacklevel=2)
         return {}

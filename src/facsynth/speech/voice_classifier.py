@@ -3,6 +3,7 @@ statistics → a small MLP → probabilities of VOICE_EMOTIONS. Trained by ``fac
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Sequence
 
@@ -10,10 +11,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..checkpoint import load_checkpoint, save_checkpoint
 from ..errors import ModelError
 from .features import HOP
 from .spectral import mfcc
 from .voice_cues import CUES, FrameCues, frame_cues, window_cues
+from .voice_emotion import VOICE_EMOTIONS, segment_windows
 
 __all__ = ["LAYOUT", "N_FEATURES", "VoiceEmotionNet", "window_features", "clip_windows", "save_voice_model",
            "load_voice_model", "predict_proba", "window_probabilities"]
@@ -59,8 +62,6 @@ def window_features(samples: np.ndarray, fc: FrameCues, windows: Sequence[tuple[
 
 def clip_windows(samples: np.ndarray) -> np.ndarray:
     """``window_features`` of every analysis window (``voice_emotion.segment_windows``) of one clip."""
-    from .voice_emotion import segment_windows
-
     fc = frame_cues(samples)
     return window_features(samples, fc, segment_windows(len(fc.f0)))
 
@@ -69,10 +70,6 @@ def save_voice_model(path: str | os.PathLike, model: VoiceEmotionNet, labels: Se
                      **extra) -> None:
     """Write a trained classifier with what using it needs (class labels, feature normalisation, sizes) through
     ``facsynth.checkpoint`` (layout LAYOUT); ``extra`` holds plain JSON-like values (metrics, settings)."""
-    import json
-
-    from ..checkpoint import save_checkpoint
-
     first = model.net[0]
     save_checkpoint(path, {"config": {"n_features": first.in_features, "hidden": first.out_features},
                            "labels": list(labels), "state_dict": model.state_dict(),
@@ -85,8 +82,6 @@ def load_voice_model(path: str | os.PathLike) -> dict:
     """Read a checkpoint of ``save_voice_model`` (``weights_only=True``: a user's file never runs pickled code); its
     "model" entry holds the ready network in eval mode. Raises ModelError for a missing, unreadable or other file.
     """
-    from ..checkpoint import load_checkpoint
-
     ckpt = load_checkpoint(path, LAYOUT, "voice-emotion model")
     try:
         cfg = ckpt["config"]
@@ -112,8 +107,6 @@ def window_probabilities(samples: np.ndarray, fc: FrameCues, windows: Sequence[t
 
     Returns np.ndarray [shape=(len(windows), len(VOICE_EMOTIONS))], float64, rows summing to 1.
     """
-    from .voice_emotion import VOICE_EMOTIONS
-
     p = predict_proba(window_features(samples, fc, windows), ckpt)
     out = np.zeros((len(windows), len(VOICE_EMOTIONS)))
     for j, label in enumerate(ckpt["labels"]):

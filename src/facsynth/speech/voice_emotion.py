@@ -14,9 +14,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._lazy import lazy_module
+from ..errors import AudioError
 from ..facs import emotion_aus, region_of
+from .audio import load_audio
 from .features import FEATURE_FPS
 from .voice_cues import CUES, FrameCues, formant_spacing, frame_cues, window_cues
+
+# The learned classifier (torch), used only when VoiceSettings holds one; it imports this module's windows and labels.
+voice_classifier = lazy_module("facsynth.speech.voice_classifier")
 
 __all__ = [
     "VOICE_EMOTIONS",
@@ -143,8 +149,6 @@ def baseline_cues(samples: np.ndarray) -> np.ndarray:
 
     Raises AudioError when the recording holds too little voiced speech to measure F0 (about 0.1 s).
     """
-    from ..errors import AudioError
-
     cues = window_cues(frame_cues(samples))
     if np.isnan(cues[0]):
         raise AudioError("the baseline recording has too little voiced speech to measure its pitch")
@@ -218,9 +222,7 @@ def estimate_segments(samples: np.ndarray, settings: VoiceSettings | None = None
     n = len(fc.f0)
     windows = segment_windows(n)
     if settings.model is not None:
-        from .voice_classifier import window_probabilities
-
-        probs = window_probabilities(samples, fc, windows, settings.model)
+        probs = voice_classifier.window_probabilities(samples, fc, windows, settings.model)
         out = []
         for (a, b), p in zip(windows, probs):
             arousal = float(sum(pi * CIRCUMPLEX[e][0] for pi, e in zip(p, VOICE_EMOTIONS)))
@@ -306,6 +308,4 @@ def summarise(segments: list[EmotionSegment]) -> dict | None:
 
 def load_baseline(path: str | os.PathLike) -> np.ndarray:
     """``baseline_cues`` of an audio file (any format ``load_audio`` reads)."""
-    from .audio import load_audio
-
     return baseline_cues(load_audio(path))
