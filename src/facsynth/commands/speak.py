@@ -4,8 +4,24 @@ transcript), a mesh or a talking video."""
 from __future__ import annotations
 
 import argparse
+import json
 import warnings
 from pathlib import Path
+
+from .._lazy import lazy_module
+from ..errors import ModelError
+from ..facs import format_au_spec
+from ..formats.image import read_image
+from ..limits import MAX_SEED, bounded_int
+from ..render.output import write_rendered
+from ..render.photo import photo_renderer
+from ..render.preview import render_frames
+from ..speech import speak, speak_with_emotion
+from ..track import validate_fps
+from ._outputs import TRACK_SUFFIXES, output_kind, write_track_output
+
+gan = lazy_module("facsynth.render.gan")                         # torch
+voice_emotion = lazy_module("facsynth.speech.voice_emotion")     # loads with the speech pipeline, not for --help
 
 NAME = "speak"
 HELP = "turn speech audio into an AU track, a mesh animation or a talking-face video"
@@ -58,15 +74,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
-    from ..facs import format_au_spec
-    from ..limits import MAX_SEED, bounded_int
-    from ..track import validate_fps
-    from ..speech import speak_with_emotion
-    from ..speech.voice_emotion import summarise
-    from ._outputs import output_kind
-
     kind = output_kind(args.out)
     validate_fps(args.fps, source="--fps")
     bounded_int(args.seed, "--seed", 0, MAX_SEED)
@@ -77,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     write_speech_output(track, args.out, args.audio, kind, args.face, _generator(args))
     blinks = int(((track.curve(45)[1:] > 2) & (track.curve(45)[:-1] <= 2)).sum())
     mean = {a: round(v, 2) for a, v in track.mean().items() if v >= 0.05}
-    voice = summarise(segments)
+    voice = voice_emotion.summarise(segments)
     if args.json:
         print(json.dumps({"out": str(args.out), "frames": track.n_frames, "fps": track.fps,
                           "duration": round(track.duration, 3), "blinks": blinks, "emotion_from": args.emotion_from,
@@ -99,34 +106,23 @@ def write_speech_output(track, out: Path, audio: Path, kind: str, face: Path | N
 
     ``generator``: a GANimation checkpoint that renders ``face`` instead of the geometric photo renderer.
     """
-    from ._outputs import TRACK_SUFFIXES, write_track_output
-
     if kind in TRACK_SUFFIXES:
         write_track_output(track, out)
         return
     if kind != ".mp4":
         widest = int((track.curve(25) + track.curve(26) + track.curve(27)).argmax())
         track = type(track)(track.values[widest:widest + 1], track.aus, track.fps)
-    from ..formats.image import read_image
-    from ..render.output import write_rendered
-
     if generator is not None:
-        from ..render.gan import generator_renderer
-
-        renderer = generator_renderer(read_image(face), "ganimation", generator)
+        renderer = gan.generator_renderer(read_image(face), "ganimation", generator)
     elif face is not None:
-        from ..render.photo import photo_renderer
-
         renderer = photo_renderer(read_image(face))
     else:
-        from ..render.preview import render_frames as renderer
+        renderer = render_frames
     write_rendered(renderer, track, out, audio if kind == ".mp4" else None)
 
 
 def _generator(args: argparse.Namespace) -> Path | None:
     """The GANimation checkpoint of ``--renderer ganimation`` (None for the photo renderer), options checked."""
-    from ..errors import ModelError
-
     if args.renderer == "photo":
         return None
     if args.face is None or args.weights_renderer is None:
@@ -142,8 +138,6 @@ def bundled_utterance() -> Path:
 
 def demo(out: Path) -> list[Path]:
     """The bundled utterance as an OpenFace CSV, a JSON track and a video of the default face speaking it."""
-    from ..speech import speak
-
     wav = bundled_utterance()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
