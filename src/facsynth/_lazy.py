@@ -7,8 +7,11 @@ never pay for them:
 - heavy third-party libraries: torch, fastapi/uvicorn, scipy, scikit-image, mediapipe/cv2, dlib, imageio-ffmpeg,
   soundfile, pyarrow, fsspec, ray, transformers, and tqdm (45 ms: its package imports its CLI and GUI helpers);
 - the few facsynth modules that load torch or fastapi as they import (they define ``nn.Module`` classes or route
-  decorators at module level): ``render.gan``, ``train.*`` loops, ``speech.models``, ``language.encoder``,
-  ``server.app``.
+  decorators at module level): ``render.gan``, ``train.*`` loops, ``speech.models``, ``speech.voice_classifier``,
+  ``language.encoder``, ``server.app``.
+
+Rarely, a light facsynth module is bound too, where a module that ``--help`` loads would otherwise pull in a whole
+pipeline (``speech/__init__.py`` binds ``speech.rules``: about 40 ms of imports with its voice analysis).
 
 The binding stays at the top of the module, so readers and ``tools/import_graph.py`` still see every edge; the
 module loads on the first attribute access (``torch.zeros``), through the ordinary import system (thread safe,
