@@ -112,16 +112,18 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
     lo = np.maximum((np.minimum.reduceat(fixed, starts) >> 4) - reach, 0)
     hi = np.minimum((np.maximum.reduceat(fixed, starts) >> 4) + reach + 1, (x1 - x0, y1 - y0))
     fixed -= np.repeat(lo << 4, sizes, axis=0)
-    for line, (_, dark), (lx0, ly0), (lx1, ly1) in zip(np.split(fixed, starts[1:]), strokes, lo.tolist(),
-                                                       hi.tolist()):
-        if lx1 <= lx0 or ly1 <= ly0:
+    sigma = max(0.6, 0.02 * scale)
+    faint = _faint(np.array([dark for _, dark in strokes]), lo, hi, int(4 * sigma) + 2)
+    for line, (_, dark), (lx0, ly0), (lx1, ly1), skip in zip(np.split(fixed, starts[1:]), strokes, lo.tolist(),
+                                                             hi.tolist(), faint.tolist()):
+        if lx1 <= lx0 or ly1 <= ly0 or skip:
             continue
         layer = np.zeros((ly1 - ly0, lx1 - lx0), np.float32)
         cv2.polylines(layer, [line], False, 1.0, width, cv2.LINE_AA, shift=4)
         layer *= np.float32(dark)
         part = shade[ly0:ly1, lx0:lx1]
         np.maximum(part, layer, out=part)
-    shade = cv2.GaussianBlur(shade, (0, 0), max(0.6, 0.02 * scale))
+    shade = cv2.GaussianBlur(shade, (0, 0), sigma)
     # pixels without shade keep their value (v * 1 + 0.5, truncated); only the rows and columns with some change
     rows, cols = np.flatnonzero(shade.any(axis=1)), np.flatnonzero(shade.any(axis=0))
     if not len(rows):
@@ -132,6 +134,23 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
     region *= (1.0 - shade[sy, sx])[..., None]
     region += 0.5
     target[...] = np.clip(region, 0, 255, out=region).astype(np.uint8)
+
+def _faint(dark: np.ndarray, lo: np.ndarray, hi: np.ndarray, blur: int) -> np.ndarray:
+    """Which strokes change no pixel and can go undrawn, shape (k,) bool.
+
+    dark : (k,) darkness of each stroke; lo, hi : (k, 2) int, the box its antialiased line can touch; blur : int,
+    pixels the Gaussian blur spreads it (at least its kernel's radius). A stroke darker than 0.4 / 255 moves no
+    pixel alone (v · (1 − s) + 0.5 truncates back to v for v ≤ 255), so it is faint when no other stroke's reach
+    (box widened by ``blur``) meets its own: every pixel it reaches then stays as it was, drawn or not.
+    """
+    weak = dark * 255.0 < 0.4
+    if not weak.any():
+        return weak
+    a, b = lo - blur, hi + blur
+    meets = ((a[:, None, 0] < b[None, :, 0]) & (a[None, :, 0] < b[:, None, 0])
+             & (a[:, None, 1] < b[None, :, 1]) & (a[None, :, 1] < b[:, None, 1]))
+    return weak & ~(meets & ~weak[None, :]).any(axis=1)
+
 
 def _across(v: np.ndarray, towards_y: float = 0.0) -> np.ndarray:
     """The unit vector at right angles to ``v`` (2,), pixels; turned to point down the image (``towards_y`` > 0) or
