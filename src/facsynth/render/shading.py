@@ -135,13 +135,15 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
     region += 0.5
     target[...] = np.clip(region, 0, 255, out=region).astype(np.uint8)
 
+
 def _faint(dark: np.ndarray, lo: np.ndarray, hi: np.ndarray, blur: int) -> np.ndarray:
     """Which strokes change no pixel and can go undrawn, shape (k,) bool.
 
     dark : (k,) darkness of each stroke; lo, hi : (k, 2) int, the box its antialiased line can touch; blur : int,
-    pixels the Gaussian blur spreads it (at least its kernel's radius). A stroke darker than 0.4 / 255 moves no
-    pixel alone (v · (1 − s) + 0.5 truncates back to v for v ≤ 255), so it is faint when no other stroke's reach
-    (box widened by ``blur``) meets its own: every pixel it reaches then stays as it was, drawn or not.
+    pixels the Gaussian blur spreads it (at least its kernel's radius). A stroke with darkness below 0.4 / 255
+    moves no pixel alone (v · (1 − s) + 0.5 truncates back to v for v ≤ 255), so it is faint when its reach (box
+    widened by ``blur``) meets that of no stroke above that darkness: every pixel it reaches then stays as it was,
+    drawn or not.
     """
     weak = dark * 255.0 < 0.4
     if not weak.any():
