@@ -64,6 +64,10 @@ _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # words of any script
 _DIGIT = re.compile(r"\d")
 _AT_LETTER = re.compile(r"\bat [b-e]\b")
 _PUNCTUATION = ',;.!?:()[]"'  # each one a token of its own (the last alternative of _TOKEN_RE)
+#: Text of lower-case letters, spaces, punctuation, hyphens and apostrophes only: ``_tokens`` splits it with
+#: string methods, when every hyphen and apostrophe is inside a word (``_LOOSE_JOINER`` finds none).
+_PLAIN = re.compile(r"[a-z ,;.!?:()\[\]\"'-]*")
+_LOOSE_JOINER = re.compile(r"[-'](?:(?![a-z])|(?<![a-z][-']))")  # starts with the joiner: a fast scan
 _LEVEL_RE = re.compile(r"\b(?:(?:at\s+)?(?:an?\s+)?(?:intensity|level)\s*(?:of\s+|[=:]\s*)?([a-e]|\d+(?:\.\d+)?)"
                        r"|at\s+([b-e]))\b")
 
@@ -198,6 +202,17 @@ def _has_codes(s: str) -> bool:
     return "at " in s and _AT_LETTER.search(s) is not None
 
 
+def _tokens(s: str) -> list[str]:
+    """The tokens of lower-case ``s``: ``_TOKEN_RE.findall(s)``, computed with ``str.split`` for plain text (most
+    sentences), where both give the same list and the split is several times faster."""
+    if _PLAIN.fullmatch(s) is None or (("'" in s or "-" in s) and _LOOSE_JOINER.search(s) is not None):
+        return _TOKEN_RE.findall(s)
+    for c in _PUNCTUATION:
+        if c in s:
+            s = s.replace(c, f" {c} ")
+    return s.split()
+
+
 def _items(text: str) -> tuple[list[list], int, int]:
     """Text → items (see ``_item``), and the counts of words and of known English words."""
     s = text.lower().replace("’", "'").replace("‘", "'")
@@ -207,7 +222,7 @@ def _items(text: str) -> tuple[list[list], int, int]:
     for c in _PUNCTUATION:
         if c in s:
             n_other += s.count(c)
-    toks = _TOKEN_RE.findall(s)
+    toks = _tokens(s)
     items: list[list] = []
     append = items.append
     n_unknown = 0
