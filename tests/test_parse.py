@@ -323,3 +323,11 @@ def test_feeling_falls_back_to_emotion_classifier():
         parse_module.parse_rule(text)  # no face words: the rules alone find nothing
     got = parse(text)
     assert got and max(got.values()) >= 0.5
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="abz -'-' ,.;!?:()[]\"_09é\t’", max_size=30))
+def test_fast_tokenizer_gives_the_token_regex_tokens(text):
+    """Plain text is split with str methods for speed; the tokens must be exactly the regex's."""
+    s = text.lower()
+    assert parse_module._tokens(s) == parse_module._TOKEN_RE.findall(s)
