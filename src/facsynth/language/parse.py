@@ -31,9 +31,9 @@ from __future__ import annotations
 import functools
 import importlib.util
 import re
-from operator import itemgetter
 import warnings
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterator
 
