@@ -7,6 +7,14 @@ import json
 import sys
 from pathlib import Path
 
+from .._lazy import lazy_module
+from ..errors import FormatError, TextError
+from ..facs import au_label, au_name, intensity_to_letter
+from ..language.parse import read
+from ._outputs import MEDIA_SUFFIXES, output_kind, write_track_output
+
+encoder = lazy_module("facsynth.language.encoder")   # torch: only for --engine learned --explain
+
 NAME = "parse"
 HELP = "read AU intensities from an English sentence"
 DESCRIPTION = """Read AU intensities from an English sentence.
@@ -48,8 +56,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _as_json(aus: dict[int, float], sides: dict[int, str] | None = None) -> dict:
-    from ..facs import au_label
-
     out: dict = {au_label(a): round(float(v), 3) for a, v in sorted(aus.items())}
     if sides:
         out["sides"] = {au_label(a): s for a, s in sorted(sides.items())}
@@ -60,8 +66,6 @@ _SIDE_NAMES = {"L": "left side", "R": "right side", "U": "one side"}
 
 
 def _readable(aus: dict[int, float], sides: dict[int, str] | None = None) -> str:
-    from ..facs import au_name, intensity_to_letter
-
     if not aus:
         return "neutral (no active AUs)"
     sides = sides or {}
@@ -70,17 +74,12 @@ def _readable(aus: dict[int, float], sides: dict[int, str] | None = None) -> str
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import FormatError, TextError
-    from ..language.parse import read
-
     engine = args.engine
     if (args.text is None) == (args.file is None):
         raise TextError("give one sentence or --file F (not both)")
     if args.out is not None and args.file is not None:
         raise TextError("-o writes the track of one sentence; --file prints JSON Lines")
     if args.out is not None:
-        from ._outputs import MEDIA_SUFFIXES, output_kind
-
         if output_kind(args.out) in MEDIA_SUFFIXES:  # before any work
             raise FormatError(f"{args.out.name}: parse writes AU tracks; render images with facsynth edit or mesh")
     if args.file is not None:
@@ -109,15 +108,12 @@ def run(args: argparse.Namespace) -> int:
     reading = read(args.text, engine=engine)
     explanation = None
     if args.explain and engine == "learned":
-        from ..language.encoder import explain
-
-        explanation = {au: [f"{w} {a:.2f}" for w, a in _top(words)] for au, words in explain(args.text).items()}
+        explanation = {au: [f"{w} {a:.2f}" for w, a in _top(words)]
+                       for au, words in encoder.explain(args.text).items()}
     elif args.explain:
         explanation = reading.words
     print(json.dumps(_as_json(reading.aus, reading.sides)) if args.json else _readable(reading.aus, reading.sides))
     if args.out is not None:
-        from ._outputs import write_track_output
-
         write_track_output(reading.track(), args.out)
     if explanation is not None:
         out = sys.stderr if args.json else sys.stdout

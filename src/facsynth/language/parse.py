@@ -37,10 +37,14 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Iterator
 
+from .._lazy import lazy_module
 from ..errors import AUSpecError, ModelError, NoFacialContentError, TextError
 from ..facs import CATALOGUE, UNILATERAL, emotion_aus, parse_intensity
 from ..track import DEFAULT_FPS, AUTrack
 from . import vocabulary as V
+
+text_emotion = lazy_module("facsynth.language.emotion")   # the text-emotion models: only for the fallback
+encoder = lazy_module("facsynth.language.encoder")   # torch: only for engine="learned"
 
 __all__ = ["parse", "read", "read_rule", "parse_rule", "Reading", "check_english", "ENGINES", "UNSPECIFIED_SIDE"]
 
@@ -712,14 +716,10 @@ def parse_rule(text: str) -> dict[int, float]:
 
 def _emotion_fallback(text: str) -> dict[int, float] | None:
     """AUs of the emotion the text classifier finds, or None when it finds none (a neutral top label)."""
-    try:
-        from .emotion import classify, expression
-    except ImportError:
-        return None
-    result = classify(text)
+    result = text_emotion.classify(text)
     if result.emotion == "neutral":
         return None
-    return {au: round(float(v), 3) for au, v in sorted(expression(result).items()) if v >= 0.5}
+    return {au: round(float(v), 3) for au, v in sorted(text_emotion.expression(result).items()) if v >= 0.5}
 
 
 def read(text: str, engine: str = "rule") -> Reading:
@@ -745,9 +745,7 @@ def read(text: str, engine: str = "rule") -> Reading:
         raise TextError(f"unknown parse engine {engine!r} (expected one of {', '.join(ENGINES)})")
     if engine == "learned":
         check_english(text)
-        from .encoder import predict
-
-        return Reading(predict([text])[0], {}, {}, "learned")
+        return Reading(encoder.predict([text])[0], {}, {}, "learned")
     try:
         return read_rule(text)
     except NoFacialContentError as e:
