@@ -59,7 +59,7 @@ GOEMOTIONS_TO_PAPER: dict[str, str] = {"joy": "happy", "sadness": "sad", "love":
 #: Model names for ``classify(model=...)``; a path to a checkpoint also works.
 MODELS: tuple[str, ...] = ("default", "minilm-lora", "minilm", "lstm-glove")
 #: The "default" model: a weighted mean of these models' probabilities (weights chosen on validation data).
-DEFAULT_BLEND: dict[str, float] = {"minilm-lora": 0.9, "lstm-glove": 0.1}
+DEFAULT_BLEND: dict[str, float] = {"minilm-lora": 0.6, "lstm-glove": 0.4}
 _ASSETS = Path(__file__).resolve().parents[1] / "assets"
 _CHECKPOINTS = {"minilm-lora": _ASSETS / "emotion_minilm_lora.npz", "minilm": _ASSETS / "emotion_minilm.npz",
                 "lstm-glove": _ASSETS / "emotion_lstm_glove.npz"}
