@@ -62,14 +62,6 @@ def test_the_graph_sees_lazy_module_bindings():
     assert "facsynth.server.app" in mods["facsynth.commands.serve"]
 
 
-#: Modules that still import facsynth modules inside functions (being moved to the top); no others may.
-_INNER_IMPORTS_LEFT = {
-    "facsynth.commands.emotion",
-    "facsynth.commands.train_emotion", "facsynth.train.emotion", "facsynth.train.emotion_lora",
-} | {f"facsynth.{m}" for m in ("language.emotion", "language.emotion_models",
-                               "language.glove", "language.minilm")}
-
-
 def _inner_own_imports(path: Path) -> list[int]:
     """Line numbers of imports of facsynth modules inside functions or classes of the file at ``path``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -82,7 +74,7 @@ def _inner_own_imports(path: Path) -> list[int]:
 
 def test_facsynth_modules_import_each_other_at_the_top():
     found = {name: lines for name, path in import_graph.module_files().items()
-             if name not in _INNER_IMPORTS_LEFT and (lines := _inner_own_imports(path))}
+             if (lines := _inner_own_imports(path))}
     assert not found, f"import these at the top (heavy ones with facsynth._lazy.lazy_module): {found}"
 
 

@@ -8,6 +8,13 @@ import sys
 import warnings
 from pathlib import Path
 
+from ..atomic import atomic_write
+from ..errors import TextError
+from ..formats import write_track
+from ..language.emotion import check_text, classify, classify_many, expression
+from ..track import AUTrack
+from ._outputs import write_track_output
+
 NAME = "emotion"
 HELP = "classify the emotion of a text (and its intensity 0-5); optionally write its AU track"
 DESCRIPTION = """\
@@ -56,8 +63,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _read_lines(path: Path) -> list[str]:
     """The lines of a text file (or stdin for "-"); TextError if it is not UTF-8 text or holds no text at all."""
-    from ..errors import TextError
-
     if str(path) == "-":
         data = sys.stdin.buffer.read()
     else:
@@ -80,9 +85,6 @@ def _read_lines(path: Path) -> list[str]:
 def _classify_file(path: Path, model: str, labels: str) -> int:
     """Print one JSON line per input line, in order: the emotion, or {"line": n, "error": why} for a line that
     cannot be classified (empty, not English, binary); warnings go to stderr naming the line."""
-    from ..errors import TextError
-    from ..language.emotion import check_text, classify_many
-
     records: list[dict] = []
     good: list[tuple[int, str]] = []  # (index into records, checked text)
     for n, line in enumerate(_read_lines(path), 1):
@@ -117,21 +119,14 @@ def _readable(result) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import TextError
-
     if (args.text is None) == (args.file is None):
         raise TextError("give either a TEXT or --file F")
     if args.file is not None:
         if args.out:
             raise TextError("--out writes the AU track of one text; it cannot be used with --file")
         return _classify_file(args.file, args.model, args.labels)
-    from ..language.emotion import classify, expression
-    from ..track import AUTrack
-
     result = classify(args.text, args.model, args.labels)
     if args.out:
-        from ._outputs import write_track_output
-
         write_track_output(AUTrack.still(expression(result)), args.out)
     print(json.dumps(result.as_dict(), ensure_ascii=False) if args.json else _readable(result))
     return 0
@@ -139,11 +134,6 @@ def run(args: argparse.Namespace) -> int:
 
 def demo(out: Path) -> list[Path]:
     """Classify a handful of sentences into out/emotions.jsonl; write the angriest one's face as an AU track."""
-    from ..atomic import atomic_write
-    from ..formats import write_track
-    from ..language.emotion import classify_many, expression
-    from ..track import AUTrack
-
     results = classify_many(_DEMO_SENTENCES)
     jsonl = out / "emotions.jsonl"
     with atomic_write(jsonl, encoding="utf-8") as fh:

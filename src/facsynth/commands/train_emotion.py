@@ -5,6 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .._lazy import lazy_module
+from ..errors import FormatError
+
+torch = lazy_module("torch")
+emotion_train = lazy_module("facsynth.train.emotion")        # torch
+emotion_lora = lazy_module("facsynth.train.emotion_lora")    # torch + transformers
+
 NAME = "emotion"
 HELP = "train a text-emotion model (minilm-lora, lstm-glove or minilm) on GoEmotions"
 DESCRIPTION = """\
@@ -50,11 +57,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
-    from ..errors import FormatError
-    from ..train.emotion import DEFAULT_DATA, train
-
     if args.epochs is not None and args.epochs < 1 or args.limit is not None and args.limit < 10:
         raise FormatError("--epochs must be at least 1 and --limit at least 10")
     if args.model == "minilm-lora" and (args.labels != "ekman" or args.recipe != "improved"):
@@ -62,12 +64,10 @@ def run(args: argparse.Namespace) -> int:
     torch.set_num_threads(max(1, args.threads))
     out = args.out or Path(f"emotion_{args.model.replace('-', '_')}.npz")
     if args.model == "minilm-lora":
-        from ..train.emotion_lora import train_lora
-
-        m = train_lora(args.data or DEFAULT_DATA, out, epochs=args.epochs or 2, limit=args.limit, seed=args.seed,
+        m = emotion_lora.train_lora(args.data or emotion_train.DEFAULT_DATA, out, epochs=args.epochs or 2, limit=args.limit, seed=args.seed,
                        max_steps=args.max_steps, init=args.init, **({"lr": args.lr} if args.lr else {}))
     else:
-        m = train(args.model, args.data or DEFAULT_DATA, out, labels=args.labels, recipe=args.recipe,
+        m = emotion_train.train(args.model, args.data or emotion_train.DEFAULT_DATA, out, labels=args.labels, recipe=args.recipe,
                   epochs=args.epochs, limit=args.limit, seed=args.seed)
     t, base = m["test"], m["test_majority_class"]
     print(f"{args.model}: test accuracy {t['accuracy']:.3f}, macro-F1 {t['macro_f1']:.3f} on {t['n']} texts "

@@ -25,8 +25,11 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import ModelError, TextError
+from ..errors import AUSpecError, ModelError, TextError
+from ..facs import blend_emotions, canonical_emotion
 from ..track import AUTrack
+from .emotion_models import load_checkpoint
+from .glove import tokenize
 
 __all__ = [
     "LABELS",
@@ -127,9 +130,6 @@ def label_distribution(label: str) -> dict[str, float]:
         return dict(PAPER_CLASSES[key])
     if key in GOEMOTIONS_TO_EKMAN:
         return {GOEMOTIONS_TO_EKMAN[key]: 1.0}
-    from ..errors import AUSpecError
-    from ..facs import canonical_emotion
-
     try:
         name = canonical_emotion(key)
     except AUSpecError:
@@ -204,8 +204,6 @@ def intensity(text: str) -> float:
     to three words before a sentiment word of VADER's lexicon ("not happy" is weaker than "happy"; "can't
     believe" is not negated feeling). Returns a float in [0, 5], rounded to 0.01.
     """
-    from .glove import tokenize
-
     tokens = tokenize(text)
     value = 0.5 + 2.5 * abs(_vader().polarity_scores(text)["compound"])
     value += min(1.5, 0.5 * sum(t in _INTENSIFIERS for t in tokens))
@@ -225,8 +223,6 @@ def intensity(text: str) -> float:
 @functools.lru_cache(maxsize=4)
 def _load(model: str, labels: str = "ekman"):
     """(classifier, {label set index: classifier column}) for a model name or checkpoint path."""
-    from .emotion_models import load_checkpoint
-
     names = LABEL_SETS[labels]
     path = _CHECKPOINTS.get(model) if labels == "ekman" else _PAPER_CHECKPOINTS.get(model)
     if path is None:
@@ -306,8 +302,6 @@ def expression(result: EmotionResult, min_score: float = MIN_SCORE) -> dict[int,
     (facs.blend_emotions); a confident "neutral" has no AUs, so it weakens the blend. Paper labels count as
     their :func:`label_distribution` ("excited" = 0.7 happiness + 0.3 surprise). Returns ``{}`` for a neutral text.
     """
-    from ..facs import blend_emotions
-
     confident = {name: p for name, p in result.scores.items() if p >= min_score} or {result.emotion: 1.0}
     weights: dict[str, float] = {}
     for name, p in confident.items():

@@ -20,7 +20,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..atomic import atomic_path
 from ..errors import ModelError
+from .glove import embed_batch
+from .minilm import classifier_logits, classifier_path, export_classifier, layer_means
 
 __all__ = [
     "KINDS",
@@ -113,8 +116,6 @@ class Classifier:
 
     def onnx_path(self) -> Path:
         """A ``minilm-lora`` model's ONNX file in the cache folder, exported (torch, once) when missing."""
-        from .minilm import classifier_path, export_classifier
-
         if self._onnx is None:
             path = classifier_path(self.weights, self.config)
             self._onnx = path if path.is_file() else export_classifier(self.weights, self.config, path)
@@ -122,16 +123,10 @@ class Classifier:
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         if self.kind == "minilm-lora":
-            from .minilm import classifier_logits
-
             return classifier_logits(texts, self.onnx_path())
         if self.kind == "lstm-glove":
-            from .glove import embed_batch
-
             x, lengths = embed_batch(texts, max_len=LSTM_MAX_TOKENS)
             return lstm_forward(self.weights, x, lengths, int(self.config.get("layers", 2)))
-        from .minilm import layer_means
-
         return head_forward(self.weights, self.config["layers"], layer_means(texts))
 
 
@@ -140,8 +135,6 @@ def save_checkpoint(path: str | os.PathLike, kind: str, config: dict[str, Any], 
                     dtype: type = np.float32) -> None:
     """Write a checkpoint (.npz: the weights as ``dtype`` arrays (float32 or float16) + JSON ``meta``) to ``path``
     atomically."""
-    from ..atomic import atomic_path
-
     if kind not in KINDS:
         raise ModelError(f"unknown emotion model {kind!r} (expected one of {', '.join(KINDS)})")
     meta = {"kind": kind, "config": dict(config), "labels": list(labels), "metrics": metrics or {}}

@@ -21,7 +21,9 @@ from typing import Sequence
 
 import numpy as np
 
+from ..atomic import atomic_write
 from ..errors import ModelError
+from .minilm import cache_dir
 
 __all__ = ["DIM", "tokenize", "word_index", "vectors", "token_ids", "embed", "embed_batch"]
 
@@ -75,8 +77,6 @@ def word_index() -> dict[str, int]:
     The first call reads the package's parquet index (pyarrow, about 1 s) and keeps a plain-text copy (one word a
     line, 3.3 MB) in facsynth's cache folder; later processes read that copy (about 0.1 s).
     """
-    from .minilm import cache_dir
-
     path = _root() / "glove_6B_index.parquet"
     copy = cache_dir() / f"glove_6B_words_{path.stat().st_size}.txt"
     try:
@@ -84,8 +84,6 @@ def word_index() -> dict[str, int]:
     except OSError:
         words = _read_parquet_words(path)
         try:
-            from ..atomic import atomic_write
-
             with atomic_write(copy, encoding="utf-8") as fh:
                 fh.write("\n".join(words))
         except OSError:  # a read-only cache only costs speed

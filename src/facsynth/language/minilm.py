@@ -27,7 +27,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .._lazy import lazy_module
+from ..atomic import atomic_path
 from ..errors import ModelError
+
+# the shipped checkpoints, for ``python -m facsynth.language.minilm`` (emotion imports this module: bound lazily)
+emotion = lazy_module("facsynth.language.emotion")
+emotion_models = lazy_module("facsynth.language.emotion_models")
 
 __all__ = [
     "DIM",
@@ -132,8 +138,6 @@ def _write_onnx(module: Any, path: Path, output: str, quantize: bool) -> None:
     """Export a torch module ``(input_ids, attention_mask) (B, T) int64 → output`` to ONNX at ``path``,
     atomically: linear layers int8 (dynamic, per output channel) when ``quantize``, else float32; the graph is
     saved as onnxruntime optimised it on this machine, so each process loads it in 0.05 s instead of 0.25 s."""
-    from ..atomic import atomic_path
-
     try:
         import onnxruntime as ort
         import torch
@@ -320,8 +324,5 @@ def classifier_logits(texts: Sequence[str], path: Path, batch_size: int = 32, th
 
 
 if __name__ == "__main__":
-    from .emotion import _CHECKPOINTS
-    from .emotion_models import load_checkpoint
-
     print(f"wrote {export()}")
-    print(f"ready: {load_checkpoint(_CHECKPOINTS['minilm-lora']).onnx_path()}")
+    print(f"ready: {emotion_models.load_checkpoint(emotion._CHECKPOINTS['minilm-lora']).onnx_path()}")

@@ -22,9 +22,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..atomic import atomic_write
 from ..errors import FormatError
+from ..language import glove
 from ..language.emotion import GOEMOTIONS_TO_PAPER, LABEL_SETS, LABELS, label_distribution
 from ..language.emotion_models import KINDS, LSTM_MAX_TOKENS, save_checkpoint
+from ..language.minilm import cache_dir, layer_means, onnx_path
 
 __all__ = [
     "LstmGlove",
@@ -215,8 +218,6 @@ def evaluate(probs: np.ndarray, targets: np.ndarray, classes: Sequence[str] | No
 
 
 def _cache_key(kind: str, texts: Sequence[str]) -> Path:
-    from ..language.minilm import cache_dir
-
     digest = hashlib.sha1("\n".join(texts).encode("utf-8")).hexdigest()[:16]
     return cache_dir() / f"emotion_{kind}_{len(texts)}_{digest}.npy"
 
@@ -224,8 +225,6 @@ def _cache_key(kind: str, texts: Sequence[str]) -> Path:
 def minilm_layer_features(texts: Sequence[str], progress: bool = True) -> np.ndarray:
     """Token-mean-pooled hidden states of every MiniLM layer, (N, 7, 384) float16, cached in facsynth's cache
     folder (``minilm.cache_dir``) under a hash of the texts and the exported model's name."""
-    from ..language.minilm import layer_means, onnx_path
-
     path = _cache_key(f"minilm_layers_{onnx_path().stem}", texts)
     if path.is_file():
         return np.load(path)
@@ -253,8 +252,6 @@ def glove_features(texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor, to
     ids (N, T) int64 into table, T = LSTM_MAX_TOKENS; lengths (N,) int64 ≥ 1. ``table[ids[i, :lengths[i]]]``
     equals ``glove.embed(glove.tokenize(texts[i]))`` cut to T tokens.
     """
-    from ..language import glove
-
     rows = [glove.token_ids(glove.tokenize(t)[:LSTM_MAX_TOKENS]) for t in texts]
     used = np.unique(np.concatenate([r[r >= 0] for r in rows] + [np.zeros(0, np.int64)]))
     remap = {int(g): i + 1 for i, g in enumerate(used)}
@@ -448,8 +445,6 @@ def train(kind: str, data: Path = DEFAULT_DATA, out: Path | None = None, *, labe
         "seconds": round(time.perf_counter() - t0, 1),
     }
     save_checkpoint(out, kind, model.config, classes, model.arrays(), metrics)
-    from ..atomic import atomic_write
-
     with atomic_write(out.with_name(out.stem + ".metrics.json")) as fh:
         json.dump(metrics, fh, indent=2)
     return metrics

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -23,10 +24,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..atomic import atomic_write
 from ..errors import FormatError
 from ..language.emotion import LABELS
-from ..language.emotion_models import save_checkpoint
-from .emotion import DEFAULT_DATA, evaluate, load_splits
+from ..language.emotion_models import load_checkpoint, save_checkpoint
+from ..language.minilm import _model_dir, _tokenizer
+from .emotion import DEFAULT_DATA, _batches, evaluate, load_splits
 
 __all__ = [
     "TARGETS",
@@ -99,12 +102,8 @@ def lora_arrays(bert: nn.Module) -> dict[str, np.ndarray]:
 
 def load_bert() -> nn.Module:
     """The packaged all-MiniLM-L6-v2 as a transformers BertModel (eager attention, eval mode)."""
-    import os
-
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
-
-    from ..language.minilm import _model_dir
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     hf_logging.set_verbosity_error()
@@ -157,8 +156,6 @@ def load_arrays(model: MiniLMLoRA, weights: dict[str, np.ndarray]) -> None:
 
 def encode(texts: Sequence[str], max_pieces: int = 64) -> list[list[int]]:
     """MiniLM word-piece ids of each text (with [CLS] / [SEP]), cut to ``max_pieces``."""
-    from ..language.minilm import _tokenizer
-
     return [e.ids[:max_pieces - 1] + [e.ids[-1]] if len(e.ids) > max_pieces else e.ids
             for e in _tokenizer().encode_batch([str(t) for t in texts])]
 
@@ -208,8 +205,6 @@ def fit_lora(model: MiniLMLoRA, train: tuple[Sequence[str], np.ndarray],
     ``checkpoint_every`` steps (``model.arrays()``). ``max_steps`` ends training (and the learning-rate schedule)
     after that many batches, for a CPU budget. Returns one dict per epoch.
     """
-    from .emotion import _batches
-
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     ids = encode(train[0], max_pieces)
@@ -302,8 +297,6 @@ def train_lora(data: Path = DEFAULT_DATA, out: Path | None = None, *, epochs: in
     splits = load_splits(data, seed=0, limit=limit)
     start = None
     if init is not None:
-        from ..language.emotion_models import load_checkpoint
-
         start = load_checkpoint(init)
         if start.kind != "minilm-lora":
             raise FormatError(f"{init} is a {start.kind} checkpoint, not minilm-lora")
@@ -330,8 +323,6 @@ def train_lora(data: Path = DEFAULT_DATA, out: Path | None = None, *, epochs: in
         "cpu_seconds": round(time.process_time() - c0, 1),
     }
     save_checkpoint(out, "minilm-lora", model.config, LABELS, model.arrays(), metrics)
-    from ..atomic import atomic_write
-
     with atomic_write(out.with_name(out.stem + ".metrics.json")) as fh:
         json.dump(metrics, fh, indent=2)
     return metrics
