@@ -30,6 +30,28 @@ def test_embed_known_and_unknown_words():
     assert cos(happy, glad) > cos(happy, rock) + 0.2
 
 
+def test_word_index_rows_and_its_cache(monkeypatch, tmp_path):
+    """The hashed word index gives each word its first row, unknown words -1, and reads back from its cache
+    file; an unwritable cache folder only costs speed."""
+    index = glove._build_index(["the", "cat", "the", "sat"])
+    assert [index.get(w) for w in ("the", "cat", "sat", "dog")] == [0, 1, 3, -1] and "cat" in index
+    shipped = glove.word_index()
+    assert len(shipped) > 399_000
+    assert glove.token_ids(["the", ",", "qxzvqxzv"]).tolist()[:2] == [shipped.get("the"), shipped.get(",")]
+    assert glove.token_ids(["qxzvqxzv"]).tolist() == [-1] and glove.token_ids([]).shape == (0,)
+    for cache in (tmp_path / "cache", tmp_path / "file-not-folder"):
+        if cache.name == "file-not-folder":
+            cache.write_text("x")
+        monkeypatch.setenv("FACSYNTH_CACHE", str(cache))
+        glove.word_index.cache_clear()
+        try:
+            again = glove.word_index()
+        finally:
+            glove.word_index.cache_clear()
+        assert np.array_equal(again.keys, shipped.keys) and np.array_equal(again.rows, shipped.rows)
+    assert list((tmp_path / "cache").glob("glove_6B_keys_*.npz"))
+
+
 def test_embed_batch_pads_and_counts():
     x, lengths = glove.embed_batch(["so happy", "", "a b c d e"], max_len=4)
     assert x.shape == (3, 4, glove.DIM)
