@@ -136,7 +136,7 @@ def test_mediapipe_loads_without_matplotlib():
     import subprocess
     import sys
 
-    code = ("import sys; from facsynth.face import landmarks; landmarks._import_mediapipe(); "
+    code = ("import sys; from facsynth.face import landmarks; landmarks.import_mediapipe(); "
             "print('matplotlib' in sys.modules); import matplotlib.pyplot as plt; print(callable(plt.plot))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True"]

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import ImageError, NoFaceError
 
-__all__ = ["Face", "Pose", "detect_faces", "face_pose", "to_face_frame", "from_face_frame",
+__all__ = ["Face", "Pose", "detect_faces", "import_mediapipe", "face_pose", "to_face_frame", "from_face_frame",
            "RIGHT_EYE", "LEFT_EYE", "N_LANDMARKS"]
 
 N_LANDMARKS = 478
@@ -101,7 +101,7 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def _import_mediapipe():
+def import_mediapipe():
     """mediapipe, imported without matplotlib: its ``solutions`` package imports matplotlib.pyplot for a 3D plot
     helper that facsynth never calls, which was 60 % of mediapipe's import (2.4 of 3.9 s on a loaded machine). A
     placeholder stands in for matplotlib during that one import only, so a later ``import matplotlib`` is real."""
@@ -123,7 +123,7 @@ def _import_mediapipe():
 
 def _face_mesh(max_faces: int):
     os.environ.setdefault("GLOG_minloglevel", "2")
-    mp = _import_mediapipe()
+    mp = import_mediapipe()
 
     if max_faces not in _MESHES:
         _MESHES[max_faces] = mp.solutions.face_mesh.FaceMesh(

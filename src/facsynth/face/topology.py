@@ -11,6 +11,11 @@ from collections import defaultdict
 
 import numpy as np
 
+from .._lazy import lazy_module
+from .landmarks import import_mediapipe
+
+optimize = lazy_module("scipy.optimize")
+
 __all__ = ["build_triangles", "orient_triangles", "mirror_map", "boundary_loops", "vertex_normals",
            "UPPER_LIP_INNER", "LOWER_LIP_INNER", "UPPER_LIP_OUTER", "LOWER_LIP_OUTER",
            "RIGHT_UPPER_LID", "RIGHT_LOWER_LID", "LEFT_UPPER_LID", "LEFT_LOWER_LID",
@@ -39,13 +44,12 @@ def build_triangles() -> np.ndarray:
     Every 3-cycle of the edge graph is a candidate; the few 3-cycles that are not faces (all three of their
     edges are shared by three candidates) are dropped. Orientation is not yet consistent (see orient_triangles).
     """
-    from mediapipe.python.solutions.face_mesh_connections import FACEMESH_TESSELATION
-
+    tessellation = import_mediapipe().solutions.face_mesh_connections.FACEMESH_TESSELATION
     nb: dict[int, set[int]] = defaultdict(set)
-    for a, b in FACEMESH_TESSELATION:
+    for a, b in tessellation:
         nb[a].add(b)
         nb[b].add(a)
-    tris = {tuple(sorted((a, b, c))) for a, b in FACEMESH_TESSELATION for c in nb[a] & nb[b]}
+    tris = {tuple(sorted((a, b, c))) for a, b in tessellation for c in nb[a] & nb[b]}
     count: dict[tuple[int, int], int] = defaultdict(int)
     for t in tris:
         for e in ((t[0], t[1]), (t[1], t[2]), (t[0], t[2])):
@@ -98,12 +102,10 @@ def mirror_map(vertices: np.ndarray) -> np.ndarray:
 
     Found by optimal assignment of the vertices to their reflections (x → −x) in the face frame.
     """
-    from scipy.optimize import linear_sum_assignment
-
     v = np.asarray(vertices, np.float64)
     r = v * np.array([-1.0, 1.0, 1.0])
     cost = np.linalg.norm(v[:, None, :] - r[None, :, :], axis=2)
-    rows, cols = linear_sum_assignment(cost)
+    rows, cols = optimize.linear_sum_assignment(cost)
     out = np.empty(len(v), np.int32)
     out[rows] = cols
     return out

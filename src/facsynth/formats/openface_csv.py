@@ -26,11 +26,15 @@ from typing import BinaryIO, Sequence
 
 import numpy as np
 
+from .._lazy import lazy_module
 from ..atomic import atomic_write
 from ..errors import AUSpecError, FormatError, TrackError
 from ..facs import MAX_INTENSITY, OPENFACE_AUS, au_label, parse_au_code
 from ..track import DEFAULT_FPS, AUTrack
 from .base import Format, snap_fps
+
+pa = lazy_module("pyarrow")
+pacsv = lazy_module("pyarrow.csv")
 
 __all__ = ["read_openface_csv", "write_openface_csv", "PRESENCE_THRESHOLD", "OPENFACE_PRESENCE_AUS", "FORMATS"]
 
@@ -96,8 +100,6 @@ def read_openface_csv(path: str | os.PathLike, face_id: int | None = None) -> AU
     Raises FormatError (not a CSV, no AU columns) or TrackError naming the file's line (ragged rows, values
     that are not numbers or outside 0–5, timestamps that do not increase).
     """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     path = Path(path)
     source = str(path)

@@ -25,11 +25,14 @@ from typing import Sequence
 
 import numpy as np
 
+from .._lazy import lazy_module
 from ..errors import AUSpecError, ModelError, TextError
 from ..facs import blend_emotions, canonical_emotion
 from ..track import AUTrack
 from .emotion_models import load_checkpoint
 from .glove import tokenize
+
+vader = lazy_module("vaderSentiment.vaderSentiment")
 
 __all__ = [
     "LABELS",
@@ -190,9 +193,7 @@ _NEGATIONS = frozenset("not n't no never nothing nobody none neither nor without
 
 @functools.lru_cache(maxsize=1)
 def _vader():
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    return SentimentIntensityAnalyzer()
+    return vader.SentimentIntensityAnalyzer()
 
 
 def intensity(text: str) -> float:

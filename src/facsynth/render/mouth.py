@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._lazy import lazy_module
+
+cv2 = lazy_module("cv2")
+
 __all__ = ["paint_mouth_interior", "opening_height", "cover_stray_teeth"]
 
 _LUMA = np.float32([0.299, 0.587, 0.114])                          # Rec. 601 luma weights
@@ -37,8 +41,6 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     at the middle, in shadow towards the corners), the lower teeth rise above the lower lip once the jaw opens,
     a tongue fills the bottom of a wide opening, and the lips cast a soft shadow. Edges are antialiased.
     """
-    import cv2
-
     upper = np.asarray(upper, np.float64)
     lower = np.asarray(lower, np.float64)
     poly = np.concatenate([upper, lower[::-1][1:-1]])
@@ -123,8 +125,6 @@ def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | 
     outer : np.ndarray [shape=(n, 2)] pixels, the outer lip contour (closed polygon)
     inner : np.ndarray [shape=(m, 2)] pixels, the opening between the lips (closed polygon), left alone
     """
-    import cv2
-
     outer = np.asarray(outer, np.float64)
     h_img, w_img = image.shape[:2]
     x0, y0 = np.maximum(np.floor(outer.min(axis=0)).astype(int) - 2, 0)

@@ -15,6 +15,7 @@ from typing import Callable, Iterator, Mapping
 
 import numpy as np
 
+from .._lazy import lazy_module
 from ..errors import ImageError, NoFaceError
 from ..face import topology
 from ..face.landmarks import Face, detect_faces, face_pose, from_face_frame
@@ -25,6 +26,8 @@ from .mouth import cover_stray_teeth, opening_height, paint_mouth_interior
 from .shading import shade_folds
 from .output import Renderer, write_rendered
 from .warp import anchor_ring, piecewise_affine_map, remap, strip_triangles
+
+cv2 = lazy_module("cv2")
 
 __all__ = ["PhotoRig", "rig_photo", "side_movements", "expressed_landmarks", "render_frame", "expression_renderer",
            "reexpress", "render_photo", "photo_renderer", "movement", "RING_MARGIN", "WORK_SIDE"]
@@ -344,7 +347,5 @@ def _check_image(image: np.ndarray) -> np.ndarray:
 
 
 def _resize(image: np.ndarray, s: float) -> np.ndarray:
-    import cv2
-
     h, w = image.shape[:2]
     return cv2.resize(image, (max(1, int(round(w * s))), max(1, int(round(h * s)))), interpolation=cv2.INTER_AREA)

@@ -7,6 +7,10 @@ from typing import Mapping
 
 import numpy as np
 
+from .._lazy import lazy_module
+
+cv2 = lazy_module("cv2")
+
 __all__ = ["shade_folds"]
 
 # MediaPipe indices used to place the folds (subject's right, then left)
@@ -34,8 +38,6 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
         ignored
     scale : float > 0, pixels per face unit (inter-ocular distance), sets line width and blur
     """
-    import cv2
-
     brow = float(intensities.get(4, 0.0)) / 5.0
     nose = float(intensities.get(9, 0.0)) / 5.0
     naso = max(float(intensities.get(12, 0.0)), float(intensities.get(10, 0.0))) / 5.0

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._lazy import lazy_module
+
+cv2 = lazy_module("cv2")
+
 __all__ = ["piecewise_affine_map", "remap", "strip_triangles", "anchor_ring"]
 
 
@@ -64,8 +68,6 @@ def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray
     np.ndarray [shape=(y1 - y0, x1 - x0, 2)], float32 pixels: source position minus pixel position (x, y) for
     each pixel of the box; use with ``remap``.
     """
-    import cv2
-
     x0, y0, x1, y1 = box
     h, w = y1 - y0, x1 - x0
     src = np.asarray(src, np.float64)
@@ -134,8 +136,6 @@ def _fill_folds(flow: np.ndarray, covered: np.ndarray, dropped: np.ndarray, shif
     meet squash their strips to nothing; either leaves uncovered pixels where a triangle was, before or after
     moving. ``dropped`` (k, 3, 2) holds those triangles' corners, pixels of the flow's box.
     """
-    import cv2
-
     h, w = covered.shape
     pts = np.round(dropped * (1 << shift)).astype(np.int32)
     # cracks can only lie in the dropped triangles' bounding box: they are rasterised there, moved by whole pixels
@@ -181,8 +181,6 @@ def remap(image: np.ndarray, flow: np.ndarray, box: tuple[int, int, int, int]) -
 
     Returns a new array like ``image``.
     """
-    import cv2
-
     x0, y0, x1, y1 = box
     h, w = y1 - y0, x1 - x0
     if flow.shape[:2] != (h, w):

@@ -22,12 +22,15 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._lazy import lazy_module
 from ..atomic import atomic_write
 from ..errors import FormatError
 from ..language import glove
 from ..language.emotion import GOEMOTIONS_TO_PAPER, LABEL_SETS, LABELS, label_distribution
 from ..language.emotion_models import KINDS, LSTM_MAX_TOKENS, save_checkpoint
 from ..language.minilm import cache_dir, layer_means, onnx_path
+
+tqdm = lazy_module("tqdm")
 
 __all__ = [
     "LstmGlove",
@@ -240,9 +243,7 @@ def minilm_layer_features(texts: Sequence[str], progress: bool = True) -> np.nda
 def _progress(items, show: bool, desc: str):
     if not show:
         return items
-    from tqdm import tqdm
-
-    return tqdm(items, desc=desc, unit="chunk")
+    return tqdm.tqdm(items, desc=desc, unit="chunk")
 
 
 def glove_features(texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -364,9 +365,7 @@ def fit(kind: str, train: tuple[Any, np.ndarray], val: tuple[Any, np.ndarray] | 
     best, best_state = -1.0, None
     bar = range(epochs)
     if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(bar, desc=f"train {kind}", unit="epoch")
+        bar = tqdm.tqdm(bar, desc=f"train {kind}", unit="epoch")
     for epoch in bar:
         model.train()
         total, count = 0.0, 0
