@@ -1,0 +1,54 @@
+"""face.muscles: the anatomical AU basis (linear muscles, sphincters, jaw, lids) and its one-sided split."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from facsynth.face.model import default_face
+from facsynth.face.muscles import build_basis, lip_regions, split_sides
+
+CORNERS = (61, 291)          # right, left lip corner (face frame: x towards the subject's left, y up)
+INNER_LIPS = (13, 14)        # upper, lower inner lip centre
+INNER_BROWS = (55, 285)
+
+
+def _basis():
+    face = default_face()
+    return build_basis(face.vertices, face.mirror)
+
+
+def test_no_movement_is_the_neutral_face():
+    basis = _basis()
+    out = basis.apply(np.zeros((1, 3), np.float32), (1, 12, 26))[0]
+    assert np.allclose(out, basis.neutral, atol=1e-6)
+
+
+def test_each_muscle_moves_its_landmarks_the_facs_way():
+    basis = _basis()
+    n = basis.neutral
+
+    def moved(au: int, value: float = 4.0) -> np.ndarray:
+        return basis.apply(np.array([[value]], np.float32), (au,))[0] - n
+
+    d12, d15, d26, d4 = moved(12), moved(15), moved(26), moved(4)
+    assert all(d12[c, 1] > 0.02 for c in CORNERS)                            # corners up
+    assert d12[CORNERS[0], 0] < 0 < d12[CORNERS[1], 0]                        # and out
+    assert all(d15[c, 1] < -0.02 for c in CORNERS)                           # corners down
+    gap = lambda d: (n[INNER_LIPS[0], 1] + d[INNER_LIPS[0], 1]) - (n[INNER_LIPS[1], 1] + d[INNER_LIPS[1], 1])
+    assert gap(d26) > gap(np.zeros_like(d26)) + 0.1                          # jaw drop parts the lips
+    assert all(d4[b, 1] < 0 for b in INNER_BROWS)                            # brows lowered
+    assert d4[INNER_BROWS[0], 0] > 0 > d4[INNER_BROWS[1], 0]                 # and drawn together
+
+
+def test_a_one_sided_au_moves_its_side_only():
+    basis = _basis()
+    right, left = split_sides(np.array([[4.0]], np.float32), (12,), {12: "L"})
+    assert right[0, 0] == 0 and left[0, 0] == 4
+    assert split_sides(np.ones((1, 1), np.float32), (12,), None)[1] is None
+    d = basis.apply(right, (12,), left)[0] - basis.neutral
+    assert np.linalg.norm(d[CORNERS[1]]) > 0.05 and np.linalg.norm(d[CORNERS[0]]) < 0.002
+
+
+def test_lip_regions_split_upper_from_lower():
+    upper, lower = lip_regions(default_face().vertices)
+    assert INNER_LIPS[0] in upper and INNER_LIPS[1] in lower and not set(upper) & set(lower)
