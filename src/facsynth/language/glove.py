@@ -86,10 +86,17 @@ class WordIndex:
     keys: np.ndarray   # (n,) uint64, sorted
     rows: np.ndarray   # (n,) int32
 
+    def rows_of(self, words: Sequence[str]) -> np.ndarray:
+        """Rows of ``words``: np.ndarray [shape=(len(words),)], int64, -1 where a word is not in GloVe."""
+        if not len(words):
+            return np.zeros(0, np.int64)
+        keys = np.fromiter((_key(w) for w in words), dtype=np.uint64, count=len(words))
+        i = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[i] == keys, self.rows[i], -1).astype(np.int64)
+
     def get(self, word: str, default: int = -1) -> int:
-        key = np.uint64(_key(word))
-        i = int(np.searchsorted(self.keys, key))
-        return int(self.rows[i]) if i < len(self.keys) and self.keys[i] == key else default
+        row = int(self.rows_of([word])[0])
+        return row if row >= 0 else default
 
     def __contains__(self, word: str) -> bool:
         return self.get(word) >= 0
@@ -161,12 +168,7 @@ def vectors() -> np.ndarray:
 
 def token_ids(tokens: Sequence[str]) -> np.ndarray:
     """Rows of :func:`vectors` for ``tokens``: np.ndarray [shape=(T,)], int64, -1 where a token is unknown."""
-    index = word_index()
-    if not len(tokens):
-        return np.zeros(0, np.int64)
-    keys = np.fromiter((_key(t) for t in tokens), dtype=np.uint64, count=len(tokens))
-    i = np.minimum(np.searchsorted(index.keys, keys), len(index.keys) - 1)
-    return np.where(index.keys[i] == keys, index.rows[i], -1).astype(np.int64)
+    return word_index().rows_of(tokens)
 
 
 def embed(tokens: Sequence[str]) -> np.ndarray:
