@@ -134,8 +134,9 @@ def lip_closure(basis: AUBasis, own: dict[int, float]) -> tuple[dict[int, float]
         return p[up, 1] - p[lo, 1]
 
     lo_s, hi_s = 0.0, 1.0
-    if gaps(1.0).min() > 1e-3:
-        return dict(own), _close_pairs(fix, gaps(1.0))
+    full = gaps(1.0)
+    if full.min() > 1e-3:
+        return dict(own), _close_pairs(fix, full)
     for _ in range(12):
         mid = (lo_s + hi_s) / 2
         lo_s, hi_s = (mid, hi_s) if gaps(mid).min() > 1e-3 else (lo_s, mid)

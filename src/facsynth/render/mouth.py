@@ -133,9 +133,9 @@ def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | 
         return
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
     cv2.fillPoly(mask, [np.round((outer - (x0, y0)) * 16).astype(np.int32)], 1, cv2.LINE_8, shift=4)
-    if inner is not None:
-        cv2.fillPoly(mask, [np.round((np.asarray(inner, np.float64) - (x0, y0)) * 16).astype(np.int32)], 0,
-                     cv2.LINE_8, shift=4)
+    opening = None if inner is None else np.round((np.asarray(inner, np.float64) - (x0, y0)) * 16).astype(np.int32)
+    if opening is not None:
+        cv2.fillPoly(mask, [opening], 0, cv2.LINE_8, shift=4)
     region = image[y0:y1, x0:x1].astype(np.float32)
     inside = mask > 0
     if inside.sum() < 10:
@@ -151,10 +151,9 @@ def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | 
     # but not along the seam where the lips meet, which is dark on every closed mouth (and is the line that
     # people and landmark detectors read the lip gap from)
     cavity = np.clip((ref_luma - luma - 35.0) / 25.0, 0, 1)
-    if inner is not None:
+    if opening is not None:
         seam = np.ones_like(mask)
-        cv2.polylines(seam, [np.round((np.asarray(inner, np.float64) - (x0, y0)) * 16).astype(np.int32)], True, 0,
-                      1, cv2.LINE_8, shift=4)
+        cv2.polylines(seam, [opening], True, 0, 1, cv2.LINE_8, shift=4)
         margin = max(2.0, 0.06 * float(np.ptp(outer[:, 0])))
         cavity *= np.clip(cv2.distanceTransform(seam, cv2.DIST_L2, 3) / margin - 1.0, 0, 1)
     stray = np.maximum(tooth, cavity) * mask
