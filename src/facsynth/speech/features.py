@@ -11,7 +11,7 @@ import numpy as np
 from .._lazy import lazy_module
 from ..errors import FacsynthError
 from .audio import SR
-from .spectral import WIN, delta, mfcc
+from .spectral import WIN, centred_frames, delta, mfcc
 from .yin import yin
 
 opensmile = lazy_module("opensmile")   # optional extra (facsynth[egemaps]), read only after egemaps_available()
@@ -56,8 +56,7 @@ def energy_db(samples: np.ndarray, hop: int = HOP) -> np.ndarray:
     samples : np.ndarray [shape=(n,)], float32 in [-1, 1] at 16 kHz; hop : int, samples between frames.
     Returns np.ndarray [shape=(n // hop + 1,)], float32, dBFS (−100 for digital silence).
     """
-    y = np.pad(np.asarray(samples, np.float32), (WIN // 2, WIN // 2))
-    frames = np.lib.stride_tricks.sliding_window_view(y, WIN)[::hop][: _n_frames(samples, hop)]
+    frames = centred_frames(samples, WIN, hop, np.float32)[: _n_frames(samples, hop)]
     rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
     return (20 * np.log10(np.maximum(rms, 1e-5))).astype(np.float32)
 

@@ -10,11 +10,18 @@ import numpy as np
 
 from .audio import SR
 
-__all__ = ["N_FFT", "WIN", "power_spectrogram", "mel_filterbank", "dct_matrix", "mfcc", "delta"]
+__all__ = ["N_FFT", "WIN", "centred_frames", "power_spectrogram", "mel_filterbank", "dct_matrix", "mfcc", "delta"]
 
 #: FFT size (32 ms at 16 kHz) and analysis window (a periodic Hann window of 25 ms, centred in the FFT frame).
 N_FFT = 512
 WIN = 400
+
+
+def centred_frames(samples: np.ndarray, length: int, hop: int, dtype: type = np.float64) -> np.ndarray:
+    """Frames of ``length`` samples centred on every ``hop``-th sample, zero padding at both ends (librosa's
+    ``center=True``): a read-only view, shape (n // hop + 1, length) for even ``length``, of ``samples`` as ``dtype``."""
+    y = np.pad(np.asarray(samples, dtype), length // 2)
+    return np.lib.stride_tricks.sliding_window_view(y, length)[::hop]
 
 
 def power_spectrogram(samples: np.ndarray, hop: int, n_fft: int = N_FFT, win: int = WIN) -> np.ndarray:
@@ -28,9 +35,7 @@ def power_spectrogram(samples: np.ndarray, hop: int, n_fft: int = N_FFT, win: in
     window = np.zeros(n_fft)
     left = (n_fft - win) // 2
     window[left:left + win] = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(win) / win)
-    y = np.pad(np.asarray(samples, np.float64), n_fft // 2)
-    frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop]
-    spectrum = np.fft.rfft(frames * window, axis=1)
+    spectrum = np.fft.rfft(centred_frames(samples, n_fft, hop) * window, axis=1)
     return (spectrum.real ** 2 + spectrum.imag ** 2).T
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .audio import SR
+from .spectral import centred_frames
 
 __all__ = ["yin"]
 
@@ -24,8 +25,7 @@ def yin(samples: np.ndarray, fmin: float, fmax: float, hop: int, frame_length: i
     samples : np.ndarray [shape=(n,)], float32 at 16 kHz; fmin < fmax : Hz; hop : samples between frames.
     Returns np.ndarray [shape=(n // hop + 1,)], float64, Hz (every frame gets an estimate, voiced or not).
     """
-    y = np.pad(np.asarray(samples, np.float32), frame_length // 2)
-    frames = np.lib.stride_tricks.sliding_window_view(y, frame_length)[::hop]
+    frames = centred_frames(samples, frame_length, hop, np.float32)
     min_period = int(np.floor(SR / fmax))
     max_period = min(int(np.ceil(SR / fmin)), frame_length - 1)
     return np.concatenate([_block_f0(frames[i:i + _BLOCK], min_period, max_period, threshold)
