@@ -8,9 +8,9 @@ from .._lazy import lazy_module
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["paint_mouth_interior", "opening_height", "cover_stray_teeth"]
+__all__ = ["paint_mouth_interior", "opening_height", "cover_stray_teeth", "LUMA"]
 
-_LUMA = np.float32([0.299, 0.587, 0.114])                          # Rec. 601 luma weights
+LUMA = np.float32([0.299, 0.587, 0.114])                          # Rec. 601 luma weights
 
 
 def opening_height(upper: np.ndarray, lower: np.ndarray) -> float:
@@ -140,11 +140,11 @@ def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | 
     inside = mask > 0
     if inside.sum() < 10:
         return
-    luma = region @ _LUMA
+    luma = region @ LUMA
     lips, lips_luma = region[inside], luma[inside]
     colour = np.median(lips[lips_luma <= np.median(lips_luma)], axis=0)  # the darker half: lip, not tooth
     grey = region.max(axis=2) - region.min(axis=2)
-    ref_luma = float(colour @ _LUMA)
+    ref_luma = float(colour @ LUMA)
     ref_grey = float(colour.max() - colour.min())
     tooth = np.clip((luma - ref_luma - 25.0) / 30.0, 0, 1) * np.clip((ref_grey - grey + 10.0) / 30.0, 0, 1)
     # the mouth's dark inside, pulled onto the closing lips where the opening was, is as foreign as the teeth;

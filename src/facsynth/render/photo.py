@@ -22,7 +22,7 @@ from ..face.landmarks import Face, detect_faces, face_pose, from_face_frame
 from ..face.model import basis_for, default_face
 from ..face.own_expression import lip_closure, own_expression
 from ..track import AUTrack
-from .mouth import cover_stray_teeth, opening_height, paint_mouth_interior
+from .mouth import LUMA, cover_stray_teeth, opening_height, paint_mouth_interior
 from .shading import shade_folds
 from .output import Renderer, write_rendered
 from .warp import anchor_ring, piecewise_affine_map, remap, strip_triangles
@@ -130,7 +130,7 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
     fx1, fy1 = (lips.max(axis=0) + lips.ptp(axis=0) * 0.5).astype(int)
     patch = image[fy0:max(fy1, fy0 + 1), fx0:max(fx1, fx0 + 1)].astype(np.float32)
     tint = patch.reshape(-1, 3).mean(axis=0) if patch.size else np.full(3, 128.0, np.float32)
-    lum = float(tint @ np.float32([0.299, 0.587, 0.114]))
+    lum = float(tint @ LUMA)
     shape = face.normalised()
     basis = basis_for(shape)
     own, closure = lip_closure(basis, own_expression(shape, basis, default_face().vertices))
