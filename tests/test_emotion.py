@@ -49,7 +49,15 @@ def test_word_index_rows_and_its_cache(monkeypatch, tmp_path):
         finally:
             glove.word_index.cache_clear()
         assert np.array_equal(again.keys, shipped.keys) and np.array_equal(again.rows, shipped.rows)
-    assert list((tmp_path / "cache").glob("glove_6B_keys_*.npz"))
+    cached = list((tmp_path / "cache").glob("glove_6B_keys_*.npz"))
+    assert cached
+    cached[0].write_bytes(b"PK\x03\x04 damaged")                  # a damaged cache file is built again
+    monkeypatch.setenv("FACSYNTH_CACHE", str(tmp_path / "cache"))
+    glove.word_index.cache_clear()
+    try:
+        assert np.array_equal(glove.word_index().rows, shipped.rows)
+    finally:
+        glove.word_index.cache_clear()
 
 
 def test_embed_batch_pads_and_counts():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -117,7 +118,7 @@ def word_index() -> WordIndex:
     try:
         with np.load(copy, allow_pickle=False) as z:
             return WordIndex(z["keys"], z["rows"])
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):   # missing or damaged: built again
         index = _build_index(_read_parquet_words(path))
     try:
         with atomic_path(copy) as tmp, open(tmp, "wb") as fh:
