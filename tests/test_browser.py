@@ -91,6 +91,23 @@ def test_sentence_moves_sliders_and_changes_the_image(page):
                                " return t && t !== s && !t.includes('error'); }", arg=sentence, timeout=10_000)
 
 
+def test_one_sided_sentence_renders_one_side(page):
+    """A parsed "left brow" keeps its side through the sliders into the image; both brows look different."""
+    def parse(text: str) -> tuple[str, dict, dict]:
+        renders = page.evaluate("window.studio.renders")
+        page.fill("#text", text)
+        page.click("#parse-btn")
+        page.wait_for_function(f"window.studio.renders > {renders}", timeout=30_000)
+        levels = {au: float(page.input_value(f"#au-{au}")) for au in (1, 2)}
+        return image_digest(page), levels, page.evaluate("window.studio.sides")
+
+    left, left_levels, left_sides = parse("She raises her left brow strongly.")
+    both, both_levels, both_sides = parse("She raises her brows strongly.")
+    assert left_sides == {"AU01": "L", "AU02": "L"} and both_sides == {}
+    assert left_levels == both_levels and left_levels[1] > 0
+    assert left != both
+
+
 def test_slider_by_hand_updates_image_sentence_and_mesh(page):
     renders = page.evaluate("window.studio.renders")
     before = image_digest(page)

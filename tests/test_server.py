@@ -99,6 +99,22 @@ def test_parse_rule(client):
     needs(r, "parse")
     aus = r.json()["aus"]
     assert aus.get("12", 0) > 0 and aus.get("1", 0) > 0
+    assert r.json()["sides"] == {}
+
+
+def test_parse_one_sided_track_reaches_the_exports(client):
+    r = client.post("/api/parse", json={"text": "She raises her left brow strongly."})
+    needs(r, "parse", "write_arkit_json")
+    body = r.json()
+    assert body["sides"] == {"1": "L", "2": "L"} and body["track"]["sides"] == {"AU01": "L", "AU02": "L"}
+
+    def brows(**request) -> dict[str, float]:
+        doc = client.post("/api/export/arkit.json", json=request).json()
+        return {n: w for n, w in zip(doc["facsNames"], doc["weightMat"][0]) if n.startswith("browOuterUp")}
+
+    one_sided, both = brows(track=body["track"]), brows(aus=body["aus"])
+    assert one_sided["browOuterUpLeft"] > 0.3 and one_sided["browOuterUpRight"] == 0.0
+    assert both["browOuterUpLeft"] == both["browOuterUpRight"] > 0.3
 
 
 def test_parse_rejects_empty_and_non_text(client):

@@ -29,7 +29,7 @@ encoder = lazy_module("facsynth.language.encoder")   # torch: loads with the fir
 
 #: job name -> (module, function name)
 JOBS: dict[str, tuple[ModuleType, str]] = {
-    "parse": (parse, "parse"),
+    "parse": (parse, "read"),   # a Reading: AUs and the one-sided ones
     "parse_learned": (encoder, "predict"),
     "explain": (encoder, "explain"),
     "describe": (describe, "describe"),

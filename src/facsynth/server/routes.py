@@ -170,7 +170,7 @@ def _ramp(track: AUTrack) -> AUTrack:
         return track
     n_ramp, n_hold = int(_MP4_RAMP_S * _MP4_FPS), int(_MP4_HOLD_S * _MP4_FPS)
     w = np.concatenate([np.linspace(0.0, 1.0, n_ramp), np.ones(n_hold)]).astype(np.float32)[:, None]
-    return AUTrack(w * track.values, track.aus, _MP4_FPS)
+    return AUTrack(w * track.values, track.aus, _MP4_FPS, track.sides)
 
 
 def _png_bytes(frame: np.ndarray) -> bytes:
@@ -259,14 +259,18 @@ def catalogue() -> dict:
 
 @router.post("/parse", summary="Sentence → AU intensities")
 def parse(body: ParseBody) -> dict:
-    """Read the AUs a sentence describes: rule parser by default, or the learned encoder (``engine=learned``)."""
+    """Read the AUs a sentence describes: rule parser by default, or the learned encoder (``engine=learned``).
+
+    The rule parser also names one-sided AUs (``sides``: AU → "L"/"R"/"U") and gives ``track``, a one-frame track
+    that keeps them, for ``/edit``'s ``track`` field or ``/export``."""
     if body.engine == "learned":
         aus = jobs.call("parse_learned", [body.text])[0]
         words = jobs.call("explain", body.text)
         explain = {str(au): [[w, round(float(a), 3)] for w, a in ws] for au, ws in words.items()}
         return {"aus": _aus_json(aus), "spec": facs.format_au_spec(aus), "explain": explain}
-    aus = jobs.call("parse", body.text)
-    return {"aus": _aus_json(aus), "spec": facs.format_au_spec(aus)}
+    reading = jobs.call("parse", body.text)
+    return {"aus": _aus_json(reading.aus), "spec": facs.format_au_spec(reading.aus),
+            "sides": {str(au): side for au, side in reading.sides.items()}, "track": _track_json(reading.track())}
 
 
 @router.post("/describe", summary="AU intensities → sentence")

@@ -12,6 +12,7 @@ const state = {
   jobs: {},
   aus: {},            // AU code -> intensity 0–5 (the sliders)
   track: null,        // a multi-frame track from speech, until a slider moves
+  sides: {},          // one-sided AUs of the last parsed sentence, {"AU01": "L"}, kept while sliders move
   photoId: null,      // id of the uploaded photo on the server, null for the default face
   photoFile: null,    // the uploaded photo itself (for analyze)
   audioFile: null,
@@ -77,8 +78,25 @@ function nonZero(aus) {
   return out;
 }
 
+// The sliders as a one-frame track in the JSON track format, so that one-sided AUs stay one-sided.
+function stillTrack() {
+  const codes = Object.keys(nonZero(state.aus));
+  const labels = codes.map((c) => `AU${c.padStart(2, '0')}`);
+  const sides = Object.fromEntries(Object.entries(state.sides).filter(([au]) => labels.includes(au)));
+  return { fps: 30, aus: labels, frames: [codes.map((c) => state.aus[c])], sides };
+}
+
 function expressionBody() {
-  return state.track ? { track: state.track } : { aus: nonZero(state.aus) };
+  if (state.track) return { track: state.track };
+  const still = stillTrack();
+  return Object.keys(still.sides).length ? { track: still } : { aus: nonZero(state.aus) };
+}
+
+// Append the expression to an /api/edit form: the timeline's track, the one-sided still, or the sliders.
+function appendExpression(form) {
+  const body = expressionBody();
+  form.append('aus', JSON.stringify(nonZero(state.aus)));
+  if (body.track) form.append('track', JSON.stringify(body.track));
 }
 
 function has(...jobs) {
@@ -130,7 +148,9 @@ function buildSliders() {
 }
 
 // Move the sliders to ``aus`` ({code: intensity}); AUs not named go to 0.
-function setAus(aus, { keepTrack = false } = {}) {
+// ``sides`` ({"AU01": "L"}) are the one-sided AUs among them (a parsed sentence's); other callers clear them.
+function setAus(aus, { keepTrack = false, sides = {} } = {}) {
+  state.sides = sides;
   for (const au of state.catalogue.aus) {
     const v = Math.max(0, Math.min(MAX, Number(aus[au.code] ?? aus[String(au.code)] ?? 0)));
     state.aus[au.code] = v;
@@ -148,7 +168,7 @@ async function renderImage() {
   const seq = ++renderSeq;
   const photoId = state.photoId;
   const form = new FormData();
-  form.append('aus', JSON.stringify(nonZero(state.aus)));
+  appendExpression(form);
   if (photoId) form.append('photo', photoId);
   try {
     const blob = await (await api('/api/edit', { form })).blob();
@@ -383,7 +403,7 @@ async function parseText(event) {
   $('explain').textContent = '';  // the last sentence's word attention no longer applies
   try {
     const res = await (await api('/api/parse', { json: { text, engine } })).json();
-    setAus(res.aus);
+    setAus(res.aus, { sides: res.track ? res.track.sides || {} : {} });
     $('explain').textContent = res.explain ? Object.entries(res.explain)
       .map(([au, words]) => `AU${au} ← ${[...words].sort((a, b) => b[1] - a[1]).slice(0, 3)
         .map(([w, a]) => `${w} ${a.toFixed(2)}`).join(', ')}`).join(' · ') : '';
@@ -451,8 +471,7 @@ async function download(kind) {
       blob = await (await api(state.videoUrl, { method: 'GET' })).blob();
     } else if (kind === 'mp4') {
       const form = new FormData();
-      form.append('aus', JSON.stringify(nonZero(state.aus)));
-      if (state.track) form.append('track', JSON.stringify(state.track));  // the (edited) timeline
+      appendExpression(form);  // the (edited) timeline, or the sliders
       form.append('format', 'mp4');
       if (state.photoId) form.append('photo', state.photoId);
       blob = await (await api('/api/edit', { form })).blob();
