@@ -28,7 +28,7 @@ from ..facs import MAX_INTENSITY
 from .muscles import AUBasis
 from .topology import LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER
 
-__all__ = ["own_expression", "expression_measures", "lip_closure", "bounded_lstsq", "READ_AUS", "DEAD_ZONE", "SMILE_GAIN"]
+__all__ = ["own_expression", "expression_measures", "lip_closure", "smile_relaxation", "bounded_lstsq", "READ_AUS", "DEAD_ZONE", "SMILE_GAIN"]
 
 #: The AUs whose presence in a photo is read (the rest are taken as 0).
 READ_AUS = (6, 12, 25, 26)
@@ -43,6 +43,8 @@ _CORNERS = (61, 291)
 _UPPER_CENTRE = 13                   # the upper lip's inner centre: the jaw does not move it
 #: How far the outer edge of a lip follows its inner edge when parted lips are closed (the red keeps its height).
 _OUTER_FOLLOWS = 0.8
+#: How far from the lips (IOD) the skin follows the lips' even relaxation when a smile is taken away.
+_RELAX_REACH = 0.3
 
 
 def expression_measures(shape: np.ndarray) -> np.ndarray:
@@ -153,4 +155,37 @@ def _close_pairs(fix: np.ndarray, gap: np.ndarray) -> np.ndarray:
     fix[np.asarray(LOWER_LIP_INNER[1:-1]), 1] += half
     fix[np.asarray(UPPER_LIP_OUTER[1:-1]), 1] -= _OUTER_FOLLOWS * half
     fix[np.asarray(LOWER_LIP_OUTER[1:-1]), 1] += _OUTER_FOLLOWS * half
+    return fix
+
+
+def smile_relaxation(basis: AUBasis, own: dict[int, float]) -> np.ndarray:
+    """What makes the lips of a smiling photo relax evenly when its smile (``own``'s AU12) is taken away: a
+    displacement (478, 3) float32, face frame, of the four lip contours, added to the basis's −AU12.
+
+    basis : the muscle basis of the photo's face (its ``neutral`` is the photo's shape, face frame)
+    own : the photo's own expression (``own_expression``)
+
+    A smile stretches the whole red of the lips, the middle little and the corners most; the basis's AU12 moves
+    the corners and lets its pull fade over a few points, so taking a broad smile away pulled the corners in past
+    their neighbours and the lip contours folded over beside them (a flat band with hooked ends, whose corners a
+    landmark detector no longer finds). Each contour point is moved instead by the corner's movement on its side
+    times its distance from the mouth's centre as a share of the half-width (0 in the middle, 1 at the corner).
+    All zeros for a photo without a smile.
+    """
+    fix = np.zeros_like(basis.neutral, dtype=np.float32)
+    smile = float(own.get(12, 0.0))
+    if smile <= 0:
+        return fix
+    p = np.asarray(basis.neutral, np.float64)
+    d = basis.apply(np.array([[-smile]], np.float32), (12,))[0].astype(np.float64) - p
+    right, left = _CORNERS
+    centre, half = (p[right, 0] + p[left, 0]) / 2, max(abs(p[left, 0] - p[right, 0]) / 2, 1e-6)
+    lips = np.unique(np.concatenate([UPPER_LIP_OUTER, LOWER_LIP_OUTER, UPPER_LIP_INNER, LOWER_LIP_INNER]))
+    # the skin around the lips goes along, less with distance from the nearest lip point, so no triangle between
+    # the lips and the cheeks turns over
+    near = np.linalg.norm(p[:, None, :2] - p[None, lips, :2], axis=-1).min(axis=1)
+    weight = np.clip(1.0 - near / _RELAX_REACH, 0.0, 1.0) ** 2
+    u = np.clip((p[:, 0] - centre) / half, -1.0, 1.0)
+    corner = np.where((u < 0)[:, None], d[right, :2], d[left, :2])
+    fix[:, :2] = weight[:, None] * (np.abs(u)[:, None] * corner - d[:, :2])
     return fix

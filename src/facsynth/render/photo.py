@@ -20,9 +20,10 @@ from ..errors import ImageError, NoFaceError
 from ..face import topology
 from ..face.landmarks import Face, detect_faces, face_pose, from_face_frame
 from ..face.model import basis_for, default_face
-from ..face.own_expression import lip_closure, own_expression
+from ..face.own_expression import lip_closure, own_expression, smile_relaxation
 from ..track import AUTrack
 from .mouth import LUMA, cover_stray_teeth, opening_height, paint_mouth_interior
+from .relax import FoldRelief, fold_relief, lip_colours, paint_closed_lips, relieve_folds
 from .shading import shade_folds
 from .output import Renderer, write_rendered
 from .warp import anchor_ring, piecewise_affine_map, remap, strip_triangles
@@ -30,7 +31,7 @@ from .warp import anchor_ring, piecewise_affine_map, remap, strip_triangles
 cv2 = lazy_module("cv2")
 
 __all__ = ["PhotoRig", "rig_photo", "side_movements", "expressed_landmarks", "render_frame", "expression_renderer",
-           "reexpress", "render_photo", "photo_renderer", "movement", "RING_MARGIN", "WORK_SIDE"]
+           "reexpress", "render_photo", "smile_removed", "photo_renderer", "movement", "RING_MARGIN", "WORK_SIDE"]
 
 #: The anchor ring lies this fraction further out than the face outline (from the face centre); beyond it no
 #: pixel moves.
@@ -60,6 +61,12 @@ class PhotoRig:
                 an absolute target is reached by moving from it
     closure   : np.ndarray [shape=(478, 3)] float32, face frame: what closes the photo's parted lips beyond
                 taking ``own`` away (facsynth.face.own_expression.lip_closure), added to absolute targets
+    relax     : np.ndarray [shape=(478, 3)] float32, face frame: what relaxes the lips evenly when a target takes
+                the photo's smile away (facsynth.face.own_expression.smile_relaxation), added in proportion
+    folds     : render.relax.FoldRelief of a photo that smiles (``own`` has AU12), else None: its nasolabial
+                fold shading, taken out as far as a target takes the smile away
+    lips      : np.ndarray [shape=(2, 3)] float32 RGB upper and lower lip colour of a smiling photo, else None:
+                the closing lips are repainted in them
     """
 
     face: object
@@ -72,6 +79,9 @@ class PhotoRig:
     basis: object
     own: Mapping[int, float]
     closure: np.ndarray
+    relax: np.ndarray | None = None
+    folds: FoldRelief | None = None
+    lips: np.ndarray | None = None
 
 
 def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
@@ -134,7 +144,11 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
     shape = face.normalised()
     basis = basis_for(shape)
     own, closure = lip_closure(basis, own_expression(shape, basis, default_face().vertices))
-    return PhotoRig(face, vertices, triangles, box, work, lum / 128.0, tint, basis, own, closure)
+    folds = lips = None
+    if own.get(12, 0.0) > 0:
+        folds, lips = fold_relief(image, lm, face.pose.scale), lip_colours(image, lm)
+    return PhotoRig(face, vertices, triangles, box, work, lum / 128.0, tint, basis, own, closure,
+                    smile_relaxation(basis, own), folds, lips)
 
 
 def movement(rig: PhotoRig, intensities: Mapping[int, float], relative: bool = False) -> dict[int, float]:
@@ -179,6 +193,9 @@ def expressed_landmarks(rig: PhotoRig, intensities: Mapping[int, float],
     moved = rig.basis.apply(values, aus, lefts)[0]
     if absolute:
         moved = moved + rig.closure
+        relaxed = smile_removed(rig, intensities, left)
+        if relaxed > 0 and rig.relax is not None:
+            moved = moved + np.float32(relaxed) * rig.relax
     pose = rig.face.pose
     shift = from_face_frame(moved, pose)[:, :2].astype(np.float64) - from_face_frame(rig.basis.neutral, pose)[:, :2]
     return rig.vertices[: len(moved)] + shift
@@ -207,7 +224,11 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
 
     Returns np.ndarray [shape=(H, W, 3)] uint8 RGB; pixels outside ``rig.box`` are the input's, bit for bit.
     """
-    dst_lm = expressed_landmarks(rig, *side_movements(rig, intensities, sides, relative), absolute=not relative)
+    moves = side_movements(rig, intensities, sides, relative)
+    dst_lm = expressed_landmarks(rig, *moves, absolute=not relative)
+    relaxed = 0.0 if relative else smile_removed(rig, *moves)
+    if rig.folds is not None:
+        image = relieve_folds(image, rig.folds, relaxed)
     dst = rig.vertices.copy()
     n = len(dst_lm)
     dst[:n] = dst_lm
@@ -239,6 +260,9 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
     if not relative and rig.own.get(25, 0.0) + rig.own.get(26, 0.0) > 0:    # the photo's own teeth may show
         outer = np.concatenate([dst[list(topology.UPPER_LIP_OUTER)], dst[list(topology.LOWER_LIP_OUTER)][::-1]])
         cover_stray_teeth(out, outer, np.concatenate([top, bottom[::-1]]))
+    if rig.lips is not None and relaxed > 0:
+        paint_closed_lips(out, dst, rig.lips, rig.face.pose.scale, relaxed)
+        top, bottom = dst[up], dst[lo]          # the lips were repainted whole: whatever now parts them is open
     if opening_height(top, bottom) > 0.3:
         width = float(np.linalg.norm(rig.vertices[up[-1]] - rig.vertices[up[0]]))
         # the photo's own teeth move with their lips when the expression is added to the photo's; a target state
@@ -249,6 +273,16 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
         shade_folds(out, dst, {a: v for a, v in intensities.items() if not sides or a not in sides},
                     rig.face.pose.scale)
     return out
+
+
+def smile_removed(rig: PhotoRig, right: Mapping[int, float], left: Mapping[int, float] | None = None) -> float:
+    """Share (0–1) of the photo's own smile (``rig.own``'s AU12) that a movement (``side_movements``: the person's
+    right side, and their left one when it differs) takes away, the mean of both sides."""
+    own = float(rig.own.get(12, 0.0))
+    if own <= 0:
+        return 0.0
+    sides = [right] if left is None else [right, left]
+    return float(np.mean([np.clip(-float(m.get(12, 0.0)) / own, 0.0, 1.0) for m in sides]))
 
 
 def reexpress(image: np.ndarray, track: AUTrack, face_index: int = 0, *, rig: PhotoRig | None = None,

@@ -11,7 +11,7 @@ from .._lazy import lazy_module
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["shade_folds"]
+__all__ = ["shade_folds", "nasolabial_lines"]
 
 # MediaPipe indices used to place the folds (subject's right, then left)
 _BROW_INNER = (55, 285)
@@ -81,15 +81,7 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
             strokes.append((np.stack([c - across * half, c + (mid - top) * 0.04,
                                       c + across * half]), 0.3 * nose))
     if naso > 0:
-        tip = p[_NOSE_TIP]
-        for alar, corner in zip(_ALAR, _LIP_CORNER):
-            a, c = p[alar], p[corner]
-            out = c - tip
-            out /= max(np.linalg.norm(out), 1e-6)
-            start = a + (a - tip) * 0.15
-            end = c + out * 0.12 * scale
-            mid = (start + end) / 2 + out * 0.06 * scale
-            strokes.append((np.stack([start, mid, end]), 0.32 * naso))
+        strokes += [(line, 0.32 * naso) for line in nasolabial_lines(p, scale)]
     if chin > 0:                                                   # the chin boss pushed up under the lower lip
         c, lip = p[_CHIN], p[_LOWER_LIP]
         mid = lip + (c - lip) * 0.35
@@ -136,6 +128,26 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
     region *= (1.0 - shade[sy, sx])[..., None]
     region += 0.5
     target[...] = np.clip(region, 0, 255, out=region).astype(np.uint8)
+
+
+def nasolabial_lines(points: np.ndarray, scale: float) -> list[np.ndarray]:
+    """Where the nasolabial folds run, from beside each nose wing to just beyond the lip corner: two polylines
+    (3, 2) pixels, the person's right side first.
+
+    points : np.ndarray [shape=(n ≥ 468, 2)], pixels, landmarks; scale : float > 0, pixels per inter-ocular distance
+    """
+    p = np.asarray(points, np.float64)
+    tip = p[_NOSE_TIP]
+    lines = []
+    for alar, corner in zip(_ALAR, _LIP_CORNER):
+        a, c = p[alar], p[corner]
+        out = c - tip
+        out /= max(np.linalg.norm(out), 1e-6)
+        start = a + (a - tip) * 0.15
+        end = c + out * 0.12 * scale
+        mid = (start + end) / 2 + out * 0.06 * scale
+        lines.append(np.stack([start, mid, end]))
+    return lines
 
 
 def _faint(dark: np.ndarray, lo: np.ndarray, hi: np.ndarray, blur: int) -> np.ndarray:

@@ -1,0 +1,199 @@
+"""The skin and lips of a smile the photo wears, taken away with the smile: nasolabial folds and cheek creases
+lightened out of the photo's texture, the red of the lips repainted from the photo's own lip colour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._lazy import lazy_module
+from ..face import topology
+from .mouth import LUMA
+from .shading import nasolabial_lines
+
+cv2 = lazy_module("cv2")
+
+__all__ = ["FoldRelief", "fold_relief", "relieve_folds", "lip_colours", "paint_closed_lips",
+           "FOLD_BAND", "FOLD_STRENGTH"]
+
+#: Half-width of the band around each nasolabial line whose shading is taken out, inter-ocular units.
+FOLD_BAND = 0.11
+#: Share of the fold's measured shading taken out when the whole smile is removed.
+FOLD_STRENGTH = 0.9
+_FINE = 0.012                 # skin texture kept below this scale (Gaussian sigma, inter-ocular units)
+_SMOOTH = 0.09                # the fold's shading lies between _FINE and this scale
+_NOSE = (1, 2, 4, 5, 48, 64, 98, 102, 129, 195, 278, 294, 327, 331, 358)
+
+
+@dataclass(frozen=True)
+class FoldRelief:
+    """What lightens a photo's own nasolabial folds: ``image[y0:y1, x0:x1] *= exp(fraction * log_gain)``.
+
+    box      : (x0, y0, x1, y1) int pixels
+    log_gain : np.ndarray [shape=(y1 - y0, x1 - x0, 1)] float32, natural log of the per-pixel gain that takes the
+               whole fold shading away (> 0 in a fold's shadow, < 0 on the bulge beside it, 0 off the band)
+    """
+
+    box: tuple[int, int, int, int]
+    log_gain: np.ndarray
+
+
+def fold_relief(image: np.ndarray, points: np.ndarray, scale: float) -> FoldRelief:
+    """Measure the nasolabial fold shading of a photo (a smiling one), along the renderer's fold lines.
+
+    image : np.ndarray [shape=(H, W, 3)] uint8 RGB; points : np.ndarray [shape=(n ≥ 468, 2)] pixels, the photo's
+    own landmarks; scale : float > 0, pixels per inter-ocular distance
+
+    The shading is the ratio between a smooth skin estimate (Gaussian of sigma ``_SMOOTH`` IOD, weighted to leave
+    out the lips and the nose) and the skin blurred only a little (``_FINE``, so pores and fine texture stay),
+    inside a soft band of half-width ``FOLD_BAND`` around each line (``shading.nasolabial_lines``, extended past
+    the lip corner towards the chin, where a broad smile's fold runs on). The gain is limited to 0.7–1.5.
+    """
+    p = np.asarray(points, np.float64)[:, :2]
+    lines = []
+    for line in nasolabial_lines(p, scale):
+        on = line[2] - line[1]
+        on /= max(np.linalg.norm(on), 1e-6)
+        lines.append(np.concatenate([line, [line[2] + on * 0.22 * scale]]))
+    pts = np.concatenate(lines)
+    h, w = image.shape[:2]
+    pad = int((FOLD_BAND + 3 * _SMOOTH) * scale) + 2
+    x0, y0 = np.maximum(np.floor(pts.min(axis=0)).astype(int) - pad, 0)
+    x1, y1 = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + pad, (w, h))
+    origin = np.array([x0, y0], np.float64)
+    size = (int(y1 - y0), int(x1 - x0))
+    band = np.zeros(size, np.float32)
+    cv2.polylines(band, [np.round((l - origin) * 16).astype(np.int32) for l in lines], False, 1.0,
+                  max(1, int(round(2 * FOLD_BAND * scale))), cv2.LINE_AA, shift=4)
+    band = cv2.GaussianBlur(band, (0, 0), max(0.5, 0.4 * FOLD_BAND * scale))
+    other = np.zeros(size, np.uint8)                                  # lips and nose: not skin of the fold
+    lips = p[list(topology.UPPER_LIP_OUTER) + list(topology.LOWER_LIP_OUTER)[::-1]]
+    cv2.fillPoly(other, [np.round((lips - origin) * 16).astype(np.int32)], 1, cv2.LINE_8, shift=4)
+    cv2.fillConvexPoly(other, np.round((cv2.convexHull(p[list(_NOSE)].astype(np.float32))[:, 0] - origin) * 16)
+                       .astype(np.int32), 1, cv2.LINE_8, shift=4)
+    other = cv2.dilate(other, np.ones((3, 3), np.uint8), iterations=max(1, int(0.03 * scale)))
+    skin = 1.0 - cv2.GaussianBlur(other.astype(np.float32), (0, 0), max(0.5, 0.015 * scale))
+    luma = image[y0:y1, x0:x1].astype(np.float32) @ LUMA + 1.0
+    fine = cv2.GaussianBlur(luma, (0, 0), max(0.5, _FINE * scale))
+    s = max(1.0, _SMOOTH * scale)
+    smooth = cv2.GaussianBlur(luma * skin, (0, 0), s) / np.maximum(cv2.GaussianBlur(skin, (0, 0), s), 1e-3)
+    gain = np.log(np.clip(smooth / fine, 0.7, 1.5)) * band * skin
+    return FoldRelief((int(x0), int(y0), int(x1), int(y1)), gain[..., None].astype(np.float32))
+
+
+def relieve_folds(image: np.ndarray, relief: FoldRelief, fraction: float) -> np.ndarray:
+    """``image`` (H, W, 3) uint8 with ``fraction`` (0–1) of its measured fold shading taken away; a new array
+    (the input itself when ``fraction`` ≤ 0). Pixels outside ``relief.box`` are the input's."""
+    if fraction <= 0:
+        return image
+    x0, y0, x1, y1 = relief.box
+    out = image.copy()
+    region = out[y0:y1, x0:x1].astype(np.float32)
+    region *= np.exp(np.float32(min(fraction, 1.0) * FOLD_STRENGTH) * relief.log_gain)
+    region += 0.5
+    out[y0:y1, x0:x1] = np.clip(region, 0, 255).astype(np.uint8)
+    return out
+
+
+def lip_colours(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The photo's upper and lower lip colour, shape (2, 3) float32 RGB: the median of the darker half of each
+    lip's red (between its outer and inner contour), so teeth showing through a thin lip do not count.
+
+    image : np.ndarray [shape=(H, W, 3)] uint8 RGB; points : np.ndarray [shape=(n ≥ 468, 2)] pixels, landmarks
+    """
+    p = np.asarray(points, np.float64)[:, :2]
+    out = []
+    for outer, inner in ((topology.UPPER_LIP_OUTER, topology.UPPER_LIP_INNER),
+                         (topology.LOWER_LIP_OUTER, topology.LOWER_LIP_INNER)):
+        poly = np.concatenate([p[list(outer)], p[list(inner)][::-1]])
+        x0, y0 = np.maximum(np.floor(poly.min(axis=0)).astype(int), 0)
+        x1, y1 = np.minimum(np.ceil(poly.max(axis=0)).astype(int) + 1, image.shape[1::-1])
+        mask = np.zeros((max(1, y1 - y0), max(1, x1 - x0)), np.uint8)
+        cv2.fillPoly(mask, [np.round((poly - (x0, y0)) * 16).astype(np.int32)], 1, cv2.LINE_8, shift=4)
+        pixels = image[y0:y1, x0:x1][mask[:y1 - y0, :x1 - x0] > 0].astype(np.float32)
+        if len(pixels) < 4:
+            out.append(np.full(3, np.nan, np.float32))
+            continue
+        luma = pixels @ LUMA
+        out.append(np.median(pixels[luma <= np.median(luma)], axis=0))
+    colours = np.array(out, np.float32)
+    if np.isnan(colours).any():                                   # one lip too thin to sample: use the other's
+        colours = np.where(np.isnan(colours), np.nanmean(colours, axis=0), colours)
+    return colours
+
+
+def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray, scale: float,
+                      weight: float = 1.0) -> None:
+    """Repaint, in place, the red of both lips in the lips' own colours, with their shading and the dark line
+    where they meet, keeping the fine texture of the pixels there.
+
+    image : np.ndarray [shape=(H, W, 3)] uint8 RGB, modified in place
+    points : np.ndarray [shape=(n ≥ 468, 2)] pixels, the rendered (expressed) landmarks
+    colours : np.ndarray [shape=(2, 3)] RGB, upper and lower lip (``lip_colours`` of the photo)
+    scale : float > 0, pixels per inter-ocular distance
+    weight : float 0–1, how much of the repaint replaces the pixels
+
+    A smile that closes leaves its lips stretched from the thin red of a smile and the skin beside the corners,
+    a pale flat band that does not follow the lips' new shape. The upper lip is painted a little darker towards
+    the mouth line, the lower lip with a soft highlight, both fading into their contour's shadow; the mouth line
+    is darkest at the corners. Whatever opens between the lips is painted later (mouth.paint_mouth_interior).
+    """
+    if weight <= 0:
+        return
+    p = np.asarray(points, np.float64)[:, :2]
+    uo, ui = p[list(topology.UPPER_LIP_OUTER)], p[list(topology.UPPER_LIP_INNER)]
+    lo, li = p[list(topology.LOWER_LIP_OUTER)], p[list(topology.LOWER_LIP_INNER)]
+    pad = int(0.06 * scale) + 3
+    h, w = image.shape[:2]
+    allp = np.concatenate([uo, lo])
+    x0, y0 = np.maximum(np.floor(allp.min(axis=0)).astype(int) - pad, 0)
+    x1, y1 = np.minimum(np.ceil(allp.max(axis=0)).astype(int) + pad, (w, h))
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return
+    origin = np.array([x0, y0], np.float64)
+    size = (int(y1 - y0), int(x1 - x0))
+
+    def fill(poly: np.ndarray) -> np.ndarray:
+        m = np.zeros(size, np.float32)
+        cv2.fillPoly(m, [np.round((poly - origin) * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4)
+        return m
+
+    seam = (ui + li) / 2                                           # where the lips meet, corner to corner
+    upper = fill(np.concatenate([uo, seam[::-1]]))
+    lower = fill(np.concatenate([lo, seam[::-1]]))
+    feather = max(0.5, 0.012 * scale)
+    upper, lower = cv2.GaussianBlur(upper, (0, 0), feather), cv2.GaussianBlur(lower, (0, 0), feather)
+    # distance from the seam, 0 on it, 1 at the lip's outer contour (per column, from the contours' heights)
+    xs = np.arange(x0, x1, dtype=np.float64)
+    ys = np.arange(y0, y1, dtype=np.float64)[:, None]
+
+    def height(c: np.ndarray) -> np.ndarray:
+        o = np.argsort(c[:, 0])
+        return np.interp(xs, c[o, 0], c[o, 1])[None, :]
+
+    s, top, bottom = height(seam), height(uo), height(lo)
+    t_up = np.clip((s - ys) / np.maximum(s - top, 1.0), 0, 1)
+    t_lo = np.clip((ys - s) / np.maximum(bottom - s, 1.0), 0, 1)
+    colours = np.asarray(colours, np.float32)
+    shade_up = 0.86 + 0.14 * np.clip(t_up * 1.6, 0, 1) - 0.1 * t_up ** 4
+    shade_lo = 0.94 + 0.14 * np.exp(-((t_lo - 0.4) / 0.25) ** 2) - 0.14 * t_lo ** 4
+    base = upper[..., None] * colours[0] * shade_up[..., None] + lower[..., None] * colours[1] * shade_lo[..., None]
+    cover = np.clip(upper + lower, 0, 1)
+    base /= np.maximum(cover, 1e-3)[..., None]
+    # the mouth line: dark along the seam, darker and wider at the corners
+    width = float(np.linalg.norm(seam[-1] - seam[0]))
+    cx = (seam[0, 0] + seam[-1, 0]) / 2
+    toward_corner = np.clip(np.abs(xs - cx) / max(width / 2, 1.0), 0, 1)[None, :]
+    line = np.zeros(size, np.float32)
+    cv2.polylines(line, [np.round((seam - origin) * 16).astype(np.int32)], False, 1.0,
+                  max(1, int(round(0.018 * scale))), cv2.LINE_AA, shift=4)
+    line = cv2.GaussianBlur(line, (0, 0), max(0.5, 0.008 * scale))
+    base *= (1.0 - line * (0.45 + 0.25 * toward_corner ** 2))[..., None]
+    # fine texture of the rendered pixels, relative to their local mean, rides on the painted lips
+    region = image[y0:y1, x0:x1].astype(np.float32)
+    luma = region @ LUMA + 1.0
+    detail = np.clip(luma / cv2.GaussianBlur(luma, (0, 0), max(0.7, 0.01 * scale)), 0.85, 1.15)
+    base *= detail[..., None]
+    a = (np.clip(weight, 0, 1) * cover)[..., None]
+    image[y0:y1, x0:x1] = np.clip(region * (1 - a) + base * a + 0.5, 0, 255).astype(np.uint8)
