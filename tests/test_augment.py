@@ -66,6 +66,9 @@ def test_spec_lines_and_random_items_reproducible_per_photo():
     for it in a[4:]:
         assert 1 <= len(it.aus) <= 3 and set(it.aus) <= {4, 12, 26}
         assert all(1.0 <= v <= 5.0 for v in it.aus.values())
+    assert all(not it.sides for it in a)
+    left, both = items_for("anna", parse_spec("she raises her left brow strongly\nAU1=4,AU2=4\n"))
+    assert left.sides == {1: "L", 2: "L"} and both.sides == {}                  # a sentence's side reaches the item
     with pytest.raises(AUSpecError, match="line 2"):
         parse_spec("happiness:4\nsurprise:9\n")
     with pytest.raises(AUSpecError, match="line 3"):

@@ -85,6 +85,27 @@ def test_batch_folder_times_expressions_is_resumable(photos, tmp_path, capsys):
     assert sorted(files) == ["hopper_000.png", "hopper_001.png", "hopper_002.png"]
 
 
+def test_batch_sentence_keeps_its_side(photos, tmp_path):
+    """A one-sided sentence in an expressions file moves one half of the face; the same AUs by spec move both."""
+    from facsynth.cli import main
+
+    exprs = tmp_path / "expressions.txt"
+    exprs.write_text("she raises her left brow strongly\n")
+    assert main(["edit", str(photos), "--expressions", str(exprs), "-o", str(tmp_path / "one")]) == 0
+    aus = next(csv.DictReader(open(tmp_path / "one" / "manifest.csv")))["aus"]
+    exprs.write_text(aus + "\n")
+    assert main(["edit", str(photos), "--expressions", str(exprs), "-o", str(tmp_path / "both")]) == 0
+    src = read_image(photos / "hopper.jpg").astype(np.int16)
+
+    def halves(folder: str) -> tuple[float, float]:
+        d = np.abs(read_image(tmp_path / folder / "hopper_000.png").astype(np.int16) - src).sum(axis=2)
+        return float(d[:, :256].sum()), float(d[:, 256:].sum())   # image left = the person's right (frontal)
+
+    right, left = halves("one")
+    both_right, both_left = halves("both")
+    assert left > 5 * right and min(both_left, both_right) > 0.3 * max(both_left, both_right)
+
+
 def test_ganimation_renderer_is_wired(photos, tmp_path):
     import torch
 

@@ -101,7 +101,7 @@ def augment_photo(photo: str, key: str, items: Sequence[Item], out: str, *, iden
     source = _descriptor(image) if identity else None
     for it, row in zip(items, rows):
         try:
-            frame = render_frame(image, rig, it.aus, relative=relative)
+            frame = render_frame(image, rig, it.aus, relative=relative, sides=it.sides)
             store.write_image(row["output"], frame)
             if source is not None:
                 got = _descriptor(frame)

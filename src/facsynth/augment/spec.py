@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
 
 from ..errors import AUSpecError, FormatError, TextError
 from ..facs import OPENFACE_AUS, canonical_emotion, emotion_aus, parse_au_code, parse_au_spec, parse_intensity
-from ..language.parse import parse
+from ..language.parse import read
 
 __all__ = ["Expression", "Item", "parse_expression", "parse_spec", "parse_emotions", "items_for", "item_seed",
            "RANDOM_AUS", "RANDOM_INTENSITY"]
@@ -30,6 +30,7 @@ class Expression:
     emotion  : canonical emotion name for an emotion line, else None
     sentence : the sentence for a sentence line, else None
     pool     : AUs a random line samples from; empty for every other line
+    sides    : {AU: "L" | "R"} the one-sided AUs of a sentence line ("she raises her left brow"), else empty
     """
 
     label: str
@@ -37,6 +38,7 @@ class Expression:
     emotion: str | None = None
     sentence: str | None = None
     pool: tuple[int, ...] = ()
+    sides: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Item:
     index : position in the expanded spec (0-based); aus : {AU: FACS intensity 0–5}; seed : this item's seed
     (random AU sampling, the description sentence), the same for the same photo, spec line and run seed;
     output : the file to write, relative to the output folder; track : the AU track file that drives a video
-    (talking.augment_talking), else None
+    (talking.augment_talking), else None; sides : {AU: "L" | "R"} one-sided AUs (Expression.sides)
     """
 
     index: int
@@ -57,6 +59,7 @@ class Item:
     seed: int
     output: str
     track: str | None = None
+    sides: Mapping[int, str] = field(default_factory=dict)
 
 
 def parse_expression(line: str) -> Expression:
@@ -83,7 +86,8 @@ def parse_expression(line: str) -> Expression:
     if head.lower() == "random":
         pool = tuple(sorted({parse_au_code(a.strip()) for a in rest.split(",") if a.strip()})) or RANDOM_AUS
         return Expression(line, {}, pool=pool)
-    return Expression(line, parse(line), sentence=line)
+    reading = read(line)
+    return Expression(line, reading.aus, sentence=line, sides=dict(reading.track().sides))
 
 
 def parse_spec(text: str, source: str = "spec") -> list[Expression]:
@@ -145,5 +149,6 @@ def items_for(photo_key: str, expressions: Sequence[Expression], seed: int = 0) 
             k = int(rng.integers(1, min(3, len(e.pool)) + 1))
             picked = rng.choice(np.asarray(e.pool), size=k, replace=False)
             aus = {int(a): round(float(rng.uniform(*RANDOM_INTENSITY)), 1) for a in sorted(picked)}
-        items.append(Item(j, e.label, aus, e.emotion, e.sentence, s, f"images/{photo_key}_{j:03d}.png"))
+        items.append(Item(j, e.label, aus, e.emotion, e.sentence, s, f"images/{photo_key}_{j:03d}.png",
+                          sides=dict(e.sides)))
     return items

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._lazy import lazy_module
 from ..atomic import atomic_write
-from ..augment.spec import parse_spec
+from ..augment.spec import Expression, parse_spec
 from ..errors import AUSpecError, FormatError, ImageError, ModelError, NoFaceError, OutputError
 from ..facs import emotion_aus, format_au_spec
 from ..formats.image import IMAGE_SUFFIXES, read_image, write_image
@@ -115,8 +115,8 @@ def _render_generator(image, track, out: Path, args: argparse.Namespace, sentenc
 
 
 # ------------------------------------------------------------------------------------------------ batch
-def read_expressions(path: Path) -> list[tuple[str, dict[int, float], str | None]]:
-    """Lines of an expressions file → [(line, {AU: intensity}, sentence or None)].
+def read_expressions(path: Path) -> list[Expression]:
+    """Lines of an expressions file → their Expressions (label, AUs, one-sided AUs, sentence or None).
 
     A line is an AU spec ("AU12=3,AU6=2"), an emotion ("happiness" or "happiness:4"), or a sentence read by
     ``facsynth.language.parse.parse`` (facsynth.augment.spec.parse_spec, less its random lines, which need
@@ -129,7 +129,7 @@ def read_expressions(path: Path) -> list[tuple[str, dict[int, float], str | None
     spec = parse_spec(text, path.name)
     if any(e.pool for e in spec):
         raise AUSpecError(f"{path.name}: random expressions are drawn per photo by facsynth augment, not edit")
-    return [(e.label, dict(e.aus), e.sentence) for e in spec]
+    return spec
 
 
 def _run_batch(args: argparse.Namespace) -> int:
@@ -175,11 +175,13 @@ def _run_batch(args: argparse.Namespace) -> int:
                 skipped.append(f"{photo.name}: {e}")
                 bar.update(len(names))
                 continue
-            for name, (line, aus, sentence) in zip(names, expressions):
+            for name, expression in zip(names, expressions):
                 if name not in done:
-                    sentence = sentence or describe(aus, seed=0)
+                    line, aus = expression.label, dict(expression.aus)
+                    sentence = expression.sentence or describe(aus, seed=0)
+                    still = AUTrack.still(aus, sides=expression.sides)
                     try:
-                        _render(image, AUTrack.still(aus), out / name, args, sentence, photo_name=photo.name, rig=rig)
+                        _render(image, still, out / name, args, sentence, photo_name=photo.name, rig=rig)
                     except (ImageError, ModelError) as e:  # no face here, or an AU the generator was not taught
                         skipped.append(f"{photo.name} × {line!r}: {e}")
                         bar.update(1)
