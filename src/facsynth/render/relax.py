@@ -21,22 +21,22 @@ __all__ = ["FoldRelief", "fold_relief", "relieve_folds", "lip_colours", "paint_c
 FOLD_BAND = 0.11
 #: Share of the fold's measured shading taken out when the whole smile is removed.
 FOLD_STRENGTH = 0.9
-_FINE = 0.012                 # skin texture kept below this scale (Gaussian sigma, inter-ocular units)
-_SMOOTH = 0.09                # the fold's shading lies between _FINE and this scale
+_FINE = 0.004                 # skin texture kept below this scale (Gaussian sigma, inter-ocular units)
+_CREASE = 0.045               # creases narrower than twice this (inter-ocular units) are filled
 _NOSE = (1, 2, 4, 5, 48, 64, 98, 102, 129, 195, 278, 294, 327, 331, 358)
 
 
 @dataclass(frozen=True)
 class FoldRelief:
-    """What lightens a photo's own nasolabial folds: ``image[y0:y1, x0:x1] *= exp(fraction * log_gain)``.
+    """What lightens a photo's own nasolabial folds: ``image[y0:y1, x0:x1] += fraction * lift``.
 
     box      : (x0, y0, x1, y1) int pixels
-    log_gain : np.ndarray [shape=(y1 - y0, x1 - x0, 1)] float32, natural log of the per-pixel gain that takes the
-               whole fold shading away (> 0 in a fold's shadow, < 0 on the bulge beside it, 0 off the band)
+    lift     : np.ndarray [shape=(y1 - y0, x1 - x0, 3)] float32, RGB levels per pixel that take the whole fold
+               shading away (≥ 0: > 0 in a fold's shadow, 0 off the band)
     """
 
     box: tuple[int, int, int, int]
-    log_gain: np.ndarray
+    lift: np.ndarray
 
 
 def fold_relief(image: np.ndarray, points: np.ndarray, scale: float) -> FoldRelief:
@@ -45,10 +45,12 @@ def fold_relief(image: np.ndarray, points: np.ndarray, scale: float) -> FoldReli
     image : np.ndarray [shape=(H, W, 3)] uint8 RGB; points : np.ndarray [shape=(n ≥ 468, 2)] pixels, the photo's
     own landmarks; scale : float > 0, pixels per inter-ocular distance
 
-    The shading is the ratio between a smooth skin estimate (Gaussian of sigma ``_SMOOTH`` IOD, weighted to leave
-    out the lips and the nose) and the skin blurred only a little (``_FINE``, so pores and fine texture stay),
-    inside a soft band of half-width ``FOLD_BAND`` around each line (``shading.nasolabial_lines``, extended past
-    the lip corner towards the chin, where a broad smile's fold runs on). The gain is limited to 0.7–1.5.
+    The fold is what a morphological closing (a disc of radius ``_CREASE``) lifts out of the skin blurred a
+    little (``_FINE``, so pores and fine texture stay), channel by channel, so the crease takes the colour of the
+    skin beside it; only inside a soft band of half-width ``FOLD_BAND`` around each line
+    (``shading.nasolabial_lines``, extended past the lip corner towards the chin, where a broad smile's fold runs
+    on), and away from the lips and the nose. What it lifts is added back, not multiplied (a deep crease's dark
+    core would turn a saturated orange).
     """
     p = np.asarray(points, np.float64)[:, :2]
     lines = []
@@ -58,7 +60,7 @@ def fold_relief(image: np.ndarray, points: np.ndarray, scale: float) -> FoldReli
         lines.append(np.concatenate([line, [line[2] + on * 0.22 * scale]]))
     pts = np.concatenate(lines)
     h, w = image.shape[:2]
-    pad = int((FOLD_BAND + 3 * _SMOOTH) * scale) + 2
+    pad = int((FOLD_BAND + 3 * _CREASE) * scale) + 2
     x0, y0 = np.maximum(np.floor(pts.min(axis=0)).astype(int) - pad, 0)
     x1, y1 = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + pad, (w, h))
     origin = np.array([x0, y0], np.float64)
@@ -74,12 +76,12 @@ def fold_relief(image: np.ndarray, points: np.ndarray, scale: float) -> FoldReli
                        .astype(np.int32), 1, cv2.LINE_8, shift=4)
     other = cv2.dilate(other, np.ones((3, 3), np.uint8), iterations=max(1, int(0.03 * scale)))
     skin = 1.0 - cv2.GaussianBlur(other.astype(np.float32), (0, 0), max(0.5, 0.015 * scale))
-    luma = image[y0:y1, x0:x1].astype(np.float32) @ LUMA + 1.0
-    fine = cv2.GaussianBlur(luma, (0, 0), max(0.5, _FINE * scale))
-    s = max(1.0, _SMOOTH * scale)
-    smooth = cv2.GaussianBlur(luma * skin, (0, 0), s) / np.maximum(cv2.GaussianBlur(skin, (0, 0), s), 1e-3)
-    gain = np.log(np.clip(smooth / fine, 0.7, 1.5)) * band * skin
-    return FoldRelief((int(x0), int(y0), int(x1), int(y1)), gain[..., None].astype(np.float32))
+    fine = cv2.GaussianBlur(image[y0:y1, x0:x1].astype(np.float32), (0, 0), max(0.5, _FINE * scale))
+    r = max(1, int(round(_CREASE * scale)))
+    closed = cv2.morphologyEx(fine, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
+    closed = cv2.GaussianBlur(closed, (0, 0), max(0.5, r / 2))
+    lift = np.maximum(closed - fine, 0.0) * (band * skin)[..., None]
+    return FoldRelief((int(x0), int(y0), int(x1), int(y1)), lift.astype(np.float32))
 
 
 def relieve_folds(image: np.ndarray, relief: FoldRelief, fraction: float) -> np.ndarray:
@@ -90,8 +92,7 @@ def relieve_folds(image: np.ndarray, relief: FoldRelief, fraction: float) -> np.
     x0, y0, x1, y1 = relief.box
     out = image.copy()
     region = out[y0:y1, x0:x1].astype(np.float32)
-    region *= np.exp(np.float32(min(fraction, 1.0) * FOLD_STRENGTH) * relief.log_gain)
-    region += 0.5
+    region += np.float32(min(fraction, 1.0) * FOLD_STRENGTH) * relief.lift + 0.5
     out[y0:y1, x0:x1] = np.clip(region, 0, 255).astype(np.uint8)
     return out
 
