@@ -13,7 +13,12 @@ between the eyes, x to the subject's left, y up, z towards the viewer, unit = in
 * the eyelids (AU5, AU43, AU45, and AU6/AU7 on the lower lid): the upper lid margin and lid skin move a
   fraction of the way onto the (possibly raised) lower lid; closure is capped at 1 so the upper lid never
   goes below the lower lid;
-* lip parting (AU25): lower lip down, upper lip slightly up.
+* lip parting (AU25): lower lip down, upper lip slightly up;
+* the brows (AU1, AU2, AU4): each brow is carried as one band, its hair keeping its shape, by a movement that
+  varies linearly from its inner to its outer end; the skin above fades out over ``BROW_SPREAD``, the upper lid
+  skin between the lid margin and the brow stretches or folds, and the eye itself (lid margins, corners, iris)
+  stays where it is. A Waters muscle squeezed or stretched the brow along its length and dragged the upper lid,
+  which changed who the face is (dlib's descriptor) more than it showed the AU.
 
 One-sided AUs (``AUTrack.sides``): ``AUBasis.apply`` takes the intensities of the person's left side apart from
 the right side's (``split_sides``); the linear displacement blends from the right side's to the left side's across
@@ -32,21 +37,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..facs import ALL_AUS, MAX_INTENSITY
-from .topology import (LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_LIP_INNER, LOWER_LIP_OUTER, RIGHT_LOWER_LID,
-                       RIGHT_UPPER_LID, UPPER_LIP_INNER, UPPER_LIP_OUTER)
+from .topology import (LEFT_BROW, LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_LIP_INNER, LOWER_LIP_OUTER, RIGHT_BROW,
+                       RIGHT_LOWER_LID, RIGHT_UPPER_LID, UPPER_LIP_INNER, UPPER_LIP_OUTER)
 
 __all__ = ["AUBasis", "build_basis", "lip_regions", "split_sides", "LINEAR_MUSCLES", "SPHINCTERS", "JAW_ANGLE",
-           "LID_WEIGHTS", "MIDLINE_BLEND"]
+           "LID_WEIGHTS", "MIDLINE_BLEND", "BROW_BANDS", "BROW_SPREAD"]
 
 # ------------------------------------------------------------------------------------------ the anatomy table
 # Linear muscles of the subject's right side (mirrored onto the left unless centred):
 #   AU: [(name, insertion landmarks, attachment = insertion mean + offset (x, y, z), half-angle Ω in degrees,
 #         reach beyond the insertion, amount at intensity 5), …]. Units: inter-ocular distances.
 LINEAR_MUSCLES: dict[int, list[tuple]] = {
-    1: [("frontalis, pars medialis", (107, 66, 55, 65), (0.05, 1.0, -0.25), 22, 0.30, 0.17)],
-    2: [("frontalis, pars lateralis", (70, 63, 105, 46, 53), (-0.05, 1.0, -0.2), 24, 0.30, 0.16)],
-    4: [("corrugator supercilii", (105, 66, 52, 65), (0.45, -0.1, 0.05), 30, 0.25, 0.19),
-        ("depressor supercilii / procerus", (107, 55, 66, 65), (0.3, -0.7, 0.0), 20, 0.18, 0.12)],
     6: [("orbicularis oculi, pars orbitalis (cheek)", (118, 117, 101, 50, 36), (0.0, 0.75, -0.1), 28, 0.20, 0.15)],
     7: [("orbicularis oculi, pars palpebralis (lower lid)", (145, 153, 144), (0.0, 0.5, 0.0), 15, 0.08, 0.04)],
     9: [("levator labii superioris alaeque nasi", (129, 64, 98, 48), (0.08, 0.75, -0.05), 18, 0.20, 0.14),
@@ -63,6 +64,16 @@ LINEAR_MUSCLES: dict[int, list[tuple]] = {
          ("orbicularis oris relaxed, upper lip", (13, 0, 82, 312), (0.0, 0.6, 0.0), 24, 0.06, 0.025)],
 }
 #: Muscles whose insertion lies on the midline (one muscle, not a mirrored pair).
+#: Brow AUs (frontalis, pars medialis / lateralis; corrugator, depressor supercilii and procerus): AU → (movement
+#: towards the midline, upward movement, share of it at the brow's inner end, at its outer end), face units at
+#: intensity 5. The whole brow moves; its inner and outer ends by the given shares, linearly between.
+BROW_BANDS: dict[int, tuple[float, float, float, float]] = {
+    1: (0.0, 0.165, 1.0, 0.15),
+    2: (0.0, 0.15, 0.15, 1.0),
+    4: (0.12, -0.12, 1.0, 0.2),
+}
+#: Gaussian width (face units) over which the skin above and beside a brow follows it.
+BROW_SPREAD = 0.18
 _CENTRED = {"mentalis", "levator labii superioris, medial fibres", "depressor labii inferioris, lips part", "orbicularis oris relaxed, upper lip"}
 #: Muscles that act on one lip only: the closed lips touch, so distance alone cannot tell them apart.
 _LIP_SIDE = {"depressor labii inferioris": "lower", "mentalis": "lower",
@@ -129,6 +140,30 @@ def _sphincter(p: np.ndarray, centre: np.ndarray, lower: np.ndarray, kx: float, 
     out[:, 1] = -ky * rel[:, 1] + ev * (1 - 2 * lower)
     out[:, 2] = kz
     return out * f[:, None]
+
+
+def _brow_band(p: np.ndarray, brow: tuple[int, ...], upper_lid: tuple[int, ...], side: float, medial: float,
+               rise: float, inner: float, outer: float) -> np.ndarray:
+    """Displacement (n, 3) of points p (n, 3) that carries one brow as a band (see BROW_BANDS).
+
+    brow : the brow's landmarks, upper edge then lower edge, each from the outer to the inner end (topology);
+    upper_lid : the same side's upper lid margin; side : +1 for the person's left brow (x > 0), -1 for the right.
+    Inside the brow every point moves alike at the same x; above and beyond its ends the movement fades as a
+    Gaussian of the distance (BROW_SPREAD); below it, it fades to nothing at the top of the upper lid margin.
+    """
+    half = len(brow) // 2
+    top, bottom = np.asarray(brow[:half]), np.asarray(brow[half:])
+    x = side * p[:, 0]                                      # distance from the midline on this side
+    order_t, order_b = np.argsort(side * p[top, 0]), np.argsort(side * p[bottom, 0])
+    y_top = np.interp(x, side * p[top, 0][order_t], p[top, 1][order_t])
+    y_bottom = np.interp(x, side * p[bottom, 0][order_b], p[bottom, 1][order_b])
+    x_in, x_out = (side * p[list(brow), 0]).min(), (side * p[list(brow), 0]).max()
+    along = inner + (outer - inner) * np.clip((x - x_in) / (x_out - x_in), 0.0, 1.0)
+    beyond = np.maximum(p[:, 1] - y_top, 0.0) ** 2 + np.maximum(x_in - x, 0.0) ** 2 + np.maximum(x - x_out, 0.0) ** 2
+    lid_top = p[list(upper_lid), 1].max()
+    below = _smoothstep((p[:, 1] - lid_top) / np.maximum(y_bottom - lid_top, 1e-3))
+    w = along * np.exp(-beyond / BROW_SPREAD ** 2) * below * _smoothstep(x / MIDLINE_BLEND)
+    return w[:, None] * np.array([-side * medial, rise, 0.0])
 
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
@@ -298,9 +333,6 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
     lower_mask[lower_lip] = 1.0
     lower_mask[upper_lip] = 0.0
     side_mask = {"lower": lower_mask[:, None], "upper": 1 - lower_mask[:, None]}
-    # the frontalis lifts the brows and forehead skin; towards the hairline (the top of the mesh) it fades out
-    brow_y, top_y = p[[105, 334], 1].mean(), p[:468, 1].max()
-    forehead = np.sqrt(np.clip((top_y - p[:, 1]) / (top_y - brow_y), 0.0, 1.0))
     for au in ALL_AUS:
         d = np.zeros((n, 3))
         for name, ins, offset, omega, reach, amount in LINEAR_MUSCLES.get(au, []):
@@ -309,11 +341,12 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
             if name not in _CENTRED:
                 i2 = p[[int(mirror[k]) for k in ins]].mean(axis=0)
                 m += _linear_muscle(p, i2 + np.asarray(offset) * flip, i2, omega, reach, amount)
-            if name.startswith("frontalis"):
-                m *= forehead[:, None]
             d += m * side_mask[_LIP_SIDE[name]] if name in _LIP_SIDE else m
         if au in SPHINCTERS:
             d += _sphincter(p, mouth, lower_mask, *SPHINCTERS[au])
+        if au in BROW_BANDS:
+            d += _brow_band(p, RIGHT_BROW, RIGHT_UPPER_LID, -1.0, *BROW_BANDS[au])
+            d += _brow_band(p, LEFT_BROW, LEFT_UPPER_LID, 1.0, *BROW_BANDS[au])
         rows.append(d.reshape(-1))
     linear = np.stack(rows).astype(np.float32)
 
