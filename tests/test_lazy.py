@@ -25,3 +25,25 @@ def test_a_missing_module_fails_on_use():
         assert "facsynth_no_such_module" in str(e)
     else:
         raise AssertionError("a missing module must raise ImportError when used")
+
+
+def test_after_the_import_the_stand_in_is_the_module():
+    """Reads see the module's current attributes (a later patch of the module too); writes and deletes reach it."""
+    import colorsys
+
+    from facsynth._lazy import lazy_module
+
+    m = lazy_module("colorsys")
+    assert m.ONE_THIRD == colorsys.ONE_THIRD
+    colorsys.ONE_THIRD = 0.5
+    try:
+        assert m.ONE_THIRD == 0.5
+        m.ONE_THIRD = 0.25
+        assert colorsys.ONE_THIRD == 0.25
+    finally:
+        colorsys.ONE_THIRD = 1.0 / 3.0
+    m.facsynth_probe = 1
+    assert colorsys.facsynth_probe == 1
+    del m.facsynth_probe
+    assert not hasattr(colorsys, "facsynth_probe") and not hasattr(m, "facsynth_probe")
+    assert repr(m) == "<lazy module 'colorsys'>"
