@@ -6,6 +6,8 @@ import numpy as np
 
 from facsynth.face.model import default_face
 from facsynth.face.muscles import build_basis, lip_regions, split_sides
+from facsynth.face.topology import (LEFT_BROW, LEFT_LOWER_LID, LEFT_UPPER_LID, RIGHT_BROW, RIGHT_LOWER_LID,
+                                    RIGHT_UPPER_LID)
 
 CORNERS = (61, 291)          # right, left lip corner (face frame: x towards the subject's left, y up)
 INNER_LIPS = (13, 14)        # upper, lower inner lip centre
@@ -38,6 +40,22 @@ def test_each_muscle_moves_its_landmarks_the_facs_way():
     assert gap(d26) > gap(np.zeros_like(d26)) + 0.1                          # jaw drop parts the lips
     assert all(d4[b, 1] < 0 for b in INNER_BROWS)                            # brows lowered
     assert d4[INNER_BROWS[0], 0] > 0 > d4[INNER_BROWS[1], 0]                 # and drawn together
+
+
+def test_brow_aus_move_the_brow_as_one_band_and_leave_the_eyes_where_they_are():
+    basis = _basis()
+    n = basis.neutral
+    eyes = list(set(RIGHT_UPPER_LID + RIGHT_LOWER_LID + LEFT_UPPER_LID + LEFT_LOWER_LID)) + list(range(468, 478))
+    for au, pts, sign in ((1, (107, 336), 1.0), (2, (70, 300), 1.0), (4, (107, 336), -1.0)):
+        d = basis.apply(np.array([[4.0]], np.float32), (au,))[0] - n
+        assert np.abs(d[eyes]).max() < 1e-6, au                              # lid margins, corners, iris stay
+        assert all(sign * d[p, 1] > 0.09 for p in pts), au                    # the brow moves ≥ 0.09 IOD
+        for brow in (RIGHT_BROW, LEFT_BROW):                                   # upper and lower edge alike:
+            upper, lower = np.array(brow[:5]), np.array(brow[5:])             # the brow keeps its thickness
+            assert np.abs(d[upper, 1] - d[lower, 1]).max() < 0.2 * np.abs(d[upper, 1]).max() + 1e-3, au
+    d4 = basis.apply(np.array([[4.0]], np.float32), (4,))[0] - n
+    spacing = lambda q: q[RIGHT_BROW[:5], 0][1:] - q[RIGHT_BROW[:5], 0][:-1]  # along the brow: not squeezed
+    assert spacing(n + d4).min() > 0.6 * spacing(n).min()
 
 
 def test_a_one_sided_au_moves_its_side_only():

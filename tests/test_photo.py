@@ -74,6 +74,21 @@ def test_each_au_moves_its_landmarks_monotonically(obama, obama_rig, au):
     assert values[2] - values[0] > 0.02, values
 
 
+@pytest.mark.parametrize("au", [1, 2])
+def test_a_brow_au_moves_the_brows_not_the_eyes(obama, obama_rig, au):
+    """Re-detected on the render: the brows rise ≥ 4 % of the inter-ocular distance while the lid margins and eye
+    corners stay within a third of that (MediaPipe's own drift; the warp no longer drags the eyes along)."""
+    from facsynth.face.topology import (LEFT_BROW, LEFT_LOWER_LID, LEFT_UPPER_LID, RIGHT_BROW, RIGHT_LOWER_LID,
+                                        RIGHT_UPPER_LID)
+
+    eyes = list(set(RIGHT_UPPER_LID + RIGHT_LOWER_LID + LEFT_UPPER_LID + LEFT_LOWER_LID))
+    before = redetect(obama)
+    moved = np.linalg.norm(redetect(render_frame(obama, obama_rig, {au: 4.0}, relative=True)) - before, axis=1)
+    brows = moved[list(RIGHT_BROW + LEFT_BROW)].mean()
+    assert brows > 0.04 * _iod(before), (brows, _iod(before))
+    assert moved[eyes].mean() < 0.33 * brows, (moved[eyes].mean(), brows)
+
+
 def test_background_outside_the_face_is_untouched(hopper, rig):
     import cv2
 

@@ -163,6 +163,7 @@ def _brow_band(p: np.ndarray, brow: tuple[int, ...], upper_lid: tuple[int, ...],
     lid_top = p[list(upper_lid), 1].max()
     below = _smoothstep((p[:, 1] - lid_top) / np.maximum(y_bottom - lid_top, 1e-3))
     w = along * np.exp(-beyond / BROW_SPREAD ** 2) * below * _smoothstep(x / MIDLINE_BLEND)
+    w[468:] = 0.0                                           # the iris (its top lies under the upper lid) stays
     return w[:, None] * np.array([-side * medial, rise, 0.0])
 
 
