@@ -158,19 +158,22 @@ def _close_pairs(fix: np.ndarray, gap: np.ndarray) -> np.ndarray:
     return fix
 
 
-def smile_relaxation(basis: AUBasis, own: dict[int, float]) -> np.ndarray:
+def smile_relaxation(basis: AUBasis, own: dict[int, float], closure: np.ndarray | None = None) -> np.ndarray:
     """What makes the lips of a smiling photo relax evenly when its smile (``own``'s AU12) is taken away: a
     displacement (478, 3) float32, face frame, of the four lip contours, added to the basis's −AU12.
 
     basis : the muscle basis of the photo's face (its ``neutral`` is the photo's shape, face frame)
-    own : the photo's own expression (``own_expression``)
+    own : the photo's own expression (``own_expression``, after ``lip_closure``)
+    closure : what closes the photo's parted lips (``lip_closure``), (478, 3) face frame, if any
 
     A smile stretches the whole red of the lips, the middle little and the corners most; the basis's AU12 moves
     the corners and lets its pull fade over a few points, so taking a broad smile away pulled the corners in past
     their neighbours and the lip contours folded over beside them (a flat band with hooked ends, whose corners a
     landmark detector no longer finds). Each contour point is moved instead by the corner's movement on its side
     times its distance from the mouth's centre as a share of the half-width (0 in the middle, 1 at the corner).
-    All zeros for a photo without a smile.
+    Where an inner lip contour then lies outside its outer one (beside the corners of a broad open smile), it is
+    brought back onto it, so the mouth opening never spreads over the skin. All zeros for a photo without a
+    smile.
     """
     fix = np.zeros_like(basis.neutral, dtype=np.float32)
     smile = float(own.get(12, 0.0))
@@ -188,4 +191,13 @@ def smile_relaxation(basis: AUBasis, own: dict[int, float]) -> np.ndarray:
     u = np.clip((p[:, 0] - centre) / half, -1.0, 1.0)
     corner = np.where((u < 0)[:, None], d[right, :2], d[left, :2])
     fix[:, :2] = weight[:, None] * (np.abs(u)[:, None] * corner - d[:, :2])
+    aus = tuple(a for a in own if own[a] > 0)
+    q = basis.apply(-np.array([[own[a] for a in aus]], np.float32), aus)[0] + fix
+    if closure is not None:
+        q = q + closure
+    for inner, outer, up in ((UPPER_LIP_INNER, UPPER_LIP_OUTER, 1.0), (LOWER_LIP_INNER, LOWER_LIP_OUTER, -1.0)):
+        i, o = np.asarray(inner), np.asarray(outer)
+        o = o[np.argsort(q[o, 0])]
+        beyond = up * (q[i, 1] - np.interp(q[i, 0], q[o, 0], q[o, 1]))
+        fix[i, 1] -= up * np.maximum(beyond, 0.0)
     return fix

@@ -151,7 +151,7 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
     if own.get(12, 0.0) > 0:
         folds, lips = fold_relief(image, lm, face.pose.scale), lip_colours(image, lm)
     return PhotoRig(face, vertices, triangles, box, work, lum / 128.0, tint, basis, own, closure,
-                    smile_relaxation(basis, own), folds, lips)
+                    smile_relaxation(basis, own, closure), folds, lips)
 
 
 def movement(rig: PhotoRig, intensities: Mapping[int, float], relative: bool = False) -> dict[int, float]:

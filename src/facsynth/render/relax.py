@@ -23,6 +23,7 @@ FOLD_BAND = 0.11
 FOLD_STRENGTH = 0.9
 _FINE = 0.004                 # skin texture kept below this scale (Gaussian sigma, inter-ocular units)
 _CREASE = 0.045               # creases narrower than twice this (inter-ocular units) are filled
+_LIP_LIKE = 50.0              # RGB distance from the painted lip beyond which a pixel is repainted in full
 _NOSE = (1, 2, 4, 5, 48, 64, 98, 102, 129, 195, 278, 294, 327, 331, 358)
 
 
@@ -98,8 +99,9 @@ def relieve_folds(image: np.ndarray, relief: FoldRelief, fraction: float) -> np.
 
 
 def lip_colours(image: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """The photo's upper and lower lip colour, shape (2, 3) float32 RGB: the median of the darker half of each
-    lip's red (between its outer and inner contour), so teeth showing through a thin lip do not count.
+    """The photo's upper and lower lip colour, shape (2, 3) float32 RGB: the median of the more saturated half of
+    each lip's red (between its outer and inner contour), so neither teeth showing through a thin lip (pale, grey)
+    nor the dark inside of the mouth count.
 
     image : np.ndarray [shape=(H, W, 3)] uint8 RGB; points : np.ndarray [shape=(n ≥ 468, 2)] pixels, landmarks
     """
@@ -116,8 +118,8 @@ def lip_colours(image: np.ndarray, points: np.ndarray) -> np.ndarray:
         if len(pixels) < 4:
             out.append(np.full(3, np.nan, np.float32))
             continue
-        luma = pixels @ LUMA
-        out.append(np.median(pixels[luma <= np.median(luma)], axis=0))
+        chroma = pixels.max(axis=1) - pixels.min(axis=1)
+        out.append(np.median(pixels[chroma >= np.median(chroma)], axis=0))
     colours = np.array(out, np.float32)
     if np.isnan(colours).any():                                   # one lip too thin to sample: use the other's
         colours = np.where(np.isnan(colours), np.nanmean(colours, axis=0), colours)
@@ -138,7 +140,8 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     A smile that closes leaves its lips stretched from the thin red of a smile and the skin beside the corners,
     a pale flat band that does not follow the lips' new shape. The upper lip is painted a little darker towards
     the mouth line, the lower lip with a soft highlight, both fading into their contour's shadow; the mouth line
-    is darkest at the corners. Whatever opens between the lips is painted later (mouth.paint_mouth_interior).
+    is darkest at the corners. Pixels already near the painted colour keep up to 60 % of themselves. Whatever
+    opens between the lips is painted later (mouth.paint_mouth_interior).
     """
     if weight <= 0:
         return
@@ -160,7 +163,7 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
         cv2.fillPoly(m, [np.round((poly - origin) * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4)
         return m
 
-    seam = (ui + li) / 2                                           # where the lips meet, corner to corner
+    seam = np.concatenate([uo[:1], (ui + li)[1:-1] / 2, uo[-1:]])   # where the lips meet, corner to corner
     upper = fill(np.concatenate([uo, seam[::-1]]))
     lower = fill(np.concatenate([lo, seam[::-1]]))
     feather = max(0.5, 0.012 * scale)
@@ -177,8 +180,8 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     t_up = np.clip((s - ys) / np.maximum(s - top, 1.0), 0, 1)
     t_lo = np.clip((ys - s) / np.maximum(bottom - s, 1.0), 0, 1)
     colours = np.asarray(colours, np.float32)
-    shade_up = 0.86 + 0.14 * np.clip(t_up * 1.6, 0, 1) - 0.1 * t_up ** 4
-    shade_lo = 0.94 + 0.14 * np.exp(-((t_lo - 0.4) / 0.25) ** 2) - 0.14 * t_lo ** 4
+    shade_up = 0.88 + 0.12 * np.clip(t_up * 1.6, 0, 1)
+    shade_lo = 0.95 + 0.12 * np.exp(-((t_lo - 0.4) / 0.25) ** 2) - 0.08 * t_lo ** 3
     base = upper[..., None] * colours[0] * shade_up[..., None] + lower[..., None] * colours[1] * shade_lo[..., None]
     cover = np.clip(upper + lower, 0, 1)
     base /= np.maximum(cover, 1e-3)[..., None]
@@ -191,10 +194,12 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
                   max(1, int(round(0.018 * scale))), cv2.LINE_AA, shift=4)
     line = cv2.GaussianBlur(line, (0, 0), max(0.5, 0.008 * scale))
     base *= (1.0 - line * (0.45 + 0.25 * toward_corner ** 2))[..., None]
-    # fine texture of the rendered pixels, relative to their local mean, rides on the painted lips
+    # fine texture of the rendered pixels, relative to their local mean, rides on the painted lips; pixels that
+    # already have about the lips' colour (the photo's own lower lip, mostly) keep more of themselves
     region = image[y0:y1, x0:x1].astype(np.float32)
     luma = region @ LUMA + 1.0
     detail = np.clip(luma / cv2.GaussianBlur(luma, (0, 0), max(0.7, 0.01 * scale)), 0.85, 1.15)
     base *= detail[..., None]
-    a = (np.clip(weight, 0, 1) * cover)[..., None]
+    unlike = np.clip(0.4 + np.linalg.norm(region - base, axis=-1) / _LIP_LIKE, 0, 1)
+    a = (np.clip(weight, 0, 1) * cover * cv2.GaussianBlur(unlike, (0, 0), feather))[..., None]
     image[y0:y1, x0:x1] = np.clip(region * (1 - a) + base * a + 0.5, 0, 255).astype(np.uint8)
