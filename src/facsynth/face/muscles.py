@@ -14,8 +14,8 @@ between the eyes, x to the subject's left, y up, z towards the viewer, unit = in
   fraction of the way onto the (possibly raised) lower lid; closure is capped at 1 so the upper lid never
   goes below the lower lid;
 * lip parting (AU25): lower lip down, upper lip slightly up;
-* the brows (AU1, AU2, AU4): each brow is carried as one band, its hair keeping its shape, by a movement that
-  varies linearly from its inner to its outer end; the skin above fades out over ``BROW_SPREAD``, the upper lid
+* the brows (AU1, AU2, AU4, AU9's procerus): each brow is carried as one band, its hair keeping its shape, by
+  a movement that varies linearly from its inner to its outer end; the skin above fades out over ``BROW_SPREAD``, the upper lid
   skin between the lid margin and the brow stretches or folds, and the eye itself (lid margins, corners, iris)
   stays where it is. A Waters muscle squeezed or stretched the brow along its length and dragged the upper lid,
   which changed who the face is (dlib's descriptor) more than it showed the AU.
@@ -50,8 +50,7 @@ __all__ = ["AUBasis", "build_basis", "lip_regions", "split_sides", "LINEAR_MUSCL
 LINEAR_MUSCLES: dict[int, list[tuple]] = {
     6: [("orbicularis oculi, pars orbitalis (cheek)", (118, 117, 101, 50, 36), (0.0, 0.75, -0.1), 28, 0.20, 0.15)],
     7: [("orbicularis oculi, pars palpebralis (lower lid)", (145, 153, 144), (0.0, 0.5, 0.0), 15, 0.08, 0.04)],
-    9: [("levator labii superioris alaeque nasi", (129, 64, 98, 48), (0.08, 0.75, -0.05), 18, 0.20, 0.14),
-        ("procerus", (107, 55), (0.0, -0.7, 0.0), 18, 0.15, 0.04)],
+    9: [("levator labii superioris alaeque nasi", (129, 64, 98, 48), (0.08, 0.75, -0.05), 12, 0.12, 0.17)],
     10: [("levator labii superioris", (39, 40, 185, 37), (-0.05, 0.65, -0.05), 28, 0.16, 0.15),
          ("levator labii superioris, medial fibres", (0, 37, 267), (0.0, 0.6, -0.1), 22, 0.12, 0.05)],
     12: [("zygomaticus major", (61,), (-0.80, 0.55, -0.4), 28, 0.30, 0.27)],
@@ -64,13 +63,15 @@ LINEAR_MUSCLES: dict[int, list[tuple]] = {
          ("orbicularis oris relaxed, upper lip", (13, 0, 82, 312), (0.0, 0.6, 0.0), 24, 0.06, 0.025)],
 }
 #: Muscles whose insertion lies on the midline (one muscle, not a mirrored pair).
-#: Brow AUs (frontalis, pars medialis / lateralis; corrugator, depressor supercilii and procerus): AU → (movement
+#: Brow AUs (frontalis, pars medialis / lateralis; corrugator, depressor supercilii and procerus; AU9's procerus
+#: lowers the inner brows a little): AU → (movement
 #: towards the midline, upward movement, share of it at the brow's inner end, at its outer end), face units at
 #: intensity 5. The whole brow moves; its inner and outer ends by the given shares, linearly between.
 BROW_BANDS: dict[int, tuple[float, float, float, float]] = {
     1: (0.0, 0.165, 1.0, 0.15),
     2: (0.0, 0.15, 0.15, 1.0),
     4: (0.12, -0.12, 1.0, 0.2),
+    9: (0.02, -0.04, 1.0, 0.0),
 }
 #: Gaussian width (face units) over which the skin above and beside a brow follows it.
 BROW_SPREAD = 0.18
