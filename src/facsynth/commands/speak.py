@@ -14,7 +14,7 @@ from ..facs import format_au_spec
 from ..formats.image import read_image
 from ..limits import MAX_SEED, bounded_int
 from ..render.output import write_rendered
-from ..render.photo import photo_renderer
+from ..render.rig_cache import cached_photo_renderer
 from ..render.preview import render_frames
 from ..speech import speak, speak_with_emotion
 from ..track import validate_fps
@@ -115,7 +115,7 @@ def write_speech_output(track, out: Path, audio: Path, kind: str, face: Path | N
     if generator is not None:
         renderer = gan.generator_renderer(read_image(face), "ganimation", generator)
     elif face is not None:
-        renderer = photo_renderer(read_image(face))
+        renderer = cached_photo_renderer(read_image(face))   # the photo's face detection is cached
     else:
         renderer = render_frames
     write_rendered(renderer, track, out, audio if kind == ".mp4" else None)

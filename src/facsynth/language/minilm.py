@@ -29,6 +29,7 @@ import numpy as np
 
 from .._lazy import lazy_module
 from ..atomic import atomic_path
+from ..cache import cache_dir
 from ..errors import ModelError
 
 # the shipped checkpoints, for ``python -m facsynth.language.minilm`` (emotion imports this module: bound lazily)
@@ -59,14 +60,6 @@ MAX_PIECES = 128
 _FORMAT = "pooled-int8-v3"
 #: The same for the fine-tuned classifier graph (LoRA merged, logits out); the precision is part of the name.
 _CLASSIFIER_FORMAT = "lora-logits-v1"
-
-
-def cache_dir() -> Path:
-    """facsynth's cache folder: ``$FACSYNTH_CACHE``, else ``$XDG_CACHE_HOME/facsynth``, else ``~/.cache/facsynth``."""
-    if os.environ.get("FACSYNTH_CACHE"):
-        return Path(os.environ["FACSYNTH_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "facsynth"
 
 
 def _model_dir() -> Path:
