@@ -11,7 +11,7 @@ from .._lazy import lazy_module
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["shade_folds", "nasolabial_lines"]
+__all__ = ["shade_folds", "nasolabial_lines", "cheek_lines"]
 
 # MediaPipe indices used to place the folds (subject's right, then left)
 _BROW_INNER = (55, 285)
@@ -62,16 +62,8 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
             mid = (a + b) / 2 + off + up * 0.03 * scale
             strokes.append((np.stack([a + off + (a - b) * 0.15, mid, b + off + (b - a) * 0.15]), 0.16 * lift))
     if cheek > 0:                                                  # crow's feet and the furrow below the lower lid
-        for outer, inner, lid in zip(_EYE_OUTER, _EYE_INNER, _LOWER_LID):
-            o, i = p[outer], p[inner]
-            out = (o - i) / max(np.linalg.norm(o - i), 1e-6)
-            down = _across(out, towards_y=1.0)
-            for ang in (-0.35, 0.0, 0.35):
-                d = out * np.cos(ang) + down * np.sin(ang)
-                start = o + out * 0.06 * scale
-                strokes.append((np.stack([start, start + d * 0.22 * scale]), 0.22 * cheek))
-            arc = p[list(lid)] + down * 0.09 * scale
-            strokes.append((np.concatenate([[i + down * 0.07 * scale], arc, [o + down * 0.05 * scale]]), 0.2 * cheek))
+        feet, furrows = cheek_lines(p, scale)
+        strokes += [(line, 0.22 * cheek) for line in feet] + [(line, 0.2 * cheek) for line in furrows]
     if nose > 0:
         top, mid = p[_NOSE_TOP], p[_NOSE_MID]
         across = _across(mid - top)
@@ -148,6 +140,27 @@ def nasolabial_lines(points: np.ndarray, scale: float) -> list[np.ndarray]:
         mid = (start + end) / 2 + out * 0.06 * scale
         lines.append(np.stack([start, mid, end]))
     return lines
+
+
+def cheek_lines(points: np.ndarray, scale: float) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Where a cheek raise (AU6) creases the skin: crow's feet (three rays (2, 2) from each outer eye corner) and
+    the furrow below each lower lid (a polyline (5, 2) from the inner to the outer corner), pixels.
+
+    points : np.ndarray [shape=(n ≥ 468, 2)], pixels, landmarks; scale : float > 0, pixels per inter-ocular distance
+    """
+    p = np.asarray(points, np.float64)
+    feet, furrows = [], []
+    for outer, inner, lid in zip(_EYE_OUTER, _EYE_INNER, _LOWER_LID):
+        o, i = p[outer], p[inner]
+        out = (o - i) / max(np.linalg.norm(o - i), 1e-6)
+        down = _across(out, towards_y=1.0)
+        for ang in (-0.35, 0.0, 0.35):
+            d = out * np.cos(ang) + down * np.sin(ang)
+            start = o + out * 0.06 * scale
+            feet.append(np.stack([start, start + d * 0.22 * scale]))
+        arc = p[list(lid)] + down * 0.09 * scale
+        furrows.append(np.concatenate([[i + down * 0.07 * scale], arc, [o + down * 0.05 * scale]]))
+    return feet, furrows
 
 
 def _faint(dark: np.ndarray, lo: np.ndarray, hi: np.ndarray, blur: int) -> np.ndarray:
