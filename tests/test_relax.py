@@ -14,7 +14,7 @@ from facsynth.face.topology import LOWER_LIP_OUTER, UPPER_LIP_OUTER
 from facsynth.facs import emotion_aus
 from facsynth.formats.image import read_image
 from facsynth.render.mouth import LUMA
-from facsynth.render.photo import expressed_landmarks, movement, render_frame, rig_photo, side_movements, smile_removed
+from facsynth.render.photo import expressed_landmarks, movement, render_frame, rig_photo, share_removed, side_movements
 from facsynth.render.relax import fold_relief, relieve_folds
 from facsynth.render.shading import nasolabial_lines
 
@@ -69,8 +69,8 @@ def test_only_a_target_that_removes_the_smile_changes_the_skin_and_lips(obama):
     image, rig = obama
     plain = dataclasses.replace(rig, relax=None, folds=None, lips=None)          # the renderer without it
     happy = emotion_aus("happiness", 5)                                         # more smile than the photo's
-    assert smile_removed(rig, movement(rig, happy)) == 0.0
-    assert smile_removed(rig, movement(rig, {})) == 1.0
+    assert share_removed(rig, 12, movement(rig, happy)) == 0.0
+    assert share_removed(rig, 12, movement(rig, {})) == 1.0
     assert np.array_equal(render_frame(image, rig, happy), render_frame(image, plain, happy))
     assert np.array_equal(render_frame(image, rig, {}, relative=True), render_frame(image, plain, {}, relative=True))
     assert not np.array_equal(render_frame(image, rig, {}), render_frame(image, plain, {}))

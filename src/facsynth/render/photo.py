@@ -23,7 +23,7 @@ from ..face.model import basis_for, default_face
 from ..face.own_expression import lip_closure, own_expression, smile_relaxation
 from ..track import AUTrack
 from .mouth import LUMA, cover_stray_teeth, opening_height, paint_mouth_interior
-from .relax import FoldRelief, fold_relief, lip_colours, paint_closed_lips, relieve_folds
+from .relax import FoldRelief, cheek_relief, fold_relief, lip_colours, paint_closed_lips, relieve_folds
 from .shading import shade_folds
 from .output import Renderer, write_rendered
 from .warp import anchor_ring, piecewise_affine_map, remap, strip_triangles
@@ -31,7 +31,7 @@ from .warp import anchor_ring, piecewise_affine_map, remap, strip_triangles
 cv2 = lazy_module("cv2")
 
 __all__ = ["PhotoRig", "rig_photo", "side_movements", "expressed_landmarks", "render_frame", "expression_renderer",
-           "reexpress", "render_photo", "smile_removed", "photo_renderer", "movement", "RING_MARGIN", "WORK_SIDE"]
+           "reexpress", "render_photo", "share_removed", "photo_renderer", "movement", "RING_MARGIN", "WORK_SIDE"]
 
 #: The anchor ring lies this fraction further out than the face outline (from the face centre); beyond it no
 #: pixel moves.
@@ -66,8 +66,9 @@ class PhotoRig:
                 taking ``own`` away (facsynth.face.own_expression.lip_closure), added to absolute targets
     relax     : np.ndarray [shape=(478, 3)] float32, face frame: what relaxes the lips evenly when a target takes
                 the photo's smile away (facsynth.face.own_expression.smile_relaxation), added in proportion
-    folds     : render.relax.FoldRelief of a photo that smiles (``own`` has AU12), else None: its nasolabial
-                fold shading, taken out as far as a target takes the smile away
+    folds     : {AU: render.relax.FoldRelief} of a photo that smiles (``own`` has AU12), else None: its nasolabial
+                folds (12) and, with raised cheeks, crow's feet and lower-lid furrows (6), taken out as far as
+                a target takes that AU away
     lips      : np.ndarray [shape=(2, 3)] float32 RGB upper and lower lip colour of a smiling photo, else None:
                 the closing lips are repainted in them
     """
@@ -83,7 +84,7 @@ class PhotoRig:
     own: Mapping[int, float]
     closure: np.ndarray
     relax: np.ndarray | None = None
-    folds: FoldRelief | None = None
+    folds: Mapping[int, FoldRelief] | None = None
     lips: np.ndarray | None = None
 
 
@@ -149,7 +150,9 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
     own, closure = lip_closure(basis, own_expression(shape, basis, default_face().vertices))
     folds = lips = None
     if own.get(12, 0.0) > 0:
-        folds, lips = fold_relief(image, lm, face.pose.scale), lip_colours(image, lm)
+        folds, lips = {12: fold_relief(image, lm, face.pose.scale)}, lip_colours(image, lm)
+        if own.get(6, 0.0) > 0:
+            folds[6] = cheek_relief(image, lm, face.pose.scale)
     return PhotoRig(face, vertices, triangles, box, work, lum / 128.0, tint, basis, own, closure,
                     smile_relaxation(basis, own, closure), folds, lips)
 
@@ -196,7 +199,7 @@ def expressed_landmarks(rig: PhotoRig, intensities: Mapping[int, float],
     moved = rig.basis.apply(values, aus, lefts)[0]
     if absolute:
         moved = moved + rig.closure
-        relaxed = smile_removed(rig, intensities, left)
+        relaxed = share_removed(rig, 12, intensities, left)
         if relaxed > 0 and rig.relax is not None:
             moved = moved + np.float32(relaxed) * rig.relax
     pose = rig.face.pose
@@ -229,9 +232,9 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
     """
     moves = side_movements(rig, intensities, sides, relative)
     dst_lm = expressed_landmarks(rig, *moves, absolute=not relative)
-    relaxed = 0.0 if relative else smile_removed(rig, *moves)
-    if rig.folds is not None:
-        image = relieve_folds(image, rig.folds, relaxed)
+    relaxed = 0.0 if relative else share_removed(rig, 12, *moves)
+    for au, relief in (rig.folds or {}).items():
+        image = relieve_folds(image, relief, 0.0 if relative else share_removed(rig, au, *moves))
     dst = rig.vertices.copy()
     n = len(dst_lm)
     dst[:n] = dst_lm
@@ -278,14 +281,15 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
     return out
 
 
-def smile_removed(rig: PhotoRig, right: Mapping[int, float], left: Mapping[int, float] | None = None) -> float:
-    """Share (0–1) of the photo's own smile (``rig.own``'s AU12) that a movement (``side_movements``: the person's
-    right side, and their left one when it differs) takes away, the mean of both sides."""
-    own = float(rig.own.get(12, 0.0))
+def share_removed(rig: PhotoRig, au: int, right: Mapping[int, float], left: Mapping[int, float] | None = None
+                  ) -> float:
+    """Share (0–1) of the photo's own ``au`` (``rig.own``; AU12 is its smile) that a movement (``side_movements``:
+    the person's right side, and their left one when it differs) takes away, the mean of both sides."""
+    own = float(rig.own.get(au, 0.0))
     if own <= 0:
         return 0.0
     sides = [right] if left is None else [right, left]
-    return float(np.mean([np.clip(-float(m.get(12, 0.0)) / own, 0.0, 1.0) for m in sides]))
+    return float(np.mean([np.clip(-float(m.get(au, 0.0)) / own, 0.0, 1.0) for m in sides]))
 
 
 def reexpress(image: np.ndarray, track: AUTrack, face_index: int = 0, *, rig: PhotoRig | None = None,

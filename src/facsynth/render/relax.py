@@ -1,5 +1,5 @@
-"""The skin and lips of a smile the photo wears, taken away with the smile: nasolabial folds and cheek creases
-lightened out of the photo's texture, the red of the lips repainted from the photo's own lip colour."""
+"""The skin and lips of a smile the photo wears, taken away with the smile: nasolabial folds, crow's feet and
+lower-lid furrows lightened out of the photo's texture, the red of the lips repainted from the photo's own lip colour."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ import numpy as np
 from .._lazy import lazy_module
 from ..face import topology
 from .mouth import LUMA
-from .shading import nasolabial_lines
+from .shading import cheek_lines, nasolabial_lines
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["FoldRelief", "fold_relief", "relieve_folds", "lip_colours", "paint_closed_lips",
-           "FOLD_BAND", "FOLD_STRENGTH"]
+__all__ = ["FoldRelief", "fold_relief", "cheek_relief", "relieve_folds", "lip_colours", "paint_closed_lips",
+           "FOLD_BAND", "CHEEK_BAND", "FOLD_STRENGTH"]
 
 #: Half-width of the band around each nasolabial line whose shading is taken out, inter-ocular units.
 FOLD_BAND = 0.11
+#: Half-width of the band around each crow's foot and lower-lid furrow line, inter-ocular units.
+CHEEK_BAND = 0.06
 #: Share of the fold's measured shading taken out when the whole smile is removed.
 FOLD_STRENGTH = 0.9
 _FINE = 0.004                 # skin texture kept below this scale (Gaussian sigma, inter-ocular units)
@@ -59,22 +61,40 @@ def fold_relief(image: np.ndarray, points: np.ndarray, scale: float) -> FoldReli
         on = line[2] - line[1]
         on /= max(np.linalg.norm(on), 1e-6)
         lines.append(np.concatenate([line, [line[2] + on * 0.22 * scale]]))
+    lips = p[list(topology.UPPER_LIP_OUTER) + list(topology.LOWER_LIP_OUTER)[::-1]]
+    nose = cv2.convexHull(p[list(_NOSE)].astype(np.float32))[:, 0].astype(np.float64)
+    return _relief(image, scale, lines, FOLD_BAND, [lips, nose])
+
+
+def cheek_relief(image: np.ndarray, points: np.ndarray, scale: float) -> FoldRelief:
+    """Measure the crow's feet and lower-lid furrows of a photo whose cheeks are raised (AU6), along the
+    renderer's lines for them (``shading.cheek_lines``), in a band of half-width ``CHEEK_BAND``, away from the
+    eye openings; otherwise as ``fold_relief``. image, points, scale : as ``fold_relief``."""
+    p = np.asarray(points, np.float64)[:, :2]
+    feet, furrows = cheek_lines(p, scale)
+    eyes = [p[list(topology.RIGHT_UPPER_LID) + list(topology.RIGHT_LOWER_LID)[::-1]],
+            p[list(topology.LEFT_UPPER_LID) + list(topology.LEFT_LOWER_LID)[::-1]]]
+    return _relief(image, scale, feet + furrows, CHEEK_BAND, eyes)
+
+
+def _relief(image: np.ndarray, scale: float, lines: list[np.ndarray], half_width: float,
+            avoid: list[np.ndarray]) -> FoldRelief:
+    """The creases along ``lines`` (polylines (k, 2), pixels) within ``half_width`` IOD of them, outside the
+    polygons ``avoid`` ((m, 2) pixels, grown by 0.03 IOD): see ``fold_relief``."""
     pts = np.concatenate(lines)
     h, w = image.shape[:2]
-    pad = int((FOLD_BAND + 3 * _CREASE) * scale) + 2
+    pad = int((half_width + 3 * _CREASE) * scale) + 2
     x0, y0 = np.maximum(np.floor(pts.min(axis=0)).astype(int) - pad, 0)
     x1, y1 = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + pad, (w, h))
     origin = np.array([x0, y0], np.float64)
     size = (int(y1 - y0), int(x1 - x0))
     band = np.zeros(size, np.float32)
     cv2.polylines(band, [np.round((l - origin) * 16).astype(np.int32) for l in lines], False, 1.0,
-                  max(1, int(round(2 * FOLD_BAND * scale))), cv2.LINE_AA, shift=4)
-    band = cv2.GaussianBlur(band, (0, 0), max(0.5, 0.4 * FOLD_BAND * scale))
-    other = np.zeros(size, np.uint8)                                  # lips and nose: not skin of the fold
-    lips = p[list(topology.UPPER_LIP_OUTER) + list(topology.LOWER_LIP_OUTER)[::-1]]
-    cv2.fillPoly(other, [np.round((lips - origin) * 16).astype(np.int32)], 1, cv2.LINE_8, shift=4)
-    cv2.fillConvexPoly(other, np.round((cv2.convexHull(p[list(_NOSE)].astype(np.float32))[:, 0] - origin) * 16)
-                       .astype(np.int32), 1, cv2.LINE_8, shift=4)
+                  max(1, int(round(2 * half_width * scale))), cv2.LINE_AA, shift=4)
+    band = cv2.GaussianBlur(band, (0, 0), max(0.5, 0.4 * half_width * scale))
+    other = np.zeros(size, np.uint8)                                  # not skin that creases
+    for poly in avoid:
+        cv2.fillPoly(other, [np.round((poly - origin) * 16).astype(np.int32)], 1, cv2.LINE_8, shift=4)
     other = cv2.dilate(other, np.ones((3, 3), np.uint8), iterations=max(1, int(0.03 * scale)))
     skin = 1.0 - cv2.GaussianBlur(other.astype(np.float32), (0, 0), max(0.5, 0.015 * scale))
     fine = cv2.GaussianBlur(image[y0:y1, x0:x1].astype(np.float32), (0, 0), max(0.5, _FINE * scale))
