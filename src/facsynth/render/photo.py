@@ -284,12 +284,14 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
 def share_removed(rig: PhotoRig, au: int, right: Mapping[int, float], left: Mapping[int, float] | None = None
                   ) -> float:
     """Share (0–1) of the photo's own ``au`` (``rig.own``; AU12 is its smile) that a movement (``side_movements``:
-    the person's right side, and their left one when it differs) takes away, the mean of both sides."""
+    the person's right side, and their left one when it differs) takes away, the mean of both sides; below 1 %
+    (a target equal to the photo's own AU but for the rounding of ``rig.own``) it is 0."""
     own = float(rig.own.get(au, 0.0))
     if own <= 0:
         return 0.0
     sides = [right] if left is None else [right, left]
-    return float(np.mean([np.clip(-float(m.get(au, 0.0)) / own, 0.0, 1.0) for m in sides]))
+    share = float(np.mean([np.clip(-float(m.get(au, 0.0)) / own, 0.0, 1.0) for m in sides]))
+    return share if share >= 0.01 else 0.0
 
 
 def reexpress(image: np.ndarray, track: AUTrack, face_index: int = 0, *, rig: PhotoRig | None = None,
