@@ -4,7 +4,9 @@ Three trained classifiers ship in ``facsynth/assets`` (see :mod:`facsynth.langua
 ``"minilm-lora"`` (all-MiniLM-L6-v2 fine-tuned with LoRA adapters, :mod:`facsynth.train.emotion_lora`),
 ``"minilm"`` (a head on MiniLM's frozen layers 3–6) and ``"lstm-glove"`` (Aubakirova et al.'s GloVe 50-d → 2-layer
 LSTM), all trained on GoEmotions (Ekman grouping). The ``"default"`` model averages the probabilities of
-minilm-lora and lstm-glove (:data:`DEFAULT_BLEND`, weights chosen on the validation split).
+minilm-lora and lstm-glove (:data:`DEFAULT_BLEND`) and shifts the class priors for macro-F1
+(:data:`DEFAULT_LOG_PRIOR`, :func:`shift_priors`); both are chosen on the validation split and read from
+``assets/emotion_default.json`` (written by :mod:`facsynth.train.emotion_blend`).
 ``labels="paper"`` gives Aubakirova et al.'s five classes instead.
 Mixed emotions come out as a probability distribution over :data:`LABELS`; :func:`emotion_track` blends the
 confident ones through the FACS prototypes.
@@ -17,6 +19,7 @@ confident ones through the FACS prototypes.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import warnings
 from dataclasses import dataclass
@@ -41,6 +44,7 @@ __all__ = [
     "GOEMOTIONS_TO_PAPER",
     "MODELS",
     "DEFAULT_BLEND",
+    "DEFAULT_LOG_PRIOR",
     "PAPER_CLASSES",
     "GOEMOTIONS_TO_EKMAN",
     "EmotionResult",
@@ -48,6 +52,7 @@ __all__ = [
     "check_text",
     "intensity",
     "classify",
+    "shift_priors",
     "classify_many",
     "expression",
     "emotion_track",
@@ -64,9 +69,12 @@ LABEL_SETS: dict[str, tuple[str, ...]] = {"ekman": LABELS, "paper": PAPER_LABELS
 GOEMOTIONS_TO_PAPER: dict[str, str] = {"joy": "happy", "sadness": "sad", "love": "loving", "excitement": "excited"}
 #: Model names for ``classify(model=...)``; a path to a checkpoint also works.
 MODELS: tuple[str, ...] = ("default", "minilm-lora", "minilm", "lstm-glove")
-#: The "default" model: a weighted mean of these models' probabilities (weights chosen on validation data).
-DEFAULT_BLEND: dict[str, float] = {"minilm-lora": 0.6, "lstm-glove": 0.4}
 _ASSETS = Path(__file__).resolve().parents[1] / "assets"
+_DEFAULT = json.loads((_ASSETS / "emotion_default.json").read_text(encoding="utf-8"))
+#: The "default" model: a weighted mean of these models' probabilities (weights chosen on validation data).
+DEFAULT_BLEND: dict[str, float] = dict(_DEFAULT["blend"])
+#: The "default" model's per-class log-prior offsets (LABELS order; fitted for macro-F1 on validation data).
+DEFAULT_LOG_PRIOR: tuple[float, ...] = tuple(_DEFAULT["log_prior"][name] for name in LABELS)
 _CHECKPOINTS = {"minilm-lora": _ASSETS / "emotion_minilm_lora.npz", "minilm": _ASSETS / "emotion_minilm.npz",
                 "lstm-glove": _ASSETS / "emotion_lstm_glove.npz"}
 _PAPER_CHECKPOINTS = {"default": _ASSETS / "emotion_paper_lstm_glove.npz",
@@ -243,11 +251,22 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return z / z.sum(axis=1, keepdims=True)
 
 
+def shift_priors(probs: np.ndarray, log_prior: Sequence[float]) -> np.ndarray:
+    """A prior correction: p_c · e^{b_c}, renormalised per row (the top class is argmax(log p + b)).
+
+    probs : np.ndarray [shape=(N, C)], rows summing to 1; log_prior : C offsets b in log-probability units
+    (:func:`facsynth.train.prior_shift.fit_offsets`). Returns (N, C) float64, rows summing to 1.
+    """
+    shifted = np.asarray(probs, np.float64) * np.exp(np.asarray(log_prior, np.float64))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
 def _probabilities(texts: Sequence[str], model: str, labels: str = "ekman") -> np.ndarray:
     """Class probabilities (len(texts), len(LABEL_SETS[labels])) in that label set's order; a label the model was
-    not trained on (the paper's "bored" on GoEmotions) gets 0."""
+    not trained on (the paper's "bored" on GoEmotions) gets 0. The default is the blend with its priors shifted."""
     if model == "default" and labels == "ekman":
-        return sum(w * _probabilities(texts, name) for name, w in DEFAULT_BLEND.items())
+        blend = sum(w * _probabilities(texts, name) for name, w in DEFAULT_BLEND.items())
+        return shift_priors(blend, DEFAULT_LOG_PRIOR)
     net, columns = _load(str(model), labels)
     probs = _softmax(net.logits(texts).astype(np.float64))
     out = np.zeros((len(texts), len(LABEL_SETS[labels])))

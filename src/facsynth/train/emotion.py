@@ -29,6 +29,7 @@ from ..language import glove
 from ..language.emotion import GOEMOTIONS_TO_PAPER, LABEL_SETS, LABELS, label_distribution
 from ..language.emotion_models import KINDS, LSTM_MAX_TOKENS, save_checkpoint
 from ..language.minilm import cache_dir, layer_means, onnx_path
+from .prior_shift import class_f1
 
 tqdm = lazy_module("tqdm")
 
@@ -208,14 +209,8 @@ def evaluate(probs: np.ndarray, targets: np.ndarray, classes: Sequence[str] | No
     if classes is None:
         classes = LABELS if probs.shape[1] == len(LABELS) else [str(c) for c in range(probs.shape[1])]
     pred = probs.argmax(1)
-    gold = targets > 0
-    hit = gold[np.arange(len(pred)), pred]
-    f1 = {}
-    for c, name in enumerate(classes):
-        tp = float(np.sum((pred == c) & hit))
-        fp = float(np.sum((pred == c) & ~hit))
-        fn = float(np.sum(gold[:, c] & (pred != c)))
-        f1[name] = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+    hit = (targets > 0)[np.arange(len(pred)), pred]
+    f1 = dict(zip(classes, class_f1(pred, targets).tolist()))
     return {"n": int(len(pred)), "accuracy": float(hit.mean()), "macro_f1": float(np.mean(list(f1.values()))),
             "f1": f1}
 
