@@ -68,8 +68,8 @@ LINEAR_MUSCLES: dict[int, list[tuple]] = {
 #: towards the midline, upward movement, share of it at the brow's inner end, at its outer end), face units at
 #: intensity 5. The whole brow moves; its inner and outer ends by the given shares, linearly between.
 BROW_BANDS: dict[int, tuple[float, float, float, float]] = {
-    1: (0.0, 0.165, 1.0, 0.15),
-    2: (0.0, 0.15, 0.15, 1.0),
+    1: (0.0, 0.161, 1.0, 0.0),
+    2: (0.0, 0.142, 0.0, 1.0),
     4: (0.12, -0.12, 1.0, 0.2),
     9: (0.02, -0.04, 1.0, 0.0),
 }
@@ -159,7 +159,7 @@ def _brow_band(p: np.ndarray, brow: tuple[int, ...], upper_lid: tuple[int, ...],
     y_top = np.interp(x, side * p[top, 0][order_t], p[top, 1][order_t])
     y_bottom = np.interp(x, side * p[bottom, 0][order_b], p[bottom, 1][order_b])
     x_in, x_out = (side * p[list(brow), 0]).min(), (side * p[list(brow), 0]).max()
-    along = inner + (outer - inner) * np.clip((x - x_in) / (x_out - x_in), 0.0, 1.0)
+    along = inner + (outer - inner) * _smoothstep((x - x_in) / (x_out - x_in))
     beyond = np.maximum(p[:, 1] - y_top, 0.0) ** 2 + np.maximum(x_in - x, 0.0) ** 2 + np.maximum(x - x_out, 0.0) ** 2
     lid_top = p[list(upper_lid), 1].max()
     below = _smoothstep((p[:, 1] - lid_top) / np.maximum(y_bottom - lid_top, 1e-3))
