@@ -54,15 +54,15 @@ def test_fold_relief_takes_a_painted_crease_away_in_proportion(seed):
     image, points, scale = _synthetic_fold(seed)
     relief = fold_relief(image, points, scale)
     before = _crease_contrast(image, points, scale)
-    half = _crease_contrast(relieve_folds(image, relief, 0.5), points, scale)
-    whole = _crease_contrast(relieve_folds(image, relief, 1.0), points, scale)
+    half = _crease_contrast(relieve_folds(image, [(relief, 0.5)]), points, scale)
+    whole = _crease_contrast(relieve_folds(image, [(relief, 1.0)]), points, scale)
     assert before > 40
     assert whole < 0.3 * before and whole < half < before
-    assert relieve_folds(image, relief, 0.0) is image                      # nothing removed: the photo itself
+    assert relieve_folds(image, [(relief, 0.0)]) is image                      # nothing removed: the photo itself
     x0, y0, x1, y1 = relief.box
     outside = np.ones(image.shape[:2], bool)
     outside[y0:y1, x0:x1] = False
-    assert np.array_equal(relieve_folds(image, relief, 1.0)[outside], image[outside])
+    assert np.array_equal(relieve_folds(image, [(relief, 1.0)])[outside], image[outside])
 
 
 def test_only_a_target_that_removes_the_smile_changes_the_skin_and_lips(obama):

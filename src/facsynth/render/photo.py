@@ -233,8 +233,8 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
     moves = side_movements(rig, intensities, sides, relative)
     dst_lm = expressed_landmarks(rig, *moves, absolute=not relative)
     relaxed = 0.0 if relative else share_removed(rig, 12, *moves)
-    for au, relief in (rig.folds or {}).items():
-        image = relieve_folds(image, relief, 0.0 if relative else share_removed(rig, au, *moves))
+    if rig.folds and not relative:
+        image = relieve_folds(image, [(relief, share_removed(rig, au, *moves)) for au, relief in rig.folds.items()])
     dst = rig.vertices.copy()
     n = len(dst_lm)
     dst[:n] = dst_lm

@@ -4,6 +4,7 @@ lower-lid furrows lightened out of the photo's texture, the red of the lips repa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -102,19 +103,28 @@ def _relief(image: np.ndarray, scale: float, lines: list[np.ndarray], half_width
     closed = cv2.morphologyEx(fine, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
     closed = cv2.GaussianBlur(closed, (0, 0), max(0.5, r / 2))
     lift = np.maximum(closed - fine, 0.0) * (band * skin)[..., None]
-    return FoldRelief((int(x0), int(y0), int(x1), int(y1)), lift.astype(np.float32))
+    lift[lift < 0.25] = 0.0                               # under half a level at full strength: changes nothing
+    rows, cols = np.flatnonzero(lift.any(axis=(1, 2))), np.flatnonzero(lift.any(axis=(0, 2)))
+    if not len(rows):
+        return FoldRelief((int(x0), int(y0), int(x0), int(y0)), np.zeros((0, 0, 3), np.float32))
+    ry, rx = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    return FoldRelief((int(x0 + rx.start), int(y0 + ry.start), int(x0 + rx.stop), int(y0 + ry.stop)),
+                      np.ascontiguousarray(lift[ry, rx], np.float32))
 
 
-def relieve_folds(image: np.ndarray, relief: FoldRelief, fraction: float) -> np.ndarray:
-    """``image`` (H, W, 3) uint8 with ``fraction`` (0–1) of its measured fold shading taken away; a new array
-    (the input itself when ``fraction`` ≤ 0). Pixels outside ``relief.box`` are the input's."""
-    if fraction <= 0:
+def relieve_folds(image: np.ndarray, reliefs: Sequence[tuple[FoldRelief, float]]) -> np.ndarray:
+    """``image`` (H, W, 3) uint8 with each relief's ``fraction`` (0–1) of its measured shading taken away, as
+    (relief, fraction) pairs; a new array, or the input itself when no fraction is above 0. Pixels outside the
+    reliefs' boxes are the input's."""
+    reliefs = [(r, min(float(f), 1.0)) for r, f in reliefs if f > 0]
+    if not reliefs:
         return image
-    x0, y0, x1, y1 = relief.box
     out = image.copy()
-    region = out[y0:y1, x0:x1].astype(np.float32)
-    region += np.float32(min(fraction, 1.0) * FOLD_STRENGTH) * relief.lift + 0.5
-    out[y0:y1, x0:x1] = np.clip(region, 0, 255).astype(np.uint8)
+    for relief, fraction in reliefs:
+        x0, y0, x1, y1 = relief.box
+        region = out[y0:y1, x0:x1].astype(np.float32)
+        region += np.float32(fraction * FOLD_STRENGTH) * relief.lift + 0.5
+        out[y0:y1, x0:x1] = np.clip(region, 0, 255, out=region).astype(np.uint8)
     return out
 
 
