@@ -99,8 +99,9 @@ _JAW_MAX = 0.5
 _TMJ_OFFSET = (0.0, -0.15)  # pivot (y, z) relative to the ear-level face contour landmarks 234/454
 _JAW_GLIDE = 0.8  # forward translation of the condyles per radian of opening, face units
 
-#: Eyelid closure per unit of intensity / 5: (upper-lid closure c, lower-lid raise l). c < 0 opens the eye.
-LID_WEIGHTS: dict[int, tuple[float, float]] = {5: (-0.55, 0.0), 6: (0.08, 0.30), 7: (0.20, 0.45),
+#: Eyelid closure per unit of intensity / 5: (upper-lid closure c, lower-lid raise l). c < 0 opens the eye; AU5's c
+#: is also the widest opening. AU5 alone widens the eye (the brow AUs leave the lid margins where they are).
+LID_WEIGHTS: dict[int, tuple[float, float]] = {5: (-0.9, 0.0), 6: (0.08, 0.30), 7: (0.20, 0.45),
                                                43: (1.0, 0.0), 45: (1.0, 0.0)}
 _UPPER_SKIN, _LOWER_SKIN = 0.20, 0.14  # depth of eyelid skin that follows the margin, face units
 
@@ -248,7 +249,7 @@ class AUBasis:
             p[:, self.jaw_index, 1] = self.jaw_pivot[0] + ry * c - rz * s
             p[:, self.jaw_index, 2] = self.jaw_pivot[1] + ry * s + rz * c + _JAW_GLIDE * ang
         # eyelids: the lower lid rises by l of the gap, the upper lid closes c of what is left
-        close = np.minimum(np.maximum(k_lid[:, 0], -0.55), 1.0)
+        close = np.minimum(np.maximum(k_lid[:, 0], LID_WEIGHTS[5][0]), 1.0)
         lower = np.minimum(np.maximum(k_lid[:, 1], 0.0), 0.5)
         if close.any() or lower.any():
             coef = np.where(self.lid_role > 0, close * (1 - lower), -lower)
