@@ -169,8 +169,9 @@ def smile_relaxation(basis: AUBasis, own: dict[int, float], closure: np.ndarray 
     A smile stretches the whole red of the lips, the middle little and the corners most; the basis's AU12 moves
     the corners and lets its pull fade over a few points, so taking a broad smile away pulled the corners in past
     their neighbours and the lip contours folded over beside them (a flat band with hooked ends, whose corners a
-    landmark detector no longer finds). Each contour point is moved instead by the corner's movement on its side
-    times its distance from the mouth's centre as a share of the half-width (0 in the middle, 1 at the corner).
+    landmark detector no longer finds). Each point's movement is instead drawn from the basis's towards the
+    corner's movement on its side by its distance from the mouth's centre as a share of the half-width (the basis
+    in the middle, the corner at the corner).
     Where an inner lip contour then lies outside its outer one (beside the corners of a broad open smile), it is
     brought back onto it, so the mouth opening never spreads over the skin. All zeros for a photo without a
     smile.
@@ -190,7 +191,7 @@ def smile_relaxation(basis: AUBasis, own: dict[int, float], closure: np.ndarray 
     weight = np.clip(1.0 - near / _RELAX_REACH, 0.0, 1.0) ** 2
     u = np.clip((p[:, 0] - centre) / half, -1.0, 1.0)
     corner = np.where((u < 0)[:, None], d[right, :2], d[left, :2])
-    fix[:, :2] = weight[:, None] * (np.abs(u)[:, None] * corner - d[:, :2])
+    fix[:, :2] = weight[:, None] * np.abs(u)[:, None] * (corner - d[:, :2])
     aus = tuple(a for a in own if own[a] > 0)
     q = basis.apply(-np.array([[own[a] for a in aus]], np.float32), aus)[0] + fix
     if closure is not None:
