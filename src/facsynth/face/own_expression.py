@@ -28,7 +28,8 @@ from ..facs import MAX_INTENSITY
 from .muscles import AUBasis
 from .topology import LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER
 
-__all__ = ["own_expression", "expression_measures", "lip_closure", "smile_relaxation", "bounded_lstsq", "READ_AUS", "DEAD_ZONE", "SMILE_GAIN"]
+__all__ = ["own_expression", "expression_measures", "lip_closure", "smile_relaxation", "bounded_lstsq", "READ_AUS",
+           "DEAD_ZONE", "SMILE_GAIN"]
 
 #: The AUs whose presence in a photo is read (the rest are taken as 0).
 READ_AUS = (6, 12, 25, 26)

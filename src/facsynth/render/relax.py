@@ -1,5 +1,5 @@
 """The skin and lips of a smile the photo wears, taken away with the smile: nasolabial folds, crow's feet and
-lower-lid furrows lightened out of the photo's texture, the red of the lips repainted from the photo's own lip colour."""
+lower-lid furrows lightened out of the photo's texture, the red of the lips repainted in the photo's lip colours."""
 
 from __future__ import annotations
 
