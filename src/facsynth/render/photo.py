@@ -41,8 +41,9 @@ RING_MARGIN = 0.3
 WORK_SIDE = 768
 #: Landmarks are detected on a copy whose longest side is at most this many pixels.
 DETECT_SIDE = 2048
-#: The lips of a smiling photo are repainted (render.relax.paint_closed_lips) once a target takes away at least
-#: this share of its smile: the photo's own lips and teeth then no longer fit the relaxed mouth.
+#: The lips of a smiling photo are repainted (render.relax.paint_closed_lips) once a target takes away more than
+#: this share of its smile (the photo's own lips and teeth then no longer fit the relaxed mouth), fully when it
+#: takes all of it away.
 LIPS_REPAINTED = 0.25
 
 
@@ -267,7 +268,7 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
         outer = np.concatenate([dst[list(topology.UPPER_LIP_OUTER)], dst[list(topology.LOWER_LIP_OUTER)][::-1]])
         cover_stray_teeth(out, outer, np.concatenate([top, bottom[::-1]]))
     if rig.lips is not None and relaxed >= LIPS_REPAINTED:
-        paint_closed_lips(out, dst, rig.lips, rig.face.pose.scale, relaxed)
+        paint_closed_lips(out, dst, rig.lips, rig.face.pose.scale, (relaxed - LIPS_REPAINTED) / (1 - LIPS_REPAINTED))
         top, bottom = dst[up], dst[lo]          # the lips were repainted whole: whatever now parts them is open
     if opening_height(top, bottom) > 0.3:
         width = float(np.linalg.norm(rig.vertices[up[-1]] - rig.vertices[up[0]]))
