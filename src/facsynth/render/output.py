@@ -57,10 +57,11 @@ def write_rendered(render: Renderer, track: AUTrack, path: str | os.PathLike,
         if track.n_frames == 1:
             seconds = audio_info(audio).duration if audio is not None else 1.0
             frame = next(render(track))
-            frames: Iterator[np.ndarray] = (frame for _ in range(max(1, int(round(seconds * track.fps)))))
+            n = max(1, int(round(seconds * track.fps)))
+            frames: Iterator[np.ndarray] = (frame for _ in range(n))
         else:
-            frames = render(track)
-        return write_mp4(frames, target, track.fps, audio)
+            n, frames = track.n_frames, render(track)
+        return write_mp4(frames, target, track.fps, audio, n_frames=n)
     if track.n_frames != 1:
         if still != "apex":
             raise FormatError(f"the track has {track.n_frames} frames: write it to an .mp4, not {target.name}")

