@@ -15,10 +15,10 @@ between the eyes, x to the subject's left, y up, z towards the viewer, unit = in
   goes below the lower lid;
 * lip parting (AU25): lower lip down, upper lip slightly up;
 * the brows (AU1, AU2, AU4, AU9's procerus): each brow is carried as one band, its hair keeping its shape, by
-  a movement that varies linearly from its inner to its outer end; the skin above fades out over ``BROW_SPREAD``, the upper lid
-  skin between the lid margin and the brow stretches or folds, and the eye itself (lid margins, corners, iris)
-  stays where it is. A Waters muscle squeezed or stretched the brow along its length and dragged the upper lid,
-  which changed who the face is (dlib's descriptor) more than it showed the AU.
+  a movement that goes from its inner to its outer end by a smoothstep; the skin above fades out over
+  ``BROW_SPREAD``, the upper lid skin between the lid margin and the brow stretches or folds, and the eye itself
+  (lid margins, corners, iris) stays where it is. A Waters muscle squeezed or stretched the brow along its length
+  and dragged the upper lid, which changed who the face is (dlib's descriptor) more than it showed the AU.
 
 One-sided AUs (``AUTrack.sides``): ``AUBasis.apply`` takes the intensities of the person's left side apart from
 the right side's (``split_sides``); the linear displacement blends from the right side's to the left side's across
@@ -62,11 +62,10 @@ LINEAR_MUSCLES: dict[int, list[tuple]] = {
     25: [("depressor labii inferioris, lips part", (14, 17, 87, 317), (0.0, -0.6, 0.0), 24, 0.10, 0.07),
          ("orbicularis oris relaxed, upper lip", (13, 0, 82, 312), (0.0, 0.6, 0.0), 24, 0.06, 0.025)],
 }
-#: Muscles whose insertion lies on the midline (one muscle, not a mirrored pair).
 #: Brow AUs (frontalis, pars medialis / lateralis; corrugator, depressor supercilii and procerus; AU9's procerus
-#: lowers the inner brows a little): AU → (movement
-#: towards the midline, upward movement, share of it at the brow's inner end, at its outer end), face units at
-#: intensity 5. The whole brow moves; its inner and outer ends by the given shares, linearly between.
+#: lowers the inner brows a little): AU → (movement towards the midline, upward movement, share of it at the
+#: brow's inner end, at its outer end), face units at intensity 5. The whole brow moves; its inner and outer ends
+#: by the given shares, a smoothstep between (so AU1's and AU2's shares add up to one along the brow).
 BROW_BANDS: dict[int, tuple[float, float, float, float]] = {
     1: (0.0, 0.161, 1.0, 0.0),
     2: (0.0, 0.142, 0.0, 1.0),
@@ -75,6 +74,7 @@ BROW_BANDS: dict[int, tuple[float, float, float, float]] = {
 }
 #: Gaussian width (face units) over which the skin above and beside a brow follows it.
 BROW_SPREAD = 0.18
+#: Muscles whose insertion lies on the midline (one muscle, not a mirrored pair).
 _CENTRED = {"mentalis", "levator labii superioris, medial fibres", "depressor labii inferioris, lips part", "orbicularis oris relaxed, upper lip"}
 #: Muscles that act on one lip only: the closed lips touch, so distance alone cannot tell them apart.
 _LIP_SIDE = {"depressor labii inferioris": "lower", "mentalis": "lower",
