@@ -26,6 +26,7 @@ from .mouth import LUMA, cover_stray_teeth, opening_height, paint_mouth_interior
 from .relax import FoldRelief, cheek_relief, fold_relief, lip_colours, paint_closed_lips, relieve_folds
 from .shading import shade_folds
 from .output import Renderer, write_rendered
+from .unfold import unfold
 from .warp import anchor_ring, piecewise_affine_map, remap, strip_triangles
 
 cv2 = lazy_module("cv2")
@@ -56,6 +57,13 @@ class PhotoRig:
                 face-outline landmark), then the midline of the mouth opening twice (9 + 9 points: the edge of
                 the half that follows the upper lip, then of the half that follows the lower lip)
     triangles : np.ndarray [shape=(t, 3)] int32: face surface, eye and mouth openings, band to the anchor ring
+    skin      : np.ndarray [shape=(s, 3)] int32: the triangles of ``triangles`` that must not fold over (the face
+                surface and the band, not the openings and not the red of the lips, which closing lips squash
+                on purpose): render.unfold keeps them from turning over
+    pinned    : np.ndarray [shape=(n,)] bool: vertices whose movement render.unfold keeps (the anchor ring, the
+                midline of the mouth opening)
+    held      : np.ndarray [shape=(n,)] bool: vertices whose movement render.unfold keeps unless a fold cannot be
+                undone otherwise (the lips)
     box       : (x0, y0, x1, y1) int pixels enclosing the anchor ring: nothing outside it changes
     work      : float ≤ 1, resolution factor at which the warp field is computed
     brightness: float, mean face luminance / 128 (exposure of the painted mouth interior)
@@ -77,6 +85,9 @@ class PhotoRig:
     face: object
     vertices: np.ndarray
     triangles: np.ndarray
+    skin: np.ndarray
+    pinned: np.ndarray
+    held: np.ndarray
     box: tuple[int, int, int, int]
     work: float
     brightness: float
@@ -136,6 +147,10 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
     ]
     triangles = np.concatenate([*holes, np.asarray(band, np.int32), surface]).astype(np.int32)  # surface wins overlaps
     vertices = np.concatenate([lm, ring, mid, mid])
+    pinned = np.arange(len(vertices)) >= n
+    held = np.r_[_inside_lips(default_face().vertices[:n, :2]), np.zeros(len(vertices) - n, bool)]
+    skin = triangles[-(len(band) + len(surface)):]
+    skin = skin[~(held | pinned)[skin].all(axis=1)]
     x0, y0 = np.floor(vertices.min(axis=0)).astype(int)
     x1, y1 = np.ceil(vertices.max(axis=0)).astype(int) + 1
     box = (max(0, int(x0)), max(0, int(y0)), min(w, int(x1)), min(h, int(y1)))
@@ -154,7 +169,7 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
         folds, lips = {12: fold_relief(image, lm, face.pose.scale)}, lip_colours(image, lm)
         if own.get(6, 0.0) > 0:
             folds[6] = cheek_relief(image, lm, face.pose.scale)
-    return PhotoRig(face, vertices, triangles, box, work, lum / 128.0, tint, basis, own, closure,
+    return PhotoRig(face, vertices, triangles, skin, pinned, held, box, work, lum / 128.0, tint, basis, own, closure,
                     smile_relaxation(basis, own, closure), folds, lips)
 
 
@@ -239,6 +254,8 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
     dst = rig.vertices.copy()
     n = len(dst_lm)
     dst[:n] = dst_lm
+    dst = unfold(rig.vertices, dst, rig.skin, rig.pinned, rig.held)    # no skin turns over (no hard stepped edge)
+    dst_lm = dst[:n]
     up, lo = np.asarray(topology.UPPER_LIP_INNER), np.asarray(topology.LOWER_LIP_INNER)
     k = len(up) - 2
     dst[-2 * k:-k] += dst_lm[up[1:-1]] - rig.vertices[up[1:-1]]         # upper half of the opening
@@ -381,6 +398,12 @@ def _detect(image: np.ndarray, max_faces: int) -> list:
     if not faces:
         raise NoFaceError("no face found in the image")
     return sorted(faces, key=lambda f: -f.area)
+
+
+def _inside_lips(points: np.ndarray) -> np.ndarray:
+    """Which of the landmarks ``points`` (478, 2) lie on or inside the outer contour of the lips, shape (478,) bool."""
+    contour = points[list(topology.UPPER_LIP_OUTER) + list(topology.LOWER_LIP_OUTER[::-1])].astype(np.float32)
+    return np.array([cv2.pointPolygonTest(contour, (float(x), float(y)), True) >= -1e-6 for x, y in points])
 
 
 def _check_image(image: np.ndarray) -> np.ndarray:
