@@ -25,3 +25,45 @@ def test_faint_strokes_skipped_without_changing_pixels(monkeypatch):
         assert np.array_equal(fast, slow)
         assert not np.array_equal(fast, image)                      # the strong folds are drawn
     assert sum(int(s.sum()) for s in skipped) > 0                   # and some faint strokes were left out
+
+
+def _model_face() -> np.ndarray:
+    return default_face().vertices[:, :2] * (100.0, -100.0) + 256.0     # 100 px between the eyes
+
+
+def test_nose_wrinkles_are_separate_creases_in_the_skins_own_colour():
+    skin = np.array([200, 150, 120], np.uint8)
+    image = np.tile(skin, (512, 512, 1))
+    points = _model_face()
+    out = image.copy()
+    shading.shade_folds(out, points, {9: 4.0}, 100.0)
+    changed = np.abs(out.astype(int) - image).sum(axis=2) > 6
+    assert changed.any()
+    # along the bridge, down from the root: the creases across it are separate dips, with lighter skin between
+    top, mid = points[168], points[195]
+    t = np.linspace(0.0, 0.2 * 100 / np.linalg.norm(mid - top), 80)
+    line = top + (mid - top) * t[:, None]
+    light = out[line[:, 1].round().astype(int), line[:, 0].round().astype(int)].astype(float).sum(axis=1)
+    light = light[np.r_[True, np.diff(light) != 0]]                  # each pixel once
+    dips = [i for i in range(1, len(light) - 1) if light[i] < light[i - 1] and light[i] <= light[i + 1]
+            and light[i] < skin.sum() - 15]
+    assert len(dips) >= 3
+    assert all(light[a:b].max() > light[a] + 8 for a, b in zip(dips, dips[1:]))
+    # darker, not greyer: the darkened pixels keep the skin's hue and gain chroma (red over blue grows)
+    dark = out[changed & (out.astype(int).sum(axis=2) < int(skin.sum()) - 30)].astype(float)
+    assert len(dark)
+    assert (dark[:, 0] / dark[:, 2]).min() >= skin[0] / skin[2] - 0.02
+
+
+def test_nose_wrinkles_leave_the_other_folds_as_they_were():
+    rng = np.random.default_rng(1)
+    image = rng.integers(60, 220, (512, 512, 3), dtype=np.uint8)
+    points = _model_face()
+    others = {4: 3.0, 12: 3.0, 17: 2.0}
+    plain, wrinkled, nose_only = image.copy(), image.copy(), image.copy()
+    shading.shade_folds(plain, points, others, 100.0)
+    shading.shade_folds(wrinkled, points, {**others, 9: 4.0}, 100.0)
+    shading.shade_folds(nose_only, points, {9: 4.0}, 100.0)
+    untouched = (nose_only == image).all(axis=2)
+    assert np.array_equal(wrinkled[untouched], plain[untouched])
+    assert not untouched.all()

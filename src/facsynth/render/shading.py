@@ -11,11 +11,12 @@ from .._lazy import lazy_module
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["shade_folds", "nasolabial_lines", "cheek_lines"]
+__all__ = ["shade_folds", "nasolabial_lines", "cheek_lines", "nose_wrinkle_lines", "shade_nose_wrinkles"]
 
 # MediaPipe indices used to place the folds (subject's right, then left)
 _BROW_INNER = (55, 285)
 _NOSE_TOP, _NOSE_MID = 168, 195
+_BRIDGE_SIDE = (122, 351)
 _ALAR = (129, 358)
 _LIP_CORNER = (61, 291)
 _NOSE_TIP = 1
@@ -47,6 +48,10 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
     if max(brow, nose, naso, lift, cheek, chin) <= 0:
         return
     p = np.asarray(points, np.float64)
+    if nose > 0:
+        shade_nose_wrinkles(image, p, nose, scale)
+    if max(brow, naso, lift, cheek, chin) <= 0:
+        return
     strokes: list[tuple[np.ndarray, float]] = []                  # (polyline pixels, darkness 0–1)
     if brow > 0:
         a, b = p[_BROW_INNER[0]], p[_BROW_INNER[1]]
@@ -64,14 +69,6 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
     if cheek > 0:                                                  # crow's feet and the furrow below the lower lid
         feet, furrows = cheek_lines(p, scale)
         strokes += [(line, 0.22 * cheek) for line in feet] + [(line, 0.2 * cheek) for line in furrows]
-    if nose > 0:
-        top, mid = p[_NOSE_TOP], p[_NOSE_MID]
-        across = _across(mid - top)
-        half = 0.14 * scale
-        for t in (0.3, 0.45, 0.6):
-            c = top + (mid - top) * t
-            strokes.append((np.stack([c - across * half, c + (mid - top) * 0.04,
-                                      c + across * half]), 0.3 * nose))
     if naso > 0:
         strokes += [(line, 0.32 * naso) for line in nasolabial_lines(p, scale)]
     if chin > 0:                                                   # the chin boss pushed up under the lower lip
@@ -120,6 +117,80 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
     region *= (1.0 - shade[sy, sx])[..., None]
     region += 0.5
     target[...] = np.clip(region, 0, 255, out=region).astype(np.uint8)
+
+
+#: Darkness of the nose wrinkles at AU9 intensity 5 (share of the light a crease takes away), the strength of the
+#: faint highlight on the skin bunched up above each crease, and their width and blur (fractions of the
+#: inter-ocular distance): thin, separate creases, not one band.
+NOSE_CREASE = 0.22
+NOSE_RIDGE = 0.06
+NOSE_CREASE_WIDTH = 0.014
+NOSE_CREASE_BLUR = 0.01
+
+
+def nose_wrinkle_lines(points: np.ndarray, scale: float) -> list[np.ndarray]:
+    """Where AU9 wrinkles the nose (FACS: across the root and along the sides of the bridge): three short creases
+    across the root, slightly arched, then two oblique ones down each side, polylines (3, 2) pixels.
+
+    points : np.ndarray [shape=(n ≥ 468, 2)], pixels, landmarks; scale : float > 0, pixels per inter-ocular distance
+    """
+    p = np.asarray(points, np.float64)
+    top, mid = p[_NOSE_TOP], p[_NOSE_MID]
+    down = (mid - top) / max(float(np.linalg.norm(mid - top)), 1e-6)
+    across = _across(down)
+    lines = []
+    for k, half in ((0.03, 0.045), (0.075, 0.06), (0.12, 0.05)):   # across the root, the middle one longest
+        c = top + down * k * scale
+        lines.append(np.stack([c - across * half * scale + down * 0.012 * scale, c,
+                               c + across * half * scale + down * 0.012 * scale]))
+    for side in _BRIDGE_SIDE:                                      # obliquely down the sides of the bridge
+        out = p[side] - (top + down * float(np.dot(p[side] - top, down)))
+        out /= max(float(np.linalg.norm(out)), 1e-6)
+        for k in (0.16, 0.22):
+            start = top + down * k * scale + out * 0.045 * scale
+            end = start + (out * 0.05 + down * 0.045) * scale
+            bend = (start + end) / 2 + (out * 0.01 - down * 0.01) * scale
+            lines.append(np.stack([start, bend, end]))
+    return lines
+
+
+def shade_nose_wrinkles(image: np.ndarray, points: np.ndarray, nose: float, scale: float) -> None:
+    """Draw AU9's nose wrinkles in place: thin creases (``nose_wrinkle_lines``) darkened in the skin's own colour
+    (each channel by the share of it the surrounding skin has, so the crease deepens the skin tone instead of
+    greying it), with a faint highlight (a few per cent more light) on the skin bunched up just above each.
+
+    image : np.ndarray [shape=(H, W, 3)], uint8 RGB; points : (n ≥ 468, 2) pixels, the expressed landmarks;
+    nose : AU9 intensity / 5, 0–1; scale : float > 0, pixels per inter-ocular distance
+    """
+    lines = nose_wrinkle_lines(points, scale)
+    pts = np.concatenate(lines)
+    pad = int(0.1 * scale) + 4
+    h, w = image.shape[:2]
+    x0, y0 = np.maximum(np.floor(pts.min(axis=0)).astype(int) - pad, 0)
+    x1, y1 = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + pad, (w, h))
+    if x1 <= x0 or y1 <= y0:
+        return
+    top, mid = points[_NOSE_TOP], points[_NOSE_MID]
+    up = (top - mid) / max(float(np.linalg.norm(top - mid)), 1e-6)
+    crease = np.zeros((y1 - y0, x1 - x0), np.float32)
+    ridge = np.zeros_like(crease)
+    width = max(1, int(round(NOSE_CREASE_WIDTH * scale)))
+    for line in lines:
+        for layer, shift in ((crease, 0.0), (ridge, 0.02 * scale)):
+            fixed = np.round((line + up * shift - (x0, y0)) * 16).astype(np.int32)
+            cv2.polylines(layer, [fixed], False, 1.0, width, cv2.LINE_AA, shift=4)
+    sigma = max(0.8, NOSE_CREASE_BLUR * scale)
+    crease = cv2.GaussianBlur(crease, (0, 0), sigma) * np.float32(NOSE_CREASE * nose)
+    ridge = cv2.GaussianBlur(ridge, (0, 0), 1.5 * sigma) * np.float32(NOSE_RIDGE * nose)
+    ridge *= 1.0 - np.minimum(crease / max(NOSE_CREASE * nose, 1e-6) * 3, 1.0)  # no highlight over a crease
+    region = image[y0:y1, x0:x1].astype(np.float32)
+    skin = cv2.GaussianBlur(region, (0, 0), max(1.0, 0.04 * scale))
+    tone = skin / np.maximum(skin.max(axis=2, keepdims=True), 1.0)     # 1 in the skin's strongest channel
+    # a crease takes more of the weaker channels: the shadow keeps and deepens the skin's hue
+    region *= 1.0 - crease[..., None] * (2.2 - 1.2 * tone)
+    region *= 1.0 + ridge[..., None]
+    region += 0.5
+    image[y0:y1, x0:x1] = np.clip(region, 0, 255).astype(np.uint8)
 
 
 def nasolabial_lines(points: np.ndarray, scale: float) -> list[np.ndarray]:
