@@ -15,7 +15,7 @@ import numpy as np
 __all__ = ["unfold", "signed_areas", "MIN_AREA"]
 
 #: A moved triangle must keep at least this share of its area, with its orientation.
-MIN_AREA = 0.2
+MIN_AREA = 0.3
 #: Rounds of smoothing, then of damping, before giving up on a fold (each round fixes part of it).
 _ROUNDS = 60
 
