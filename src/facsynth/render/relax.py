@@ -26,6 +26,8 @@ CHEEK_BAND = 0.06
 FOLD_STRENGTH = 0.9
 _FINE = 0.004                 # skin texture kept below this scale (Gaussian sigma, inter-ocular units)
 _CREASE = 0.045               # creases narrower than twice this (inter-ocular units) are filled
+#: The dark line where the lips meet fades out as their inner edges part, gone at this gap (inter-ocular units).
+MOUTH_LINE_PARTED = 0.02
 _LIP_LIKE = 50.0              # RGB distance from the painted lip beyond which a pixel is repainted in full
 _NOSE = (1, 2, 4, 5, 48, 64, 98, 102, 129, 195, 278, 294, 327, 331, 358)
 
@@ -220,8 +222,18 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     cx = (seam[0, 0] + seam[-1, 0]) / 2
     toward_corner = np.clip(np.abs(xs - cx) / max(width / 2, 1.0), 0, 1)[None, :]
     line = np.zeros(size, np.float32)
-    cv2.polylines(line, [np.round((seam - origin) * 16).astype(np.int32)], False, 1.0,
-                  max(1, int(round(0.018 * scale))), cv2.LINE_AA, shift=4)
+    # only where the lips meet: where they part (an asked opening) the line would read as closed lips across it
+    along = (seam[-1] - seam[0]) / max(float(np.linalg.norm(seam[-1] - seam[0])), 1e-6)
+    parted = (li - ui) @ np.array([-along[1], along[0]])                # across the mouth, lower lip below: > 0
+    meet = np.clip(1.0 - parted / (MOUTH_LINE_PARTED * scale), 0.0, 1.0)
+    ends = np.round((seam - origin) * 16).astype(np.int32)
+    if meet.min() >= 1.0:
+        cv2.polylines(line, [ends], False, 1.0, max(1, int(round(0.018 * scale))), cv2.LINE_AA, shift=4)
+    for k in range(len(seam) - 1) if meet.min() < 1.0 else ():
+        part = np.zeros(size, np.float32)
+        cv2.line(part, tuple(ends[k].tolist()), tuple(ends[k + 1].tolist()), float(min(meet[k], meet[k + 1])),
+                 max(1, int(round(0.018 * scale))), cv2.LINE_AA, shift=4)
+        np.maximum(line, part, out=line)
     line = cv2.GaussianBlur(line, (0, 0), max(0.5, 0.008 * scale))
     base *= (1.0 - line * (0.45 + 0.25 * toward_corner ** 2))[..., None]
     # fine texture of the rendered pixels, relative to their local mean, rides on the painted lips; pixels that
