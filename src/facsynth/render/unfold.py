@@ -77,11 +77,9 @@ def unfold(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, pinned: np.n
             if push:
                 # each fold's vertices move towards the fold's mean movement (a vertex in several folds: towards
                 # their mean): what moves most carries the skin it would fold over along, and gives up some
-                total = np.zeros((n, 2))
-                count = np.zeros(n)
-                np.add.at(total, folds, np.repeat(disp[folds].mean(axis=1, keepdims=True), 3, axis=1))
-                np.add.at(count, folds, 1.0)
-                target = total[verts] / count[verts, None]
+                at, mean = folds.ravel(), np.repeat(disp[folds].mean(axis=1), 3, axis=0)
+                count = np.bincount(at, minlength=n)[verts, None]
+                target = np.stack([np.bincount(at, mean[:, c], n)[verts] for c in (0, 1)], axis=1) / count
             else:
                 target = 0.0
             out[verts] = src[verts] + 0.5 * (disp[verts] + target)
