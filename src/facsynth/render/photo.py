@@ -46,8 +46,6 @@ DETECT_SIDE = 2048
 #: this share of its smile (the photo's own lips and teeth then no longer fit the relaxed mouth), fully when it
 #: takes all of it away.
 LIPS_REPAINTED = 0.25
-#: The AUs that part the lips: on a smiling photo whose smile a target takes away, they act on the relaxed mouth.
-_OPENING = (25, 26, 27)
 
 
 @dataclass(frozen=True)
@@ -82,9 +80,6 @@ class PhotoRig:
                 a target takes that AU away
     lips      : np.ndarray [shape=(2, 3)] float32 RGB upper and lower lip colour of a smiling photo, else None:
                 the closing lips are repainted in them
-    relaxed   : facsynth.face.muscles.AUBasis of a smiling photo's face with its own expression taken away (lips
-                closed, smile relaxed), else None: the lip opening a target asks acts on that mouth, as far as the
-                target takes the smile away
     """
 
     face: object
@@ -103,7 +98,6 @@ class PhotoRig:
     relax: np.ndarray | None = None
     folds: Mapping[int, FoldRelief] | None = None
     lips: np.ndarray | None = None
-    relaxed: object | None = None
 
 
 def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
@@ -175,14 +169,8 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
         folds, lips = {12: fold_relief(image, lm, face.pose.scale)}, lip_colours(image, lm)
         if own.get(6, 0.0) > 0:
             folds[6] = cheek_relief(image, lm, face.pose.scale)
-    relax = smile_relaxation(basis, own, closure)
-    relaxed = None
-    if lips is not None:
-        aus = tuple(own)
-        taken = basis.apply(-np.array([[own[a] for a in aus]], np.float32), aus)[0] + closure + relax
-        relaxed = basis_for(taken)
     return PhotoRig(face, vertices, triangles, skin, pinned, held, box, work, lum / 128.0, tint, basis, own, closure,
-                    relax, folds, lips, relaxed)
+                    smile_relaxation(basis, own, closure), folds, lips)
 
 
 def movement(rig: PhotoRig, intensities: Mapping[int, float], relative: bool = False) -> dict[int, float]:
@@ -229,32 +217,10 @@ def expressed_landmarks(rig: PhotoRig, intensities: Mapping[int, float],
         moved = moved + rig.closure
         relaxed = share_removed(rig, 12, intensities, left)
         if relaxed > 0 and rig.relax is not None:
-            moved = moved + np.float32(relaxed) * rig.relax + np.float32(relaxed) * _opening_change(rig, intensities,
-                                                                                                  left)
+            moved = moved + np.float32(relaxed) * rig.relax
     pose = rig.face.pose
     shift = from_face_frame(moved, pose)[:, :2].astype(np.float64) - from_face_frame(rig.basis.neutral, pose)[:, :2]
     return rig.vertices[: len(moved)] + shift
-
-
-def _opening_change(rig: PhotoRig, right: Mapping[int, float], left: Mapping[int, float] | None) -> np.ndarray:
-    """How the asked lip opening (AU25, AU26, AU27 targets: the movement plus ``rig.own``) changes, (478, 3) face
-    frame, when it acts on the relaxed mouth (``rig.relaxed``) instead of the photo's smiling one.
-
-    The muscle basis spreads a lip opening over a fixed distance from the middle of the lips; on a broad smile's
-    mouth that is the middle third, and once the smile is taken away the mouth is narrower but the opening stays
-    a slit (Obama's portrait asked for AU25 at 4: a gap 0.068 IOD high in the middle and closed beyond a third of
-    the width, read by MediaPipe as 0.007 IOD). Zeros when no opening is asked.
-    """
-    aus = tuple(a for a in _OPENING if right.get(a, 0.0) + rig.own.get(a, 0.0) > 0
-                or (left is not None and left.get(a, 0.0) + rig.own.get(a, 0.0) > 0))
-    if not aus or rig.relaxed is None:
-        return np.zeros_like(rig.basis.neutral, dtype=np.float32)
-    target = np.array([[max(right.get(a, 0.0) + rig.own.get(a, 0.0), 0.0) for a in aus]], np.float32)
-    lefts = None if left is None else np.array([[max(left.get(a, 0.0) + rig.own.get(a, 0.0), 0.0) for a in aus]],
-                                               np.float32)
-    on_relaxed = rig.relaxed.apply(target, aus, lefts)[0] - rig.relaxed.neutral
-    on_photo = rig.basis.apply(target, aus, lefts)[0] - rig.basis.neutral
-    return (on_relaxed - on_photo).astype(np.float32)
 
 
 def expression_renderer(image: np.ndarray) -> Callable[[Mapping[int, float]], np.ndarray]:
