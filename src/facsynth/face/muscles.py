@@ -50,7 +50,7 @@ __all__ = ["AUBasis", "build_basis", "lip_regions", "split_sides", "LINEAR_MUSCL
 LINEAR_MUSCLES: dict[int, list[tuple]] = {
     6: [("orbicularis oculi, pars orbitalis (cheek)", (118, 117, 101, 50, 36), (0.0, 0.75, -0.1), 28, 0.20, 0.15)],
     7: [("orbicularis oculi, pars palpebralis (lower lid)", (145, 153, 144), (0.0, 0.5, 0.0), 15, 0.08, 0.04)],
-    9: [("levator labii superioris alaeque nasi", (129, 64, 98, 48), (0.08, 0.75, -0.05), 12, 0.20, 0.16)],
+    9: [("levator labii superioris alaeque nasi", (129, 64, 98, 48), (0.08, 0.75, -0.05), 18, 0.20, 0.14)],
     10: [("levator labii superioris", (39, 40, 185, 37), (-0.05, 0.65, -0.05), 28, 0.16, 0.15),
          ("levator labii superioris, medial fibres", (0, 37, 267), (0.0, 0.6, -0.1), 22, 0.12, 0.05)],
     12: [("zygomaticus major", (61,), (-0.80, 0.55, -0.4), 28, 0.30, 0.27)],
