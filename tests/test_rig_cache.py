@@ -91,3 +91,15 @@ def test_speak_renders_a_photo_through_the_cache(cache, shared_data, tmp_path):
         write_speech_output(track, out, shared_data / "speech" / "goforward.wav", ".png", face)
     assert len(cache) == 1 and rig_cache.rig_cache_path(read_image(face)).is_file()
     assert np.array_equal(read_image(outs[0]), read_image(outs[1]))
+
+
+def test_edit_renders_a_photo_through_the_cache(cache, shared_data, tmp_path):
+    from facsynth.cli import main
+    from facsynth.formats.image import read_image
+
+    face = shared_data / "faces" / "grace_hopper_512x512.jpg"
+    outs = [tmp_path / "a.png", tmp_path / "b.png"]
+    for out in outs:
+        assert main(["edit", str(face), "--aus", "AU12=3,AU25=2", "-o", str(out)]) == 0
+    assert len(cache) == 1
+    assert np.array_equal(read_image(outs[0]), read_image(outs[1]))

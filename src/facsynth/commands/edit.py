@@ -18,7 +18,8 @@ from ..formats.image import IMAGE_SUFFIXES, read_image, write_image
 from ..language.describe import describe
 from ..language.parse import parse
 from ..render.output import write_rendered
-from ..render.photo import reexpress, render_photo, rig_photo
+from ..render.photo import reexpress, rig_photo
+from ..render.rig_cache import cached_photo_renderer
 from ..render.video import write_mp4
 from ..track import AUTrack
 from ._inputs import add_expression_arguments, track_from_args
@@ -90,8 +91,9 @@ def _render(image, track, out: Path, args: argparse.Namespace, sentence: str | N
         if args.renderer == "geometric":
             if rig is not None:
                 return _render_rigged(image, track, out, rig, args.relative)
-            return render_photo(image, track, out, audio=args.audio, face_index=args.face_index,
-                                relative=args.relative)
+            # one photo: its detected face is cached, so editing it again skips MediaPipe
+            renderer = cached_photo_renderer(image, args.face_index, relative=args.relative)
+            return write_rendered(renderer, track, out, args.audio)
         if args.face_index != 0:
             raise ImageError("--face-index works with the geometric renderer only (generators take the largest face)")
         return _render_generator(image, track, out, args, sentence)
