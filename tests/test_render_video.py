@@ -1,10 +1,11 @@
 """render.video.write_mp4 with audio, in one ffmpeg run when the frame count is known and in two when it is not:
-the video's length rules either way; unreadable audio is an AudioError."""
+the video's length rules either way; unreadable audio is an AudioError; x264's threads by frame size."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -52,3 +53,20 @@ def test_a_file_without_sound_is_an_audio_error(tmp_path, shared_data, known):
         write_mp4([np.zeros((8, 8, 3), np.uint8)] * 3, tmp_path / "c.mp4", fps=25,
                   audio=shared_data / "faces" / "grace_hopper_512x512.jpg", n_frames=3 if known else None)
     assert not any(tmp_path.iterdir())
+
+
+def test_x264_runs_on_one_thread_up_to_720p(tmp_path, monkeypatch):
+    from facsynth.render import video
+
+    commands = []
+
+    def fake_encode(cmd, first, rest, shape, target):
+        commands.append(cmd)
+        Path(cmd[-1]).write_bytes(b"")
+        return 1 + sum(1 for _ in rest)
+
+    monkeypatch.setattr(video, "_encode", fake_encode)
+    for h, w in [(512, 512), (720, 1280), (722, 1282)]:
+        write_mp4([np.zeros((h, w, 3), np.uint8)], tmp_path / "t.mp4", fps=25)
+    one = [cmd[cmd.index("-threads") + 1] if "-threads" in cmd else None for cmd in commands]
+    assert one == ["1", "1", None]

@@ -16,7 +16,10 @@ from ..errors import AudioError, FormatError
 
 imageio_ffmpeg = lazy_module("imageio_ffmpeg")
 
-__all__ = ["write_mp4"]
+__all__ = ["write_mp4", "ONE_THREAD_PIXELS"]
+
+#: Frames up to this many pixels (1280 × 720) are encoded by one x264 thread; larger ones by x264's default threads.
+ONE_THREAD_PIXELS = 1280 * 720
 
 
 def write_mp4(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: float,
@@ -69,7 +72,10 @@ def write_mp4(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: float,
         if one_run:  # audio cut or padded to exactly the video's length
             cmd += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "128k",
                     "-af", "apad", "-t", f"{n_frames / fps:.6f}"]
-        cmd += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", "veryfast",
+        # x264 keeps up with the renderer on one thread for frames up to ONE_THREAD_PIXELS; its own threads cost
+        # CPU (512² speech video: 0.5 s of 8 s) and compete with the renderer for the cores
+        threads = ["-threads", "1"] if w * h <= ONE_THREAD_PIXELS else []
+        cmd += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", *threads, "-preset", "veryfast",
                 "-crf", str(int(crf)), "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(silent)]
         try:
             try:
