@@ -83,9 +83,11 @@ def test_choose_blend_prefers_the_informative_model(train_seed):
     rng = np.random.default_rng(train_seed)
     good, targets = _imbalanced(rng, 1000)
     noise = rng.dirichlet(np.ones(4), 1000)
-    chosen = emotion_blend.choose_blend(good, noise, targets, step=0.25, folds=3, bags=5)
+    chosen = emotion_blend.choose_blend(good, noise, targets, step=0.25, folds=3, repeats=2, bags=5)
     assert chosen["weight"] >= 0.75 and len(chosen["log_prior"]) == 4 and len(chosen["curve"]) == 5
-    assert chosen["val_cross_validated"]["calibrated"] > chosen["val_cross_validated"]["uncalibrated"]
+    assert chosen["calibrated"] and chosen["log_prior"][3] > chosen["log_prior"][0]   # the offsets gain here
+    row = next(r for r in chosen["curve"] if r["weight"] == chosen["weight"])
+    assert min(row["gains"]) > 0 and chosen["val_cross_validated"] > row["uncalibrated"]
 
 
 def test_shift_priors_moves_the_decision_and_keeps_distributions():
