@@ -47,3 +47,25 @@ def test_after_the_import_the_stand_in_is_the_module():
     del m.facsynth_probe
     assert not hasattr(colorsys, "facsynth_probe") and not hasattr(m, "facsynth_probe")
     assert repr(m) == "<lazy module 'colorsys'>"
+
+
+def test_a_read_during_the_modules_own_import_leaves_the_module_alone(tmp_path, monkeypatch):
+    """The module's import reads the stand-in (a circular import, or a second thread): the outer first read must not
+    write through the already-forwarding stand-in into the module (that made the module forward to itself, and
+    the studio's /api/health a RecursionError)."""
+    import sys
+    import types
+
+    from facsynth._lazy import lazy_module
+
+    holder = types.ModuleType("_facsynth_lazy_holder")
+    monkeypatch.setitem(sys.modules, "_facsynth_lazy_holder", holder)
+    (tmp_path / "facsynth_lazy_loop.py").write_text(
+        "import sys\nX = 1\nSEEN = sys.modules['_facsynth_lazy_holder'].stand.X\nY = 2\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "facsynth_lazy_loop", raising=False)
+    holder.stand = lazy_module("facsynth_lazy_loop")
+    assert holder.stand.Y == 2
+    real = sys.modules["facsynth_lazy_loop"]
+    assert type(real) is types.ModuleType and "_lazy_target" not in vars(real)
+    assert real.SEEN == 1 and holder.stand.X == 1

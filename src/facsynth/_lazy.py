@@ -34,8 +34,10 @@ class _LazyModule(types.ModuleType):
 
     def __getattr__(self, attr: str):
         module = importlib.import_module(self.__name__)
-        self.__dict__["_lazy_target"] = module
-        self.__class__ = _ImportedModule  # from now on every attribute is the module's, without a miss first
+        # the import may have read this stand-in already (a circular import, another thread), which then
+        # forwards: the stand-in's own state is set past the forwarding, never on the module
+        object.__getattribute__(self, "__dict__")["_lazy_target"] = module
+        object.__setattr__(self, "__class__", _ImportedModule)  # from now on every attribute is the module's
         return getattr(module, attr)
 
     def __repr__(self) -> str:
