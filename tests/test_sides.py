@@ -103,6 +103,23 @@ def test_photo_render_differs_from_bilateral_on_one_side_only(hopper, rig):
     assert np.abs(both - left)[:, centre + 20:].sum() < 0.05 * np.abs(both - left)[:, :centre - 20].sum()
 
 
+def test_one_sided_folds_are_shaded_on_their_side_only(hopper, rig):
+    """A one-sided smile's nasolabial fold and a one-sided brow's forehead lines darken that half of the face;
+    the other half keeps the pixels of the same render without shading."""
+    from facsynth.render.photo import render_frame
+
+    centre = int(rig.vertices[[33, 263], 0].mean())
+    for aus in ({12: 4.0}, {1: 4.0, 2: 4.0}):
+        sides = {au: "L" for au in aus}
+        shaded = render_frame(hopper, rig, aus, relative=True, sides=sides).astype(int)
+        plain = render_frame(hopper, rig, aus, relative=True, sides=sides, shading=False).astype(int)
+        folds = np.abs(shaded - plain).sum(axis=2)
+        both = np.abs(render_frame(hopper, rig, aus, relative=True).astype(int)
+                      - render_frame(hopper, rig, aus, relative=True, shading=False).astype(int)).sum(axis=2)
+        assert folds[:, centre + 15:].sum() > 0.3 * both[:, centre + 15:].sum() > 0   # the person's left: image right
+        assert folds[:, :centre - 15].sum() == 0 < both[:, :centre - 15].sum()
+
+
 # ------------------------------------------------------------------------------------------ formats
 def test_track_json_round_trip_keeps_sides(tmp_path):
     write_track_json(SMIRK, tmp_path / "smirk.json")

@@ -24,7 +24,7 @@ from ..face.own_expression import lip_closure, own_expression, smile_relaxation
 from ..track import AUTrack
 from .mouth import LUMA, cover_stray_teeth, opening_height, paint_mouth_interior
 from .relax import FoldRelief, cheek_relief, fold_relief, lip_colours, paint_closed_lips, relieve_folds
-from .shading import shade_folds
+from .shading import shade_folds, shade_folds_on_side
 from .output import Renderer, write_rendered
 from .unfold import unfold
 from .warp import anchor_ring, piecewise_affine_map, remap, strip_triangles
@@ -240,8 +240,8 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
     image : np.ndarray [shape=(H, W, 3)] uint8 RGB, the photo ``rig`` was built on
     intensities : {AU: FACS intensity 0–5}, the expression the face shows afterwards; with ``relative``, the
         AUs added to whatever the photo already shows
-    shading : draw the skin changes of the AUs (folds, furrows, wrinkles, bulges), see render.shading; the folds
-        are drawn for AUs on both sides only (render.shading draws both sides' folds)
+    shading : draw the skin changes of the AUs (folds, furrows, wrinkles, bulges), see render.shading; a
+        one-sided AU's folds are drawn on its side only (shading.shade_folds_on_side)
     sides : {AU: "L" | "R"} AUs that act on one side only, the person's own (AUTrack.sides)
 
     Returns np.ndarray [shape=(H, W, 3)] uint8 RGB; pixels outside ``rig.box`` are the input's, bit for bit.
@@ -294,8 +294,12 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
         shows_teeth = relative and opening_height(rig.vertices[up], rig.vertices[lo]) > 0.06 * width
         paint_mouth_interior(out, top, bottom, teeth=not shows_teeth, brightness=rig.brightness, tint=rig.tint)
     if shading:
-        shade_folds(out, dst, {a: v for a, v in intensities.items() if not sides or a not in sides},
-                    rig.face.pose.scale)
+        scale = rig.face.pose.scale
+        shade_folds(out, dst, {a: v for a, v in intensities.items() if not sides or a not in sides}, scale)
+        for side in ("L", "R"):
+            one_sided = {a: v for a, v in intensities.items() if sides and sides.get(a) == side}
+            if one_sided:
+                shade_folds_on_side(out, dst, one_sided, scale, side)
     return out
 
 

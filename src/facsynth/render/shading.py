@@ -11,7 +11,7 @@ from .._lazy import lazy_module
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["shade_folds", "nasolabial_lines", "cheek_lines", "nose_wrinkle_lines", "shade_nose_wrinkles"]
+__all__ = ["shade_folds", "shade_folds_on_side", "nasolabial_lines", "cheek_lines", "nose_wrinkle_lines", "shade_nose_wrinkles"]
 
 # MediaPipe indices used to place the folds (subject's right, then left)
 _BROW_INNER = (55, 285)
@@ -191,6 +191,33 @@ def shade_nose_wrinkles(image: np.ndarray, points: np.ndarray, nose: float, scal
     region *= 1.0 + ridge[..., None]
     region += 0.5
     image[y0:y1, x0:x1] = np.clip(region, 0, 255).astype(np.uint8)
+
+
+def shade_folds_on_side(image: np.ndarray, points: np.ndarray, intensities: Mapping[int, float], scale: float,
+                        side: str) -> None:
+    """``shade_folds`` for AUs that act on one side only (``AUTrack.sides``), in place: the folds are drawn as for
+    both sides and kept on the person's own ``side`` ("L" or "R") of the face's midline (nose root to chin),
+    faded out over 0.1 inter-ocular units across it, so the other half keeps its pixels exactly."""
+    shaded = image.copy()
+    shade_folds(shaded, points, intensities, scale)
+    changed = np.any(shaded != image, axis=2)
+    rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+    if not len(rows):
+        return
+    ys, xs = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    p = np.asarray(points, np.float64)
+    top, axis = p[_NOSE_TOP], p[_CHIN] - p[_NOSE_TOP]
+    normal = np.array([-axis[1], axis[0]]) / max(float(np.hypot(*axis)), 1e-6)
+    if np.dot(p[_EYE_OUTER[1]] - top, normal) < 0:              # towards the person's own left eye
+        normal = -normal
+    if side == "R":
+        normal = -normal
+    yy, xx = np.mgrid[ys, xs]
+    across = (xx - top[0]) * normal[0] + (yy - top[1]) * normal[1]
+    weight = np.clip(0.5 + across / (0.1 * scale), 0.0, 1.0)[..., None]
+    region = image[ys, xs].astype(np.float32)
+    region += weight * (shaded[ys, xs].astype(np.float32) - region)
+    image[ys, xs] = np.round(region).astype(np.uint8)
 
 
 def nasolabial_lines(points: np.ndarray, scale: float) -> list[np.ndarray]:
