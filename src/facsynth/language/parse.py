@@ -35,7 +35,7 @@ import warnings
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .._lazy import lazy_module
 from ..errors import AUSpecError, ModelError, NoFacialContentError, TextError
@@ -416,35 +416,28 @@ def _nearest_noun(items: list[list], kinds: list[str], i: int, adj: str) -> tupl
     its index; (None, False, -1) when there is none.
     """
     paired = _PAIRED_BY_ADJ.get(adj, _NO_PAIRS).get
-    limit, back = 3 * _FAR, (None, False, -1)
+    back = _scan_for_noun(items, kinds, range(i - 1, -1, -1), paired, 3 * _FAR, ())
+    ahead = _scan_for_noun(items, kinds, range(i + 1, len(kinds)), paired, 3 * _FAR if back is None else back[2],
+                           ("adj", "act"))
+    best = ahead or back
+    return (None, False, -1) if best is None else (best[0][0], best[0][1], best[1])
+
+
+def _scan_for_noun(items: list[list], kinds: list[str], order: Iterable[int], paired, limit: int,
+                   stops: tuple[str, ...]) -> tuple[tuple, int, int] | None:
+    """The first noun along ``order`` that ``paired`` pairs, within distance ``limit`` (see ``_nearest_noun``),
+    stopping at an item of a kind in ``stops``: (``paired``'s answer, its index, its distance), or None."""
     dist = 0
-    for k in range(i - 1, -1, -1):
+    for k in order:
         kind = kinds[k]
         if kind in _NOUN_KINDS:
             found = paired(items[k][1])
             if found is not None:
-                limit, back = dist, (found[0], found[1], k)
-                break
+                return found, k, dist
             dist += 1
         elif kind == "sep":
             dist += _FAR
-        elif kind in _COUNTED:
-            dist += 1
-        else:
-            continue
-        if dist > limit:
-            break
-    dist = 0
-    for k in range(i + 1, len(kinds)):
-        kind = kinds[k]
-        if kind in _NOUN_KINDS:
-            found = paired(items[k][1])
-            if found is not None:
-                return found[0], found[1], k
-            dist += 1
-        elif kind == "sep":
-            dist += _FAR
-        elif kind == "adj" or kind == "act":
+        elif kind in stops:
             break
         elif kind in _COUNTED:
             dist += 1
@@ -452,7 +445,7 @@ def _nearest_noun(items: list[list], kinds: list[str], i: int, adj: str) -> tupl
             continue
         if dist > limit:
             break
-    return back
+    return None
 
 
 def _noun_list(items: list[list], k: int, adj: str, step: int) -> list[tuple[int, tuple[int, ...], bool]]:
