@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._lazy import lazy_module
+from .pixel_box import padded_box
 
 cv2 = lazy_module("cv2")
 
@@ -44,12 +45,7 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     upper = np.asarray(upper, np.float64)
     lower = np.asarray(lower, np.float64)
     poly = np.concatenate([upper, lower[::-1][1:-1]])
-    h_img, w_img = image.shape[:2]
-    pad = 4
-    x0 = int(max(0, np.floor(poly[:, 0].min()) - pad))
-    y0 = int(max(0, np.floor(poly[:, 1].min()) - pad))
-    x1 = int(min(w_img, np.ceil(poly[:, 0].max()) + pad + 1))
-    y1 = int(min(h_img, np.ceil(poly[:, 1].max()) + pad + 1))
+    x0, y0, x1, y1 = padded_box(poly, 4, image.shape, after=5)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return
     h, w = y1 - y0, x1 - x0
@@ -126,9 +122,7 @@ def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | 
     inner : np.ndarray [shape=(m, 2)] pixels, the opening between the lips (closed polygon), left alone
     """
     outer = np.asarray(outer, np.float64)
-    h_img, w_img = image.shape[:2]
-    x0, y0 = np.maximum(np.floor(outer.min(axis=0)).astype(int) - 2, 0)
-    x1, y1 = np.minimum(np.ceil(outer.max(axis=0)).astype(int) + 3, (w_img, h_img))
+    x0, y0, x1, y1 = padded_box(outer, 2, image.shape, after=3)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)

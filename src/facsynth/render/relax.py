@@ -11,6 +11,7 @@ import numpy as np
 from .._lazy import lazy_module
 from ..face import topology
 from .mouth import LUMA
+from .pixel_box import padded_box
 from .shading import cheek_lines, nasolabial_lines
 
 cv2 = lazy_module("cv2")
@@ -84,11 +85,7 @@ def _relief(image: np.ndarray, scale: float, lines: list[np.ndarray], half_width
             avoid: list[np.ndarray]) -> FoldRelief:
     """The creases along ``lines`` (polylines (k, 2), pixels) within ``half_width`` IOD of them, outside the
     polygons ``avoid`` ((m, 2) pixels, grown by 0.03 IOD): see ``fold_relief``."""
-    pts = np.concatenate(lines)
-    h, w = image.shape[:2]
-    pad = int((half_width + 3 * _CREASE) * scale) + 2
-    x0, y0 = np.maximum(np.floor(pts.min(axis=0)).astype(int) - pad, 0)
-    x1, y1 = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + pad, (w, h))
+    x0, y0, x1, y1 = padded_box(np.concatenate(lines), int((half_width + 3 * _CREASE) * scale) + 2, image.shape)
     origin = np.array([x0, y0], np.float64)
     size = (int(y1 - y0), int(x1 - x0))
     band = np.zeros(size, np.float32)
@@ -142,8 +139,7 @@ def lip_colours(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     for outer, inner in ((topology.UPPER_LIP_OUTER, topology.UPPER_LIP_INNER),
                          (topology.LOWER_LIP_OUTER, topology.LOWER_LIP_INNER)):
         poly = np.concatenate([p[list(outer)], p[list(inner)][::-1]])
-        x0, y0 = np.maximum(np.floor(poly.min(axis=0)).astype(int), 0)
-        x1, y1 = np.minimum(np.ceil(poly.max(axis=0)).astype(int) + 1, image.shape[1::-1])
+        x0, y0, x1, y1 = padded_box(poly, 0, image.shape, after=1)
         mask = np.zeros((max(1, y1 - y0), max(1, x1 - x0)), np.uint8)
         cv2.fillPoly(mask, [np.round((poly - (x0, y0)) * 16).astype(np.int32)], 1, cv2.LINE_8, shift=4)
         pixels = image[y0:y1, x0:x1][mask[:y1 - y0, :x1 - x0] > 0].astype(np.float32)
@@ -180,11 +176,7 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     p = np.asarray(points, np.float64)[:, :2]
     uo, ui = p[list(topology.UPPER_LIP_OUTER)], p[list(topology.UPPER_LIP_INNER)]
     lo, li = p[list(topology.LOWER_LIP_OUTER)], p[list(topology.LOWER_LIP_INNER)]
-    pad = int(0.06 * scale) + 3
-    h, w = image.shape[:2]
-    allp = np.concatenate([uo, lo])
-    x0, y0 = np.maximum(np.floor(allp.min(axis=0)).astype(int) - pad, 0)
-    x1, y1 = np.minimum(np.ceil(allp.max(axis=0)).astype(int) + pad, (w, h))
+    x0, y0, x1, y1 = padded_box(np.concatenate([uo, lo]), int(0.06 * scale) + 3, image.shape)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return
     origin = np.array([x0, y0], np.float64)

@@ -8,6 +8,7 @@ from typing import Mapping
 import numpy as np
 
 from .._lazy import lazy_module
+from .pixel_box import padded_box
 
 cv2 = lazy_module("cv2")
 
@@ -78,10 +79,7 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
         strokes.append((np.stack([mid - across * 0.22 * scale, mid + (lip - c) * 0.08, mid + across * 0.22 * scale]),
                         0.2 * chin))
     pts = np.concatenate([s for s, _ in strokes])
-    pad = int(0.2 * scale) + 4
-    h, w = image.shape[:2]
-    x0, y0 = np.maximum(np.floor(pts.min(axis=0)).astype(int) - pad, 0)
-    x1, y1 = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + pad, (w, h))
+    x0, y0, x1, y1 = padded_box(pts, int(0.2 * scale) + 4, image.shape)
     if x1 <= x0 or y1 <= y0:
         return
     shade = np.zeros((y1 - y0, x1 - x0), np.float32)
@@ -164,10 +162,7 @@ def shade_nose_wrinkles(image: np.ndarray, points: np.ndarray, nose: float, scal
     """
     lines = nose_wrinkle_lines(points, scale)
     pts = np.concatenate(lines)
-    pad = int(0.1 * scale) + 4
-    h, w = image.shape[:2]
-    x0, y0 = np.maximum(np.floor(pts.min(axis=0)).astype(int) - pad, 0)
-    x1, y1 = np.minimum(np.ceil(pts.max(axis=0)).astype(int) + pad, (w, h))
+    x0, y0, x1, y1 = padded_box(pts, int(0.1 * scale) + 4, image.shape)
     if x1 <= x0 or y1 <= y0:
         return
     top, mid = points[_NOSE_TOP], points[_NOSE_MID]
