@@ -91,10 +91,7 @@ def write_mp4(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: float,
                 cmd = [ffmpeg, "-y", "-loglevel", "error", "-i", str(silent), "-i", str(audio),
                        "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "128k",
                        "-af", "apad", "-t", f"{n / fps:.6f}", "-movflags", "+faststart", str(tmp)]
-                proc = subprocess.run(cmd, capture_output=True)
-                if proc.returncode != 0:
-                    msg = proc.stderr.decode(errors="replace").strip().splitlines()
-                    raise AudioError(f"cannot add audio {audio}: {msg[-1] if msg else proc.returncode}")
+                _run_for_audio(cmd, audio)
         finally:
             if silent != tmp:
                 silent.unlink(missing_ok=True)
@@ -131,8 +128,13 @@ def _encode(cmd: list[str], first: np.ndarray, rest: Iterator[np.ndarray], shape
 
 def _check_audio(ffmpeg: str, audio: str | os.PathLike) -> None:
     """Raise AudioError when ffmpeg cannot decode an audio stream from ``audio``."""
-    proc = subprocess.run([ffmpeg, "-loglevel", "error", "-i", str(audio), "-map", "0:a:0", "-t", "0.1", "-f", "null",
-                           "-"], capture_output=True)
+    _run_for_audio([ffmpeg, "-loglevel", "error", "-i", str(audio), "-map", "0:a:0", "-t", "0.1", "-f", "null", "-"],
+                   audio)
+
+
+def _run_for_audio(cmd: list[str], audio: str | os.PathLike) -> None:
+    """Run the ffmpeg command ``cmd`` that reads ``audio``; AudioError with ffmpeg's last line when it fails."""
+    proc = subprocess.run(cmd, capture_output=True)
     if proc.returncode != 0:
         msg = proc.stderr.decode(errors="replace").strip().splitlines()
         raise AudioError(f"cannot add audio {audio}: {msg[-1] if msg else proc.returncode}")
