@@ -363,9 +363,11 @@ def render_photo(image: np.ndarray, track: AUTrack, path: str | os.PathLike, aud
     return write_rendered(photo_renderer(image, face_index, relative=relative), track, path, audio)
 
 
-def photo_renderer(image: np.ndarray, face_index: int = 0, *, relative: bool = False) -> Renderer:
-    """The photo as a renderer (render.output.Renderer): track → frames; the face is rigged once, on first use."""
-    rigs: list[PhotoRig] = []
+def photo_renderer(image: np.ndarray, face_index: int = 0, *, relative: bool = False,
+                   rig: PhotoRig | None = None) -> Renderer:
+    """The photo as a renderer (render.output.Renderer): track → frames; the face is rigged once, on first use,
+    unless ``rig`` (a PhotoRig of ``image``, e.g. render.rig_cache.cached_rig's) is given."""
+    rigs: list[PhotoRig] = [] if rig is None else [rig]
 
     def render(track: AUTrack) -> Iterator[np.ndarray]:
         if not rigs:

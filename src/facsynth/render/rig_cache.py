@@ -21,10 +21,9 @@ from ..atomic import atomic_path
 from ..cache import cache_dir
 from ..errors import OutputError
 from ..face.landmarks import N_LANDMARKS, Face, Pose
-from ..track import AUTrack
 from ..version import facsynth_version
 from .output import Renderer
-from .photo import PhotoRig, reexpress, rig_photo
+from .photo import PhotoRig, photo_renderer, rig_photo
 
 __all__ = ["cached_rig", "cached_photo_renderer", "rig_cache_path"]
 
@@ -64,12 +63,7 @@ def cached_rig(image: np.ndarray, face_index: int = 0) -> PhotoRig:
 def cached_photo_renderer(image: np.ndarray, face_index: int = 0, *, relative: bool = False) -> Renderer:
     """The photo as a renderer (render.output.Renderer), like ``render.photo.photo_renderer``, rigged now through
     :func:`cached_rig` (so a photo without a face fails before any frame is asked for)."""
-    rig = cached_rig(image, face_index)
-
-    def render(track: AUTrack):
-        return reexpress(image, track, rig=rig, relative=relative)
-
-    return render
+    return photo_renderer(image, face_index, relative=relative, rig=cached_rig(image, face_index))
 
 
 def _read_face(path: Path) -> Face | None:
