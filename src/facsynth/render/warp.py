@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._lazy import lazy_module
+from .unfold import signed_areas
 
 cv2 = lazy_module("cv2")
 
@@ -75,7 +76,7 @@ def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray
     tri = np.asarray(triangles, np.int64)
     d = dst[tri]                                                        # (t, 3, 2)
     s = src[tri]
-    area, src_area = _signed_area(d), _signed_area(s)
+    area, src_area = signed_areas(dst, tri), signed_areas(src, tri)
     # collapsed triangles cover no pixel; a triangle turned over (a fold) would paint its mirror image on top of
     # its neighbours, so it is left out and the crack it leaves is filled from around (_fill_folds)
     keep = (np.abs(area) > 0.5) & (area * src_area > 0)
@@ -122,11 +123,6 @@ def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray
     if len(dropped):
         _fill_folds(flow, index > 0, dropped, shift)
     return flow
-
-
-def _signed_area(t: np.ndarray) -> np.ndarray:
-    """Twice the signed area of triangles (t, 3, 2); the sign is their orientation."""
-    return (t[:, 1, 0] - t[:, 0, 0]) * (t[:, 2, 1] - t[:, 0, 1]) - (t[:, 2, 0] - t[:, 0, 0]) * (t[:, 1, 1] - t[:, 0, 1])
 
 
 def _fill_folds(flow: np.ndarray, covered: np.ndarray, dropped: np.ndarray, shift: int) -> None:
