@@ -167,13 +167,14 @@ def test_onnx_minilm_matches_the_packaged_transformer():
 
 
 def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
+    from facsynth.cache import cache_dir
     from facsynth.language import minilm
 
     monkeypatch.setenv("FACSYNTH_CACHE", str(tmp_path / "c"))
-    assert minilm.cache_dir() == tmp_path / "c"
+    assert cache_dir() == tmp_path / "c"
     monkeypatch.delenv("FACSYNTH_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
-    assert minilm.cache_dir() == tmp_path / "x" / "facsynth"
+    assert cache_dir() == tmp_path / "x" / "facsynth"
     assert minilm.onnx_path().parent == tmp_path / "x" / "facsynth"
 
 

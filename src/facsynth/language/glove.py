@@ -25,8 +25,8 @@ from typing import Sequence
 import numpy as np
 
 from ..atomic import atomic_path
+from ..cache import cache_dir
 from ..errors import ModelError
-from .minilm import cache_dir
 
 __all__ = ["DIM", "tokenize", "WordIndex", "word_index", "vectors", "token_ids", "embed", "embed_batch"]
 

@@ -40,7 +40,6 @@ __all__ = [
     "DIM",
     "LAYERS",
     "MAX_PIECES",
-    "cache_dir",
     "onnx_path",
     "export",
     "layer_means",

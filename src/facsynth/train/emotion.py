@@ -28,7 +28,8 @@ from ..errors import FormatError
 from ..language import glove
 from ..language.emotion import GOEMOTIONS_TO_PAPER, LABEL_SETS, LABELS, label_distribution
 from ..language.emotion_models import KINDS, LSTM_MAX_TOKENS, save_checkpoint
-from ..language.minilm import cache_dir, layer_means, onnx_path
+from ..cache import cache_dir
+from ..language.minilm import layer_means, onnx_path
 from .prior_shift import class_f1
 
 tqdm = lazy_module("tqdm")
@@ -222,7 +223,7 @@ def _cache_key(kind: str, texts: Sequence[str]) -> Path:
 
 def minilm_layer_features(texts: Sequence[str], progress: bool = True) -> np.ndarray:
     """Token-mean-pooled hidden states of every MiniLM layer, (N, 7, 384) float16, cached in facsynth's cache
-    folder (``minilm.cache_dir``) under a hash of the texts and the exported model's name."""
+    folder (``facsynth.cache.cache_dir``) under a hash of the texts and the exported model's name."""
     path = _cache_key(f"minilm_layers_{onnx_path().stem}", texts)
     if path.is_file():
         return np.load(path)
