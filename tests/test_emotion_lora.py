@@ -123,3 +123,47 @@ def test_cli_train_minilm_lora_quick_run(cli, tmp_path, shared_data):
 
     back = load_checkpoint(out)
     assert back.kind == "minilm-lora" and "head.weight" in back.weights
+
+
+def test_shipped_lora_scores_do_not_depend_on_batching():
+    """The int8 graph quantises activations with one scale per call: facsynth runs one text a call, so a text
+    scores the same alone and in a batch with others (the raw batched int8 call would not)."""
+    from facsynth.language import emotion_models
+    from facsynth.language.emotion import _CHECKPOINTS
+
+    net = emotion_models.load_checkpoint(_CHECKPOINTS["minilm-lora"])
+    together = net.logits(TEXTS)
+    alone = np.concatenate([net.logits([t]) for t in TEXTS])
+    assert np.array_equal(together, alone)
+    raw = minilm.classifier_logits(TEXTS, net.onnx_path(), batch_size=len(TEXTS))
+    assert np.abs(raw - alone).max() > 1e-3  # what batching did before
+
+
+def test_continued_run_may_add_adapter_targets(tmp_path, shared_data):
+    """train_lora(init=…, config={"targets": more}): the new adapters start at zero, so with no learning the
+    continued model scores exactly as the init; its rank cannot change."""
+    from facsynth.errors import FormatError
+    from facsynth.language.emotion import _CHECKPOINTS
+    from facsynth.language.emotion_models import load_checkpoint
+    from facsynth.train.emotion import load_splits
+
+    more = list(emotion_lora.TARGETS) + ["attention.self.key"]
+    data = shared_data / "text_emotion"
+    out = tmp_path / "more.npz"
+    metrics = emotion_lora.train_lora(data, out, init=_CHECKPOINTS["minilm-lora"], config={"targets": more},
+                                      epochs=1, max_steps=1, limit=12, lr=0.0, head_lr=0.0, progress=False)
+    back = load_checkpoint(out)
+    assert back.config["targets"] == more
+    assert not back.weights["lora/encoder.layer.0.attention.self.key.b"].any()
+    assert metrics["history"][0]["steps"] == 1
+    init = emotion_lora.MiniLMLoRA(n_classes=7)
+    emotion_lora.load_arrays(init, load_checkpoint(_CHECKPOINTS["minilm-lora"]).weights)
+    continued = emotion_lora.MiniLMLoRA(n_classes=7, targets=more)
+    emotion_lora.load_arrays(continued, back.weights)
+    ids = emotion_lora.encode(load_splits(data, limit=12)["val"][0])
+    ref = emotion_lora.predict_logits(init, ids)
+    assert np.allclose(emotion_lora.predict_logits(continued, ids), ref, atol=1e-5)
+    assert np.abs(emotion_lora.predict_logits(emotion_lora.MiniLMLoRA(n_classes=7), ids) - ref).max() > 1e-2
+    with pytest.raises(FormatError):
+        emotion_lora.train_lora(data, tmp_path / "r.npz", init=_CHECKPOINTS["minilm-lora"], config={"rank": 4},
+                                epochs=1, max_steps=1, limit=12, progress=False)

@@ -311,7 +311,10 @@ def export_classifier(weights: dict[str, np.ndarray], config: dict[str, Any], pa
 
 
 def classifier_logits(texts: Sequence[str], path: Path, batch_size: int = 32, threads: int = 1) -> np.ndarray:
-    """Logits (len(texts), C) float32 of an exported classifier (:func:`export_classifier`) at ``path``."""
+    """Logits (len(texts), C) float32 of an exported classifier (:func:`export_classifier`) at ``path``.
+
+    An int8 graph quantises each linear layer's input with one scale over the whole call (dynamic quantisation),
+    so a text's logits move with the texts batched beside it; ``batch_size=1`` gives every text its own scales."""
     return _run(_session(threads, Path(path)), texts, batch_size, progress=False)
 
 

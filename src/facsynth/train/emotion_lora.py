@@ -286,8 +286,9 @@ def train_lora(data: Path = DEFAULT_DATA, out: Path | None = None, *, epochs: in
     metrics go beside it as ``<stem>.metrics.json``. epochs, limit, max_steps : see :func:`fit_lora` and
     ``load_splits``. seed : batch order and adapter start (the validation split is always ``load_splits``' seed
     0, so a second run with another seed never trains on it). init : a minilm-lora checkpoint to continue from
-    (its config is used). config : MiniLMLoRA options (rank, alpha, dropout, targets); options : fit_lora's
-    (lr, head_lr, batch_size, …).
+    (its config is used; ``config`` may add targets, whose adapters start at zero so the run starts from exactly
+    the init model, or change the dropouts). config : MiniLMLoRA options (rank, alpha, dropout, targets); options :
+    fit_lora's (lr, head_lr, batch_size, …).
 
     Returns the metrics: validation and test accuracy / macro-F1 / per-class F1 (of the torch model), history,
     trainable parameter count and seconds (wall and CPU).
@@ -300,7 +301,13 @@ def train_lora(data: Path = DEFAULT_DATA, out: Path | None = None, *, epochs: in
         start = load_checkpoint(init)
         if start.kind != "minilm-lora":
             raise FormatError(f"{init} is a {start.kind} checkpoint, not minilm-lora")
-        config = {k: v for k, v in start.config.items() if k not in ("n_classes", "onnx")}
+        kept = {k: v for k, v in start.config.items() if k not in ("n_classes", "onnx")}
+        extra = dict(config or {})
+        if any(k in extra and extra[k] != kept[k] for k in ("rank", "alpha")):
+            raise FormatError(f"{init} has rank {kept['rank']} and alpha {kept['alpha']}; a continued run keeps them")
+        if not set(kept["targets"]) <= set(extra.get("targets", kept["targets"])):
+            raise FormatError(f"{init} has adapters on {kept['targets']}; a continued run keeps them")
+        config = {**kept, **extra}
     model = MiniLMLoRA(n_classes=len(LABELS), **(config or {}))
     if start is not None:
         load_arrays(model, start.weights)
