@@ -93,9 +93,9 @@ def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray
     index = np.zeros((h, w), np.int32)
     shift = 4
     pts = np.round((d - (x0, y0)) * (1 << shift)).astype(np.int32)
-    fill = cv2.fillConvexPoly                                           # ~900 calls a frame: keep each one plain
+    fill, line = cv2.fillConvexPoly, cv2.LINE_8                         # ~800 calls a frame: keep each one plain
     for k, corners in enumerate(pts, 1):
-        fill(index, corners, k, cv2.LINE_8, shift)
+        fill(index, corners, k, line, shift)
     m[:, 0, 0] -= 1.0                                                   # flow = affine(p) - p
     m[:, 1, 1] -= 1.0
     # per-triangle rows looked up through the index image on the whole box: 6 affine coefficients, then the
@@ -142,9 +142,9 @@ def _fill_folds(flow: np.ndarray, covered: np.ndarray, dropped: np.ndarray, shif
         return
     pts -= np.array([fx0 << shift, fy0 << shift], np.int32)
     footprint = np.zeros((fy1 - fy0, fx1 - fx0), np.uint8)
-    fill = cv2.fillConvexPoly
+    fill, line = cv2.fillConvexPoly, cv2.LINE_8
     for tri in pts:
-        fill(footprint, tri, 1, cv2.LINE_8, shift)
+        fill(footprint, tri, 1, line, shift)
     found = (footprint > 0) & ~covered[fy0:fy1, fx0:fx1]
     if not found.any():
         return
