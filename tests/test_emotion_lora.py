@@ -137,6 +137,12 @@ def test_shipped_lora_scores_do_not_depend_on_batching():
     assert np.array_equal(together, alone)
     raw = minilm.classifier_logits(TEXTS, net.onnx_path(), batch_size=len(TEXTS))
     assert np.abs(raw - alone).max() > 1e-3  # what batching did before
+    # the same holds for the MiniLM → MLP head model, which reads the int8 pooled graph (its numpy head batches
+    # to float rounding)
+    from facsynth.language.emotion import _probabilities
+
+    head = _probabilities(TEXTS, "minilm")
+    assert np.abs(head - np.concatenate([_probabilities([t], "minilm") for t in TEXTS])).max() < 1e-6
 
 
 def test_continued_run_may_add_adapter_targets(tmp_path, shared_data):

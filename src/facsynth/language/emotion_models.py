@@ -122,15 +122,15 @@ class Classifier:
         return self._onnx
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
+        # an int8 graph quantises activations with one scale per call: one text a call, so a text's scores do not
+        # depend on what it is classified with (float32 graphs batch exactly)
         if self.kind == "minilm-lora":
-            # an int8 graph quantises activations with one scale per call: one text a call, so a text's scores do
-            # not depend on what it is classified with (float32 graphs batch exactly)
             per_call = 1 if self.config.get("onnx", "int8") == "int8" else 32
             return classifier_logits(texts, self.onnx_path(), batch_size=per_call)
         if self.kind == "lstm-glove":
             x, lengths = embed_batch(texts, max_len=LSTM_MAX_TOKENS)
             return lstm_forward(self.weights, x, lengths, int(self.config.get("layers", 2)))
-        return head_forward(self.weights, self.config["layers"], layer_means(texts))
+        return head_forward(self.weights, self.config["layers"], layer_means(texts, batch_size=1))
 
 
 def save_checkpoint(path: str | os.PathLike, kind: str, config: dict[str, Any], labels: Sequence[str],

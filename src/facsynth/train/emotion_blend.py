@@ -67,7 +67,7 @@ def choose_blend(first: np.ndarray, second: np.ndarray, targets: np.ndarray, *, 
 
 def single_text_probabilities(texts: Sequence[str], model: str) -> np.ndarray:
     """``model``'s probabilities (N, 7) of each text classified alone, as ``classify`` runs at run time (the int8
-    graph quantizes activations per call, so batching moves the scores a little)."""
+    graphs run one text per call anyway, so for them this equals one batched call)."""
     return np.concatenate([emotion._probabilities([t], model) for t in texts])
 
 
