@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from facsynth.face.landmarks import detect_faces
+from facsynth.face.landmarks import detect_faces, to_face_frame
 from facsynth.face.model import basis_for, default_face
-from facsynth.face.own_expression import expression_measures, own_expression
+from facsynth.face.own_expression import DEAD_ZONE, expression_measures, own_expression
 from facsynth.facs import emotion_aus
 from facsynth.formats.image import read_image
-from facsynth.render.photo import render_frame, rig_photo
+from facsynth.render.photo import expressed_landmarks, movement, render_frame, rig_photo
 
 NEUTRAL = ("grace_hopper_512x512.jpg", "grid_bbaf2n_rest.png")
 
@@ -63,6 +63,18 @@ def test_a_smiling_photo_asked_for_sadness_does_not_smile(obama):
     assert sad[2] < before[2] - 0.05            # the corners are lower than in the smile
     assert sad[0] < 0.05                        # the lips close
     assert sad[1] < relative[1] - 0.1           # the additive mode keeps the photo's smile
+
+
+def test_a_smile_taken_away_leaves_the_corners_where_a_neutral_face_has_them(obama):
+    """The neutral target of a smiling portrait takes the smile away without pulling the lip corners below the
+    mouth's centre further than a neutral face has them (shipped face −0.013 IOD, neutral faces down to −0.055):
+    a gain of 1.5 on the read smile put them at −0.085 (face model landmarks, no detector)."""
+    image, rig = obama
+    points = np.array(rig.face.landmarks, np.float64)
+    points[:, :2] = expressed_landmarks(rig, movement(rig, {}))
+    corners = expression_measures(to_face_frame(points.astype(np.float32), rig.face.pose))[2]
+    assert expression_measures(rig.face.normalised())[2] - corners > 0.03, corners   # the smile went
+    assert corners > expression_measures(default_face().vertices)[2] - 2 * DEAD_ZONE[2], corners
 
 
 def test_parted_lips_close_for_a_neutral_target(parted):

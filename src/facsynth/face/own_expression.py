@@ -37,8 +37,13 @@ READ_AUS = (6, 12, 25, 26)
 #: than this are taken as the person's own shape. About the spread of these measures over neutral faces
 #: (GRID rest frames and Grace Hopper: width 0.72–0.83, corner height −0.03–0.02, eye opening 0.12–0.17).
 DEAD_ZONE = np.array([0.015, 0.06, 0.03, 0.03])
-#: 1 / the share of a smile's corner movement that MediaPipe's landmarks follow (0.55–0.7 measured on warped photos).
-SMILE_GAIN = 1.5
+#: How much larger a photo's own smile is taken to be than its landmarks show: MediaPipe follows a smile only part of
+#: the way (0.55–0.7 of a rendered AU12's corner movement, docs/photo.md). 1 / 0.67 = 1.5 over-removed the smiles of
+#: the two smiling portraits: their neutral target put the lip corners 0.083–0.085 IOD below the mouth's centre,
+#: lower than any neutral face's (−0.055–+0.008; shipped face −0.013), which folded the cheeks and cost identity
+#: (dlib) on every emotion. 1.2 leaves them at −0.057 / −0.066 while still taking the smile away
+#: (docs/expressions.md, *Identity on every cell*).
+SMILE_GAIN = 1.2
 _EYES = ((159, 145), (386, 374))     # upper and lower lid margin centres, right and left eye
 _CORNERS = (61, 291)
 _UPPER_CENTRE = 13                   # the upper lip's inner centre: the jaw does not move it
