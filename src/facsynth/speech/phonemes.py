@@ -12,11 +12,13 @@ from typing import NamedTuple
 import numpy as np
 
 from .._lazy import lazy_module
-from ..errors import AudioError
+from ..errors import AudioError, ModelError
+from .phone_lm import BIGRAM_LM, trigram_lm
 
 pocketsphinx = lazy_module("pocketsphinx")
 
-__all__ = ["Phone", "FRAME_SECONDS", "align", "recognize", "phonemes", "normalise_transcript", "find_transcript"]
+__all__ = ["Phone", "FRAME_SECONDS", "PhoneDecoder", "PHONE_DECODERS", "align", "recognize", "phonemes",
+           "normalise_transcript", "find_transcript"]
 
 #: pocketsphinx's frame step: 10 ms.
 FRAME_SECONDS = 0.01
@@ -31,8 +33,25 @@ class Phone(NamedTuple):
     word: str = ""
 
 
-def _model_dir() -> Path:
-    return Path(pocketsphinx.get_model_path()) / "en-us"
+class PhoneDecoder(NamedTuple):
+    """Settings of pocketsphinx's phone loop (``allphone`` search).
+
+    lm : "bigram" (``phone_lm.BIGRAM_LM``) or "trigram" (pocketsphinx's en-us phone LM); ds : the acoustic model's
+    Gaussians are all scored on every ``ds``-th frame, only the ``topn`` best of the frame before on the others;
+    topn : Gaussians kept per codebook.
+    """
+
+    lm: str
+    ds: int
+    topn: int
+
+
+#: Phone-loop settings by name (docs/speech.md, "Phone recognition"): "fast", the default, takes about half the
+#: CPU time of "full" (pocketsphinx's trigram phone LM, every frame scored in full) at the same lip-sync quality.
+PHONE_DECODERS: dict[str, PhoneDecoder] = {
+    "fast": PhoneDecoder("bigram", ds=2, topn=8),
+    "full": PhoneDecoder("trigram", ds=1, topn=4),
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -40,10 +59,14 @@ def _align_decoder():
     return pocketsphinx.Decoder(lm=None, loglevel="FATAL")
 
 
-@functools.lru_cache(maxsize=1)
-def _phone_decoder():
-    return pocketsphinx.Decoder(allphone=str(_model_dir() / "en-us-phone.lm.bin"), lm=None, loglevel="FATAL",
-                                backtrace=False)
+@functools.lru_cache(maxsize=None)
+def _phone_decoder(name: str):
+    if name not in PHONE_DECODERS:
+        raise ModelError(f"unknown phone decoder {name!r} (expected one of {', '.join(PHONE_DECODERS)})")
+    settings = PHONE_DECODERS[name]
+    lm = BIGRAM_LM if settings.lm == "bigram" else trigram_lm()
+    return pocketsphinx.Decoder(allphone=str(lm), lm=None, loglevel="FATAL", backtrace=False, ds=settings.ds,
+                                topn=settings.topn)
 
 
 def _pcm16(samples: np.ndarray) -> bytes:
@@ -139,12 +162,13 @@ _DURATION = {**{v: 2.0 for v in ("AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER",
              "W": 1.5, "Y": 1.3, "R": 1.2, "L": 1.2}
 
 
-def recognize(samples: np.ndarray) -> list[Phone]:
-    """Recognise phones without a transcript (pocketsphinx phone-loop decoding with the en-us phone LM).
+def recognize(samples: np.ndarray, decoder: str = "fast") -> list[Phone]:
+    """Recognise phones without a transcript (pocketsphinx phone-loop decoding with an en-us phone LM).
 
     Same input and output as ``align``; words are unknown (""). Noise-like sounds ("+NSN+" …) become "SIL".
+    ``decoder`` names the phone loop's settings in ``PHONE_DECODERS`` (ModelError for another name).
     """
-    dec = _phone_decoder()
+    dec = _phone_decoder(decoder)
     dec.reinit_feat()  # fresh cepstral mean (live CMN would carry over from the audio decoded before)
     dec.start_utt()
     dec.process_raw(_pcm16(samples), full_utt=True)
@@ -169,14 +193,15 @@ def _drop_blips(phones: list[Phone], longest: float = 0.15, quiet: float = 0.2) 
     return out
 
 
-def phonemes(samples: np.ndarray, transcript: str | None = None) -> list[Phone]:
-    """Aligned phones when ``transcript`` is given (falling back to recognition with a warning), else recognised."""
+def phonemes(samples: np.ndarray, transcript: str | None = None, decoder: str = "fast") -> list[Phone]:
+    """Aligned phones when ``transcript`` is given (falling back to recognition with a warning), else recognised
+    with the phone loop ``decoder`` (a name in ``PHONE_DECODERS``)."""
     if transcript and transcript.strip():
         try:
             return align(samples, transcript)
         except AudioError as e:
             warnings.warn(f"{e}; using phone recognition instead", stacklevel=2)
-    return recognize(samples)
+    return recognize(samples, decoder)
 
 
 def find_transcript(audio_path: str | os.PathLike) -> str | None:
