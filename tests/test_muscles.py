@@ -53,6 +53,9 @@ def test_brow_aus_move_the_brow_as_one_band_and_leave_the_eyes_where_they_are():
         for brow in (RIGHT_BROW, LEFT_BROW):                                   # upper and lower edge alike:
             upper, lower = np.array(brow[:5]), np.array(brow[5:])             # the brow keeps its thickness
             assert np.abs(d[upper, 1] - d[lower, 1]).max() < 0.2 * np.abs(d[upper, 1]).max() + 1e-3, au
+    d9 = basis.apply(np.array([[4.0]], np.float32), (9,))[0] - n
+    assert np.abs(d9[list(RIGHT_BROW + LEFT_BROW)]).max() < 1e-6             # AU9 leaves the brows to AU4
+    assert d9[[48, 278], 1].min() > 0.05                                      # and lifts the nose wings
     d4 = basis.apply(np.array([[4.0]], np.float32), (4,))[0] - n
     spacing = lambda q: q[RIGHT_BROW[:5], 0][1:] - q[RIGHT_BROW[:5], 0][:-1]  # along the brow: not squeezed
     assert spacing(n + d4).min() > 0.6 * spacing(n).min()

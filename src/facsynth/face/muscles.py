@@ -14,7 +14,7 @@ between the eyes, x to the subject's left, y up, z towards the viewer, unit = in
   fraction of the way onto the (possibly raised) lower lid; closure is capped at 1 so the upper lid never
   goes below the lower lid;
 * lip parting (AU25): lower lip down, upper lip slightly up;
-* the brows (AU1, AU2, AU4, AU9's procerus): each brow is carried as one band, its hair keeping its shape, by
+* the brows (AU1, AU2, AU4): each brow is carried as one band, its hair keeping its shape, by
   a movement that goes from its inner to its outer end by a smoothstep; the skin above fades out over
   ``BROW_SPREAD``, the upper lid skin between the lid margin and the brow stretches or folds, and the eye itself
   (lid margins, corners, iris) stays where it is. A Waters muscle squeezed or stretched the brow along its length
@@ -62,15 +62,16 @@ LINEAR_MUSCLES: dict[int, list[tuple]] = {
     25: [("depressor labii inferioris, lips part", (14, 17, 87, 317), (0.0, -0.6, 0.0), 24, 0.10, 0.07),
          ("orbicularis oris relaxed, upper lip", (13, 0, 82, 312), (0.0, 0.6, 0.0), 24, 0.06, 0.025)],
 }
-#: Brow AUs (frontalis, pars medialis / lateralis; corrugator, depressor supercilii and procerus; AU9's procerus
-#: lowers the inner brows a little): AU → (movement towards the midline, upward movement, share of it at the
-#: brow's inner end, at its outer end), face units at intensity 5. The whole brow moves; its inner and outer ends
-#: by the given shares, a smoothstep between (so AU1's and AU2's shares add up to one along the brow).
+#: Brow AUs (frontalis, pars medialis / lateralis; corrugator, depressor supercilii and procerus): AU → (movement
+#: towards the midline, upward movement, share of it at the brow's inner end, at its outer end), face units at
+#: intensity 5. The whole brow moves; its inner and outer ends by the given shares, a smoothstep between (so AU1's
+#: and AU2's shares add up to one along the brow). AU9 (levator labii superioris alaeque nasi) leaves the brows:
+#: the procerus is AU4's (facs.py), and an AU9 that also lowered the inner brows lowered them twice in disgust
+#: (4 + 9), at 0.01–0.03 of identity (dlib) on every face.
 BROW_BANDS: dict[int, tuple[float, float, float, float]] = {
     1: (0.0, 0.161, 1.0, 0.0),
     2: (0.0, 0.142, 0.0, 1.0),
     4: (0.12, -0.12, 1.0, 0.2),
-    9: (0.02, -0.04, 1.0, 0.0),
 }
 #: Gaussian width (face units) over which the skin above and beside a brow follows it.
 BROW_SPREAD = 0.18
