@@ -122,9 +122,11 @@ def split_at_pauses(blocks: Iterator[np.ndarray], target_seconds: float = 30.0) 
     for block in blocks:
         buf = np.concatenate([buf, block])
         while len(buf) >= target + slack:
-            region = buf[target - slack: target + slack]
-            power = np.convolve(region.astype(np.float64) ** 2, np.ones(win), mode="valid")[::160]
-            cut = target - slack + int(np.argmin(power)) * 160 + win // 2
+            # energy of the 100 ms windows starting every 10 ms, from a running sum (a convolution over every
+            # sample cost 0.7 s of CPU on a 10-minute file)
+            energy = np.concatenate([[0.0], np.cumsum(buf[target - slack: target + slack].astype(np.float64) ** 2)])
+            starts = np.arange(0, 2 * slack - win + 1, 160)
+            cut = target - slack + int(np.argmin(energy[starts + win] - energy[starts])) * 160 + win // 2
             yield offset, buf[:cut]
             offset += cut
             buf = buf[cut:]
