@@ -7,14 +7,16 @@ from typing import Sequence
 import numpy as np
 
 from .phonemes import Phone
-from .visemes import LIP_AUS, OPENING_AUS, viseme_of
+from .visemes import DIPHTHONGS, LIP_AUS, OPENING_AUS, WIDENING_AUS, viseme_of
 
-__all__ = ["lip_curves", "with_breaths", "LEAD_SECONDS", "BREATH_SECONDS"]
+__all__ = ["lip_curves", "with_breaths", "split_diphthongs", "LEAD_SECONDS", "BREATH_SECONDS", "GLIDE_ONSET"]
 
 #: The mouth moves a little before the sound it makes is heard; phone times are shifted earlier by this much.
 LEAD_SECONDS = 0.03
 #: Speakers part their lips to breathe in about this long before speaking after a pause.
 BREATH_SECONDS = 0.6
+#: Share of a diphthong's span held by its onset vowel; the offglide takes the rest.
+GLIDE_ONSET = 0.6
 # Decay rate (1/s) of a phone's dominance outside its own core, and the fraction of its span held at full strength.
 _THETA = 20.0
 _CORE = 0.9
@@ -36,20 +38,44 @@ def with_breaths(phones: Sequence[Phone], min_pause: float = 0.5) -> list[Phone]
     return out
 
 
-def lip_curves(phones: Sequence[Phone], times: np.ndarray, lead: float = LEAD_SECONDS) -> np.ndarray:
+def split_diphthongs(phones: Sequence[Phone], scales: np.ndarray) -> tuple[list[Phone], np.ndarray]:
+    """Split each diphthong (AY AW OY EY) into its onset vowel (the first ``GLIDE_ONSET`` of its span) and its
+    offglide vowel (the rest); ``scales`` (one per phone) are repeated for the two halves.
+
+    Returns the new phones and their scales, np.ndarray [shape=(len(new phones),)].
+    """
+    out: list[Phone] = []
+    keep: list[float] = []
+    for p, k in zip(phones, scales):
+        parts = DIPHTHONGS.get(p.phone.rstrip("012").upper())
+        if parts is None:
+            out.append(p)
+            keep.append(k)
+            continue
+        cut = p.start + GLIDE_ONSET * (p.end - p.start)
+        out += [Phone(parts[0], p.start, cut, p.word), Phone(parts[1], cut, p.end, p.word)]
+        keep += [k, k]
+    return out, np.asarray(keep, np.float64)
+
+
+def lip_curves(phones: Sequence[Phone], times: np.ndarray, lead: float = LEAD_SECONDS,
+               opening_scale: Sequence[float] | None = None) -> np.ndarray:
     """Blend the viseme targets of ``phones`` into AU curves sampled at ``times``.
 
     Each phone i has a dominance D_i(t) = α_i · exp(−θ · max(0, |t − c_i| − κ·w_i)) around its centre c_i (half
     width w_i); each AU at time t is the dominance-weighted mean of all phones' targets. Opening AUs (23–28) use the
     phone's opening dominance, lip-shape AUs (10, 12, 18, 20, 22) its shape dominance, so /m/ closes the lips whatever
-    surrounds it while its lip rounding is borrowed from the neighbouring vowels. Pass phones through
-    ``with_breaths`` first to have the lips part for the in-breath before each utterance.
+    surrounds it while its lip rounding is borrowed from the neighbouring vowels. Diphthongs glide from their onset
+    to their offglide vowel (``split_diphthongs``). Pass phones through ``with_breaths`` first to have the lips part
+    for the in-breath before each utterance.
 
     Parameters
     ----------
     phones : sequence of Phone, times in seconds
     times : np.ndarray [shape=(frames,)], seconds
     lead : float, seconds the mouth moves ahead of the sound
+    opening_scale : one factor per phone for its opening targets (AU25–27; stress and reduction, see
+        ``stress.opening_scales``); None: 1 for all
 
     Returns
     -------
@@ -59,11 +85,15 @@ def lip_curves(phones: Sequence[Phone], times: np.ndarray, lead: float = LEAD_SE
     out = np.zeros((len(times), len(LIP_AUS)), np.float32)
     if not len(phones) or not len(times):
         return out
+    scale = np.ones(len(phones)) if opening_scale is None else np.asarray(opening_scale, np.float64)
+    phones, scale = split_diphthongs(phones, scale)
     starts = np.array([p.start for p in phones]) - lead
     ends = np.array([p.end for p in phones]) - lead
     centres, halves = (starts + ends) / 2, np.maximum((ends - starts) / 2, 0.005)
     visemes = [viseme_of(p.phone) for p in phones]
     targets = np.array([[v.targets.get(a, 0.0) for a in LIP_AUS] for v in visemes], np.float64)  # (N, A)
+    widening = np.array([a in WIDENING_AUS for a in LIP_AUS])
+    targets[:, widening] *= scale[:, None]
     alpha_open = np.array([v.open_dominance for v in visemes])
     alpha_shape = np.array([v.shape_dominance for v in visemes])
     is_open = np.array([a in OPENING_AUS for a in LIP_AUS])

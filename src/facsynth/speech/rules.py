@@ -1,6 +1,6 @@
 """The default speech → AU track pipeline, no training data needed: phonemes → visemes → coarticulated lower face,
-loudness → jaw, prosody → brows and blinks, transcript emotion × voice arousal and the voice's own emotion
-(``voice_emotion``) → upper and middle face."""
+syllable loudness and vowel duration → how wide each syllable opens (``stress``), prosody → brows and blinks,
+transcript emotion × voice arousal and the voice's own emotion (``voice_emotion``) → upper and middle face."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from .coarticulation import lip_curves, with_breaths
 from .features import FEATURE_FPS, energy_db, pitch
 from .phonemes import phonemes
 from .prosody import arousal, blink_curve, blink_times, brow_curve, pauses, pitch_accents
-from .visemes import LIP_AUS
+from .stress import loudness_gain, opening_scales
+from .visemes import LIP_AUS, WIDENING_AUS
 from .voice_emotion import EmotionSegment, VoiceSettings, emotion_curves, estimate_segments
 
 # Read only for a transcript (9 ms of imports, and its models load on first use): speech without one does without.
@@ -28,7 +29,6 @@ __all__ = ["SPEECH_AUS", "rules_track", "rules_curves", "resample_curves", "spli
 
 #: Columns of a speech track: OpenFace's 17 AUs plus the lip AUs OpenFace lacks (18, 22, 24, 27, 28).
 SPEECH_AUS: tuple[int, ...] = OPENFACE_AUS + tuple(sorted(set(LIP_AUS) - set(OPENFACE_AUS)))
-_OPENING = (25, 26, 27)
 
 
 def emotion_targets(transcript: str | None) -> dict[int, float]:
@@ -84,15 +84,11 @@ def rules_curves(samples: np.ndarray, transcript: str | None = None, seed: int =
     energy = energy_db(samples)
     f0 = pitch(samples)
     phones = with_breaths(phonemes(samples, transcript))
-    lips = lip_curves(phones, times)
-    # Loudness scales how wide the jaw opens: 1 at the speaker's loud speech, less when soft (not for in-breaths).
-    level = np.convolve(energy, np.ones(5) / 5, mode="same")
-    gain = np.clip(1.0 + (level - np.percentile(energy, 95)) / 30.0, 0.5, 1.15)
-    for p in phones:
-        if p.phone == "BREATH":
-            gain[int(p.start * FEATURE_FPS):int(np.ceil(p.end * FEATURE_FPS))] = 1.0
+    # Vowel height and undershoot set each vowel's opening; the loudness of each syllable scales it (stress.py).
+    lips = lip_curves(phones, times, opening_scale=opening_scales(phones))
+    gain = loudness_gain(energy, phones)
     for j, a in enumerate(LIP_AUS):
-        out[:, col[a]] = lips[:, j] * (gain if a in _OPENING else 1.0)
+        out[:, col[a]] = lips[:, j] * (gain if a in WIDENING_AUS else 1.0)
     lively = arousal(f0, energy)
     brows = brow_curve(pitch_accents(f0, energy), times, peak=1.5 * lively)
     out[:, col[1]] = brows

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["Viseme", "VISEMES", "PHONE_TO_VISEME", "LIP_AUS", "OPENING_AUS", "SHAPE_AUS", "viseme_of"]
+__all__ = ["Viseme", "VISEMES", "PHONE_TO_VISEME", "DIPHTHONGS", "VOWELS", "LIP_AUS", "OPENING_AUS", "WIDENING_AUS",
+           "SHAPE_AUS", "viseme_of", "is_vowel"]
 
 #: AUs the mouth opening is made of (lips part, jaw drop, mouth stretch) and closed by (tightener, pressor, suck).
 OPENING_AUS: tuple[int, ...] = (23, 24, 25, 26, 27, 28)
+#: The opening AUs that widen the mouth (lips part, jaw drop, mouth stretch): what stress and loudness scale.
+WIDENING_AUS: tuple[int, ...] = (25, 26, 27)
 #: AUs that shape the lips: raised upper lip, spread (12, 20), rounded (18, 22).
 SHAPE_AUS: tuple[int, ...] = (10, 12, 18, 20, 22)
 #: Every AU the viseme layer drives.
@@ -40,8 +43,11 @@ _V = [
     Viseme("rhotic", {22: 1.5, 25: 1.5, 26: 1.0}, 0.3, 0.6),       # r er
     Viseme("round_glide", {18: 3.5, 25: 0.5, 26: 0.3}, 1.0, 0.9),  # w
     Viseme("spread_glide", {20: 1.5, 25: 1.4, 26: 0.9}, 0.3, 0.5),  # y
-    Viseme("open", {25: 3.2, 26: 3.5, 27: 0.8}, 0.5, 0.5),         # aa ah aw ay ae
-    Viseme("mid", {20: 1.0, 25: 2.8, 26: 2.6}, 0.5, 0.5),          # eh ih ey
+    # Vowels: the jaw opens with vowel height (open > open-mid > mid-central > near-close > close).
+    Viseme("open", {25: 3.2, 26: 3.5, 27: 0.8}, 0.5, 0.5),         # aa ae (and the onsets of aw ay)
+    Viseme("mid", {20: 1.0, 25: 2.8, 26: 2.6}, 0.5, 0.5),          # eh (and the onset of ey)
+    Viseme("central", {25: 2.4, 26: 2.0}, 0.5, 0.5),               # ah: /ʌ/ and the reduced schwa
+    Viseme("near_close", {20: 1.0, 25: 2.2, 26: 1.6}, 0.5, 0.5),   # ih
     Viseme("spread", {12: 0.8, 20: 1.8, 25: 2.2, 26: 1.6}, 0.5, 0.7),  # iy
     Viseme("round_open", {18: 1.5, 25: 2.8, 26: 2.8}, 0.5, 0.7),   # ao oy
     Viseme("round", {18: 2.5, 22: 0.8, 25: 1.8, 26: 1.4}, 0.5, 0.8),  # ow uh
@@ -61,13 +67,26 @@ PHONE_TO_VISEME: dict[str, str] = {
     "SH": "postalveolar", "ZH": "postalveolar", "CH": "postalveolar", "JH": "postalveolar",
     "R": "rhotic", "ER": "rhotic",
     "W": "round_glide", "Y": "spread_glide",
-    "AA": "open", "AH": "open", "AW": "open", "AY": "open", "AE": "open",
-    "EH": "mid", "IH": "mid", "EY": "mid",
+    "AA": "open", "AE": "open", "AW": "open", "AY": "open",
+    "EH": "mid", "EY": "mid", "AH": "central", "IH": "near_close",
     "IY": "spread",
     "AO": "round_open", "OY": "round_open",
     "OW": "round", "UH": "round",
     "UW": "round_close",
 }
+
+#: Diphthongs: onset vowel → offglide vowel (``coarticulation.lip_curves`` gives the onset the first 60 % of the
+#: phone). A diphthong's own entry in ``PHONE_TO_VISEME`` is its onset's shape.
+DIPHTHONGS: dict[str, tuple[str, str]] = {"AY": ("AA", "IH"), "AW": ("AA", "UH"), "OY": ("AO", "IH"),
+                                          "EY": ("EH", "IY")}
+#: ARPAbet vowels (syllable nuclei), ER included.
+VOWELS: frozenset[str] = frozenset({"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY",
+                                    "UH", "UW"})
+
+
+def is_vowel(phone: str) -> bool:
+    """Whether an ARPAbet phone (stress digits ignored) is a vowel."""
+    return phone.rstrip("012").upper() in VOWELS
 
 
 def viseme_of(phone: str) -> Viseme:
