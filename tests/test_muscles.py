@@ -61,6 +61,18 @@ def test_brow_aus_move_the_brow_as_one_band_and_leave_the_eyes_where_they_are():
     assert spacing(n + d4).min() > 0.6 * spacing(n).min()
 
 
+def test_no_muscle_moves_the_eye_corners_and_au6_still_raises_the_lower_lid_and_cheek():
+    basis = _basis()
+    n = basis.neutral
+    corners = [33, 133, 362, 263]
+    for au in (6, 7, 12, 9, 1, 2, 4, 5):
+        d = basis.apply(np.array([[5.0]], np.float32), (au,))[0] - n
+        assert np.abs(d[corners]).max() < 1e-6, au
+    d6 = basis.apply(np.array([[4.0]], np.float32), (6,))[0] - n
+    assert d6[[145, 374], 1].min() > 0.03                                    # lower lid up in its middle
+    assert d6[[117, 346], 1].min() > 0.03                                    # and the cheek
+
+
 def test_a_one_sided_au_moves_its_side_only():
     basis = _basis()
     right, left = split_sides(np.array([[4.0]], np.float32), (12,), {12: "L"})

@@ -41,7 +41,7 @@ from .topology import (LEFT_BROW, LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_LIP_INNE
                        RIGHT_LOWER_LID, RIGHT_UPPER_LID, UPPER_LIP_INNER, UPPER_LIP_OUTER)
 
 __all__ = ["AUBasis", "build_basis", "lip_regions", "split_sides", "LINEAR_MUSCLES", "SPHINCTERS", "JAW_ANGLE",
-           "LID_WEIGHTS", "MIDLINE_BLEND", "BROW_BANDS", "BROW_SPREAD"]
+           "LID_WEIGHTS", "MIDLINE_BLEND", "BROW_BANDS", "BROW_SPREAD", "EYE_CORNERS", "CANTHUS_REACH"]
 
 # ------------------------------------------------------------------------------------------ the anatomy table
 # Linear muscles of the subject's right side (mirrored onto the left unless centred):
@@ -73,6 +73,13 @@ BROW_BANDS: dict[int, tuple[float, float, float, float]] = {
     2: (0.0, 0.142, 0.0, 1.0),
     4: (0.12, -0.12, 1.0, 0.2),
 }
+#: The eye corners (outer and inner canthus of each eye) and the distance (face units) within which every linear
+#: muscle's displacement fades to none towards them (a smoothstep): the canthi are tied to the orbital rim by the
+#: palpebral ligaments. AU6's cheek muscle (orbicularis oculi, pars orbitalis) lifted the outer corners 0.05 IOD at
+#: intensity 4, as far as the middle of the lower lid: the eye tilted, which changed who the face is (dlib) more
+#: than it showed the cheek raise. Only AU6 changes by more than 0.001 IOD.
+EYE_CORNERS = (33, 133, 362, 263)
+CANTHUS_REACH = 0.15
 #: Gaussian width (face units) over which the skin above and beside a brow follows it.
 BROW_SPREAD = 0.18
 #: Muscles whose insertion lies on the midline (one muscle, not a mirrored pair).
@@ -352,7 +359,10 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
             d += _brow_band(p, RIGHT_BROW, RIGHT_UPPER_LID, -1.0, *BROW_BANDS[au])
             d += _brow_band(p, LEFT_BROW, LEFT_UPPER_LID, 1.0, *BROW_BANDS[au])
         rows.append(d.reshape(-1))
-    linear = np.stack(rows).astype(np.float32)
+    # the eye corners are tied to the orbital rim (palpebral ligaments): no muscle drags them
+    canthi = np.linalg.norm(p[:, None, :2] - p[None, list(EYE_CORNERS), :2], axis=-1).min(axis=1)
+    linear = (np.stack(rows).reshape(len(rows), n, 3) * _smoothstep(canthi / CANTHUS_REACH)[None, :, None]
+              ).reshape(len(rows), -1).astype(np.float32)
 
     # jaw: below the mouth line all, upper lip none, lower lip most (less towards the corners)
     half_width = abs(p[291, 0] - p[61, 0]) / 2
