@@ -27,7 +27,7 @@ from .relax import FoldRelief, cheek_relief, fold_relief, lip_colours, paint_clo
 from .shading import shade_folds, shade_folds_on_side
 from .output import Renderer, write_rendered
 from .unfold import unfold
-from .warp import anchor_ring, piecewise_affine_map, remap, strip_triangles
+from .warp import anchor_ring, piecewise_affine_map, remap, sample, source_positions, strip_triangles
 
 cv2 = lazy_module("cv2")
 
@@ -271,12 +271,13 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
         bx1, by1 = np.minimum(np.ceil(corners.max(axis=0)).astype(int) + 3, rig.box[2:])
         box = (int(bx0), int(by0), int(bx1), int(by1))
         s = rig.work
-        size = (box[2] - box[0], box[3] - box[1])
-        if s < 1.0:
-            size = (max(2, int(round(size[0] * s))), max(2, int(round(size[1] * s))))
-        origin = np.array(box[:2], np.float64)
-        flow = piecewise_affine_map((rig.vertices - origin) * s, (dst - origin) * s, tris, (0, 0, *size))
-        out = remap(image, flow, box)
+        if s < 1.0:                     # a large face: the flow at reduced size, resized
+            size = (max(2, int(round((box[2] - box[0]) * s))), max(2, int(round((box[3] - box[1]) * s))))
+            origin = np.array(box[:2], np.float64)
+            flow = piecewise_affine_map((rig.vertices - origin) * s, (dst - origin) * s, tris, (0, 0, *size))
+            out = remap(image, flow, box)
+        else:
+            out = sample(image, *source_positions(rig.vertices, dst, tris, box), box)
     else:
         out = image.copy()
     top = np.concatenate([dst[up[:1]], dst[-2 * k:-k], dst[up[-1:]]])

@@ -9,7 +9,7 @@ from .unfold import signed_areas
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["piecewise_affine_map", "remap", "strip_triangles", "anchor_ring"]
+__all__ = ["piecewise_affine_map", "source_positions", "remap", "sample", "strip_triangles", "anchor_ring"]
 
 
 def strip_triangles(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -67,7 +67,24 @@ def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray
     Returns
     -------
     np.ndarray [shape=(y1 - y0, x1 - x0, 2)], float32 pixels: source position minus pixel position (x, y) for
-    each pixel of the box; use with ``remap``.
+    each pixel of the box; use with ``remap``. ``source_positions`` gives the positions themselves.
+    """
+    x0, y0, x1, y1 = box
+    map_x, map_y = source_positions(src, dst, triangles, box)
+    flow = np.empty((y1 - y0, x1 - x0, 2), np.float32)
+    np.subtract(map_x, np.arange(x0, x1, dtype=np.float32), out=flow[..., 0])
+    np.subtract(map_y, np.arange(y0, y1, dtype=np.float32)[:, None], out=flow[..., 1])
+    return flow
+
+
+def source_positions(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, box: tuple[int, int, int, int],
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The pixel of the source image that each pixel of ``box`` shows after the piecewise-affine warp taking
+    ``src`` vertices to ``dst``: ``piecewise_affine_map``'s flow plus the pixel's own position, ready for
+    ``sample`` (cv2.remap) without a flow in between. Arguments as ``piecewise_affine_map``.
+
+    Returns (map_x, map_y), np.ndarray [shape=(y1 - y0, x1 - x0)] float32 pixels each, in the coordinates ``src``,
+    ``dst`` and ``box`` share; a pixel no triangle covers maps to itself.
     """
     x0, y0, x1, y1 = box
     h, w = y1 - y0, x1 - x0
@@ -80,57 +97,58 @@ def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray
     # collapsed triangles cover no pixel; a triangle turned over (a fold) would paint its mirror image on top of
     # its neighbours, so it is left out and the crack it leaves is filled from around (_fill_folds)
     keep = (np.abs(area) > 0.5) & (area * src_area > 0)
-    dropped = np.concatenate([s[~keep], d[~keep]]) - (x0, y0)
-    tri, d, s, det = tri[keep], d[keep], s[keep], area[keep][:, None]
+    dropped = None
+    if not keep.all():
+        dropped = np.concatenate([s[~keep], d[~keep]]) - (x0, y0)
+        d, s, area = d[keep], s[keep], area[keep]
+    det = area[:, None]
     # affine dst -> src per triangle, [sx, sy] = M @ [dx, dy, 1], in closed form from the edge vectors (a batched
-    # 3×3 solve costs 15x more); det is twice the destination area
+    # 3×3 solve costs 15x more); det is twice the destination area. Looked up through an index image of the
+    # rasterised triangles: per triangle a row of the 6 coefficients, then the source triangle's box widened by a
+    # pixel (rasterised edges reach slightly outside a triangle, so their source is kept inside it); row 0, for
+    # pixels no triangle covers, maps each pixel to itself with no bound
     e1, e2 = d[:, 1] - d[:, 0], d[:, 2] - d[:, 0]                       # (t, 2) each
     f1, f2 = s[:, 1] - s[:, 0], s[:, 2] - s[:, 0]
-    m = np.empty((len(d), 2, 3))
-    m[:, :, 0] = (f1 * e2[:, 1:] - f2 * e1[:, 1:]) / det
-    m[:, :, 1] = (f2 * e1[:, :1] - f1 * e2[:, :1]) / det
-    m[:, :, 2] = s[:, 0] - m[:, :, 0] * d[:, 0, :1] - m[:, :, 1] * d[:, 0, 1:]
+    table = np.empty((len(d) + 1, 10), np.float32)
+    m = table[1:, :6].reshape(-1, 2, 3)
+    a = (f1 * e2[:, 1:] - f2 * e1[:, 1:]) / det
+    b = (f2 * e1[:, :1] - f1 * e2[:, :1]) / det
+    m[:, :, 0], m[:, :, 1] = a, b
+    m[:, :, 2] = s[:, 0] - a * d[:, 0, :1] - b * d[:, 0, 1:]
+    table[0, :6] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
+    table[0, 6:8], table[0, 8:] = -np.inf, np.inf
+    table[1:, 6:8] = s.min(axis=1) - 1
+    table[1:, 8:] = s.max(axis=1) + 1
     index = np.zeros((h, w), np.int32)
     shift = 4
     pts = np.round((d - (x0, y0)) * (1 << shift)).astype(np.int32)
     fill, line = cv2.fillConvexPoly, cv2.LINE_8                         # ~800 calls a frame: keep each one plain
     for k, corners in enumerate(pts, 1):
         fill(index, corners, k, line, shift)
-    m[:, 0, 0] -= 1.0                                                   # flow = affine(p) - p
-    m[:, 1, 1] -= 1.0
-    # per-triangle rows looked up through the index image on the whole box: 6 affine coefficients, then the
-    # source triangle's box widened by a pixel (rasterised edges reach slightly outside a triangle, so their
-    # source is kept inside it); row 0, for pixels no triangle covers, gives zero flow and no bound
-    table = np.empty((len(m) + 1, 10), np.float32)
-    table[0, :6] = 0.0
-    table[0, 6:8], table[0, 8:] = -np.inf, np.inf
-    table[1:, :6] = m.reshape(-1, 6)
-    table[1:, 6:8] = np.minimum(np.minimum(s[:, 0], s[:, 1]), s[:, 2]).astype(np.float32) - 1
-    table[1:, 8:] = np.maximum(np.maximum(s[:, 0], s[:, 1]), s[:, 2]).astype(np.float32) + 1
     per_pixel = np.take(table, index, axis=0)                           # (h, w, 10), whole rows copied
     px = np.arange(x0, x1, dtype=np.float32)[None, :]
     py = np.arange(y0, y1, dtype=np.float32)[:, None]
-    flow = np.empty((h, w, 2), np.float32)
-    for c, p in ((0, px), (1, py)):
+    maps = []
+    for c in (0, 1):
         v = per_pixel[..., 3 * c] * px
         v += per_pixel[..., 3 * c + 1] * py
         v += per_pixel[..., 3 * c + 2]
-        v += p
         np.maximum(v, per_pixel[..., 6 + c], out=v)                     # np.clip, without its overhead
         np.minimum(v, per_pixel[..., 8 + c], out=v)
-        v -= p
-        flow[..., c] = v
-    if len(dropped):
-        _fill_folds(flow, index > 0, dropped, shift)
-    return flow
+        maps.append(v)
+    if dropped is not None:
+        _fill_folds(maps, (x0, y0), index > 0, dropped, shift)
+    return maps[0], maps[1]
 
 
-def _fill_folds(flow: np.ndarray, covered: np.ndarray, dropped: np.ndarray, shift: int) -> None:
+def _fill_folds(maps: list[np.ndarray], origin: tuple[int, int], covered: np.ndarray, dropped: np.ndarray,
+                shift: int) -> None:
     """Give pixels that the moved mesh no longer covers the mean flow of their covered neighbours, in place.
 
     A strongly moved region folds over its neighbour (the turned-over triangle is dropped) and lips or lids that
     meet squash their strips to nothing; either leaves uncovered pixels where a triangle was, before or after
-    moving. ``dropped`` (k, 3, 2) holds those triangles' corners, pixels of the flow's box.
+    moving. ``maps`` holds source_positions' map_x and map_y, ``origin`` the box's corner (x0, y0) and
+    ``dropped`` (k, 3, 2) the dropped triangles' corners, pixels of the box.
     """
     h, w = covered.shape
     pts = np.round(dropped * (1 << shift)).astype(np.int32)
@@ -153,7 +171,10 @@ def _fill_folds(flow: np.ndarray, covered: np.ndarray, dropped: np.ndarray, shif
     xs += fx0
     y0, x0 = max(ys.min() - 12, 0), max(xs.min() - 12, 0)
     sub = (slice(y0, ys.max() + 13), slice(x0, xs.max() + 13))
-    f = flow[sub]
+    sh, sw = maps[0][sub].shape
+    own = (np.arange(x0, x0 + sw, dtype=np.float32)[None, :] + np.float32(origin[0]),
+           np.arange(y0, y0 + sh, dtype=np.float32)[:, None] + np.float32(origin[1]))
+    f = np.stack([maps[c][sub] - own[c] for c in (0, 1)], axis=-1)     # the flow there
     crack = np.zeros(f.shape[:2], bool)
     crack[ys - y0, xs - x0] = True
     weight = covered[sub].astype(np.float32)
@@ -165,6 +186,8 @@ def _fill_folds(flow: np.ndarray, covered: np.ndarray, dropped: np.ndarray, shif
         weight[grow] = 1.0
         if not (crack & (weight == 0)).any():
             break
+    for c in (0, 1):
+        maps[c][sub][crack] = (f[..., c] + own[c])[crack]
 
 
 def remap(image: np.ndarray, flow: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -187,4 +210,18 @@ def remap(image: np.ndarray, flow: np.ndarray, box: tuple[int, int, int, int]) -
     out = image.copy()
     out[y0:y1, x0:x1] = cv2.remap(image, flow[..., 0] + xs, flow[..., 1] + ys, cv2.INTER_LINEAR,
                                   borderMode=cv2.BORDER_REPLICATE)
+    return out
+
+
+def sample(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """``image`` with the pixels of ``box`` taken from the source positions ``map_x``, ``map_y`` (source_positions,
+    np.ndarray [shape=(h, w)] float32, pixels of ``image``), bilinearly; pixels outside the box stay unchanged.
+
+    image : np.ndarray [shape=(H, W, C)], uint8; box : (x0, y0, x1, y1) int pixels of ``image``
+
+    Returns a new array like ``image``.
+    """
+    x0, y0, x1, y1 = box
+    out = image.copy()
+    out[y0:y1, x0:x1] = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return out
