@@ -104,11 +104,11 @@ def _encode(cmd: list[str], first: np.ndarray, rest: Iterator[np.ndarray], shape
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     n = 0
     try:
-        proc.stdin.write(first.tobytes())
+        proc.stdin.write(first.data)                   # contiguous (_check_frame): written without a copy
         n = 1
         for frame in rest:
             check_cancelled()  # the studio stops a render whose client left
-            proc.stdin.write(_check_frame(frame, shape, n).tobytes())
+            proc.stdin.write(_check_frame(frame, shape, n).data)
             n += 1
         proc.stdin.close()
     except BrokenPipeError:
