@@ -41,6 +41,8 @@ def test_a_diphthong_closes_towards_its_offglide():
     phones, scales = split_diphthongs([Phone("EY", 1.0, 2.0, "a"), Phone("T", 2.0, 2.1)], np.array([0.8, 1.0]))
     assert [(p.phone, p.start, p.end) for p in phones] == [("EH", 1.0, 1.6), ("IY", 1.6, 2.0), ("T", 2.0, 2.1)]
     assert scales.tolist() == [0.8, 0.8, 1.0] and phones[0].word == "a"
+    with pytest.raises(ValueError):
+        lip_curves([Phone("AA", 0.0, 0.5)], T, opening_scale=[1.0, 1.0])
 
 
 def test_scaled_syllable_opens_in_proportion():

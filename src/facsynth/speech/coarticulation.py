@@ -40,13 +40,14 @@ def with_breaths(phones: Sequence[Phone], min_pause: float = 0.5) -> list[Phone]
 
 def split_diphthongs(phones: Sequence[Phone], scales: np.ndarray) -> tuple[list[Phone], np.ndarray]:
     """Split each diphthong (AY AW OY EY) into its onset vowel (the first ``GLIDE_ONSET`` of its span) and its
-    offglide vowel (the rest); ``scales`` (one per phone) are repeated for the two halves.
+    offglide vowel (the rest); ``scales`` (one per phone; ValueError if the lengths differ) are repeated for the
+    two halves.
 
     Returns the new phones and their scales, np.ndarray [shape=(len(new phones),)].
     """
     out: list[Phone] = []
     keep: list[float] = []
-    for p, k in zip(phones, scales):
+    for p, k in zip(phones, scales, strict=True):
         parts = DIPHTHONGS.get(p.phone.rstrip("012").upper())
         if parts is None:
             out.append(p)
