@@ -14,7 +14,8 @@ from facsynth.face.topology import LOWER_LIP_OUTER, UPPER_LIP_OUTER
 from facsynth.facs import emotion_aus
 from facsynth.formats.image import read_image
 from facsynth.render.mouth import LUMA
-from facsynth.render.photo import expressed_landmarks, movement, render_frame, rig_photo, share_removed, side_movements
+from facsynth.render.photo import (expressed_landmarks, fold_kept, movement, render_frame, rig_photo, share_removed,
+                                   side_movements)
 from facsynth.render.relax import fold_relief, relieve_folds
 from facsynth.render.shading import nasolabial_lines
 
@@ -71,7 +72,7 @@ def test_only_a_target_that_removes_the_smile_changes_the_skin_and_lips(obama):
     happy = emotion_aus("happiness", 4)                                         # as much smile as the photo's
     assert share_removed(rig, 12, movement(rig, happy)) == 0.0
     assert share_removed(rig, 12, movement(rig, {})) == 1.0
-    assert np.array_equal(render_frame(image, rig, happy), render_frame(image, plain, happy))
+    assert np.array_equal(render_frame(image, rig, happy, shading=False), render_frame(image, plain, happy, shading=False))
     assert np.array_equal(render_frame(image, rig, {}, relative=True), render_frame(image, plain, {}, relative=True))
     assert not np.array_equal(render_frame(image, rig, {}), render_frame(image, plain, {}))
 
@@ -95,3 +96,18 @@ def test_a_smiling_photo_asked_for_sadness_turns_its_corners_down(obama):
         return (p[61, 1] + p[291, 1]) / 2 - (p[13, 1] + p[14, 1]) / 2
 
     assert lift(render_frame(image, rig, emotion_aus("sadness", 4))) < lift(render_frame(image, rig, {})) - 0.05
+
+
+def test_a_target_that_asks_for_a_nasolabial_fold_keeps_the_photos_own(obama):
+    """AU10 or AU12 in the target ask for a nasolabial fold: the smiling photo's real fold stays as deep as asked
+    (not lightened away and drawn again), so a disgust-like AU10 keeps more of the crease than a neutral target."""
+    image, rig = obama
+    own = rig.own[12]
+    assert fold_kept(rig, {}) == 0.0 and fold_kept(rig, {10: own}) == 1.0 and fold_kept(rig, {12: own / 2}) == 0.5
+    assert fold_kept(dataclasses.replace(rig, own={}), {10: 3.0}) == 0.0          # a photo without a smile
+
+    def contrast(target):
+        frame = render_frame(image, rig, target, shading=False)
+        return _crease_contrast(frame, expressed_landmarks(rig, *side_movements(rig, target)), rig.face.pose.scale)
+
+    assert contrast({10: own}) > contrast({10: 0.01}) + 5.0

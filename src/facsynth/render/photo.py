@@ -32,7 +32,8 @@ from .warp import anchor_ring, piecewise_affine_map, remap, sample, source_posit
 cv2 = lazy_module("cv2")
 
 __all__ = ["PhotoRig", "rig_photo", "side_movements", "expressed_landmarks", "render_frame", "expression_renderer",
-           "reexpress", "render_photo", "share_removed", "photo_renderer", "movement", "RING_MARGIN", "WORK_SIDE"]
+           "reexpress", "render_photo", "share_removed", "fold_kept", "photo_renderer", "movement", "RING_MARGIN",
+           "WORK_SIDE"]
 
 #: The anchor ring lies this fraction further out than the face outline (from the face centre); beyond it no
 #: pixel moves.
@@ -249,8 +250,13 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
     moves = side_movements(rig, intensities, sides, relative)
     dst_lm = expressed_landmarks(rig, *moves, absolute=not relative)
     relaxed = 0.0 if relative else share_removed(rig, 12, *moves)
+    folds = intensities
     if rig.folds and not relative:
-        image = relieve_folds(image, [(relief, share_removed(rig, au, *moves)) for au, relief in rig.folds.items()])
+        kept = fold_kept(rig, intensities)
+        image = relieve_folds(image, [(relief, min(share_removed(rig, au, *moves), 1.0 - kept if au == 12 else 1.0))
+                                      for au, relief in rig.folds.items()])
+        # the photo's own fold shows as deep as the target asks; shading adds only what is asked beyond it
+        folds = _fold_depth_beyond(intensities, kept * float(rig.own.get(12, 0.0)))
     dst = rig.vertices.copy()
     n = len(dst_lm)
     dst[:n] = dst_lm
@@ -296,11 +302,34 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
         paint_mouth_interior(out, top, bottom, teeth=not shows_teeth, brightness=rig.brightness, tint=rig.tint)
     if shading:
         scale = rig.face.pose.scale
-        shade_folds(out, dst, {a: v for a, v in intensities.items() if not sides or a not in sides}, scale)
+        shade_folds(out, dst, {a: v for a, v in folds.items() if not sides or a not in sides}, scale)
         for side in ("L", "R"):
-            one_sided = {a: v for a, v in intensities.items() if sides and sides.get(a) == side}
+            one_sided = {a: v for a, v in folds.items() if sides and sides.get(a) == side}
             if one_sided:
                 shade_folds_on_side(out, dst, one_sided, scale, side)
+    return out
+
+
+def fold_kept(rig: PhotoRig, target: Mapping[int, float]) -> float:
+    """Share (0–1) of the photo's own nasolabial fold (that of its smile, ``rig.own``'s AU12) that an absolute
+    ``target`` {AU: intensity} keeps: the target's own fold-making AUs (AU12, AU10; render.shading draws the same
+    fold for both, as deep as the larger) ask for a fold of that depth, so as much of the photo's real fold stays
+    instead of being lightened away (render.relax) and drawn again. 0 for a photo that does not smile."""
+    own = float(rig.own.get(12, 0.0))
+    if own <= 0:
+        return 0.0
+    return float(np.clip(max(float(target.get(12, 0.0)), float(target.get(10, 0.0))) / own, 0.0, 1.0))
+
+
+def _fold_depth_beyond(target: Mapping[int, float], kept: float) -> dict[int, float]:
+    """``target`` with its fold-making AUs (12, 10) as render.shading should draw them when the photo already
+    shows a nasolabial fold of depth ``kept`` (AU12 intensity): only the depth asked beyond it."""
+    fold = max(float(target.get(12, 0.0)), float(target.get(10, 0.0)))
+    extra = max(0.0, fold - kept)
+    out = dict(target)
+    for au in (10, 12):
+        if au in out:
+            out[au] = min(float(out[au]), extra)
     return out
 
 
