@@ -65,10 +65,12 @@ def frame_cues(samples: np.ndarray, f0: np.ndarray | None = None, energy: np.nda
     idx, lag, start = idx[keep], lag[keep], start[keep]
     if len(idx):
         x = y[start[:, None] + np.arange(win)].astype(np.float64)
+        xx = (x * x).sum(1)
+        shifted = y[(start + lag - 1)[:, None] + np.arange(win + 2)].astype(np.float64)  # lags − 1 … + 1 at once
         best = np.zeros(len(idx))
         for d in (-1, 0, 1):
-            z = y[(start + lag + d)[:, None] + np.arange(win)].astype(np.float64)
-            r = (x * z).sum(1) / (np.sqrt((x * x).sum(1) * (z * z).sum(1)) + 1e-12)
+            z = shifted[:, 1 + d:1 + d + win]
+            r = (x * z).sum(1) / (np.sqrt(xx * (z * z).sum(1)) + 1e-12)
             best = np.maximum(best, r)
         r = np.clip(best, 0.01, 0.999)
         hnr[idx] = 10 * np.log10(r / (1 - r))
