@@ -54,7 +54,8 @@ def test_brow_aus_move_the_brow_as_one_band_and_leave_the_eyes_where_they_are():
             upper, lower = np.array(brow[:5]), np.array(brow[5:])             # the brow keeps its thickness
             assert np.abs(d[upper, 1] - d[lower, 1]).max() < 0.2 * np.abs(d[upper, 1]).max() + 1e-3, au
     d9 = basis.apply(np.array([[4.0]], np.float32), (9,))[0] - n
-    assert np.abs(d9[list(RIGHT_BROW + LEFT_BROW)]).max() < 1e-6             # AU9 leaves the brows to AU4
+    assert -0.05 < d9[list(INNER_BROWS), 1].max() < -0.015                   # AU9 lowers the inner brows a little
+    assert np.abs(d9[[70, 300], 1]).max() < 1e-3                              # not their lateral ends
     assert d9[[48, 278], 1].min() > 0.05                                      # and lifts the nose wings
     d4 = basis.apply(np.array([[4.0]], np.float32), (4,))[0] - n
     spacing = lambda q: q[RIGHT_BROW[:5], 0][1:] - q[RIGHT_BROW[:5], 0][:-1]  # along the brow: not squeezed
@@ -85,3 +86,37 @@ def test_a_one_sided_au_moves_its_side_only():
 def test_lip_regions_split_upper_from_lower():
     upper, lower = lip_regions(default_face().vertices)
     assert INNER_LIPS[0] in upper and INNER_LIPS[1] in lower and not set(upper) & set(lower)
+
+
+def _brows(basis, aus: dict[int, float]) -> np.ndarray:
+    """Vertical movement (478,) of every vertex for the AU intensities ``aus``."""
+    keys = tuple(aus)
+    return basis.apply(np.array([[aus[k] for k in keys]], np.float32), keys)[0, :, 1] - basis.neutral[:, 1]
+
+
+def test_brow_combinations_follow_facs_not_the_sum():
+    basis = _basis()
+    lateral, middle, inner = [70, 300], [105, 334], list(INNER_BROWS)
+    four, one_four = _brows(basis, {4: 2.7}), _brows(basis, {1: 4.0, 4: 2.7})
+    one, sum_ = _brows(basis, {1: 4.0}), _brows(basis, {1: 4.0}) + _brows(basis, {4: 2.7})
+    # 1+4 (sadness): inner ends up, lateral brow barely lowered: less than 4 alone and less than the sum
+    assert one_four[inner].min() > 0.03
+    assert one_four[lateral].min() > four[lateral].max() + 0.005
+    assert np.abs(one_four[lateral]).max() < 0.003
+    assert (one_four[middle] > sum_[middle] + 1e-3).all()
+    assert one_four[inner].max() < one[inner].min()                           # AU4 still acts against AU1 there
+    # 1+2+4 (fear): a flat raised brow, inner and lateral ends about as high
+    fear = _brows(basis, {1: 4.0, 2: 2.7, 4: 2.0})
+    assert fear[inner + lateral].min() > 0.05
+    assert np.abs(fear[inner].mean() - fear[lateral].mean()) < 0.25 * fear[inner].mean()
+
+
+def test_brow_lowerers_take_the_larger_not_the_sum():
+    basis = _basis()
+    brows = list(RIGHT_BROW + LEFT_BROW)
+    for a4, a9 in ((1.3, 4.0), (4.0, 4.0), (4.0, 1.0)):
+        both = _brows(basis, {4: a4, 9: a9})[brows]
+        alone = np.minimum(_brows(basis, {4: a4})[brows], _brows(basis, {9: a9})[brows])
+        assert np.allclose(both, alone, atol=1e-5), (a4, a9)                  # as low as the larger, no lower
+    # an AU taken away (negative intensity) moves the brow back by as much as it moved it
+    assert np.allclose(_brows(basis, {4: -2.0}), -_brows(basis, {4: 2.0}), atol=1e-6)

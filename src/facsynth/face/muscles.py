@@ -14,11 +14,15 @@ between the eyes, x to the subject's left, y up, z towards the viewer, unit = in
   fraction of the way onto the (possibly raised) lower lid; closure is capped at 1 so the upper lid never
   goes below the lower lid;
 * lip parting (AU25): lower lip down, upper lip slightly up;
-* the brows (AU1, AU2, AU4): each brow is carried as one band, its hair keeping its shape, by
+* the brows (AU1, AU2, AU4, AU9's medial brow): each brow is carried as one band, its hair keeping its shape, by
   a movement that goes from its inner to its outer end by a smoothstep; the skin above fades out over
   ``BROW_SPREAD``, the upper lid skin between the lid margin and the brow stretches or folds, and the eye itself
   (lid margins, corners, iris) stays where it is. A Waters muscle squeezed or stretched the brow along its length
   and dragged the upper lid, which changed who the face is (dlib's descriptor) more than it showed the AU.
+  The brows combine as FACS describes, not as a sum: the raisers (AU1, AU2) add up; of the lowerers (AU4, AU9)
+  the brow goes as low as the strongest asks, not the sum; and the frontalis holds the brow's lateral part up
+  against the lowering (1+4: inner ends up and together, an oblique brow whose lateral part barely lowers;
+  1+2+4: a flat raised brow pulled together), see ``AUBasis.apply``.
 
 One-sided AUs (``AUTrack.sides``): ``AUBasis.apply`` takes the intensities of the person's left side apart from
 the right side's (``split_sides``); the linear displacement blends from the right side's to the left side's across
@@ -65,13 +69,16 @@ LINEAR_MUSCLES: dict[int, list[tuple]] = {
 #: Brow AUs (frontalis, pars medialis / lateralis; corrugator, depressor supercilii and procerus): AU → (movement
 #: towards the midline, upward movement, share of it at the brow's inner end, at its outer end), face units at
 #: intensity 5. The whole brow moves; its inner and outer ends by the given shares, a smoothstep between (so AU1's
-#: and AU2's shares add up to one along the brow). AU9 (levator labii superioris alaeque nasi) leaves the brows:
-#: the procerus is AU4's (facs.py), and an AU9 that also lowered the inner brows lowered them twice in disgust
-#: (4 + 9), at 0.01–0.03 of identity (dlib) on every face.
+#: and AU2's shares add up to one along the brow). AU9: the FACS manual lists "lowers the medial portion of the
+#: eyebrows" among its appearance changes (the levator labii superioris alaeque nasi pulls the skin between the
+#: brows down with the nose's); a small lowering of the inner brow only. The vertical movement of the lowerers (AU4,
+#: AU9) does not add up: the brow goes as low as the strongest of them asks (``AUBasis.apply``), so disgust (4 + 9)
+#: does not lower the brows twice.
 BROW_BANDS: dict[int, tuple[float, float, float, float]] = {
     1: (0.0, 0.161, 1.0, 0.0),
     2: (0.0, 0.142, 0.0, 1.0),
     4: (0.12, -0.12, 1.0, 0.2),
+    9: (0.0, -0.04, 1.0, 0.0),
 }
 #: The eye corners (outer and inner canthus of each eye) and the distance (face units) within which every linear
 #: muscle's displacement fades to none towards them (a smoothstep): the canthi are tied to the orbital rim by the
@@ -177,6 +184,14 @@ def _brow_band(p: np.ndarray, brow: tuple[int, ...], upper_lid: tuple[int, ...],
     return w[:, None] * np.array([-side * medial, rise, 0.0])
 
 
+def _brow_lateral(p: np.ndarray, brow: tuple[int, ...], side: float) -> np.ndarray:
+    """How lateral each point of p (n, 3) lies along one brow (n,): 0 at or inside its inner end, 1 at or beyond
+    its outer end, a smoothstep between; 0 on the other side of the face (side: +1 the person's left, -1 right)."""
+    x = side * p[:, 0]
+    x_in, x_out = (side * p[list(brow), 0]).min(), (side * p[list(brow), 0]).max()
+    return np.where(x > 0, _smoothstep((x - x_in) / (x_out - x_in)), 0.0)
+
+
 def _smoothstep(x: np.ndarray) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3 - 2 * x)
@@ -206,6 +221,11 @@ class AUBasis:
     lip_slack : (9,) how far the neutral's inner lower lip already lies above the upper one (closed lips)
     left_weight : (n,) share of the person's left side in each vertex's movement: 1 on the left half, 0 on the
                 right, a smoothstep across the midline; lid_left (k,) whether each eyelid row is of the left eye
+    brow_lowerer : (b,) rows of the brow-lowering AUs (AU4, AU9), whose upward movement is not in ``linear``:
+                brow_lower (b, n) is each one's lowering (face units, ≥ 0) at intensity 5, brow_drop (b,) its
+                lowering at the brow's inner end; brow_pull (n_aus,) the frontalis' rise of each AU (AU1, AU2) at
+                intensity 5; brow_lateral (n,) how lateral each vertex lies along its brow, 0 at the inner end to 1
+                at the outer end (see ``_brow_lowering``)
     """
 
     neutral: np.ndarray
@@ -224,6 +244,11 @@ class AUBasis:
     margin_vertex: np.ndarray
     left_weight: np.ndarray
     lid_left: np.ndarray
+    brow_lowerer: np.ndarray
+    brow_lower: np.ndarray
+    brow_drop: np.ndarray
+    brow_pull: np.ndarray
+    brow_lateral: np.ndarray
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def apply(self, values: np.ndarray, aus: tuple[int, ...], left: np.ndarray | None = None) -> np.ndarray:
@@ -237,12 +262,15 @@ class AUBasis:
         w = np.zeros((v.shape[0], len(self.aus)), np.float32)
         w[:, cols] = v * (1.0 / MAX_INTENSITY)
         p = (w @ self.linear).reshape(v.shape[0], -1, 3)
+        lowering = self._brow_lowering(w)
+        p[..., 1] -= lowering
         k = w @ self.scalar_coef  # jaw angle, upper-lid closure and lower-lid raise of every frame, (frames, 3)
         k_lid = k[:, 1:, None]  # the lids' (frames, 2, 1), or (frames, 2, k) per eye when the sides differ
         if left is not None:
             w_left = np.zeros_like(w)
             w_left[:, cols] = np.asarray(left, np.float32) * (1.0 / MAX_INTENSITY)
             p += ((w_left - w) @ self.linear).reshape(p.shape) * self.left_weight[:, None]
+            p[..., 1] -= (self._brow_lowering(w_left) - lowering) * self.left_weight
             k_left = w_left @ self.scalar_coef
             k_lid = np.where(self.lid_left, k_left[:, 1:, None], k_lid)
             k = (k + k_left) / 2
@@ -270,6 +298,28 @@ class AUBasis:
         p[:, up, 1] += cross
         p[:, lo, 1] -= cross
         return p
+
+    def _brow_lowering(self, w: np.ndarray) -> np.ndarray:
+        """How far each vertex's brow is lowered (frames, n), face units, for AU weights w (frames, n_aus) (intensity / 5).
+
+        FACS's brow combinations, not a sum: the brow goes as low as the strongest lowerer asks (AU4 and AU9's
+        medial lowering do not add up), and the frontalis (AU1, AU2) holds the brow's lateral part up against it,
+        fully once its rise is as large as the lowering at the inner end: 1+4 raises the inner ends and draws them
+        together while the lateral brow barely lowers (an oblique brow), 1+2+4 gives a flat raised brow pulled
+        together. At the inner end the lowering acts against the raise (the two add with their signs). A negative
+        weight (an expression taken away) moves the brow back linearly.
+        """
+        a = w[:, self.brow_lowerer]
+        lowering = np.zeros((w.shape[0], self.brow_lower.shape[1]), np.float32)
+        if not a.any():
+            return lowering
+        push = np.maximum(a, 0.0)
+        for j in range(len(self.brow_lowerer)):
+            np.maximum(lowering, push[:, j, None] * self.brow_lower[j], out=lowering)
+        lowering += np.minimum(a, 0.0) @ self.brow_lower
+        drop = (push * self.brow_drop).max(axis=1)
+        hold = np.where(drop > 0, np.clip((w @ self.brow_pull) / np.maximum(drop, 1e-9), 0.0, 1.0), 0.0)
+        return lowering * (1.0 - hold[:, None] * self.brow_lateral)
 
     def _columns(self, aus: tuple[int, ...]) -> np.ndarray:
         """Rows of the basis for the AU numbers ``aus`` (cached per tuple)."""
@@ -344,6 +394,7 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
     lower_mask[lower_lip] = 1.0
     lower_mask[upper_lip] = 0.0
     side_mask = {"lower": lower_mask[:, None], "upper": 1 - lower_mask[:, None]}
+    lowerers, lower_rows = [], []
     for au in ALL_AUS:
         d = np.zeros((n, 3))
         for name, ins, offset, omega, reach, amount in LINEAR_MUSCLES.get(au, []):
@@ -356,13 +407,19 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
         if au in SPHINCTERS:
             d += _sphincter(p, mouth, lower_mask, *SPHINCTERS[au])
         if au in BROW_BANDS:
-            d += _brow_band(p, RIGHT_BROW, RIGHT_UPPER_LID, -1.0, *BROW_BANDS[au])
-            d += _brow_band(p, LEFT_BROW, LEFT_UPPER_LID, 1.0, *BROW_BANDS[au])
+            band = (_brow_band(p, RIGHT_BROW, RIGHT_UPPER_LID, -1.0, *BROW_BANDS[au])
+                    + _brow_band(p, LEFT_BROW, LEFT_UPPER_LID, 1.0, *BROW_BANDS[au]))
+            if BROW_BANDS[au][1] < 0:                       # a lowerer: its vertical part combines in apply
+                lowerers.append(len(rows))
+                lower_rows.append(-band[:, 1])
+                band[:, 1] = 0.0
+            d += band
         rows.append(d.reshape(-1))
     # the eye corners are tied to the orbital rim (palpebral ligaments): no muscle drags them
     canthi = np.linalg.norm(p[:, None, :2] - p[None, list(EYE_CORNERS), :2], axis=-1).min(axis=1)
-    linear = (np.stack(rows).reshape(len(rows), n, 3) * _smoothstep(canthi / CANTHUS_REACH)[None, :, None]
-              ).reshape(len(rows), -1).astype(np.float32)
+    tied = _smoothstep(canthi / CANTHUS_REACH)
+    linear = (np.stack(rows).reshape(len(rows), n, 3) * tied[None, :, None]).reshape(len(rows), -1).astype(np.float32)
+    lateral = np.maximum(_brow_lateral(p, RIGHT_BROW, -1.0), _brow_lateral(p, LEFT_BROW, 1.0))
 
     # jaw: below the mouth line all, upper lip none, lower lip most (less towards the corners)
     half_width = abs(p[291, 0] - p[61, 0]) / 2
@@ -421,4 +478,8 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
         margin_vertex=np.array(verts, np.int64)[margin],
         left_weight=_smoothstep((p[:, 0] + MIDLINE_BLEND) / (2 * MIDLINE_BLEND)).astype(np.float32),
         lid_left=p[np.array(verts, np.int64), 0] > 0,
+        brow_lowerer=np.array(lowerers, np.int64), brow_lower=(np.array(lower_rows) * tied).astype(np.float32),
+        brow_drop=np.array([-BROW_BANDS[ALL_AUS[r]][1] * BROW_BANDS[ALL_AUS[r]][2] for r in lowerers], np.float32),
+        brow_pull=np.array([max(BROW_BANDS.get(a, (0.0, 0.0))[1], 0.0) for a in ALL_AUS], np.float32),
+        brow_lateral=lateral.astype(np.float32),
         lip_slack=np.maximum(p[_INNER_LIP_PAIRS[:, 1], 1] - p[_INNER_LIP_PAIRS[:, 0], 1], 0).astype(np.float32))
