@@ -209,15 +209,20 @@ def format_au_spec(aus: Mapping[int, float]) -> str:
 #: those posed expressions actually show, not EMFACS's minimal sets: the prototypical and frequent AUs of each
 #: basic emotion in Du, Tao & Martinez (2014, PNAS, "Compound facial expressions of emotion", Table 1), which
 #: agree with the CK+ emotion criteria (Lucey et al. 2010): happiness 6+12+25 (teeth show; a slight 26, as broad
-#: posed smiles drop the jaw), sadness 1+4+15+17, surprise 1+2+5+25+26, fear 1+2+4+5+20+25+26, anger
-#: 4+5+7+10+17+23+24 (5 from EMFACS), disgust 4+9+10+17. A user who wants a minimal set asks for the AUs
-#: themselves (``--aus``).
+#: posed smiles drop the jaw), sadness 1+4+15+17, surprise 1+2+5+25+26, fear 1+2+4+5+20+25+26, disgust 4+9+10+17.
+#: Anger is the closed-mouth anger of EMFACS (Friesen & Ekman 1983: 4+5+7+17+23, 4+5+7+17+24) with both lip AUs,
+#: as CK+ requires AU23 and AU24 (Du et al.'s prototypical 4+7+24 and variants 17, 23): brows down and together,
+#: a glare (upper lid raised, AU5 stronger than AU7's tensed lower lid, so the eye does not narrow into a squint)
+#: and pressed, narrowed lips. Du et al.'s variant AU10 belongs to EMFACS's open-mouth anger (4+5+7+10+22+23+25):
+#: on closed lips it lifted the upper lip against AU24's press and, on a smiling portrait, kept part of the
+#: photo's nasolabial fold, which read as a smirk (docs/expressions.md). A user who wants a minimal set asks for
+#: the AUs themselves (``--aus``).
 EMOTION_PROTOTYPES: dict[str, dict[int, float]] = {
     "happiness": {6: 3.0, 12: 3.5, 25: 3.0, 26: 1.8},
     "sadness": {1: 3.0, 4: 2.0, 15: 3.0, 17: 2.0},
     "surprise": {1: 3.0, 2: 3.0, 5: 2.5, 25: 2.0, 26: 3.0},
     "fear": {1: 3.0, 2: 2.0, 4: 1.5, 5: 3.0, 20: 3.5, 25: 2.5, 26: 1.0},
-    "anger": {4: 3.0, 5: 1.5, 7: 2.5, 10: 1.0, 17: 2.0, 23: 3.0, 24: 2.0},
+    "anger": {4: 3.0, 5: 2.5, 7: 2.0, 17: 2.5, 23: 3.0, 24: 3.0},
     "disgust": {4: 1.0, 9: 3.0, 10: 3.0, 17: 2.0},
     "contempt": {12: 1.5, 14: 2.0},
     "neutral": {},
