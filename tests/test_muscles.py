@@ -120,3 +120,14 @@ def test_brow_lowerers_take_the_larger_not_the_sum():
         assert np.allclose(both, alone, atol=1e-5), (a4, a9)                  # as low as the larger, no lower
     # an AU taken away (negative intensity) moves the brow back by as much as it moved it
     assert np.allclose(_brows(basis, {4: -2.0}), -_brows(basis, {4: 2.0}), atol=1e-6)
+
+
+def test_lip_tightener_narrows_a_wide_smiling_mouth_as_much_as_a_neutral_one():
+    face = default_face()
+    basis = _basis()
+    smiling = basis.apply(np.array([[5.0, 3.0]], np.float32), (12, 25))[0]   # a broad open smile, as in a portrait
+    wide = build_basis(smiling, face.mirror)
+    width = lambda b, v: float(np.ptp(b.apply(np.array([[v]], np.float32), (23,))[0][list(CORNERS), 0]))
+    narrowed = {id(b): width(b, 0.0) - width(b, 4.0) for b in (basis, wide)}
+    assert width(wide, 0.0) > width(basis, 0.0) + 0.1                         # the photo's mouth is wider
+    assert narrowed[id(wide)] > 0.8 * narrowed[id(basis)] > 0.02              # and AU23 still narrows it

@@ -107,6 +107,10 @@ SPHINCTERS: dict[int, tuple[float, float, float, float]] = {
     28: (0.06, 0.55, -0.12, 0.0),   # lip suck: lips drawn in
 }
 _MOUTH_AXES = (0.65, 0.38)  # semi-axes of the sphincter zone (x, y)
+#: The zone's x semi-axis is at least this many of the mouth's half-widths: the basis of a smiling photo is built
+#: on its wide mouth (Obama's, Biden's portraits: corners 0.55 IOD from the centre, 0.41 on the shipped face), whose
+#: corners then lay at the zone's edge, so AU23/AU24 did not narrow them and anger kept the smile's width.
+_MOUTH_REACH = 1.57
 
 #: Jaw rotation at intensity 5, radians, about the temporomandibular axis; the sum is capped at 0.5.
 JAW_ANGLE: dict[int, float] = {26: 0.24, 27: 0.40}
@@ -148,9 +152,12 @@ def _sphincter(p: np.ndarray, centre: np.ndarray, lower: np.ndarray, kx: float, 
     """Mouth sphincter: displacement (n, 3) of points p (n, 3) in an ellipse around ``centre``.
 
     lower : (n,) 1 on the lower lip and below, 0 on the upper lip and above (the sign of the lip eversion).
+    The ellipse's semi-axes are ``_MOUTH_AXES``, its x semi-axis widened to ``_MOUTH_REACH`` half-widths of a wide
+    mouth (corners 61 and 291).
     """
     rel = p - centre
-    rho = np.sqrt((rel[:, 0] / _MOUTH_AXES[0]) ** 2 + (rel[:, 1] / _MOUTH_AXES[1]) ** 2)
+    ax = max(_MOUTH_AXES[0], _MOUTH_REACH * abs(p[291, 0] - p[61, 0]) / 2)
+    rho = np.sqrt((rel[:, 0] / ax) ** 2 + (rel[:, 1] / _MOUTH_AXES[1]) ** 2)
     f = np.where(rho < 1, np.cos(np.minimum(rho, 1) * np.pi / 2) ** 2, 0.0)
     out = np.zeros_like(p)
     out[:, 0] = -kx * rel[:, 0]
