@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from facsynth.render.mouth import cover_stray_teeth
+from facsynth.render.mouth import cover_stray_teeth, mend_mouth_line
 
 LIP = np.array([170, 80, 90], np.float64)
 
@@ -37,3 +37,23 @@ def test_clean_lips_are_left_alone():
     before = img.copy()
     cover_stray_teeth(img, contour)
     assert np.abs(img.astype(int) - before).max() <= 1
+
+
+def test_a_squeezed_dark_band_where_the_lips_meet_becomes_a_thin_line():
+    """Closed lips carrying a 3 px band of teeth and dark inside along their seam keep only a faint line there;
+    where the lips are apart and away from the seam nothing changes."""
+    img, _ = _lips()
+    img[39:42, 30:90] = (40, 25, 25)                                    # the squeezed band, rows 39–41
+    img[39:42, 50:56] = (225, 225, 215)                                 # a tooth remnant in it
+    before = img.copy()
+    xs = np.linspace(25, 95, 11)
+    upper, lower = np.stack([xs, np.full(11, 40.0)], 1), np.stack([xs, np.full(11, 40.0)], 1)
+    lower[6:, 1] += 4.0                                                 # apart on the right: 4 px = 0.08 IOD
+    mend_mouth_line(img, upper, lower, scale=50.0)
+    luma = lambda a: a.astype(np.float64) @ [0.299, 0.587, 0.114]       # noqa: E731
+    lip = luma(before[30:34, 40:60]).mean()
+    band = luma(img[39:42, 32:60])
+    assert band.min() > 0.6 * lip and band.max() < lip + 20           # no dark slit, no tooth
+    assert luma(img[40, 35:60]).mean() < luma(img[44, 35:60]).mean() - 5   # a line where they meet
+    assert np.array_equal(img[:, 75:], before[:, 75:])                  # apart: untouched
+    assert np.array_equal(img[:30], before[:30])

@@ -22,7 +22,7 @@ from ..face.landmarks import Face, detect_faces, face_pose, from_face_frame
 from ..face.model import basis_for, default_face
 from ..face.own_expression import lip_closure, own_expression, smile_relaxation
 from ..track import AUTrack
-from .mouth import LUMA, cover_stray_teeth, opening_height, paint_mouth_interior
+from .mouth import LUMA, cover_stray_teeth, mend_mouth_line, opening_height, paint_mouth_interior
 from .relax import FoldRelief, cheek_relief, fold_relief, lip_colours, paint_closed_lips, relieve_folds
 from .shading import shade_folds, shade_folds_on_side
 from .output import Renderer, write_rendered
@@ -32,8 +32,8 @@ from .warp import anchor_ring, piecewise_affine_map, remap, sample, source_posit
 cv2 = lazy_module("cv2")
 
 __all__ = ["PhotoRig", "rig_photo", "side_movements", "expressed_landmarks", "render_frame", "expression_renderer",
-           "reexpress", "render_photo", "share_removed", "fold_kept", "lips_repainted", "photo_renderer", "movement",
-           "RING_MARGIN", "WORK_SIDE"]
+           "reexpress", "render_photo", "share_removed", "fold_kept", "photo_renderer", "movement", "RING_MARGIN",
+           "WORK_SIDE"]
 
 #: The anchor ring lies this fraction further out than the face outline (from the face centre); beyond it no
 #: pixel moves.
@@ -79,8 +79,8 @@ class PhotoRig:
     folds     : {AU: render.relax.FoldRelief} of a photo that smiles (``own`` has AU12), else None: its nasolabial
                 folds (12) and, with raised cheeks, crow's feet and lower-lid furrows (6), taken out as far as
                 a target takes that AU away
-    lips      : np.ndarray [shape=(2, 3)] float32 RGB upper and lower lip colour of a photo that smiles or
-                parts its lips, else None: the closing lips are repainted in them (``lips_repainted``)
+    lips      : np.ndarray [shape=(2, 3)] float32 RGB upper and lower lip colour of a smiling photo, else None:
+                the closing lips are repainted in them
     """
 
     face: object
@@ -170,8 +170,6 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
         folds, lips = {12: fold_relief(image, lm, face.pose.scale)}, lip_colours(image, lm)
         if own.get(6, 0.0) > 0:
             folds[6] = cheek_relief(image, lm, face.pose.scale)
-    elif own.get(25, 0.0) + own.get(26, 0.0) > 0:
-        lips = lip_colours(image, lm)
     return PhotoRig(face, vertices, triangles, skin, pinned, held, box, work, lum / 128.0, tint, basis, own, closure,
                     smile_relaxation(basis, own, closure), folds, lips)
 
@@ -293,9 +291,14 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
     if not relative and rig.own.get(25, 0.0) + rig.own.get(26, 0.0) > 0:    # the photo's own teeth may show
         outer = np.concatenate([dst[list(topology.UPPER_LIP_OUTER)], dst[list(topology.LOWER_LIP_OUTER)][::-1]])
         cover_stray_teeth(out, outer, np.concatenate([top, bottom[::-1]]))
-    repaint = lips_repainted(rig, relaxed, relative)
-    if repaint > 0:
-        paint_closed_lips(out, dst, rig.lips, rig.face.pose.scale, repaint)
+        if rig.own.get(12, 0.0) <= 0:    # parted, not smiling: closed by the target (rig.closure) whatever it asks
+            # where the lips meet, the squeezed teeth and dark inside become a closed mouth's line; whatever parts
+            # them is painted between the drawn contours (not from the photo's midline, which would leave the
+            # photo's own opening, squeezed, on the inner edges of the lips)
+            mend_mouth_line(out, dst[up], dst[lo], rig.face.pose.scale)
+            top, bottom = dst[up], dst[lo]
+    if rig.lips is not None and relaxed >= LIPS_REPAINTED:
+        paint_closed_lips(out, dst, rig.lips, rig.face.pose.scale, (relaxed - LIPS_REPAINTED) / (1 - LIPS_REPAINTED))
         top, bottom = dst[up], dst[lo]          # the lips were repainted whole: whatever now parts them is open
     if opening_height(top, bottom) > 0.3:
         width = float(np.linalg.norm(rig.vertices[up[-1]] - rig.vertices[up[0]]))
@@ -311,27 +314,6 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
             if one_sided:
                 shade_folds_on_side(out, dst, one_sided, scale, side)
     return out
-
-
-def lips_repainted(rig: PhotoRig, relaxed: float, relative: bool = False) -> float:
-    """How much (0–1) of the red of the lips is repainted in the photo's own lip colours (render.relax.
-    paint_closed_lips) in a frame whose movement takes ``relaxed`` (0–1, ``share_removed``) of the photo's smile.
-
-    A smiling photo's lips are repainted once a target takes more than LIPS_REPAINTED of its smile away, fully
-    when it takes all of it. A photo that parts its lips without smiling has them closed by every absolute target
-    (``rig.closure``) and squeezed into the seam go the teeth and the dark inside that the photo's inner-lip
-    landmarks left on the red: a band 1–2 px thick on a GRID face, which a landmark detector reads as a lip gap
-    of 0.02–0.03 inter-ocular units where the track asks the mouth closed. Its lips are repainted in full in
-    every frame (no texture flicker as the mouth opens and closes; what opens is painted over them). Nothing is
-    repainted when the expression is added to the photo's (``relative``).
-    """
-    if relative or rig.lips is None:
-        return 0.0
-    if float(rig.own.get(12, 0.0)) <= 0:
-        return 1.0
-    if relaxed < LIPS_REPAINTED:
-        return 0.0
-    return float(np.clip((relaxed - LIPS_REPAINTED) / (1 - LIPS_REPAINTED), 0.0, 1.0))
 
 
 def fold_kept(rig: PhotoRig, target: Mapping[int, float]) -> float:
