@@ -117,8 +117,8 @@ def source_positions(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, bo
     m[:, :, 2] = s[:, 0] - a * d[:, 0, :1] - b * d[:, 0, 1:]
     table[0, :6] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
     table[0, 6:8], table[0, 8:] = -np.inf, np.inf
-    table[1:, 6:8] = s.min(axis=1) - 1
-    table[1:, 8:] = s.max(axis=1) + 1
+    table[1:, 6:8] = np.minimum(np.minimum(s[:, 0], s[:, 1]), s[:, 2]) - 1   # s.min(axis=1): 10x slower
+    table[1:, 8:] = np.maximum(np.maximum(s[:, 0], s[:, 1]), s[:, 2]) + 1
     index = np.zeros((h, w), np.int32)
     shift = 4
     pts = np.round((d - (x0, y0)) * (1 << shift)).astype(np.int32)
