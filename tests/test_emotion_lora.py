@@ -149,27 +149,36 @@ def test_continued_run_may_add_adapter_targets(tmp_path, shared_data):
     """train_lora(init=…, config={"targets": more}): the new adapters start at zero, so with no learning the
     continued model scores exactly as the init; its rank cannot change."""
     from facsynth.errors import FormatError
-    from facsynth.language.emotion import _CHECKPOINTS
-    from facsynth.language.emotion_models import load_checkpoint
+    from facsynth.language.emotion_models import load_checkpoint, save_checkpoint
     from facsynth.train.emotion import load_splits
 
+    init = emotion_lora.MiniLMLoRA(n_classes=7)  # the packaged MiniLM, adapters on TARGETS
+    torch.manual_seed(2)
+    with torch.no_grad():
+        for m in init.modules():
+            if isinstance(m, emotion_lora.LoRALinear):
+                m.lora_b.normal_(0.0, 0.02)
+    start = tmp_path / "init.npz"
+    save_checkpoint(start, "minilm-lora", init.config, emotion_lora.LABELS, init.arrays())
     more = list(emotion_lora.TARGETS) + ["attention.self.key"]
     data = shared_data / "text_emotion"
     out = tmp_path / "more.npz"
-    metrics = emotion_lora.train_lora(data, out, init=_CHECKPOINTS["minilm-lora"], config={"targets": more},
-                                      epochs=1, max_steps=1, limit=12, lr=0.0, head_lr=0.0, progress=False)
+    metrics = emotion_lora.train_lora(data, out, init=start, config={"targets": more}, epochs=1, max_steps=1,
+                                      limit=12, lr=0.0, head_lr=0.0, progress=False)
     back = load_checkpoint(out)
-    assert back.config["targets"] == more
+    assert back.config["targets"] == more and metrics["history"][0]["steps"] == 1
     assert not back.weights["lora/encoder.layer.0.attention.self.key.b"].any()
-    assert metrics["history"][0]["steps"] == 1
-    init = emotion_lora.MiniLMLoRA(n_classes=7)
-    emotion_lora.load_arrays(init, load_checkpoint(_CHECKPOINTS["minilm-lora"]).weights)
     continued = emotion_lora.MiniLMLoRA(n_classes=7, targets=more)
     emotion_lora.load_arrays(continued, back.weights)
     ids = emotion_lora.encode(load_splits(data, limit=12)["val"][0])
     ref = emotion_lora.predict_logits(init, ids)
     assert np.allclose(emotion_lora.predict_logits(continued, ids), ref, atol=1e-5)
-    assert np.abs(emotion_lora.predict_logits(emotion_lora.MiniLMLoRA(n_classes=7), ids) - ref).max() > 1e-2
+    bare = emotion_lora.MiniLMLoRA(n_classes=7)
+    bare.head.load_state_dict(init.head.state_dict())
+    assert np.abs(emotion_lora.predict_logits(bare, ids) - ref).max() > 1e-3  # the init's adapters matter
     with pytest.raises(FormatError):
-        emotion_lora.train_lora(data, tmp_path / "r.npz", init=_CHECKPOINTS["minilm-lora"], config={"rank": 4},
-                                epochs=1, max_steps=1, limit=12, progress=False)
+        emotion_lora.train_lora(data, tmp_path / "r.npz", init=start, config={"rank": 4}, epochs=1, max_steps=1,
+                                limit=12, progress=False)
+    with pytest.raises(FormatError):
+        emotion_lora.train_lora(data, tmp_path / "t.npz", init=start, config={"targets": more[1:]}, epochs=1,
+                                max_steps=1, limit=12, progress=False)
