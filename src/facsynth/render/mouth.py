@@ -12,8 +12,8 @@ cv2 = lazy_module("cv2")
 __all__ = ["paint_mouth_interior", "opening_height", "cover_stray_teeth", "mend_mouth_line", "LUMA"]
 
 LUMA = np.float32([0.299, 0.587, 0.114])                          # Rec. 601 luma weights
-#: mend_mouth_line: half-width of the band rebuilt along the line where the lips meet, and the largest gap
-#: between the inner lip contours (both in inter-ocular distances) at which they count as meeting
+#: mend_mouth_line: half-width of the band rebuilt along each inner lip contour, and the largest gap between the
+#: contours (both in inter-ocular distances) at which they count as meeting
 SEAM_BAND = 0.03
 MEET_GAP = 0.01
 #: mend_mouth_line: how much darker than the lips the middle of the line where they meet is drawn
@@ -116,8 +116,8 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
 
 
 def mend_mouth_line(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, scale: float) -> None:
-    """Rebuild, in place, the line where closed lips meet: a band along it filled from the lips on either side,
-    then a thin dark line drawn where they touch.
+    """Rebuild, in place, the inner edges of the lips from the lips themselves, and draw the line where closed
+    lips meet.
 
     image : np.ndarray [shape=(H, W, 3)] uint8 RGB, modified in place
     upper, lower : np.ndarray [shape=(n, 2)] pixels, the rendered inner contours of the upper and lower lip, corner
@@ -127,10 +127,11 @@ def mend_mouth_line(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, sca
     A photo whose lips part, closed by an absolute target, keeps on the red of its lips what its inner-lip
     landmarks left there of the teeth and the dark inside: squeezed together, a blotchy band 1–3 px thick on a
     GRID face, which people see as a dark slit and a landmark detector reads as a lip gap of 0.02–0.03
-    inter-ocular units. Along the stretch where the lips meet (gap under MEET_GAP · scale) a band of half-width
-    SEAM_BAND · scale is inpainted from the lip pixels around it (their own texture and colour), and a closed
-    mouth's line, LINE_DARK darker than the lips at its middle, is drawn where the contours meet. Nothing changes
-    where the lips are apart (render.photo paints the opening between the drawn contours over what is there).
+    inter-ocular units; as the lips part again the band splits and rides on their inner edges. A band of
+    half-width SEAM_BAND · scale along each inner contour (one band where the lips meet) and the opening between
+    them are inpainted from the lip pixels around them (their own texture and colour), and where the contours
+    meet (gap under MEET_GAP · scale) a closed mouth's line, LINE_DARK darker than the lips at its middle, is
+    drawn. The opening is painted afterwards (render.photo paints it between the drawn contours).
     """
     upper = np.asarray(upper, np.float64)
     lower = np.asarray(lower, np.float64)
@@ -144,19 +145,21 @@ def mend_mouth_line(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, sca
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
     line = np.zeros((y1 - y0, x1 - x0), np.float32)
     thick = max(1, int(round(2 * band)))
+    upper_px, lower_px = (np.round((c - (x0, y0)) * 16).astype(np.int32) for c in (upper, lower))
+    # the opening is masked too, so the fill comes from the lips beyond the band and not from the dark inside
+    cv2.fillPoly(mask, [np.concatenate([upper_px, lower_px[::-1]])], 1, cv2.LINE_8, shift=4)
+    cv2.polylines(mask, [upper_px, lower_px], False, 1, thick, cv2.LINE_8, shift=4)
     for k in range(len(seam) - 1):
         if meet[k] and meet[k + 1]:
             a, b = (np.round(seam[k] * 16).astype(int), np.round(seam[k + 1] * 16).astype(int))
-            cv2.line(mask, tuple(a.tolist()), tuple(b.tolist()), 1, thick, cv2.LINE_8, shift=4)
             cv2.line(line, tuple(a.tolist()), tuple(b.tolist()), 1.0, 1, cv2.LINE_AA, shift=4)
-    if not mask.any():
-        return
     region = np.ascontiguousarray(image[y0:y1, x0:x1])
     filled = cv2.inpaint(region, mask, 2, cv2.INPAINT_TELEA).astype(np.float32)
     weight = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 0.6)[..., None]
     line = cv2.GaussianBlur(line, (0, 0), max(0.6, 0.008 * scale))
     out = region.astype(np.float32) * (1 - weight) + filled * weight
-    out *= (1.0 - LINE_DARK * np.clip(line / max(float(line.max()), 1e-6), 0, 1))[..., None]
+    if line.max() > 0:
+        out *= (1.0 - LINE_DARK * line / float(line.max()))[..., None]
     image[y0:y1, x0:x1] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 

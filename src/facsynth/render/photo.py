@@ -293,9 +293,9 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
         outer = np.concatenate([dst[list(topology.UPPER_LIP_OUTER)], dst[list(topology.LOWER_LIP_OUTER)][::-1]])
         cover_stray_teeth(out, outer, np.concatenate([top, bottom[::-1]]))
         if rig.own.get(12, 0.0) <= 0:    # parted, not smiling: closed by the target (rig.closure) whatever it asks
-            # where the lips meet, the squeezed teeth and dark inside become a closed mouth's line; whatever parts
-            # them is painted between the drawn contours (not from the photo's midline, which would leave the
-            # photo's own opening, squeezed, on the inner edges of the lips)
+            # the squeezed teeth and dark inside on the lips' inner edges are filled from the lips, with a closed
+            # mouth's line where they meet; whatever parts them is painted between the drawn contours (not from
+            # the photo's midline, which would leave the photo's own opening, squeezed, on the lips' inner edges)
             mend_mouth_line(out, dst[up], dst[lo], rig.face.pose.scale)
             top, bottom = dst[up], dst[lo]
     if rig.lips is not None and relaxed >= LIPS_REPAINTED:
