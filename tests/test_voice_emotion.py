@@ -125,8 +125,9 @@ def test_emotion_curves_show_the_segment_emotion_visibly():
     neutral = EmotionSegment(4.0, 6.0, {**probs, "neutral": 0.9, "anger": 0.1}, 0.0, 0.0)
     t = np.array([1.0, 3.0, 5.0])
     c = emotion_curves([angry, sad, neutral], SPEECH_AUS, t)
-    col = {a: SPEECH_AUS.index(a) for a in (1, 4, 7, 25, 26)}
-    assert c[0, col[4]] >= 3.0 and c[0, col[7]] >= 2.5  # lowered brows, tightened lids: visible (≥ C)
+    col = {a: SPEECH_AUS.index(a) for a in (1, 4, 5, 7, 25, 26)}
+    assert c[0, col[4]] >= 3.0 and c[0, col[5]] >= 2.5  # lowered brows, a glare: visible (≥ C)
+    assert c[0, col[7]] >= 2.0  # tensed lower lids (anger's lips are left to the speech)
     assert c[1, col[1]] >= 2.5 and c[1, col[4]] >= 1.5  # raised inner brows
     assert c[2].max() == 0.0  # a mostly neutral segment leaves the face still
     assert c[:, [col[25], col[26]]].max() == 0.0  # the voice's emotion never drives the jaw
