@@ -26,6 +26,7 @@ from .mouth import LUMA, cover_stray_teeth, mend_mouth_line, opening_height, pai
 from .relax import FoldRelief, cheek_relief, fold_relief, lip_colours, paint_closed_lips, relieve_folds
 from .shading import shade_folds, shade_folds_on_side
 from .output import Renderer, write_rendered
+from .pixel_box import padded_box
 from .unfold import unfold
 from .warp import anchor_ring, piecewise_affine_map, remap, sample, source_positions, strip_triangles
 
@@ -273,10 +274,8 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
     tris = rig.triangles[moved[:, 0] | moved[:, 1] | moved[:, 2]]
     if len(tris):
         corners = np.concatenate([rig.vertices[tris.ravel()], dst[tris.ravel()]])
-        xs, ys = corners[:, 0], corners[:, 1]                           # column by column: min(axis=0) costs 10x
-        bx0, by0 = np.maximum(np.floor([xs.min(), ys.min()]).astype(int) - 2, rig.box[:2])
-        bx1, by1 = np.minimum(np.ceil([xs.max(), ys.max()]).astype(int) + 3, rig.box[2:])
-        box = (int(bx0), int(by0), int(bx1), int(by1))
+        bx0, by0, bx1, by1 = padded_box(corners, 2, image.shape, after=3)
+        box = (max(bx0, rig.box[0]), max(by0, rig.box[1]), min(bx1, rig.box[2]), min(by1, rig.box[3]))
         s = rig.work
         if s < 1.0:                     # a large face: the flow at reduced size, resized
             size = (max(2, int(round((box[2] - box[0]) * s))), max(2, int(round((box[3] - box[1]) * s))))
