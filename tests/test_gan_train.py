@@ -55,6 +55,8 @@ def test_ganimation_overfits_tiny_data(ganimation_run, held_out):
     for key in ("d_au", "g_au"):  # the critic learns the AUs of the real faces, the generator to show them to it
         assert _late(history, key) < first[key] / 5, [h[key] for h in history]
     assert (out / "samples" / "epoch_060.png").is_file() and (out / "history.jsonl").is_file()
+    # every epoch says how long its steps took and how many faces it trained on (throughput); no GPU memory on CPU
+    assert all(h["faces"] == 4 and h["seconds"] > 0 and "gpu_peak_gib" not in h for h in history)
     assert "random CNN" in last["fid_network"] and np.isfinite(last["fid"])
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["held_out_pairs"] == len(held_out) == 2 and metrics["fid"] == pytest.approx(last["fid"])

@@ -10,6 +10,7 @@ import json
 import math
 import os
 import random
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -331,7 +332,9 @@ def train(dataset, out_dir: str | Path, cfg: TrainConfig, text_encoder: TextEnco
     - ``samples/epoch_NNN.png``: rows source, generated, target (and GANimation's attention mask), of held-out
       faces when there are any
     - ``history.jsonl``: per-epoch mean losses, SSIM of the sample faces and, with ``eval_dataset`` (the held-out
-      subjects), their FID and mean SSIM
+      subjects), their FID and mean SSIM; the epoch's training ``seconds`` (the steps and their data loading, not
+      samples, evaluation or checkpoint), the ``faces`` (pairs) this process trained on, and on CUDA
+      ``gpu_peak_gib``, the peak GPU memory allocated so far (torch.cuda.max_memory_allocated, GiB)
     - ``metrics.json``: the final held-out scores and the geometric checks (nothing is scored on training faces)
 
     The FESN first pre-trains its visual semantic encoder for ``cfg.lvsn_epochs`` with the language–visual
@@ -410,12 +413,14 @@ def train(dataset, out_dir: str | Path, cfg: TrainConfig, text_encoder: TextEnco
             mods["lvsn"].eval().requires_grad_(False)
         sums: dict[str, float] = {}
         counts: dict[str, int] = {}
-        it = 0
+        it = faces = 0
+        started = time.perf_counter()
         bar = tqdm(loader, desc=f"{cfg.kind} {stage} epoch {epoch}/{total}", disable=not progress or rank != 0,
                    leave=False)
         for batch in bar:
             batch = prepare(batch)
             it += 1
+            faces += batch["source"].shape[0]
             if stage == "lvsn":
                 imgs = torch.cat([batch["target"], batch["source"]])
                 words = _pad_cat(batch["target_words"], batch["source_words"])
@@ -434,7 +439,10 @@ def train(dataset, out_dir: str | Path, cfg: TrainConfig, text_encoder: TextEnco
                 sums[k] = sums.get(k, 0.0) + v
                 counts[k] = counts.get(k, 0) + 1
             bar.set_postfix({k: f"{v:.3g}" for k, v in logs.items()})
-        record = {"epoch": epoch, "stage": stage, **{k: sums[k] / counts[k] for k in sums}}
+        record = {"epoch": epoch, "stage": stage, **{k: sums[k] / counts[k] for k in sums},
+                  "seconds": time.perf_counter() - started, "faces": faces}
+        if device.type == "cuda":
+            record["gpu_peak_gib"] = torch.cuda.max_memory_allocated(device) / 2**30
         if rank == 0:
             if stage == "gan":
                 record["ssim"] = _samples(mods, fixed, cfg, out_dir / "samples" / f"epoch_{epoch:03d}.png")
