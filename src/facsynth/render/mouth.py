@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._lazy import lazy_module
+from ..face.topology import LIP_CORNERS, LOWER_LIP_INNER, UPPER_LIP_INNER
 from .pixel_box import padded_box
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["paint_mouth_interior", "opening_height", "cover_stray_teeth", "mend_mouth_line", "LUMA"]
+__all__ = ["paint_mouth_interior", "opening_height", "cover_stray_teeth", "mend_mouth_line", "tidy_mouth_corners",
+           "LUMA"]
 
 LUMA = np.float32([0.299, 0.587, 0.114])                          # Rec. 601 luma weights
 #: mend_mouth_line: half-width of the band rebuilt along each inner lip contour, and the largest gap between the
@@ -161,6 +163,35 @@ def mend_mouth_line(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, sca
     if line.max() > 0:
         out *= (1.0 - LINE_DARK * line / float(line.max()))[..., None]
     image[y0:y1, x0:x1] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def tidy_mouth_corners(source: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """Mouth corners whose inner lip contours neither stick out of the lips nor cross: a copy of ``moved``.
+
+    source : np.ndarray [shape=(n ≥ 478, 2)] pixels, the photo's landmarks
+    moved : np.ndarray [shape=(n ≥ 478, 2)] pixels, the same points where the expression puts them
+
+    A relaxed smile moves the inner corner of the mouth (where the inner contours meet) otherwise than the outer
+    corner beside it, and can leave it several pixels above or past it, with the inner contours crossing beside
+    the corners: the warp then squeezes the smile's dark mouth corners into turned-over triangles, small dark
+    specks at each corner. Each inner corner is moved as its outer corner is (their offset stays the photo's),
+    and each pair of inner lip points where the lower lies above the upper (across the line between the
+    corners) is put together at their middle.
+    """
+    out = np.array(moved, np.float64, copy=True)
+    src = np.asarray(source, np.float64)
+    for inner, outer in zip((UPPER_LIP_INNER[0], UPPER_LIP_INNER[-1]), LIP_CORNERS):
+        out[inner, :2] = src[inner, :2] + (out[outer, :2] - src[outer, :2])
+    along = out[LIP_CORNERS[1], :2] - out[LIP_CORNERS[0], :2]
+    down = np.array([-along[1], along[0]]) / max(float(np.linalg.norm(along)), 1e-6)
+    if down[1] < 0:                                               # towards the chin: image y grows downwards
+        down = -down
+    up, lo = np.asarray(UPPER_LIP_INNER[1:-1]), np.asarray(LOWER_LIP_INNER[1:-1])
+    gap = (out[lo, :2] - out[up, :2]) @ down
+    crossed = np.minimum(gap, 0.0)[:, None] / 2 * down
+    out[up, :2] += crossed
+    out[lo, :2] -= crossed
+    return out
 
 
 def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | None = None) -> None:

@@ -22,8 +22,9 @@ from ..face.landmarks import Face, detect_faces, face_pose, from_face_frame
 from ..face.model import basis_for, default_face
 from ..face.own_expression import lip_closure, own_expression, smile_relaxation
 from ..track import AUTrack
-from .mouth import LUMA, cover_stray_teeth, mend_mouth_line, opening_height, paint_mouth_interior
-from .relax import FoldRelief, cheek_relief, fold_relief, lip_colours, paint_closed_lips, relieve_folds
+from .mouth import LUMA, cover_stray_teeth, mend_mouth_line, opening_height, paint_mouth_interior, tidy_mouth_corners
+from .relax import (FoldRelief, cheek_relief, combine_reliefs, corner_relief, fold_relief, lip_colours,
+                    paint_closed_lips, relieve_folds, shading_relief)
 from .shading import shade_folds, shade_folds_on_side
 from .output import Renderer, write_rendered
 from .pixel_box import padded_box
@@ -78,8 +79,8 @@ class PhotoRig:
     relax     : np.ndarray [shape=(478, 3)] float32, face frame: what relaxes the lips evenly when a target takes
                 the photo's smile away (facsynth.face.own_expression.smile_relaxation), added in proportion
     folds     : {AU: render.relax.FoldRelief} of a photo that smiles (``own`` has AU12), else None: its nasolabial
-                folds (12) and, with raised cheeks, crow's feet and lower-lid furrows (6), taken out as far as
-                a target takes that AU away
+                folds with the lit, raised cheeks beside them (12) and, with raised cheeks, crow's feet and
+                lower-lid furrows (6), taken out as far as a target takes that AU away
     lips      : np.ndarray [shape=(2, 3)] float32 RGB upper and lower lip colour of a smiling photo, else None:
                 the closing lips are repainted in them
     """
@@ -168,7 +169,9 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
     own, closure = lip_closure(basis, own_expression(shape, basis, default_face().vertices))
     folds = lips = None
     if own.get(12, 0.0) > 0:
-        folds, lips = {12: fold_relief(image, lm, face.pose.scale)}, lip_colours(image, lm)
+        smile = combine_reliefs(*(relief(image, lm, face.pose.scale)
+                                  for relief in (fold_relief, shading_relief, corner_relief)))
+        folds, lips = {12: smile}, lip_colours(image, lm)
         if own.get(6, 0.0) > 0:
             folds[6] = cheek_relief(image, lm, face.pose.scale)
     return PhotoRig(face, vertices, triangles, skin, pinned, held, box, work, lum / 128.0, tint, basis, own, closure,
@@ -262,6 +265,8 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
     n = len(dst_lm)
     dst[:n] = dst_lm
     dst = unfold(rig.vertices, dst, rig.skin, rig.pinned, rig.held)    # no skin turns over (no hard stepped edge)
+    if relaxed > 0:                     # a smile relaxing: no inner mouth corner left past its outer one
+        dst[:n] = tidy_mouth_corners(rig.vertices[:n], dst[:n])
     dst_lm = dst[:n]
     up, lo = np.asarray(topology.UPPER_LIP_INNER), np.asarray(topology.LOWER_LIP_INNER)
     k = len(up) - 2

@@ -1,5 +1,6 @@
 """The skin and lips of a smile the photo wears, taken away with the smile: nasolabial folds, crow's feet and
-lower-lid furrows lightened out of the photo's texture, the red of the lips repainted in the photo's lip colours."""
+lower-lid furrows lightened out of the photo's texture, the lit cheek apples and the shadows of the raised cheeks
+toned towards the skin around them, the red of the lips repainted in the photo's lip colours."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from .shading import cheek_lines, nasolabial_lines
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["FoldRelief", "fold_relief", "cheek_relief", "relieve_folds", "lip_colours", "paint_closed_lips",
-           "FOLD_BAND", "CHEEK_BAND", "FOLD_STRENGTH"]
+__all__ = ["FoldRelief", "fold_relief", "cheek_relief", "shading_relief", "corner_relief", "combine_reliefs",
+           "relieve_folds", "lip_colours", "paint_closed_lips", "cheek_zones", "FOLD_BAND", "CHEEK_BAND",
+           "FOLD_STRENGTH", "SHADING_STRENGTH", "CHEEK_ZONE"]
 
 #: Half-width of the band around each nasolabial line whose shading is taken out, inter-ocular units.
 FOLD_BAND = 0.11
@@ -31,6 +33,19 @@ _CREASE = 0.045               # creases narrower than twice this (inter-ocular u
 MOUTH_LINE_PARTED = 0.02
 _LIP_LIKE = 50.0              # RGB distance from the painted lip beyond which a pixel is repainted in full
 _NOSE = (1, 2, 4, 5, 48, 64, 98, 102, 129, 195, 278, 294, 327, 331, 358)
+#: The skin a smile raises and lights on each cheek (the person's right, then left): below the lower lid, out to
+#: the side of the cheek, down to the jaw beside the mouth and in to the side of the nose (MediaPipe indices; the
+#: nasolabial line and its run past the lip corner close each zone towards the mouth).
+CHEEK_ZONE = ((119, 118, 117, 123, 147, 187, 207, 216, 206, 36, 101),
+              (348, 347, 346, 352, 376, 411, 427, 436, 426, 266, 330))
+#: Share of the cheeks' low-frequency shading difference from the skin around them (``shading_relief``) taken
+#: away when the whole smile is removed.
+SHADING_STRENGTH = 0.8
+_SHADE_DETAIL = 0.03          # shading finer than this (Gaussian sigma, IOD) is texture and stays
+_SHADE_AROUND = 0.2           # sigma (IOD) of the skin around the cheeks that stands for their neutral shading
+_CORNER_REACH = 0.07          # IOD around the middle of each inner/outer lip corner pair searched for dark corners
+_CORNER_DARK = 20.0           # luma levels below the skin and lips around a corner from which a pixel is darkened
+_SHADE_KNEE = 8.0             # luma levels of difference from which the full strength applies (less: in proportion)
 
 
 @dataclass(frozen=True)
@@ -38,8 +53,8 @@ class FoldRelief:
     """What lightens a photo's own nasolabial folds: ``image[y0:y1, x0:x1] += fraction * lift``.
 
     box      : (x0, y0, x1, y1) int pixels
-    lift     : np.ndarray [shape=(y1 - y0, x1 - x0, 3)] float32, RGB levels per pixel that take the whole fold
-               shading away (≥ 0: > 0 in a fold's shadow, 0 off the band)
+    lift     : np.ndarray [shape=(y1 - y0, x1 - x0, 3)] float32, RGB levels per pixel added when the whole smile
+               is taken away (a fold's shadow: > 0; a lit cheek apple: < 0; 0 off the zones)
     """
 
     box: tuple[int, int, int, int]
@@ -101,8 +116,13 @@ def _relief(image: np.ndarray, scale: float, lines: list[np.ndarray], half_width
     r = max(1, int(round(_CREASE * scale)))
     closed = cv2.morphologyEx(fine, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
     closed = cv2.GaussianBlur(closed, (0, 0), max(0.5, r / 2))
-    lift = np.maximum(closed - fine, 0.0) * (band * skin)[..., None]
+    lift = np.maximum(closed - fine, 0.0) * (band * skin * FOLD_STRENGTH)[..., None]
     lift[lift < 0.25] = 0.0                               # under half a level at full strength: changes nothing
+    return _trimmed(lift, x0, y0)
+
+
+def _trimmed(lift: np.ndarray, x0: int, y0: int) -> FoldRelief:
+    """The relief ``lift`` (h, w, 3) whose top-left pixel is (x0, y0), cut to the rows and columns it changes."""
     rows, cols = np.flatnonzero(lift.any(axis=(1, 2))), np.flatnonzero(lift.any(axis=(0, 2)))
     if not len(rows):
         return FoldRelief((int(x0), int(y0), int(x0), int(y0)), np.zeros((0, 0, 3), np.float32))
@@ -111,10 +131,136 @@ def _relief(image: np.ndarray, scale: float, lines: list[np.ndarray], half_width
                       np.ascontiguousarray(lift[ry, rx], np.float32))
 
 
+def cheek_zones(points: np.ndarray, scale: float) -> list[np.ndarray]:
+    """The two cheek zones whose shading a smile changes (``CHEEK_ZONE`` with the nasolabial line and its run past
+    the lip corner), as convex polygons (k, 2) pixels, the person's right first.
+
+    points : np.ndarray [shape=(n ≥ 468, 2)] pixels, landmarks; scale : float > 0, pixels per inter-ocular distance
+    """
+    p = np.asarray(points, np.float64)[:, :2]
+    zones = []
+    for cheek, line in zip(CHEEK_ZONE, nasolabial_lines(p, scale)):
+        on = line[2] - line[1]
+        on /= max(np.linalg.norm(on), 1e-6)
+        hull = np.concatenate([p[list(cheek)], line, [line[2] + on * 0.22 * scale]]).astype(np.float32)
+        zones.append(cv2.convexHull(hull)[:, 0].astype(np.float64))
+    return zones
+
+
+def shading_relief(image: np.ndarray, points: np.ndarray, scale: float) -> FoldRelief:
+    """Measure how a smile lights and shades the cheeks of a photo: the lit, raised cheek apples, the bulge beside
+    the nasolabial fold and the shadow it casts, as their difference from the skin around them.
+
+    image : np.ndarray [shape=(H, W, 3)] uint8 RGB; points : np.ndarray [shape=(n ≥ 468, 2)] pixels, the photo's
+    own landmarks; scale : float > 0, pixels per inter-ocular distance
+
+    Within each cheek zone (``cheek_zones``, feathered over 0.05 IOD) the skin's low-frequency colour (a
+    Gaussian of sigma ``_SHADE_DETAIL`` IOD over skin pixels only: lips, nose and eyes left out) is compared with
+    an estimate of the same skin without the smile's relief: the skin *around* the zones (outside them, within
+    the face's box) averaged with a Gaussian of sigma ``_SHADE_AROUND`` IOD, which carries the photo's light
+    and the face's colour but not the bulges. ``SHADING_STRENGTH`` of the difference, per channel, moves the
+    cheeks towards it (lighter where the raised cheek shades, darker on its lit apple), fully where the luma
+    differs by ``_SHADE_KNEE`` levels or more and in proportion below, so skin that already matches keeps its
+    own shading. The fine texture (pores, freckles, stubble) rides on top unchanged. Nothing is measured per
+    face but the photo itself.
+    """
+    p = np.asarray(points, np.float64)[:, :2]
+    zones = cheek_zones(p, scale)
+    x0, y0, x1, y1 = padded_box(np.concatenate(zones), int((_SHADE_AROUND * 1.5) * scale) + 2, image.shape)
+    origin = np.array([x0, y0], np.float64)
+    size = (int(y1 - y0), int(x1 - x0))
+    zone = np.zeros(size, np.float32)
+    cv2.fillPoly(zone, [np.round((z - origin) * 16).astype(np.int32) for z in zones], 1.0, cv2.LINE_AA, shift=4)
+    zone = cv2.GaussianBlur(zone, (0, 0), max(0.5, 0.05 * scale))
+    lips = p[list(topology.UPPER_LIP_OUTER) + list(topology.LOWER_LIP_OUTER)[::-1]]
+    nose = cv2.convexHull(p[list(_NOSE)].astype(np.float32))[:, 0].astype(np.float64)
+    eyes = [p[list(topology.RIGHT_UPPER_LID) + list(topology.RIGHT_LOWER_LID)[::-1]],
+            p[list(topology.LEFT_UPPER_LID) + list(topology.LEFT_LOWER_LID)[::-1]]]
+    other = np.zeros(size, np.uint8)
+    cv2.fillPoly(other, [np.round((poly - origin) * 16).astype(np.int32) for poly in [lips, nose, *eyes]], 1,
+                 cv2.LINE_8, shift=4)
+    other = cv2.dilate(other, np.ones((3, 3), np.uint8), iterations=max(1, int(0.04 * scale)))
+    skin = 1.0 - cv2.GaussianBlur(other.astype(np.float32), (0, 0), max(0.5, 0.015 * scale))
+    region = image[y0:y1, x0:x1].astype(np.float32)
+    low = _masked_blur(region, skin, _SHADE_DETAIL * scale)
+    around = _masked_blur(region, skin * (1.0 - zone), _SHADE_AROUND * scale)
+    weight = np.clip(np.abs((low - around) @ LUMA) / _SHADE_KNEE, 0.0, 1.0) * zone * skin
+    lift = (around - low) * (weight * SHADING_STRENGTH)[..., None]
+    lift[np.abs(lift) < 0.25] = 0.0                       # under half a level at full strength: changes nothing
+    return _trimmed(lift, x0, y0)
+
+
+def corner_relief(image: np.ndarray, points: np.ndarray, scale: float) -> FoldRelief:
+    """Measure the dark mouth corners of a smile: the shadowed commissure between each inner and outer lip corner
+    and the crease just beyond it, as what fills them from the lips and skin around them.
+
+    image : np.ndarray [shape=(H, W, 3)] uint8 RGB; points : np.ndarray [shape=(n ≥ 468, 2)] pixels, the photo's
+    own landmarks; scale : float > 0, pixels per inter-ocular distance
+
+    A smiling mouth's corners are deep and dark past its inner lip corner, where MediaPipe's outer corner lies;
+    when the smile relaxes, the warp squeezes that darkness into small specks at the new corners. Within
+    ``_CORNER_REACH`` IOD of the middle of each inner and outer corner pair, outside the mouth's opening, pixels
+    darker than the median of the ring around them (by ``_CORNER_DARK`` luma levels, fully from twice that) are
+    inpainted (Telea) from the pixels around them; the lift is the inpainted colour minus the photo's, feathered.
+    """
+    p = np.asarray(points, np.float64)[:, :2]
+    reach = max(2.0, _CORNER_REACH * scale)
+    centres = [(p[inner] + p[outer]) / 2 for inner, outer in
+               ((topology.UPPER_LIP_INNER[0], topology.LIP_CORNERS[0]),
+                (topology.UPPER_LIP_INNER[-1], topology.LIP_CORNERS[1]))]
+    reliefs = []
+    for centre in centres:
+        x0, y0, x1, y1 = padded_box(centre[None], int(np.ceil(1.6 * reach)) + 2, image.shape)
+        if x1 - x0 < 3 or y1 - y0 < 3:
+            continue
+        region = image[y0:y1, x0:x1]
+        yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+        d = np.hypot(xx - centre[0], yy - centre[1]) / reach
+        luma = region.astype(np.float32) @ LUMA
+        ring = (d > 1.2) & (d < 1.6)
+        if ring.sum() < 8:
+            continue
+        ref = float(np.median(luma[ring]))
+        dark = np.clip((ref - luma - _CORNER_DARK) / _CORNER_DARK, 0.0, 1.0) * (d < 1.0)
+        holes = cv2.dilate((dark > 0.1).astype(np.uint8), np.ones((3, 3), np.uint8))
+        if not holes.any():
+            continue
+        filled = cv2.inpaint(np.ascontiguousarray(region), holes, 3, cv2.INPAINT_TELEA).astype(np.float32)
+        weight = cv2.GaussianBlur(np.maximum(dark, holes * 0.8).astype(np.float32), (0, 0), 1.0)
+        lift = (filled - region.astype(np.float32)) * weight[..., None]
+        lift[np.abs(lift) < 0.25] = 0.0
+        reliefs.append(_trimmed(lift, x0, y0))
+    return combine_reliefs(*reliefs) if reliefs else FoldRelief((0, 0, 0, 0), np.zeros((0, 0, 3), np.float32))
+
+
+def _masked_blur(region: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian average (sigma pixels) of ``region`` (h, w, 3) over the pixels ``weight`` (h, w, 0–1) counts;
+    where it counts next to none, the pixel itself."""
+    sigma = max(0.5, sigma)
+    total = cv2.GaussianBlur(weight, (0, 0), sigma)[..., None]
+    mean = cv2.GaussianBlur(region * weight[..., None], (0, 0), sigma) / np.maximum(total, 1e-3)
+    return np.where(total > 1e-3, mean, region)
+
+
+def combine_reliefs(*reliefs: FoldRelief) -> FoldRelief:
+    """One relief that does what ``reliefs`` do together (their lifts added over the union of their boxes)."""
+    boxes = np.array([r.box for r in reliefs if r.lift.size])
+    if not len(boxes):
+        return reliefs[0]
+    x0, y0 = boxes[:, :2].min(axis=0)
+    x1, y1 = boxes[:, 2:].max(axis=0)
+    lift = np.zeros((y1 - y0, x1 - x0, 3), np.float32)
+    for r in reliefs:
+        if r.lift.size:
+            bx0, by0, bx1, by1 = r.box
+            lift[by0 - y0:by1 - y0, bx0 - x0:bx1 - x0] += r.lift
+    return FoldRelief((int(x0), int(y0), int(x1), int(y1)), lift)
+
+
 def relieve_folds(image: np.ndarray, reliefs: Sequence[tuple[FoldRelief, float]]) -> np.ndarray:
-    """``image`` (H, W, 3) uint8 with each relief's ``fraction`` (0–1) of its measured shading taken away, as
-    (relief, fraction) pairs; a new array, or the input itself when no fraction is above 0. Pixels outside the
-    reliefs' boxes are the input's."""
+    """``image`` (H, W, 3) uint8 with each relief's ``fraction`` (0–1) of its measured shading taken away (its
+    ``lift`` times the fraction added), as (relief, fraction) pairs; a new array, or the input itself when no
+    fraction is above 0. Pixels outside the reliefs' boxes are the input's."""
     reliefs = [(r, min(float(f), 1.0)) for r, f in reliefs if f > 0]
     if not reliefs:
         return image
@@ -122,7 +268,7 @@ def relieve_folds(image: np.ndarray, reliefs: Sequence[tuple[FoldRelief, float]]
     for relief, fraction in reliefs:
         x0, y0, x1, y1 = relief.box
         region = out[y0:y1, x0:x1].astype(np.float32)
-        region += np.float32(fraction * FOLD_STRENGTH) * relief.lift + 0.5
+        region += np.float32(fraction) * relief.lift + 0.5
         out[y0:y1, x0:x1] = np.clip(region, 0, 255, out=region).astype(np.uint8)
     return out
 
