@@ -10,13 +10,14 @@ import pytest
 
 from facsynth.face.landmarks import detect_faces
 from facsynth.face.model import default_face
-from facsynth.face.topology import LOWER_LIP_OUTER, UPPER_LIP_OUTER
+from facsynth.face.topology import LIP_CORNERS, LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER
 from facsynth.facs import emotion_aus
 from facsynth.formats.image import read_image
-from facsynth.render.mouth import LUMA
+from facsynth.render import photo
+from facsynth.render.mouth import LUMA, tidy_mouth_corners
 from facsynth.render.photo import (expressed_landmarks, fold_kept, movement, render_frame, rig_photo, share_removed,
                                    side_movements)
-from facsynth.render.relax import fold_relief, relieve_folds
+from facsynth.render.relax import cheek_zones, fold_relief, relieve_folds, shading_relief
 from facsynth.render.shading import nasolabial_lines
 
 
@@ -111,3 +112,93 @@ def test_a_target_that_asks_for_a_nasolabial_fold_keeps_the_photos_own(obama):
         return _crease_contrast(frame, expressed_landmarks(rig, *side_movements(rig, target)), rig.face.pose.scale)
 
     assert contrast({10: own}) > contrast({10: 0.01}) + 5.0
+
+
+def _cheek_shading_spread(frame: np.ndarray, points: np.ndarray, scale: float) -> float:
+    """Spread (standard deviation, luma levels) of the low-frequency shading inside the cheek zones: a smile's lit
+    apples, the bulge beside the fold and its shadow raise it."""
+    inside = np.zeros(frame.shape[:2], np.uint8)
+    cv2.fillPoly(inside, [np.round(z).astype(np.int32) for z in cheek_zones(points, scale)], 1)
+    luma = cv2.GaussianBlur(frame.astype(np.float32) @ LUMA, (0, 0), 0.03 * scale)
+    return float(np.std(luma[inside > 0]))
+
+
+def test_a_smiling_photo_asked_for_sadness_loses_the_smiles_cheek_shading(obama):
+    """The lit, raised cheeks of the photo's smile are toned towards the skin around them: sadness (absolute) has
+    far flatter cheek shading than sadness added to the smile (--relative), and than the fold relief alone gave."""
+    image, rig = obama
+    scale = rig.face.pose.scale
+    sad = emotion_aus("sadness", 4)
+    folds_only = dataclasses.replace(rig, folds={12: fold_relief(image, rig.vertices[:478], scale)})
+    absolute = expressed_landmarks(rig, *side_movements(rig, sad))
+    added = expressed_landmarks(rig, *side_movements(rig, sad, None, True), absolute=False)
+    smiling = _cheek_shading_spread(render_frame(image, rig, sad, relative=True), added, scale)
+    before = _cheek_shading_spread(render_frame(image, folds_only, sad), absolute, scale)
+    after = _cheek_shading_spread(render_frame(image, rig, sad), absolute, scale)
+    assert after < 0.6 * smiling and after < 0.75 * before
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_shading_relief_tones_a_lit_cheek_and_leaves_even_skin_alone(seed):
+    """A bright blob on one cheek zone of even skin is mostly taken away; skin without one gives no relief."""
+    v = default_face().vertices
+    points = np.stack([200 + 100 * v[:, 0], 200 - 100 * v[:, 1]], axis=1).astype(np.float64)
+    rng = np.random.default_rng(seed)
+    even = np.clip(np.array([190, 140, 110]) + rng.normal(0, 4, (400, 400, 1)), 0, 255).astype(np.uint8)
+    assert shading_relief(even, points, 100.0).lift.size == 0
+    apple = cheek_zones(points, 100.0)[0].mean(axis=0)
+    yy, xx = np.mgrid[0:400, 0:400]
+    blob = 30.0 * np.exp(-((xx - apple[0]) ** 2 + (yy - apple[1]) ** 2) / (2 * 12.0 ** 2))
+    lit = np.clip(even + blob[..., None], 0, 255).astype(np.uint8)
+    toned = relieve_folds(lit, [(shading_relief(lit, points, 100.0), 1.0)])
+    near = blob > 15
+
+    def excess(img: np.ndarray) -> float:
+        return float(((img.astype(np.float32) - even) @ LUMA)[near].mean())
+
+    assert excess(toned) < 0.5 * excess(lit)
+
+
+def test_tidy_mouth_corners_puts_inner_corners_back_and_uncrosses_the_lips():
+    v = default_face().vertices
+    source = np.stack([200 + 100 * v[:, 0], 200 - 100 * v[:, 1]], axis=1).astype(np.float64)
+    moved = source.copy()
+    moved[UPPER_LIP_INNER[0]] += (3.0, -6.0)                        # the inner corner pulled up past the outer one
+    moved[LOWER_LIP_INNER[2], 1] = moved[UPPER_LIP_INNER[2], 1] - 3.0   # lower inner lip above the upper one
+    tidy = tidy_mouth_corners(source, moved)
+    corner, outer = UPPER_LIP_INNER[0], LIP_CORNERS[0]
+    assert np.allclose(tidy[corner] - tidy[outer], source[corner] - source[outer])
+    assert np.all(tidy[list(LOWER_LIP_INNER[1:-1]), 1] >= tidy[list(UPPER_LIP_INNER[1:-1]), 1] - 1e-9)
+    outer_lips = list(UPPER_LIP_OUTER) + list(LOWER_LIP_OUTER)
+    assert np.array_equal(tidy[outer_lips], moved[outer_lips])                        # the outer lips stay
+
+
+def _corner_specks(frame: np.ndarray, points: np.ndarray, scale: float) -> int:
+    """Pixels within 0.06 IOD of the rendered lip corners, off the lips, 40 luma levels darker than the skin
+    0.08–0.12 IOD around the corner."""
+    lips = np.zeros(frame.shape[:2], np.uint8)
+    outer = points[list(UPPER_LIP_OUTER) + list(LOWER_LIP_OUTER)[::-1]]
+    cv2.fillPoly(lips, [np.round(outer * 16).astype(np.int32)], 1, cv2.LINE_8, shift=4)
+    luma = frame.astype(np.float32) @ LUMA
+    yy, xx = np.mgrid[0:frame.shape[0], 0:frame.shape[1]]
+    count = 0
+    for c in LIP_CORNERS:
+        d = np.hypot(xx - points[c, 0], yy - points[c, 1]) / scale
+        ref = np.median(luma[(d > 0.08) & (d < 0.12) & (lips == 0)])
+        count += int(((luma < ref - 40) & (d < 0.06) & (lips == 0)).sum())
+    return count
+
+
+def test_a_smile_kept_in_part_leaves_no_dark_specks_at_the_mouth_corners(obama, monkeypatch):
+    """AU12 below the photo's own smile with parted lips: the smile's dark mouth corners are no longer squeezed into
+    specks beside the rendered corners (against the renderer without corner tidying and corner relief)."""
+    image, rig = obama
+    scale = rig.face.pose.scale
+    targets = ({12: 1.0, 25: 3.0}, {12: 2.0, 25: 4.0})
+    after = sum(_corner_specks(render_frame(image, rig, t), expressed_landmarks(rig, *side_movements(rig, t)), scale)
+                for t in targets)
+    monkeypatch.setattr(photo, "tidy_mouth_corners", lambda source, moved: moved)
+    old = dataclasses.replace(rig, folds={12: fold_relief(image, rig.vertices[:478], scale)})
+    before = sum(_corner_specks(render_frame(image, old, t), expressed_landmarks(rig, *side_movements(rig, t)), scale)
+                 for t in targets)
+    assert after < 0.5 * before
