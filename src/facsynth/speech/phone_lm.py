@@ -9,7 +9,6 @@ wheel by ``python -m facsynth.speech.phone_lm``; a test checks that it still is.
 
 from __future__ import annotations
 
-import importlib.metadata
 import math
 import tempfile
 from pathlib import Path
@@ -17,6 +16,8 @@ from pathlib import Path
 from .._lazy import lazy_module
 
 pocketsphinx = lazy_module("pocketsphinx")
+# only remaking the LM reads pocketsphinx's version; importing it (email, zipfile, csv) cost every speak 30-60 ms
+importlib_metadata = lazy_module("importlib.metadata")
 
 __all__ = ["BIGRAM_LM", "trigram_lm", "read_arpa", "bigram_arpa", "make_bigram"]
 
@@ -88,7 +89,7 @@ def make_bigram(out: Path = BIGRAM_LM) -> Path:
         arpa = Path(d) / "trigram.arpa"
         model.write(str(arpa), pocketsphinx.NGramModel.str_to_type("arpa"))
         text = arpa.read_text(encoding="ascii")
-    header = _HEADER.format(version=importlib.metadata.version("pocketsphinx"))
+    header = _HEADER.format(version=importlib_metadata.version("pocketsphinx"))
     out.write_text(bigram_arpa(*read_arpa(text), header=header), encoding="ascii")
     return out
 
