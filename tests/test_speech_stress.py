@@ -1,4 +1,5 @@
-"""How wide the mouth opens per syllable: vowel height, diphthong glides, stress (loudness, accents) and undershoot."""
+"""How wide the mouth opens per syllable: vowel height, diphthong glides, stress (loudness, accents, spelled letters) and
+undershoot."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from facsynth.speech.audio import load_audio
 from facsynth.speech.coarticulation import lip_curves, split_diphthongs
 from facsynth.speech.phonemes import Phone, align
 from facsynth.speech.rules import SPEECH_AUS, rules_curves
-from facsynth.speech.stress import loudness_gain, opening_scales, reach
+from facsynth.speech.stress import ACCENT_GAIN, is_spelled_letter, loudness_gain, opening_scales, reach
 from facsynth.speech.visemes import LIP_AUS
 
 T = np.arange(100) / 100.0
@@ -80,3 +81,26 @@ def test_a_louder_copy_of_a_word_opens_wider():
     assert after[f0:f1].max() > 1.1 * before[f0:f1].max()
     first = int(ten[0].start * 100) - 40
     assert np.abs(after[:first] - before[:first]).max() < 0.2 * before.max()
+
+
+def test_a_spelled_letter_opens_wider_than_the_same_vowel_in_another_word():
+    """ "set c now" / "set sea now": the same phones, but the letter c is accented (its opening x ACCENT_GAIN)."""
+    def said(word: str) -> list[Phone]:
+        return [Phone("SIL", 0.0, 0.2), Phone("S", 0.2, 0.3, "set"), Phone("EH", 0.3, 0.45, "set"),
+                Phone("T", 0.45, 0.5, "set"), Phone("S", 0.5, 0.6, word), Phone("IY", 0.6, 0.8, word),
+                Phone("SIL", 0.8, 1.0)]
+    letter, sea = opening_scales(said("c")), opening_scales(said("sea"))
+    assert letter[4] == ACCENT_GAIN and letter[5] == pytest.approx(ACCENT_GAIN * sea[5]) and ACCENT_GAIN > 1.1
+    assert np.array_equal(letter[:4], sea[:4]) and letter[6] == sea[6] == 1.0
+    open_letter = _opening(lip_curves(said("c"), T, opening_scale=letter))
+    open_sea = _opening(lip_curves(said("sea"), T, opening_scale=sea))
+    assert open_letter[62:75].max() > 1.15 * open_sea[62:75].max()
+    assert np.abs(open_letter[:45] - open_sea[:45]).max() < 0.05 * open_sea.max()   # "set" unchanged
+
+
+def test_which_words_count_as_spelled_letters():
+    assert is_spelled_letter(Phone("EY", 0.0, 0.1, "a"))           # the letter a, or the article's strong form
+    assert not is_spelled_letter(Phone("AH", 0.0, 0.1, "a"))       # the article's weak form
+    assert not is_spelled_letter(Phone("AY", 0.0, 0.1, "i"))       # the pronoun
+    assert is_spelled_letter(Phone("D", 0.0, 0.1, "w")) and is_spelled_letter(Phone("EH", 0.0, 0.1, "F"))
+    assert not is_spelled_letter(Phone("IY", 0.0, 0.1, "sea")) and not is_spelled_letter(Phone("AA", 0.0, 0.1))
