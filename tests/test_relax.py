@@ -17,7 +17,8 @@ from facsynth.render import photo
 from facsynth.render.mouth import LUMA, tidy_mouth_corners
 from facsynth.render.photo import (expressed_landmarks, fold_kept, movement, render_frame, rig_photo, share_removed,
                                    side_movements)
-from facsynth.render.relax import cheek_zones, fold_relief, relieve_folds, shading_relief
+from facsynth.render.relax import (HIGHLIGHT_STRENGTH, SHADING_STRENGTH, cheek_zones, fold_relief, relieve_folds,
+                                   shading_relief)
 from facsynth.render.shading import nasolabial_lines
 
 
@@ -139,8 +140,9 @@ def test_a_smiling_photo_asked_for_sadness_loses_the_smiles_cheek_shading(obama)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_shading_relief_tones_a_lit_cheek_and_leaves_even_skin_alone(seed):
-    """A bright blob on one cheek zone of even skin is mostly taken away; skin without one gives no relief."""
+def test_shading_relief_tones_a_lit_cheek_and_its_shadow_and_leaves_even_skin_alone(seed):
+    """A bright blob on a cheek zone of even skin is toned down by HIGHLIGHT_STRENGTH, a dark one lightened by
+    SHADING_STRENGTH (less: the zone's own average moves with the blob); skin without either gives no relief."""
     v = default_face().vertices
     points = np.stack([200 + 100 * v[:, 0], 200 - 100 * v[:, 1]], axis=1).astype(np.float64)
     rng = np.random.default_rng(seed)
@@ -149,14 +151,15 @@ def test_shading_relief_tones_a_lit_cheek_and_leaves_even_skin_alone(seed):
     apple = cheek_zones(points, 100.0)[0].mean(axis=0)
     yy, xx = np.mgrid[0:400, 0:400]
     blob = 30.0 * np.exp(-((xx - apple[0]) ** 2 + (yy - apple[1]) ** 2) / (2 * 12.0 ** 2))
-    lit = np.clip(even + blob[..., None], 0, 255).astype(np.uint8)
-    toned = relieve_folds(lit, [(shading_relief(lit, points, 100.0), 1.0)])
     near = blob > 15
 
     def excess(img: np.ndarray) -> float:
         return float(((img.astype(np.float32) - even) @ LUMA)[near].mean())
 
-    assert excess(toned) < 0.5 * excess(lit)
+    for sign, kept in ((1.0, 1.0 - 0.5 * HIGHLIGHT_STRENGTH), (-1.0, 1.0 - 0.5 * SHADING_STRENGTH)):
+        lit = np.clip(even + sign * blob[..., None], 0, 255).astype(np.uint8)
+        toned = relieve_folds(lit, [(shading_relief(lit, points, 100.0), 1.0)])
+        assert abs(excess(toned)) < kept * abs(excess(lit))
 
 
 def test_tidy_mouth_corners_puts_inner_corners_back_and_uncrosses_the_lips():

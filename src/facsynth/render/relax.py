@@ -19,7 +19,7 @@ cv2 = lazy_module("cv2")
 
 __all__ = ["FoldRelief", "fold_relief", "cheek_relief", "shading_relief", "corner_relief", "combine_reliefs",
            "relieve_folds", "lip_colours", "paint_closed_lips", "cheek_zones", "FOLD_BAND", "CHEEK_BAND",
-           "FOLD_STRENGTH", "SHADING_STRENGTH", "CHEEK_ZONE"]
+           "FOLD_STRENGTH", "SHADING_STRENGTH", "HIGHLIGHT_STRENGTH", "CHEEK_ZONE"]
 
 #: Half-width of the band around each nasolabial line whose shading is taken out, inter-ocular units.
 FOLD_BAND = 0.11
@@ -39,8 +39,10 @@ _NOSE = (1, 2, 4, 5, 48, 64, 98, 102, 129, 195, 278, 294, 327, 331, 358)
 CHEEK_ZONE = ((119, 118, 117, 123, 147, 187, 207, 216, 206, 36, 101),
               (348, 347, 346, 352, 376, 411, 427, 436, 426, 266, 330))
 #: Share of the cheeks' low-frequency shading difference from the skin around them (``shading_relief``) taken
-#: away when the whole smile is removed.
+#: away when the whole smile is removed: where the raised cheeks shade the skin (lightened), and where they catch
+#: the light (darkened; less, since the lit cheek apples are also the face's own shape, docs/expressions.md).
 SHADING_STRENGTH = 0.8
+HIGHLIGHT_STRENGTH = 0.4
 _SHADE_DETAIL = 0.03          # shading finer than this (Gaussian sigma, IOD) is texture and stays
 _SHADE_AROUND = 0.2           # sigma (IOD) of the skin around the cheeks that stands for their neutral shading
 _CORNER_REACH = 0.07          # IOD around the middle of each inner/outer lip corner pair searched for dark corners
@@ -158,10 +160,10 @@ def shading_relief(image: np.ndarray, points: np.ndarray, scale: float) -> FoldR
     Gaussian of sigma ``_SHADE_DETAIL`` IOD over skin pixels only: lips, nose and eyes left out) is compared with
     an estimate of the same skin without the smile's relief: the skin *around* the zones (outside them, within
     the face's box) averaged with a Gaussian of sigma ``_SHADE_AROUND`` IOD, which carries the photo's light
-    and the face's colour but not the bulges. ``SHADING_STRENGTH`` of the difference, per channel, moves the
-    cheeks towards it (lighter where the raised cheek shades, darker on its lit apple), fully where the luma
-    differs by ``_SHADE_KNEE`` levels or more and in proportion below, so skin that already matches keeps its
-    own shading. The fine texture (pores, freckles, stubble) rides on top unchanged. Nothing is measured per
+    and the face's colour but not the bulges. A share of the difference, per channel, moves the cheeks towards
+    it: ``SHADING_STRENGTH`` where the raised cheek shades the skin (lightened), ``HIGHLIGHT_STRENGTH`` on its
+    lit apple (darkened), fully where the luma differs by ``_SHADE_KNEE`` levels or more and in proportion
+    below, so skin that already matches keeps its own shading. The fine texture (pores, freckles, stubble) rides on top unchanged. Nothing is measured per
     face but the photo itself.
     """
     p = np.asarray(points, np.float64)[:, :2]
@@ -185,7 +187,8 @@ def shading_relief(image: np.ndarray, points: np.ndarray, scale: float) -> FoldR
     low = _masked_blur(region, skin, _SHADE_DETAIL * scale)
     around = _masked_blur(region, skin * (1.0 - zone), _SHADE_AROUND * scale)
     weight = np.clip(np.abs((low - around) @ LUMA) / _SHADE_KNEE, 0.0, 1.0) * zone * skin
-    lift = (around - low) * (weight * SHADING_STRENGTH)[..., None]
+    lit = ((low - around) @ LUMA) > 0
+    lift = (around - low) * (weight * np.where(lit, HIGHLIGHT_STRENGTH, SHADING_STRENGTH))[..., None]
     lift[np.abs(lift) < 0.25] = 0.0                       # under half a level at full strength: changes nothing
     return _trimmed(lift, x0, y0)
 
