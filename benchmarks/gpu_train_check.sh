@@ -6,6 +6,7 @@
 set -u
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+[ -n "${OUT:-}" ] && export OUT   # the GPU machine's result folder; the check's default is under /tmp
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 echo "== $(date -u '+%F %T') UTC, $(uname -m), $(nproc) cores, git $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 if command -v nvidia-smi >/dev/null; then
