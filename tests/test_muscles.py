@@ -74,6 +74,19 @@ def test_no_muscle_moves_the_eye_corners_and_au6_still_raises_the_lower_lid_and_
     assert d6[[117, 346], 1].min() > 0.03                                    # and the cheek
 
 
+def test_au6_narrows_the_eye_from_below_and_does_not_lift_the_upper_lid():
+    basis = _basis()
+    n = basis.neutral
+    d6 = basis.apply(np.array([[4.0]], np.float32), (6,))[0] - n
+    upper = list(RIGHT_UPPER_LID[1:-1] + LEFT_UPPER_LID[1:-1])
+    assert d6[upper, 1].max() < 0.002                                       # was 0.046 on the lateral half
+    lid_top = n[upper, 1].max()
+    above = np.nonzero((n[:468, 1] > lid_top) & (np.abs(n[:468, 0]) > 0.2) & (n[:468, 1] < lid_top + 0.3))[0]
+    assert d6[above, 1].max() < 0.002                                       # nor the skin up to the brow
+    gap = lambda q: q[[145, 374], 1] - q[[159, 386], 1]                      # lower minus upper lid, < 0
+    assert (gap(n + d6) > gap(n) + 0.03).all()                              # the eye is narrower
+
+
 def test_a_one_sided_au_moves_its_side_only():
     basis = _basis()
     right, left = split_sides(np.array([[4.0]], np.float32), (12,), {12: "L"})

@@ -45,7 +45,8 @@ from .topology import (LEFT_BROW, LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_LIP_INNE
                        RIGHT_LOWER_LID, RIGHT_UPPER_LID, UPPER_LIP_INNER, UPPER_LIP_OUTER)
 
 __all__ = ["AUBasis", "build_basis", "lip_regions", "split_sides", "LINEAR_MUSCLES", "SPHINCTERS", "JAW_ANGLE",
-           "LID_WEIGHTS", "MIDLINE_BLEND", "BROW_BANDS", "BROW_SPREAD", "EYE_CORNERS", "CANTHUS_REACH"]
+           "LID_WEIGHTS", "MIDLINE_BLEND", "BROW_BANDS", "BROW_SPREAD", "EYE_CORNERS", "CANTHUS_REACH", "BELOW_EYE",
+           "EYE_LINE_FADE"]
 
 # ------------------------------------------------------------------------------------------ the anatomy table
 # Linear muscles of the subject's right side (mirrored onto the left unless centred):
@@ -87,6 +88,16 @@ BROW_BANDS: dict[int, tuple[float, float, float, float]] = {
 #: than it showed the cheek raise. Only AU6 changes by more than 0.001 IOD.
 EYE_CORNERS = (33, 133, 362, 263)
 CANTHUS_REACH = 0.15
+#: AUs whose linear muscles move the skin below the eye only. AU6's cheek muscle (orbicularis oculi, pars orbitalis)
+#: is modelled as a linear muscle pulling the cheek up towards the orbit; that pull also lifted the lateral half of
+#: the upper lid margin (0.046 IOD at intensity 4) and the skin above it, so the eye opened upwards where the FACS
+#: manual (Ekman, Friesen & Hager 2002, AU6) has it narrowed: the orbital part draws the skin around the eye towards
+#: the eye (the cheek up from below, the eye cover fold down from above, the lateral brow "lowered to a small
+#: extent"), and the upper lid's own small closure is the lid model's (``LID_WEIGHTS``). Their displacement fades
+#: from all below the line between the two lid margins to none above it, over ``EYE_LINE_FADE`` face units (a
+#: smoothstep centred on the line; beside the eye the line is the canthus's height).
+BELOW_EYE = (6,)
+EYE_LINE_FADE = 0.05
 #: Gaussian width (face units) over which the skin above and beside a brow follows it.
 BROW_SPREAD = 0.18
 #: Muscles whose insertion lies on the midline (one muscle, not a mirrored pair).
@@ -197,6 +208,20 @@ def _brow_lateral(p: np.ndarray, brow: tuple[int, ...], side: float) -> np.ndarr
     x = side * p[:, 0]
     x_in, x_out = (side * p[list(brow), 0]).min(), (side * p[list(brow), 0]).max()
     return np.where(x > 0, _smoothstep((x - x_in) / (x_out - x_in)), 0.0)
+
+
+def _below_eye(p: np.ndarray) -> np.ndarray:
+    """Share (n,) of a below-the-eye muscle's movement each point of p (n, 3) takes (see BELOW_EYE): 1 under the
+    line midway between the upper and lower lid margins of its side's eye, 0 above it, a smoothstep of width
+    EYE_LINE_FADE across it; beyond the eye's corners the line keeps the corner's height."""
+    w = np.ones(len(p))
+    for upper, lower, side in ((RIGHT_UPPER_LID, RIGHT_LOWER_LID, -1.0), (LEFT_UPPER_LID, LEFT_LOWER_LID, 1.0)):
+        line = 0.0
+        for margin in (np.asarray(upper), np.asarray(lower)):
+            order = np.argsort(p[margin, 0])
+            line = line + 0.5 * np.interp(p[:, 0], p[margin[order], 0], p[margin[order], 1])
+        w = np.where(side * p[:, 0] > 0, _smoothstep((line - p[:, 1]) / EYE_LINE_FADE + 0.5), w)
+    return w
 
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
@@ -402,6 +427,7 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
     lower_mask[upper_lip] = 0.0
     side_mask = {"lower": lower_mask[:, None], "upper": 1 - lower_mask[:, None]}
     lowerers, lower_rows = [], []
+    below_eye = _below_eye(p)
     for au in ALL_AUS:
         d = np.zeros((n, 3))
         for name, ins, offset, omega, reach, amount in LINEAR_MUSCLES.get(au, []):
@@ -411,6 +437,8 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
                 i2 = p[[int(mirror[k]) for k in ins]].mean(axis=0)
                 m += _linear_muscle(p, i2 + np.asarray(offset) * flip, i2, omega, reach, amount)
             d += m * side_mask[_LIP_SIDE[name]] if name in _LIP_SIDE else m
+        if au in BELOW_EYE:
+            d *= below_eye[:, None]
         if au in SPHINCTERS:
             d += _sphincter(p, mouth, lower_mask, *SPHINCTERS[au])
         if au in BROW_BANDS:
