@@ -35,7 +35,8 @@ def openface_folder(root, size: int = 32, subjects: int = 2, per_subject: int = 
         folder = root / f"subject{s}"
         folder.mkdir(parents=True)
         for k in range(per_subject):
-            aus = {} if k == 0 else ({12: 1.5 * k, 6: 1.0} if k % 2 else {1: 1.2 * k, 2: 1.0 * k})
+            level = 1 + (k - 1) % 3  # 1, 2, 3 again and again: intensities stay inside FACS 0-5 for any per_subject
+            aus = {} if k == 0 else ({12: 1.5 * level, 6: 1.0} if k % 2 else {1: 1.2 * level, 2: 1.0 * level})
             img = face(size, smile=aus.get(12, 0) / 3, brows=aus.get(1, 0) / 3, tone=40 * s)
             Image.fromarray(img).save(folder / f"{k}.png")
             write_track(AUTrack.still(aus), folder / f"{k}.csv")
