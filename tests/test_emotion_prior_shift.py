@@ -85,9 +85,42 @@ def test_choose_blend_prefers_the_informative_model(train_seed):
     noise = rng.dirichlet(np.ones(4), 1000)
     chosen = emotion_blend.choose_blend(good, noise, targets, step=0.25, folds=3, repeats=2, bags=5)
     assert chosen["weight"] >= 0.75 and len(chosen["log_prior"]) == 4 and len(chosen["curve"]) == 5
-    assert chosen["calibrated"] and chosen["log_prior"][3] > chosen["log_prior"][0]   # the offsets gain here
+    assert chosen["kind"] != "none" and chosen["log_prior"][3] > chosen["log_prior"][0]   # the offsets gain here
     row = next(r for r in chosen["curve"] if r["weight"] == chosen["weight"])
-    assert min(row["gains"]) > 0 and chosen["val_cross_validated"] > row["uncalibrated"]
+    assert chosen["val_cross_validated"] > row["none"] + 0.003
+
+
+def test_shrinkage_keeps_offsets_fitted_on_many_rows_and_drops_those_fitted_on_one():
+    offsets = np.array([0.8, -1.0, 0.2])
+    shrunk = prior_shift.shrink_offsets(offsets, np.array([1, 100_000, 50]), strength=50.0)
+    assert abs(shrunk[0]) < 0.02                                 # 1 row: 0.8 / 51
+    assert shrunk[1] == pytest.approx(-1.0, abs=1e-3)            # many rows: as fitted
+    assert shrunk[2] == pytest.approx(0.1)                       # n = k: halfway
+    assert np.allclose(prior_shift.shrink_offsets(offsets, np.array([1, 2, 3]), 0.0), offsets)
+
+
+def test_cross_validation_scores_shrunk_offsets_between_raw_and_none(train_seed):
+    """The shrunk candidates reuse each fold's fitted offsets: strength 0 scores as the raw offsets, an infinite
+    strength as no offsets."""
+    rng = np.random.default_rng(train_seed)
+    probs, targets = _imbalanced(rng, 1500)
+    scores = prior_shift.cross_validate(probs, targets, seed=train_seed, strengths=(0.0, 1e9), bags=5)
+    assert scores["shrunk"][0] == scores["calibrated"]
+    assert scores["shrunk"][1] == pytest.approx(scores["uncalibrated"])   # infinite strength: no offsets
+
+
+def test_choose_blend_prefers_the_simpler_rule_on_a_tie(train_seed):
+    """On a problem where offsets gain about 0.04, a tie margin wider than every difference keeps no offsets
+    (the simplest rule), and no margin takes the best candidate."""
+    rng = np.random.default_rng(train_seed)
+    probs, targets = _imbalanced(rng, 900)
+    options = dict(step=1.0, folds=3, repeats=1, bags=3, strengths=(10.0, 100.0))
+    loose = emotion_blend.choose_blend(probs, probs, targets, tie=1.0, **options)
+    assert loose["kind"] == "none" and loose["strength"] is None and not any(loose["log_prior"])
+    strict = emotion_blend.choose_blend(probs, probs, targets, tie=0.0, **options)
+    assert strict["kind"] in ("offsets", "shrunk") and strict["val_cross_validated"] == strict["best"][0]
+    assert strict["val_cross_validated"] > loose["val_cross_validated"] + 0.01
+    assert (strict["strength"] is None) == (strict["kind"] == "offsets")
 
 
 def test_shift_priors_moves_the_decision_and_keeps_distributions():
