@@ -87,6 +87,16 @@ def test_au6_narrows_the_eye_from_below_and_does_not_lift_the_upper_lid():
     assert (gap(n + d6) > gap(n) + 0.03).all()                              # the eye is narrower
 
 
+def test_au5_raises_the_lid_under_the_eye_cover_fold():
+    basis = _basis()
+    n = basis.neutral
+    d5 = basis.apply(np.array([[4.0]], np.float32), (5,))[0] - n
+    assert d5[[159, 386], 1].min() > 0.08                                   # the lid margin's middle goes up
+    fold = np.nonzero((np.abs(n[:468, 0]) > 0.3) & (np.abs(n[:468, 0]) < 0.6)
+                      & (n[:468, 1] > n[159, 1] + 0.14) & (n[:468, 1] < n[159, 1] + 0.3))[0]
+    assert len(fold) and np.abs(d5[fold]).max() < 0.001                     # the skin above the crease stays
+
+
 def test_a_one_sided_au_moves_its_side_only():
     basis = _basis()
     right, left = split_sides(np.array([[4.0]], np.float32), (12,), {12: "L"})

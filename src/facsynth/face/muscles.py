@@ -133,7 +133,16 @@ _JAW_GLIDE = 0.8  # forward translation of the condyles per radian of opening, f
 #: is also the widest opening. AU5 alone widens the eye (the brow AUs leave the lid margins where they are).
 LID_WEIGHTS: dict[int, tuple[float, float]] = {5: (-0.9, 0.0), 6: (0.08, 0.30), 7: (0.20, 0.45),
                                                43: (1.0, 0.0), 45: (1.0, 0.0)}
-_UPPER_SKIN, _LOWER_SKIN = 0.20, 0.14  # depth of eyelid skin that follows the margin, face units
+#: Depth (face units) of the eyelid skin that follows a moving lid margin, fading linearly to none: the upper lid's
+#: when it closes, the lower lid's.
+_UPPER_SKIN, _LOWER_SKIN = 0.20, 0.14
+#: The same for the upper lid when it opens (AU5): the skin that rises with the margin ends at the lid crease, where
+#: the levator's aponeurosis inserts into the skin (8–10 mm above the lash line in women, 6–8 mm in men: about 0.14
+#: IOD); the skin above it, the eye cover fold, is not lifted: FACS's AU5 raises the lid under the fold, so the lid
+#: may disappear from view. With the closing depth the fold and the skin up to the brow rose with AU5 (compressed
+#: against a brow that stays), which moved dlib's identity descriptor more than the wider eye did. A closing lid
+#: unfolds and draws the fold's skin down with it, hence the deeper band there.
+_UPPER_SKIN_OPENING = 0.14
 
 #: Half-width of the band across the midline (face units) over which a one-sided AU fades from full to none.
 MIDLINE_BLEND = 0.15
@@ -248,7 +257,8 @@ class AUBasis:
     scalar_coef : (n_aus, 3) jaw angle, upper-lid closure and lower-lid raise at intensity 5
     lid_*     : eyelid rows: vertex (k,), gap (k, n) interpolation matrix (lower − upper margin at the vertex's
                 place along the eye), role (k,) 1 for upper-lid vertices, -1 for lower-lid vertices, and their
-                falloff weight (k,); lid_gap_margin the gap rows of the upper lid margins, whose vertices are
+                falloff weight (k,) when the lid closes, lid_falloff_opening (k,) when the upper lid opens (AU5);
+                lid_gap_margin the gap rows of the upper lid margins, whose vertices are
                 margin_vertex
     lip_slack : (9,) how far the neutral's inner lower lip already lies above the upper one (closed lips)
     left_weight : (n,) share of the person's left side in each vertex's movement: 1 on the left half, 0 on the
@@ -271,6 +281,7 @@ class AUBasis:
     lid_gap_margin: np.ndarray
     lid_role: np.ndarray
     lid_falloff: np.ndarray
+    lid_falloff_opening: np.ndarray
     lip_slack: np.ndarray
     scalar_coef: np.ndarray
     margin_vertex: np.ndarray
@@ -321,7 +332,8 @@ class AUBasis:
         lower = np.minimum(np.maximum(k_lid[:, 1], 0.0), 0.5)
         if close.any() or lower.any():
             coef = np.where(self.lid_role > 0, close * (1 - lower), -lower)
-            p[:, self.lid_vertex] += (coef * self.lid_falloff)[..., None] * self._lid_gap(p)
+            falloff = np.where(close < 0, self.lid_falloff_opening, self.lid_falloff)
+            p[:, self.lid_vertex] += (coef * falloff)[..., None] * self._lid_gap(p)
         # constraints: upper lid margin never below the lower lid, upper lip never below the lower lip
         gap = self._lid_gap(p, margin_only=True)[..., 1]
         p[:, self.margin_vertex, 1] += np.maximum(gap, 0.0)
@@ -468,7 +480,7 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
     pivot = np.array([ear[1] + _TMJ_OFFSET[0], ear[2] + _TMJ_OFFSET[1]])
 
     # eyelids: every vertex within the lid skin band above the upper margin or below the lower margin
-    verts, idx, wts, role, fall, margin = [], [], [], [], [], []
+    verts, idx, wts, role, fall, fall_opening, margin = [], [], [], [], [], [], []
     for up, lo in ((RIGHT_UPPER_LID, RIGHT_LOWER_LID), (LEFT_UPPER_LID, LEFT_LOWER_LID)):
         outer, inner = p[up[0]], p[up[-1]]
         axis = (inner - outer)[:2]
@@ -499,6 +511,8 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
                 wts.append(np.concatenate([wl[k], -wu[k]]))
                 role.append(r)
                 fall.append(1.0 if on_margin else float(np.clip(f[k], 0, 1) * taper[k]))
+                opening = 1 - dy_up[k] / _UPPER_SKIN_OPENING if r > 0 else f[k]
+                fall_opening.append(1.0 if on_margin else float(np.clip(opening, 0, 1) * taper[k]))
     gap_matrix = np.zeros((len(verts), n), np.float32)
     for r, (ix, wt) in enumerate(zip(idx, wts)):
         np.add.at(gap_matrix[r], ix, wt)
@@ -508,6 +522,7 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
         jaw_index=jaw_index, jaw_weight=w[jaw_index].astype(np.float32), jaw_pivot=pivot.astype(np.float32),
         lid_vertex=np.array(verts, np.int64), lid_gap=gap_matrix, lid_gap_margin=gap_matrix[margin],
         lid_role=np.array(role, np.int8), lid_falloff=np.array(fall, np.float32),
+        lid_falloff_opening=np.array(fall_opening, np.float32),
         scalar_coef=np.array([(JAW_ANGLE.get(a, 0.0), *LID_WEIGHTS.get(a, (0.0, 0.0))) for a in ALL_AUS],
                              np.float32),
         margin_vertex=np.array(verts, np.int64)[margin],
