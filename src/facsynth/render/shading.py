@@ -78,32 +78,31 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
         across = _across(c - lip)
         strokes.append((np.stack([mid - across * 0.22 * scale, mid + (lip - c) * 0.08, mid + across * 0.22 * scale]),
                         0.2 * chin))
-    pts = np.concatenate([s for s, _ in strokes])
-    x0, y0, x1, y1 = padded_box(pts, int(0.2 * scale) + 4, image.shape)
-    if x1 <= x0 or y1 <= y0:
-        return
-    shade = np.zeros((y1 - y0, x1 - x0), np.float32)
     width = max(1, int(round(0.025 * scale)))
     # each stroke is drawn only in the part of the region its line can touch (an antialiased line reaches
     # ``reach`` pixels beyond its points), moved there by whole pixels, which leaves its rasterisation unchanged
     reach = width + 3
     sizes = [len(line) for line, _ in strokes]
     starts = np.cumsum([0, *sizes[:-1]])
-    fixed = np.round((pts - (x0, y0)) * 16).astype(np.int32)        # 1/16 pixel, region coordinates
-    lo = np.maximum((np.minimum.reduceat(fixed, starts) >> 4) - reach, 0)
-    hi = np.minimum((np.maximum.reduceat(fixed, starts) >> 4) + reach + 1, (x1 - x0, y1 - y0))
-    fixed -= np.repeat(lo << 4, sizes, axis=0)
+    fixed = np.round(np.concatenate([s for s, _ in strokes]) * 16).astype(np.int32)   # 1/16 pixel, image coords
+    lo = np.maximum((np.minimum.reduceat(fixed, starts) >> 4) - reach, 0).astype(np.int32)
+    hi = np.minimum((np.maximum.reduceat(fixed, starts) >> 4) + reach + 1, image.shape[1::-1])
     sigma = max(0.6, 0.02 * scale)
-    faint = _faint(np.array([dark for _, dark in strokes]), lo, hi, int(4 * sigma) + 2)
+    drawn = ~_faint(np.array([dark for _, dark in strokes]), lo, hi, int(4 * sigma) + 2) & (hi > lo).all(axis=1)
+    if not drawn.any():
+        return
+    # the region spans the drawn strokes only: it reaches far enough past their blurred lines that its edges hold
+    # no shade, so the faint strokes' points (which often lie far from the others) need not widen it
+    fixed -= np.repeat(lo << 4, sizes, axis=0)                       # each stroke in its own box
     bounds = [*starts.tolist(), len(fixed)]
-    each = [fixed[i:j] for i, j in zip(bounds, bounds[1:])]         # slices: np.split costs 20x more
-    for line, (_, dark), (lx0, ly0), (lx1, ly1), skip in zip(each, strokes, lo.tolist(), hi.tolist(),
-                                                             faint.tolist()):
-        if lx1 <= lx0 or ly1 <= ly0 or skip:
-            continue
+    kept = [k for k in range(len(strokes)) if drawn[k]]
+    x0, y0, x1, y1 = padded_box(np.concatenate([strokes[k][0] for k in kept]), int(0.2 * scale) + 4, image.shape)
+    shade = np.zeros((y1 - y0, x1 - x0), np.float32)
+    for k in kept:
+        (lx0, ly0), (lx1, ly1) = lo[k] - (x0, y0), hi[k] - (x0, y0)
         layer = np.zeros((ly1 - ly0, lx1 - lx0), np.float32)
-        cv2.polylines(layer, [line], False, 1.0, width, cv2.LINE_AA, shift=4)
-        layer *= np.float32(dark)
+        cv2.polylines(layer, [fixed[bounds[k]:bounds[k + 1]]], False, 1.0, width, cv2.LINE_AA, shift=4)
+        layer *= np.float32(strokes[k][1])
         part = shade[ly0:ly1, lx0:lx1]
         np.maximum(part, layer, out=part)
     shade = cv2.GaussianBlur(shade, (0, 0), sigma)
