@@ -98,8 +98,7 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
     kept = [k for k in range(len(strokes)) if drawn[k]]
     x0, y0, x1, y1 = padded_box(np.concatenate([strokes[k][0] for k in kept]), int(0.2 * scale) + 4, image.shape)
     shade = np.zeros((y1 - y0, x1 - x0), np.float32)
-    for k in kept:
-        (lx0, ly0), (lx1, ly1) = lo[k] - (x0, y0), hi[k] - (x0, y0)
+    for k, (lx0, ly0), (lx1, ly1) in zip(kept, (lo[kept] - (x0, y0)).tolist(), (hi[kept] - (x0, y0)).tolist()):
         layer = np.zeros((ly1 - ly0, lx1 - lx0), np.float32)
         cv2.polylines(layer, [fixed[bounds[k]:bounds[k + 1]]], False, 1.0, width, cv2.LINE_AA, shift=4)
         layer *= np.float32(strokes[k][1])
@@ -113,9 +112,12 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
     sy, sx = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
     target = image[y0:y1, x0:x1][sy, sx]
     region = target.astype(np.float32)
-    region *= (1.0 - shade[sy, sx])[..., None]
+    light = 1.0 - shade[sy, sx]
+    region *= cv2.merge((light, light, light))        # one channel per colour: numpy's broadcast costs 3x more
+    # 0 ≤ shade < 1 (the darkest stroke takes 0.32 of the light), so v · (1 − s) + 0.5 lies in [0.5, 255.5]: the
+    # cast truncates it to 0–255 without clipping
     region += 0.5
-    target[...] = np.clip(region, 0, 255, out=region).astype(np.uint8)
+    target[...] = region
 
 
 #: Darkness of the nose wrinkles at AU9 intensity 5 (share of the light a crease takes away), the strength of the
@@ -127,9 +129,15 @@ NOSE_CREASE_WIDTH = 0.014
 NOSE_CREASE_BLUR = 0.01
 
 
-def nose_wrinkle_lines(points: np.ndarray, scale: float) -> list[np.ndarray]:
+#: nose_wrinkle_lines: the creases across the root (distance below the nose root, half-length; inter-ocular
+#: distances), the middle one longest, and where the oblique ones down each side of the bridge start
+_ROOT_CREASES = np.array([[0.03, 0.045], [0.075, 0.06], [0.12, 0.05]])
+_SIDE_CREASES = np.array([0.16, 0.22])[:, None]
+
+
+def nose_wrinkle_lines(points: np.ndarray, scale: float) -> np.ndarray:
     """Where AU9 wrinkles the nose (FACS: across the root and along the sides of the bridge): three short creases
-    across the root, slightly arched, then two oblique ones down each side, polylines (3, 2) pixels.
+    across the root, slightly arched, then two oblique ones down each side, polylines (7, 3, 2) pixels.
 
     points : np.ndarray [shape=(n ≥ 468, 2)], pixels, landmarks; scale : float > 0, pixels per inter-ocular distance
     """
@@ -137,19 +145,18 @@ def nose_wrinkle_lines(points: np.ndarray, scale: float) -> list[np.ndarray]:
     top, mid = p[_NOSE_TOP], p[_NOSE_MID]
     down = (mid - top) / max(float(np.linalg.norm(mid - top)), 1e-6)
     across = _across(down)
-    lines = []
-    for k, half in ((0.03, 0.045), (0.075, 0.06), (0.12, 0.05)):   # across the root, the middle one longest
-        c = top + down * k * scale
-        lines.append(np.stack([c - across * half * scale + down * 0.012 * scale, c,
-                               c + across * half * scale + down * 0.012 * scale]))
-    for side in _BRIDGE_SIDE:                                      # obliquely down the sides of the bridge
+    lines = np.empty((7, 3, 2))
+    c = top + down * _ROOT_CREASES[:, :1] * scale                # across the root
+    arch = down * 0.012 * scale
+    half = across * _ROOT_CREASES[:, 1:] * scale
+    lines[:3, 0], lines[:3, 1], lines[:3, 2] = c - half + arch, c, c + half + arch
+    for s, side in enumerate(_BRIDGE_SIDE):                        # obliquely down the sides of the bridge
         out = p[side] - (top + down * float(np.dot(p[side] - top, down)))
         out /= max(float(np.linalg.norm(out)), 1e-6)
-        for k in (0.16, 0.22):
-            start = top + down * k * scale + out * 0.045 * scale
-            end = start + (out * 0.05 + down * 0.045) * scale
-            bend = (start + end) / 2 + (out * 0.01 - down * 0.01) * scale
-            lines.append(np.stack([start, bend, end]))
+        start = top + down * _SIDE_CREASES * scale + out * 0.045 * scale
+        end = start + (out * 0.05 + down * 0.045) * scale
+        lines[3 + 2 * s:5 + 2 * s, 0], lines[3 + 2 * s:5 + 2 * s, 2] = start, end
+        lines[3 + 2 * s:5 + 2 * s, 1] = (start + end) / 2 + (out * 0.01 - down * 0.01) * scale
     return lines
 
 
@@ -162,8 +169,7 @@ def shade_nose_wrinkles(image: np.ndarray, points: np.ndarray, nose: float, scal
     nose : AU9 intensity / 5, 0–1; scale : float > 0, pixels per inter-ocular distance
     """
     lines = nose_wrinkle_lines(points, scale)
-    pts = np.concatenate(lines)
-    x0, y0, x1, y1 = padded_box(pts, int(0.1 * scale) + 4, image.shape)
+    x0, y0, x1, y1 = padded_box(lines.reshape(-1, 2), int(0.1 * scale) + 4, image.shape)
     if x1 <= x0 or y1 <= y0:
         return
     top, mid = points[_NOSE_TOP], points[_NOSE_MID]
@@ -171,24 +177,30 @@ def shade_nose_wrinkles(image: np.ndarray, points: np.ndarray, nose: float, scal
     crease = np.zeros((y1 - y0, x1 - x0), np.float32)
     ridge = np.zeros_like(crease)
     width = max(1, int(round(NOSE_CREASE_WIDTH * scale)))
-    bounds = np.cumsum([0] + [len(line) for line in lines]).tolist()
     for layer, shift in ((crease, 0.0), (ridge, 0.02 * scale)):           # all lines of a layer in one call
-        fixed = np.round((pts + up * shift - (x0, y0)) * 16).astype(np.int32)
-        cv2.polylines(layer, [fixed[i:j] for i, j in zip(bounds, bounds[1:])], False, 1.0, width, cv2.LINE_AA,
-                      shift=4)
+        fixed = np.round((lines + up * shift - (x0, y0)) * 16).astype(np.int32)
+        cv2.polylines(layer, list(fixed), False, 1.0, width, cv2.LINE_AA, shift=4)
     sigma = max(0.8, NOSE_CREASE_BLUR * scale)
     crease = cv2.GaussianBlur(crease, (0, 0), sigma) * np.float32(NOSE_CREASE * nose)
     ridge = cv2.GaussianBlur(ridge, (0, 0), 1.5 * sigma) * np.float32(NOSE_RIDGE * nose)
     ridge *= 1.0 - np.minimum(crease / max(NOSE_CREASE * nose, 1e-6) * 3, 1.0)  # no highlight over a crease
     region = image[y0:y1, x0:x1].astype(np.float32)
     skin = cv2.GaussianBlur(region, (0, 0), max(1.0, 0.04 * scale))
+    # pixels with neither crease nor highlight keep their value (v * 1 * 1 + 0.5, truncated): only the rows and
+    # columns with some change are composed
+    some = (crease != 0) | (ridge != 0)
+    rows, cols = np.flatnonzero(some.any(axis=1)), np.flatnonzero(some.any(axis=0))
+    if not len(rows):
+        return
+    sy, sx = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    skin, region, crease, ridge = skin[sy, sx], region[sy, sx], crease[sy, sx], ridge[sy, sx]
     strongest = np.maximum(np.maximum(skin[..., 0], skin[..., 1]), skin[..., 2])   # skin.max(axis=2), faster
     tone = skin / np.maximum(strongest, 1.0)[..., None]                    # 1 in the skin's strongest channel
     # a crease takes more of the weaker channels: the shadow keeps and deepens the skin's hue
     region *= 1.0 - crease[..., None] * (2.2 - 1.2 * tone)
     region *= 1.0 + ridge[..., None]
     region += 0.5
-    image[y0:y1, x0:x1] = np.clip(region, 0, 255).astype(np.uint8)
+    image[y0:y1, x0:x1][sy, sx] = np.clip(region, 0, 255).astype(np.uint8)
 
 
 def shade_folds_on_side(image: np.ndarray, points: np.ndarray, intensities: Mapping[int, float], scale: float,
@@ -238,6 +250,11 @@ def nasolabial_lines(points: np.ndarray, scale: float) -> list[np.ndarray]:
     return lines
 
 
+#: cheek_lines: the directions of the crow's feet, turned from the outer eye corner's outward direction
+#: towards the cheek by these angles (rad), as (cos, sin) pairs
+_FEET_TURN = np.array([[np.cos(ang), np.sin(ang)] for ang in (-0.35, 0.0, 0.35)])
+
+
 def cheek_lines(points: np.ndarray, scale: float) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Where a cheek raise (AU6) creases the skin: crow's feet (three rays (2, 2) from each outer eye corner) and
     the furrow below each lower lid (a polyline (5, 2) from the inner to the outer corner), pixels.
@@ -245,18 +262,17 @@ def cheek_lines(points: np.ndarray, scale: float) -> tuple[list[np.ndarray], lis
     points : np.ndarray [shape=(n ≥ 468, 2)], pixels, landmarks; scale : float > 0, pixels per inter-ocular distance
     """
     p = np.asarray(points, np.float64)
-    feet, furrows = [], []
-    for outer, inner, lid in zip(_EYE_OUTER, _EYE_INNER, _LOWER_LID):
+    feet, furrows = np.empty((2, 3, 2, 2)), np.empty((2, 5, 2))
+    for e, (outer, inner, lid) in enumerate(zip(_EYE_OUTER, _EYE_INNER, _LOWER_LID)):
         o, i = p[outer], p[inner]
         out = (o - i) / max(np.linalg.norm(o - i), 1e-6)
         down = _across(out, towards_y=1.0)
-        for ang in (-0.35, 0.0, 0.35):
-            d = out * np.cos(ang) + down * np.sin(ang)
-            start = o + out * 0.06 * scale
-            feet.append(np.stack([start, start + d * 0.22 * scale]))
-        arc = p[list(lid)] + down * 0.09 * scale
-        furrows.append(np.concatenate([[i + down * 0.07 * scale], arc, [o + down * 0.05 * scale]]))
-    return feet, furrows
+        d = out * _FEET_TURN[:, :1] + down * _FEET_TURN[:, 1:]
+        start = o + out * 0.06 * scale
+        feet[e, :, 0], feet[e, :, 1] = start, start + d * 0.22 * scale
+        furrows[e, 0], furrows[e, 4] = i + down * 0.07 * scale, o + down * 0.05 * scale
+        furrows[e, 1:4] = p[list(lid)] + down * 0.09 * scale
+    return list(feet.reshape(6, 2, 2)), list(furrows)
 
 
 def _faint(dark: np.ndarray, lo: np.ndarray, hi: np.ndarray, blur: int) -> np.ndarray:
