@@ -20,6 +20,9 @@ SEAM_BAND = 0.03
 MEET_GAP = 0.01
 #: mend_mouth_line: how much darker than the lips the middle of the line where they meet is drawn
 LINE_DARK = 0.25
+#: paint_mouth_interior: where the faint gaps between the front teeth lie, across from the mouth's middle
+#: (fractions of the mouth's width)
+_TOOTH_GAPS = np.array([0.0, -0.085, 0.085, -0.165, 0.165, -0.24, 0.24])
 
 
 def opening_height(upper: np.ndarray, lower: np.ndarray) -> float:
@@ -93,17 +96,20 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     arch = np.clip((0.36 * width - np.abs(xs - cx)) / (0.06 * width + 1.0), 0, 1)
     tooth = np.array([222, 214, 196], np.float32)
     up_h = min(0.10 * width, 0.7 * gap)
-    up = np.clip(up_h - below_top + 0.5, 0, 1) * np.clip(below_top + 0.5, 0, 1) * arch * teeth
-    gaps = np.ones_like(xs)                                         # (1, w)
-    for k in (0.0, 0.085, 0.165, 0.24):                            # faint gaps between the front teeth
-        for sign in ((1,) if k == 0 else (-1, 1)):
-            gaps -= 0.12 * np.exp(-(((xs - cx - sign * k * width) / (0.008 * width + 0.4)) ** 2))
-    up_shade = (0.5 + 0.45 * np.clip(below_top / (up_h + 1e-3), 0, 1)) * (0.55 + 0.45 * lateral) * gaps
     lo_h = min(0.06 * width, 0.3 * gap) * np.clip((gap / max(width, 1.0) - 0.15) / 0.15, 0, 1)
-    lo = np.clip(lo_h - above_bottom + 0.5, 0, 1) * np.clip(above_bottom + 0.5, 0, 1) * arch * (lo_h > 0.5) * teeth
-    lo_shade = (0.3 + 0.2 * lateral) * gaps
-    col = col * (1 - up[..., None]) + tooth * (up_shade * up)[..., None]
-    col = col * (1 - lo[..., None]) + tooth * (lo_shade * lo)[..., None]
+    if teeth:                           # without them both layers are 0: col · (1 − 0) + 0 leaves col as it is
+        up = np.clip(up_h - below_top + 0.5, 0, 1) * np.clip(below_top + 0.5, 0, 1) * arch
+        gaps = np.ones_like(xs)                                     # (1, w), faint gaps between the front teeth
+        centres = (_TOOTH_GAPS * width).astype(np.float32)[:, None]   # (7, 1), from the middle
+        for term in 0.12 * np.exp(-(((xs - cx - centres) / (0.008 * width + 0.4)) ** 2)):
+            gaps -= term                                            # one tooth gap after the other, (w,)
+        up_shade = (0.5 + 0.45 * np.clip(below_top / (up_h + 1e-3), 0, 1)) * (0.55 + 0.45 * lateral) * gaps
+        col *= (1 - up)[..., None]
+        col += tooth * (up_shade * up)[..., None]
+        if lo_h > 0.5:                  # lower teeth: none below half a pixel
+            lo = np.clip(lo_h - above_bottom + 0.5, 0, 1) * np.clip(above_bottom + 0.5, 0, 1) * arch
+            col *= (1 - lo)[..., None]
+            col += tooth * ((0.3 + 0.2 * lateral) * gaps * lo)[..., None]
     # the corners of the mouth are in shadow
     col *= (1.0 - 0.5 * (1 - lateral) ** 2)[..., None]
     col *= float(np.clip(brightness, 0.6, 1.3))
