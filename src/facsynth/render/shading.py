@@ -29,6 +29,12 @@ _CHIN = 152
 _LOWER_LIP = 17
 
 
+#: shade_folds: where the brow furrows (AU4) start between the inner brows, and how far above the brows the
+#: forehead lines (AU1, AU2) run (inter-ocular distances)
+_FURROWS = np.array([0.38, 0.62])[:, None]
+_FOREHEAD_LINES = np.array([0.22, 0.38, 0.54])[:, None]
+
+
 def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int, float], scale: float) -> None:
     """Darken thin soft lines where skin folds, in place, with depth proportional to the AU intensity.
 
@@ -56,17 +62,18 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
     strokes: list[tuple[np.ndarray, float]] = []                  # (polyline pixels, darkness 0–1)
     if brow > 0:
         a, b = p[_BROW_INNER[0]], p[_BROW_INNER[1]]
-        bottom = p[_NOSE_TOP]
-        for t in (0.38, 0.62):
-            top = a + (b - a) * t
-            strokes.append((np.stack([top + (bottom - top) * 0.05, top + (bottom - top) * 0.75]), 0.32 * brow))
+        top = a + (b - a) * _FURROWS                               # two furrows, from the brows towards the nose
+        lines = np.empty((2, 2, 2))
+        lines[:, 0], lines[:, 1] = top + (p[_NOSE_TOP] - top) * 0.05, top + (p[_NOSE_TOP] - top) * 0.75
+        strokes += [(line, 0.32 * brow) for line in lines]
     if lift > 0:                                                   # horizontal lines across the forehead
         a, b = p[_BROW_TOP[0]], p[_BROW_TOP[1]]
         up = _across(b - a, towards_y=-1.0)                        # towards the top of the image
-        for k in (0.22, 0.38, 0.54):
-            off = up * k * scale
-            mid = (a + b) / 2 + off + up * 0.03 * scale
-            strokes.append((np.stack([a + off + (a - b) * 0.15, mid, b + off + (b - a) * 0.15]), 0.16 * lift))
+        off = up * _FOREHEAD_LINES * scale                         # three lines, one above the other
+        lines = np.empty((3, 3, 2))
+        lines[:, 0], lines[:, 2] = a + off + (a - b) * 0.15, b + off + (b - a) * 0.15
+        lines[:, 1] = (a + b) / 2 + off + up * 0.03 * scale
+        strokes += [(line, 0.16 * lift) for line in lines]
     if cheek > 0:                                                  # crow's feet and the furrow below the lower lid
         feet, furrows = cheek_lines(p, scale)
         strokes += [(line, 0.22 * cheek) for line in feet] + [(line, 0.2 * cheek) for line in furrows]
@@ -238,16 +245,13 @@ def nasolabial_lines(points: np.ndarray, scale: float) -> list[np.ndarray]:
     """
     p = np.asarray(points, np.float64)
     tip = p[_NOSE_TIP]
-    lines = []
-    for alar, corner in zip(_ALAR, _LIP_CORNER):
-        a, c = p[alar], p[corner]
-        out = c - tip
-        out /= max(np.linalg.norm(out), 1e-6)
-        start = a + (a - tip) * 0.15
-        end = c + out * 0.12 * scale
-        mid = (start + end) / 2 + out * 0.06 * scale
-        lines.append(np.stack([start, mid, end]))
-    return lines
+    a, c = p[list(_ALAR)], p[list(_LIP_CORNER)]                      # (2, 2) each, the person's right first
+    out = c - tip
+    out /= np.array([[max(np.linalg.norm(out[0]), 1e-6)], [max(np.linalg.norm(out[1]), 1e-6)]])
+    lines = np.empty((2, 3, 2))
+    lines[:, 0], lines[:, 2] = a + (a - tip) * 0.15, c + out * 0.12 * scale
+    lines[:, 1] = (lines[:, 0] + lines[:, 2]) / 2 + out * 0.06 * scale
+    return list(lines)
 
 
 #: cheek_lines: the directions of the crow's feet, turned from the outer eye corner's outward direction
