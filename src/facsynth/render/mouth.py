@@ -112,15 +112,17 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
             col += tooth * ((0.3 + 0.2 * lateral) * gaps * lo)[..., None]
     # the corners of the mouth are in shadow
     col *= (1.0 - 0.5 * (1 - lateral) ** 2)[..., None]
-    col *= float(np.clip(brightness, 0.6, 1.3))
+    col *= min(max(float(brightness), 0.6), 1.3)
     if tint is not None:
         t = np.asarray(tint, np.float32)
         col *= 0.75 + 0.25 * t / max(float(t.mean()), 1.0)
     sigma = max(0.3, 0.006 * width)
     col = cv2.GaussianBlur(col, (0, 0), sigma)
     a = mask[..., None]
-    region = image[y0:y1, x0:x1].astype(np.float32)
-    image[y0:y1, x0:x1] = np.clip(region * (1 - a) + col * a + 0.5, 0, 255).astype(np.uint8)
+    out = col * a                                                   # + region · (1 − a) + 0.5, without temporaries
+    out += image[y0:y1, x0:x1].astype(np.float32) * (1 - a)
+    out += 0.5
+    image[y0:y1, x0:x1] = np.clip(out, 0, 255, out=out)
 
 
 def mend_mouth_line(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, scale: float) -> None:
