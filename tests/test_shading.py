@@ -67,3 +67,35 @@ def test_nose_wrinkles_leave_the_other_folds_as_they_were():
     untouched = (nose_only == image).all(axis=2)
     assert np.array_equal(wrinkled[untouched], plain[untouched])
     assert not untouched.all()
+
+
+def _folds_on_whole_image(image: np.ndarray, points: np.ndarray, aus: dict, scale: float) -> np.ndarray:
+    """The reference for shade_folds without AU9: every stroke drawn on an image-sized layer at its own place, the
+    darkest winning, the whole layer blurred and every pixel blended (no faint-stroke skip, no boxes)."""
+    import cv2
+
+    shade = np.zeros(image.shape[:2], np.float32)
+    for line, dark in shading.fold_strokes(points, aus, scale):
+        layer = np.zeros_like(shade)
+        cv2.polylines(layer, [np.round(line * 16).astype(np.int32)], False, 1.0, max(1, int(round(0.025 * scale))),
+                      cv2.LINE_AA, shift=4)
+        np.maximum(shade, layer * np.float32(dark), out=shade)
+    shade = cv2.GaussianBlur(shade, (0, 0), max(0.6, 0.02 * scale))
+    return np.clip(image.astype(np.float32) * (1.0 - shade)[..., None] + 0.5, 0, 255).astype(np.uint8)
+
+
+def test_folds_drawn_in_boxes_equal_the_whole_image_reference():
+    # shade_folds draws each stroke in its own box, skips faint ones, blurs and blends only the region the drawn
+    # strokes reach: all of it must leave the pixels the plain whole-image drawing gives, bit for bit
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 256, (512, 512, 3), dtype=np.uint8)
+    image[::5] = 255
+    talking = {1: 0.74, 2: 0.59, 4: 0.5, 6: 0.013, 10: 1e-9, 12: 0.008}       # a speech frame: faint AU6, AU12
+    strong = {1: 3.0, 2: 2.0, 4: 2.5, 6: 3.0, 10: 1.0, 12: 4.0, 17: 3.0}
+    for aus, shift, scale in ((talking, 0.0, 100.0), (strong, 0.0, 100.0), (talking, 0.0, 60.0),
+                              (strong, -190.0, 100.0), (talking, 180.0, 120.0)):   # folds cut by the image's edge
+        points = _model_face() * (scale / 100.0) + 256.0 * (1 - scale / 100.0) + shift + rng.normal(0, 1.0, (478, 2))
+        fast = image.copy()
+        shading.shade_folds(fast, points, aus, scale)
+        assert not np.array_equal(fast, image)
+        assert np.array_equal(fast, _folds_on_whole_image(image, points, aus, scale))

@@ -12,7 +12,7 @@ from .pixel_box import padded_box
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["shade_folds", "shade_folds_on_side", "nasolabial_lines", "cheek_lines", "nose_wrinkle_lines", "shade_nose_wrinkles"]
+__all__ = ["shade_folds", "fold_strokes", "shade_folds_on_side", "nasolabial_lines", "cheek_lines", "nose_wrinkle_lines", "shade_nose_wrinkles"]
 
 # MediaPipe indices used to place the folds (subject's right, then left)
 _BROW_INNER = (55, 285)
@@ -45,46 +45,17 @@ def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int,
     intensities : {AU: FACS intensity 0–5}; AU1, AU2, AU4, AU6, AU9, AU10, AU12 and AU17 draw folds, others are
         ignored
     scale : float > 0, pixels per face unit (inter-ocular distance), sets line width and blur
+
+    The strokes (``fold_strokes``) are drawn antialiased, each as dark as its own darkness where it is darkest
+    (the darkest stroke wins where they cross), blurred, and multiply the pixels: v · (1 − shade) + 0.5, truncated.
     """
-    brow = float(intensities.get(4, 0.0)) / 5.0
     nose = float(intensities.get(9, 0.0)) / 5.0
-    naso = max(float(intensities.get(12, 0.0)), float(intensities.get(10, 0.0))) / 5.0
-    lift = max(float(intensities.get(1, 0.0)), float(intensities.get(2, 0.0))) / 5.0
-    cheek = float(intensities.get(6, 0.0)) / 5.0
-    chin = float(intensities.get(17, 0.0)) / 5.0
-    if max(brow, nose, naso, lift, cheek, chin) <= 0:
-        return
     p = np.asarray(points, np.float64)
     if nose > 0:
         shade_nose_wrinkles(image, p, nose, scale)
-    if max(brow, naso, lift, cheek, chin) <= 0:
+    strokes = fold_strokes(p, intensities, scale)
+    if not strokes:
         return
-    strokes: list[tuple[np.ndarray, float]] = []                  # (polyline pixels, darkness 0–1)
-    if brow > 0:
-        a, b = p[_BROW_INNER[0]], p[_BROW_INNER[1]]
-        top = a + (b - a) * _FURROWS                               # two furrows, from the brows towards the nose
-        lines = np.empty((2, 2, 2))
-        lines[:, 0], lines[:, 1] = top + (p[_NOSE_TOP] - top) * 0.05, top + (p[_NOSE_TOP] - top) * 0.75
-        strokes += [(line, 0.32 * brow) for line in lines]
-    if lift > 0:                                                   # horizontal lines across the forehead
-        a, b = p[_BROW_TOP[0]], p[_BROW_TOP[1]]
-        up = _across(b - a, towards_y=-1.0)                        # towards the top of the image
-        off = up * _FOREHEAD_LINES * scale                         # three lines, one above the other
-        lines = np.empty((3, 3, 2))
-        lines[:, 0], lines[:, 2] = a + off + (a - b) * 0.15, b + off + (b - a) * 0.15
-        lines[:, 1] = (a + b) / 2 + off + up * 0.03 * scale
-        strokes += [(line, 0.16 * lift) for line in lines]
-    if cheek > 0:                                                  # crow's feet and the furrow below the lower lid
-        feet, furrows = cheek_lines(p, scale)
-        strokes += [(line, 0.22 * cheek) for line in feet] + [(line, 0.2 * cheek) for line in furrows]
-    if naso > 0:
-        strokes += [(line, 0.32 * naso) for line in nasolabial_lines(p, scale)]
-    if chin > 0:                                                   # the chin boss pushed up under the lower lip
-        c, lip = p[_CHIN], p[_LOWER_LIP]
-        mid = lip + (c - lip) * 0.35
-        across = _across(c - lip)
-        strokes.append((np.stack([mid - across * 0.22 * scale, mid + (lip - c) * 0.08, mid + across * 0.22 * scale]),
-                        0.2 * chin))
     width = max(1, int(round(0.025 * scale)))
     # each stroke is drawn only in the part of the region its line can touch (an antialiased line reaches
     # ``reach`` pixels beyond its points), moved there by whole pixels, which leaves its rasterisation unchanged
@@ -165,6 +136,50 @@ def nose_wrinkle_lines(points: np.ndarray, scale: float) -> np.ndarray:
         lines[3 + 2 * s:5 + 2 * s, 0], lines[3 + 2 * s:5 + 2 * s, 2] = start, end
         lines[3 + 2 * s:5 + 2 * s, 1] = (start + end) / 2 + (out * 0.01 - down * 0.01) * scale
     return lines
+
+
+def fold_strokes(points: np.ndarray, intensities: Mapping[int, float], scale: float
+                 ) -> list[tuple[np.ndarray, float]]:
+    """The lines ``shade_folds`` draws besides AU9's nose wrinkles: (polyline (k, 2) pixels, darkness 0–1) for each
+    stroke of the brow furrows (AU4), forehead lines (AU1, AU2), crow's feet and lower-lid furrows (AU6),
+    nasolabial folds (AU10, AU12) and chin boss (AU17) that the intensities ask for; empty when none.
+
+    points : np.ndarray [shape=(n ≥ 468, 2)], pixels, landmarks; intensities : {AU: FACS intensity 0–5};
+    scale : float > 0, pixels per inter-ocular distance
+    """
+    p = np.asarray(points, np.float64)
+    brow = float(intensities.get(4, 0.0)) / 5.0
+    naso = max(float(intensities.get(12, 0.0)), float(intensities.get(10, 0.0))) / 5.0
+    lift = max(float(intensities.get(1, 0.0)), float(intensities.get(2, 0.0))) / 5.0
+    cheek = float(intensities.get(6, 0.0)) / 5.0
+    chin = float(intensities.get(17, 0.0)) / 5.0
+    strokes: list[tuple[np.ndarray, float]] = []
+    if brow > 0:
+        a, b = p[_BROW_INNER[0]], p[_BROW_INNER[1]]
+        top = a + (b - a) * _FURROWS                               # two furrows, from the brows towards the nose
+        lines = np.empty((2, 2, 2))
+        lines[:, 0], lines[:, 1] = top + (p[_NOSE_TOP] - top) * 0.05, top + (p[_NOSE_TOP] - top) * 0.75
+        strokes += [(line, 0.32 * brow) for line in lines]
+    if lift > 0:                                                   # horizontal lines across the forehead
+        a, b = p[_BROW_TOP[0]], p[_BROW_TOP[1]]
+        up = _across(b - a, towards_y=-1.0)                        # towards the top of the image
+        off = up * _FOREHEAD_LINES * scale                         # three lines, one above the other
+        lines = np.empty((3, 3, 2))
+        lines[:, 0], lines[:, 2] = a + off + (a - b) * 0.15, b + off + (b - a) * 0.15
+        lines[:, 1] = (a + b) / 2 + off + up * 0.03 * scale
+        strokes += [(line, 0.16 * lift) for line in lines]
+    if cheek > 0:                                                  # crow's feet and the furrow below the lower lid
+        feet, furrows = cheek_lines(p, scale)
+        strokes += [(line, 0.22 * cheek) for line in feet] + [(line, 0.2 * cheek) for line in furrows]
+    if naso > 0:
+        strokes += [(line, 0.32 * naso) for line in nasolabial_lines(p, scale)]
+    if chin > 0:                                                   # the chin boss pushed up under the lower lip
+        c, lip = p[_CHIN], p[_LOWER_LIP]
+        mid = lip + (c - lip) * 0.35
+        across = _across(c - lip)
+        strokes.append((np.stack([mid - across * 0.22 * scale, mid + (lip - c) * 0.08, mid + across * 0.22 * scale]),
+                        0.2 * chin))
+    return strokes
 
 
 def shade_nose_wrinkles(image: np.ndarray, points: np.ndarray, nose: float, scale: float) -> None:
