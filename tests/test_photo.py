@@ -173,9 +173,13 @@ def test_largest_face_unless_face_index(hopper):
     canvas = np.full((512, 800, 3), 200, np.uint8)
     canvas[:, :512] = hopper
     canvas[128:384, 530:786] = small
-    big_edit = render_frame(canvas, rig_photo(canvas), {12: 5, 26: 3})
+    with pytest.warns(UserWarning, match="2 faces found; re-expressing face 0"):
+        big_rig = rig_photo(canvas)
+    big_edit = render_frame(canvas, big_rig, {12: 5, 26: 3})
     assert np.array_equal(big_edit[:, 520:], canvas[:, 520:]) and not np.array_equal(big_edit[:, :512], hopper)
-    small_edit = render_frame(canvas, rig_photo(canvas, face_index=1), {12: 5, 26: 3})
+    with pytest.warns(UserWarning, match="re-expressing face 1"):
+        small_rig = rig_photo(canvas, face_index=1)
+    small_edit = render_frame(canvas, small_rig, {12: 5, 26: 3})
     assert np.array_equal(small_edit[:, :512], hopper) and not np.array_equal(small_edit[:, 520:], canvas[:, 520:])
     with pytest.raises(ImageError, match="face index 5"):
         rig_photo(canvas, face_index=5)

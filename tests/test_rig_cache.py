@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -71,6 +73,23 @@ def test_an_unwritable_cache_still_rigs(monkeypatch, tmp_path, hopper, rig):
     blocker.write_text("a file where the cache folder should be")
     monkeypatch.setenv("FACSYNTH_CACHE", str(blocker))
     assert np.array_equal(rig_cache.cached_rig(hopper).vertices, rig.vertices)
+
+
+def test_a_group_photo_warns_which_face_on_the_cached_run_too(cache, hopper):
+    import cv2
+
+    canvas = np.full((512, 800, 3), 200, np.uint8)
+    canvas[:, :512] = hopper
+    canvas[128:384, 530:786] = cv2.resize(hopper, (256, 256), interpolation=cv2.INTER_AREA)
+    for _ in range(2):                                          # detected, then read from the cache
+        with pytest.warns(UserWarning, match="2 faces found; re-expressing face 1"):
+            rig = rig_cache.cached_rig(canvas, 1)
+        assert rig.faces_found == 2
+    assert len(cache) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                          # one face: no warning, cached or not
+        rig_cache.cached_rig(hopper)
+        rig_cache.cached_rig(hopper)
 
 
 def test_no_face_raises_and_caches_nothing(cache, tmp_path):

@@ -9,6 +9,7 @@ interior where the lips part → soft shading where skin folds (AU4, AU9, AU10/1
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
@@ -83,6 +84,7 @@ class PhotoRig:
                 lower-lid furrows (6), taken out as far as a target takes that AU away
     lips      : np.ndarray [shape=(2, 3)] float32 RGB upper and lower lip colour of a smiling photo, else None:
                 the closing lips are repainted in them
+    faces_found: int, how many faces the detection found on the photo (1 when the face was given)
     """
 
     face: object
@@ -101,6 +103,7 @@ class PhotoRig:
     relax: np.ndarray | None = None
     folds: Mapping[int, FoldRelief] | None = None
     lips: np.ndarray | None = None
+    faces_found: int = 1
 
 
 def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
@@ -113,12 +116,15 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
     """
     image = _check_image(image)
     h, w = image.shape[:2]
+    found = 1
     if face is None:
         s = min(1.0, DETECT_SIDE / max(h, w))
         small = image if s == 1.0 else _resize(image, s)
         faces = _detect(small, max(5, face_index + 1))
         if face_index >= len(faces) or face_index < 0:
             raise ImageError(f"face index {face_index} is out of range: {len(faces)} face(s) found")
+        found = len(faces)
+        warn_several_faces(found, face_index)
         face = faces[face_index]
         if s != 1.0:
             pts = face.landmarks / np.float32(s)
@@ -175,7 +181,15 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
         if own.get(6, 0.0) > 0:
             folds[6] = cheek_relief(image, lm, face.pose.scale)
     return PhotoRig(face, vertices, triangles, skin, pinned, held, box, work, lum / 128.0, tint, basis, own, closure,
-                    smile_relaxation(basis, own, closure), folds, lips)
+                    smile_relaxation(basis, own, closure), folds, lips, found)
+
+
+def warn_several_faces(found: int, face_index: int) -> None:
+    """Warn (UserWarning, one line in the CLI) that a group photo has ``found`` faces and which one is
+    re-expressed, so that nobody edits the wrong face unawares; nothing for one face."""
+    if found > 1:
+        warnings.warn(f"{found} faces found; re-expressing face {face_index} by size (0 = the largest; "
+                      "--face-index N picks another)", stacklevel=3)
 
 
 def movement(rig: PhotoRig, intensities: Mapping[int, float], relative: bool = False) -> dict[int, float]:

@@ -11,6 +11,7 @@ rewritten; a cache folder that cannot be written only costs the detection next t
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import zipfile
 from pathlib import Path
@@ -23,12 +24,12 @@ from ..errors import OutputError
 from ..face.landmarks import N_LANDMARKS, Face, Pose
 from ..version import facsynth_version
 from .output import Renderer
-from .photo import PhotoRig, photo_renderer, rig_photo
+from .photo import PhotoRig, photo_renderer, rig_photo, warn_several_faces
 
 __all__ = ["cached_rig", "cached_photo_renderer", "rig_cache_path"]
 
 #: Bump when what a cache file holds, or how a face is detected, changes without a version change.
-_FORMAT = "face-v1"
+_FORMAT = "face-v2"
 
 
 def rig_cache_path(image: np.ndarray, face_index: int = 0) -> Path:
@@ -52,11 +53,13 @@ def cached_rig(image: np.ndarray, face_index: int = 0) -> PhotoRig:
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         return rig_photo(image, face_index)  # rig_photo raises its ImageError
     path = rig_cache_path(image, face_index)
-    face = _read_face(path)
-    if face is not None:
-        return rig_photo(image, face_index, face=face)
+    stored = _read_face(path)
+    if stored is not None:
+        face, found = stored
+        warn_several_faces(found, face_index)  # the same warning as on the run that detected it
+        return dataclasses.replace(rig_photo(image, face_index, face=face), faces_found=found)
     rig = rig_photo(image, face_index)
-    _write_face(path, rig.face)
+    _write_face(path, rig.face, rig.faces_found)
     return rig
 
 
@@ -66,12 +69,14 @@ def cached_photo_renderer(image: np.ndarray, face_index: int = 0, *, relative: b
     return photo_renderer(image, face_index, relative=relative, rig=cached_rig(image, face_index))
 
 
-def _read_face(path: Path) -> Face | None:
-    """The Face stored at ``path``; None when there is none, or it is unreadable or malformed."""
+def _read_face(path: Path) -> tuple[Face, int] | None:
+    """The Face stored at ``path`` and how many faces its photo had; None when there is none, or it is unreadable
+    or malformed."""
     try:
         with np.load(path, allow_pickle=False) as z:
             landmarks = z["landmarks"]
             box, rotation, translation, scale = z["box"], z["rotation"], z["translation"], z["scale"]
+            found = int(z["faces_found"])
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
@@ -81,17 +86,18 @@ def _read_face(path: Path) -> Face | None:
     if not shapes_ok or not all(np.isfinite(a).all() for a in (landmarks, box, rotation, translation, scale)):
         return None
     return Face(landmarks, tuple(float(v) for v in box), Pose(rotation.astype(np.float64),
-                                                              translation.astype(np.float64), float(scale)))
+                                                              translation.astype(np.float64), float(scale))), found
 
 
-def _write_face(path: Path, face: Face) -> None:
-    """Store ``face`` at ``path`` (atomically); a cache folder that cannot be written is left alone."""
+def _write_face(path: Path, face: Face, found: int) -> None:
+    """Store ``face`` and the number of faces ``found`` on its photo at ``path`` (atomically); a cache folder that
+    cannot be written is left alone."""
     try:
         with atomic_path(path) as tmp:
             with open(tmp, "wb") as fh:
                 np.savez(fh, landmarks=np.asarray(face.landmarks, np.float32), box=np.asarray(face.box, np.float64),
                          rotation=np.asarray(face.pose.rotation, np.float64),
                          translation=np.asarray(face.pose.translation, np.float64),
-                         scale=np.float64(face.pose.scale))
+                         scale=np.float64(face.pose.scale), faces_found=np.int64(found))
     except (OutputError, OSError):
         pass  # read-only or full cache folder: the next rig detects the face again
