@@ -17,8 +17,8 @@ from facsynth.render import photo
 from facsynth.render.mouth import LUMA, tidy_mouth_corners
 from facsynth.render.photo import (expressed_landmarks, fold_kept, movement, render_frame, rig_photo, share_removed,
                                    side_movements)
-from facsynth.render.relax import (HIGHLIGHT_STRENGTH, SHADING_STRENGTH, cheek_zones, fold_relief, relieve_folds,
-                                   shading_relief)
+from facsynth.render.relax import (HIGHLIGHT_STRENGTH, SHADING_STRENGTH, cheek_zones, fold_relief, lip_colours,
+                                   paint_closed_lips, relieve_folds, shading_relief)
 from facsynth.render.shading import nasolabial_lines
 
 
@@ -205,3 +205,43 @@ def test_a_smile_kept_in_part_leaves_no_dark_specks_at_the_mouth_corners(obama, 
     before = sum(_corner_specks(render_frame(image, old, t), expressed_landmarks(rig, *side_movements(rig, t)), scale)
                  for t in targets)
     assert after < 0.5 * before
+
+
+def _default_points(scale: float, side: int = 240) -> np.ndarray:
+    """The default face's landmarks drawn at ``scale`` px between the eyes, centred in a ``side``² image."""
+    v = default_face().vertices
+    return np.stack([side / 2 + scale * v[:, 0], side / 2 - scale * v[:, 1]], axis=1).astype(np.float64)
+
+
+def _lip_mask(points: np.ndarray, shape) -> np.ndarray:
+    mask = np.zeros(shape[:2], np.uint8)
+    for outer, inner in ((UPPER_LIP_OUTER, UPPER_LIP_INNER), (LOWER_LIP_OUTER, LOWER_LIP_INNER)):
+        poly = np.concatenate([points[list(outer)], points[list(inner)][::-1]])
+        cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], 1)
+    return mask > 0
+
+
+@pytest.mark.parametrize("scale", [45.0, 120.0])
+def test_closed_lips_are_no_brighter_along_the_seam_than_their_paint(scale):
+    # both lips' feathered masks hold the seam: dividing their sum of colours by the sum clipped to 1 made the
+    # seam up to 1.5x too bright (light specks along a small face's closed mouth)
+    points = _default_points(scale, int(3 * scale))
+    colour = np.array([200, 120, 110], np.float32)
+    image = np.empty((int(3 * scale), int(3 * scale), 3), np.uint8)
+    image[:] = colour.astype(np.uint8)
+    paint_closed_lips(image, points, np.stack([colour, colour]), scale)
+    lips = image[_lip_mask(points, image.shape)].astype(np.float32) @ LUMA
+    brightest = float(colour @ LUMA) * 1.07 * 1.15        # the lower lip's highlight times the most texture
+    assert lips.max() <= brightest + 1.0
+
+
+def test_lip_colour_is_the_lips_not_the_shadow_where_a_smile_meets_the_teeth():
+    # a thin smiling lip on a small face: 45 % dark saturated shadow (where it meets the teeth), 20 % pale
+    # highlight, 35 % the lip's red; its colour is the red, not the shadow (the most saturated pixels)
+    points = _default_points(45.0)
+    lip = np.array([220, 160, 150], np.uint8)
+    image = np.full((240, 240, 3), (200, 170, 150), np.uint8)
+    rows, cols = np.nonzero(_lip_mask(points, image.shape))
+    kind = np.repeat([0, 1, 2], [9, 4, 7])[np.arange(len(rows)) % 20]     # 9 : 4 : 7 in every 20 pixels
+    image[rows, cols] = np.array([[120, 35, 35], [235, 200, 195], lip], np.uint8)[kind]
+    assert np.abs(lip_colours(image, points) - lip).max() < 15

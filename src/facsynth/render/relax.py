@@ -277,9 +277,10 @@ def relieve_folds(image: np.ndarray, reliefs: Sequence[tuple[FoldRelief, float]]
 
 
 def lip_colours(image: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """The photo's upper and lower lip colour, shape (2, 3) float32 RGB: the median of the more saturated half of
-    each lip's red (between its outer and inner contour), so neither teeth showing through a thin lip (pale, grey)
-    nor the dark inside of the mouth count.
+    """The photo's upper and lower lip colour, shape (2, 3) float32 RGB: the median of each lip's red (between its
+    outer and inner contour) over the pixels in its brighter half (not the dark inside of the mouth, nor the shadow
+    where a smiling lip meets the teeth, which on a small face fills much of a thin lip) and, of those, the more
+    saturated half (not teeth showing through a thin lip: pale, grey).
 
     image : np.ndarray [shape=(H, W, 3)] uint8 RGB; points : np.ndarray [shape=(n ≥ 468, 2)] pixels, landmarks
     """
@@ -295,8 +296,9 @@ def lip_colours(image: np.ndarray, points: np.ndarray) -> np.ndarray:
         if len(pixels) < 4:
             out.append(np.full(3, np.nan, np.float32))
             continue
-        chroma = pixels.max(axis=1) - pixels.min(axis=1)
-        out.append(np.median(pixels[chroma >= np.median(chroma)], axis=0))
+        bright = pixels[pixels @ LUMA >= np.median(pixels @ LUMA)]
+        chroma = bright.max(axis=1) - bright.min(axis=1)
+        out.append(np.median(bright[chroma >= np.median(chroma)], axis=0))
     colours = np.array(out, np.float32)
     if np.isnan(colours).any():                                   # one lip too thin to sample: use the other's
         colours = np.where(np.isnan(colours), np.nanmean(colours, axis=0), colours)
@@ -356,8 +358,11 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     shade_up = 0.88 + 0.12 * np.clip(t_up * 1.6, 0, 1)
     shade_lo = 0.95 + 0.12 * np.exp(-((t_lo - 0.4) / 0.25) ** 2) - 0.08 * t_lo ** 3
     base = upper[..., None] * colours[0] * shade_up[..., None] + lower[..., None] * colours[1] * shade_lo[..., None]
-    cover = np.clip(upper + lower, 0, 1)
-    base /= np.maximum(cover, 1e-3)[..., None]
+    # the two lips' masks overlap along the seam (both polygons hold it, both are feathered): the colour is their
+    # weighted mean (divided by the sum, not by the sum clipped to 1, which made the seam up to 1.5x too bright)
+    total = upper + lower
+    base /= np.maximum(total, 1e-3)[..., None]
+    cover = np.clip(total, 0, 1)
     # the mouth line: dark along the seam, darker and wider at the corners
     width = float(np.linalg.norm(seam[-1] - seam[0]))
     cx = (seam[0, 0] + seam[-1, 0]) / 2
