@@ -139,3 +139,10 @@ def test_the_default_model_applies_its_shipped_blend_and_priors():
     texts = ["I can't believe you did this to me!", "Well, that was unexpected."]
     blend = sum(w * emo._probabilities(texts, name) for name, w in emo.DEFAULT_BLEND.items())
     assert np.allclose(emo._probabilities(texts, "default"), emo.shift_priors(blend, emo.DEFAULT_LOG_PRIOR))
+
+
+def test_blend_tool_refuses_no_shuffles_in_one_line(capsys):
+    with pytest.raises(SystemExit) as stop:
+        emotion_blend.main(["--repeats", "0"])
+    assert stop.value.code == 2
+    assert "--repeats must be at least 1" in capsys.readouterr().err

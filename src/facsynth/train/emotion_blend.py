@@ -103,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", type=Path, default=Path(emotion.__file__).parents[1] / "assets" / "emotion_default.json")
     parser.add_argument("--repeats", type=int, default=3, help="cross-validation shuffles per candidate (default 3)")
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {args.repeats}")
     t0, c0 = time.perf_counter(), time.process_time()
     texts, targets = load_splits(args.data)["val"]
     first = single_text_probabilities(texts, args.lora)
