@@ -109,7 +109,7 @@ def speak_with_emotion(audio_path: str | os.PathLike, transcript: str | None = N
     emotion = _rules.emotion_targets(transcript) if emotion_from != "voice" else {}
     track = _speak_chunks(audio_path, info.duration, fps, _rules.SPEECH_AUS,
                           lambda chunk, i, offset: _rules.rules_curves(chunk, None, seed + i, emotion, voice,
-                                                                       segments, offset / SR))
+                                                                       segments, offset / SR, streamed=True))
     if not track.values.any():  # every chunk was silent or noise (rules_curves leaves those at zero)
         warnings.warn("the audio is silent or sounds like noise, not speech: the face stays neutral", stacklevel=2)
     return track, segments

@@ -61,18 +61,20 @@ def energy_db(samples: np.ndarray, hop: int = HOP) -> np.ndarray:
     return (20 * np.log10(np.maximum(rms, 1e-5))).astype(np.float32)
 
 
-def pitch(samples: np.ndarray, fmin: float = 70.0, fmax: float = 400.0, hop: int = HOP) -> np.ndarray:
+def pitch(samples: np.ndarray, fmin: float = 70.0, fmax: float = 400.0, hop: int = HOP,
+          energy: np.ndarray | None = None, scipy_fft: bool = False) -> np.ndarray:
     """Fundamental frequency per hop (YIN over 64 ms frames; 10 ms hop by default), 0 where the frame is unvoiced
     or too quiet (over 30 dB below the loud frames) or the estimate sits within 5 % of ``fmin`` or ``fmax``.
 
-    samples : np.ndarray [shape=(n,)], float32 in [-1, 1] at 16 kHz; fmin, fmax : Hz.
+    samples : np.ndarray [shape=(n,)], float32 in [-1, 1] at 16 kHz; fmin, fmax : Hz;
+    energy : ``energy_db(samples, hop)`` when already computed; scipy_fft : see ``yin`` (for long audio).
     Returns np.ndarray [shape=(n // hop + 1,)], float32, Hz.
     """
     n = _n_frames(samples, hop)
     if len(samples) < 1024:
         return np.zeros(n, np.float32)
-    f0 = yin(samples, fmin, fmax, hop, frame_length=1024, threshold=0.1)
-    e = energy_db(samples, hop)
+    f0 = yin(samples, fmin, fmax, hop, frame_length=1024, threshold=0.1, scipy_fft=scipy_fft)
+    e = energy_db(samples, hop) if energy is None else energy
     voiced = (e > np.percentile(e, 90) - 30) & (f0 > fmin * 1.05) & (f0 < fmax * 0.95)
     return np.where(voiced, f0, 0.0).astype(np.float32)
 

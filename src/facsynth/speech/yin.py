@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._lazy import lazy_module
 from .audio import SR
 from .spectral import centred_frames
+
+# scipy's pocketfft does YIN's batched 1280-point transforms 2.5-3x as fast as numpy 1.26's, but importing
+# scipy.fft (it loads scipy.special) costs about 0.2 s of CPU: worth it for long files only (``scipy_fft``).
+sp_fft = lazy_module("scipy.fft")
 
 __all__ = ["yin"]
 
@@ -14,7 +19,7 @@ _BLOCK = 512  # frames per FFT batch: bounds memory to a few MB whatever the len
 
 
 def yin(samples: np.ndarray, fmin: float, fmax: float, hop: int, frame_length: int = 1024,
-        threshold: float = 0.1) -> np.ndarray:
+        threshold: float = 0.1, scipy_fft: bool = False) -> np.ndarray:
     """F0 per frame of ``frame_length`` samples centred on every ``hop``-th sample (zero padding at both ends).
 
     Per frame: the cumulative-mean-normalised difference function d'(τ) for periods τ of SR / fmax … SR / fmin
@@ -22,53 +27,57 @@ def yin(samples: np.ndarray, fmin: float, fmax: float, hop: int, frame_length: i
     parabola through its neighbours. As ``librosa.yin(samples, fmin=fmin, fmax=fmax, sr=16000,
     frame_length=frame_length, hop_length=hop, trough_threshold=threshold)``.
 
-    samples : np.ndarray [shape=(n,)], float32 at 16 kHz; fmin < fmax : Hz; hop : samples between frames.
+    samples : np.ndarray [shape=(n,)], float32 at 16 kHz; fmin < fmax : Hz; hop : samples between frames;
+    scipy_fft : the autocorrelations by ``scipy.fft`` instead of ``numpy.fft`` (float64 both): 2 s less CPU on a
+        10-minute file, 0.2 s more to import it; F0 within 1e-5 relative of numpy's (float32 sums follow).
     Returns np.ndarray [shape=(n // hop + 1,)], float64, Hz (every frame gets an estimate, voiced or not).
     """
     frames = centred_frames(samples, frame_length, hop, np.float32)
     min_period = int(np.floor(SR / fmax))
     max_period = min(int(np.ceil(SR / fmin)), frame_length - 1)
-    return np.concatenate([_block_f0(frames[i:i + _BLOCK], min_period, max_period, threshold)
+    return np.concatenate([_block_f0(frames[i:i + _BLOCK], min_period, max_period, threshold, scipy_fft)
                            for i in range(0, len(frames), _BLOCK)])
 
 
-def _block_f0(frames: np.ndarray, min_period: int, max_period: int, threshold: float) -> np.ndarray:
+def _block_f0(frames: np.ndarray, min_period: int, max_period: int, threshold: float,
+              scipy_fft: bool) -> np.ndarray:
     """F0 in Hz of frames (m, frame_length) float32; see ``yin``."""
-    d = _normalised_difference(frames, min_period, max_period)      # (m, periods)
-    shifts = _parabolic_shifts(d)
+    d = _normalised_difference(frames, min_period, max_period, scipy_fft)      # (m, periods)
     trough = np.zeros(d.shape, bool)
     trough[:, 0] = d[:, 0] < d[:, 1]
     trough[:, 1:-1] = (d[:, 1:-1] < d[:, :-2]) & (d[:, 1:-1] <= d[:, 2:])
     trough[:, -1] = d[:, -1] < d[:, -2]
     trough &= d < threshold
     period = np.where(trough.any(1), trough.argmax(1), d.argmin(1))
-    rows = np.arange(len(d))
-    return SR / (min_period + period + shifts[rows, period])
+    return SR / (min_period + period + _parabolic_shift(d, period))
 
 
-def _normalised_difference(frames: np.ndarray, min_period: int, max_period: int) -> np.ndarray:
+def _normalised_difference(frames: np.ndarray, min_period: int, max_period: int, scipy_fft: bool) -> np.ndarray:
     """d'(τ) for τ = min_period … max_period of each frame: the difference function from the autocorrelation
     (FFT) and the running energy, divided by its cumulative mean. Returns (m, max_period − min_period + 1) float64.
     """
     n = frames.shape[1]
     size = 256 * int(np.ceil((n + max_period + 1) / 256))  # zero padding enough that lags ≤ max_period do not wrap
-    spectrum = np.fft.rfft(frames, n=size, axis=1)
-    acf = np.fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, n=size, axis=1)[:, :max_period + 1]
-    energy = np.cumsum(np.square(frames), axis=1, dtype=np.float32)
+    fft = sp_fft if scipy_fft else np.fft
+    spectrum = fft.rfft(frames.astype(np.float64) if scipy_fft else frames, n=size, axis=1)
+    acf = fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, n=size, axis=1)[:, :max_period + 1]
+    # the energy of x_1 … x_τ for τ < max_period: only the frame's first samples are needed
+    energy = np.cumsum(np.square(frames[:, :max_period]), axis=1, dtype=np.float32)
     energy[:, 0] = 0.0  # as librosa: d(1) = 2 (r(0) − r(1)), d(τ) = 2 (r(0) − r(τ)) − Σ_{j<τ} x_j² from x_1 on
     diff = np.zeros((len(frames), max_period + 1), np.float32)
-    diff[:, 1:] = 2 * (acf[:, :1] - acf[:, 1:]) - energy[:, :max_period]
+    diff[:, 1:] = 2 * (acf[:, :1] - acf[:, 1:]) - energy
     mean = np.cumsum(diff[:, 1:], axis=1, dtype=np.float32) / np.arange(1, max_period + 1)
     tiny = np.finfo(np.float64).tiny
     return diff[:, min_period:] / (mean[:, min_period - 1:] + tiny)
 
 
-def _parabolic_shifts(d: np.ndarray) -> np.ndarray:
-    """Offset (−1 … 1 bins) of the vertex of the parabola through each bin and its neighbours; 0 at the ends and
-    where the vertex lies more than a bin away."""
-    shifts = np.zeros_like(d)
-    a = d[:, 2:] + d[:, :-2] - 2 * d[:, 1:-1]
-    b = (d[:, 2:] - d[:, :-2]) / 2
-    inside = np.abs(b) < np.abs(a)
-    shifts[:, 1:-1] = np.where(inside, -b / np.where(inside, a, 1.0), 0.0)
-    return shifts
+def _parabolic_shift(d: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """Offset (−1 … 1 bins) of the vertex of the parabola through bin ``period`` of each row of ``d`` and its
+    neighbours; 0 at the row's ends and where the vertex lies more than a bin away. Returns (m,) float64."""
+    rows = np.arange(len(d))
+    at = np.clip(period, 1, d.shape[1] - 2)
+    left, mid, right = d[rows, at - 1], d[rows, at], d[rows, at + 1]
+    a = right + left - 2 * mid
+    b = (right - left) / 2
+    inside = (period == at) & (np.abs(b) < np.abs(a))
+    return np.where(inside, -b / np.where(inside, a, 1.0), 0.0)
