@@ -2,8 +2,8 @@
 
 Wall time suffers when other jobs share the CPU; the CPU time per sentence (process time) does not.
 
-The test split is the GoEmotions dev file (5,426 Reddit comments, never used for tuning); when ../shared/data is
-absent, the figures stored in the shipped checkpoints (measured on the same split at training time) are shown.
+The test split is the GoEmotions dev file (5,426 Reddit comments, never used for tuning), scored on every comment and,
+as issue 13 measures, on the comments with a single label; when ../shared/data is absent, the figures stored in the shipped checkpoints (measured on the same split at training time) are shown.
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ def run():
                                     for i in range(0, len(texts), 256)])
             m = evaluate(probs, targets)
             where = "test split"
+            one = (targets > 0).sum(1) == 1  # issue 13's protocol: the comments with a single label
+            single = evaluate(probs[one], targets[one])
         elif model == "default":
             continue
         else:
@@ -59,4 +61,9 @@ def run():
             where = "test split, stored"
         out.append((f"{model}: accuracy ({where}, n={m['n']})", m["accuracy"], "fraction", "-"))
         out.append((f"{model}: macro-F1 ({where})", m["macro_f1"], "fraction", "-"))
+        if DATA.is_dir():
+            out.append((f"{model}: accuracy (test split, single-label rows, n={single['n']})", single["accuracy"],
+                        "fraction", "-"))
+            out.append((f"{model}: macro-F1 (test split, single-label rows)", single["macro_f1"], "fraction",
+                        "≥ 0.62" if model == "default" else "-"))
     return out
