@@ -24,18 +24,21 @@ def centred_frames(samples: np.ndarray, length: int, hop: int, dtype: type = np.
     return np.lib.stride_tricks.sliding_window_view(y, length)[::hop]
 
 
-def power_spectrogram(samples: np.ndarray, hop: int, n_fft: int = N_FFT, win: int = WIN) -> np.ndarray:
+def power_spectrogram(samples: np.ndarray, hop: int, n_fft: int = N_FFT, win: int = WIN,
+                      frames: np.ndarray | None = None) -> np.ndarray:
     """|STFT|² of ``samples`` with frames centred on every ``hop``-th sample (zero padding at both ends).
 
     samples : np.ndarray [shape=(n,)], float32 at 16 kHz; hop : int > 0, samples between frames;
-    n_fft : FFT size; win : length of the periodic Hann window (≤ n_fft), zero-padded to n_fft.
-    Returns np.ndarray [shape=(n_fft // 2 + 1, n // hop + 1)], float64, power per frequency bin (as
-    ``np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop, win_length=win)) ** 2``).
+    n_fft : FFT size; win : length of the periodic Hann window (≤ n_fft), zero-padded to n_fft;
+    frames : indices of the frames wanted (each one's spectrum as in the whole STFT, bit for bit); None: all.
+    Returns np.ndarray [shape=(n_fft // 2 + 1, n // hop + 1)] (or (…, len(frames))), float64, power per frequency
+    bin (as ``np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop, win_length=win)) ** 2``).
     """
     window = np.zeros(n_fft)
     left = (n_fft - win) // 2
     window[left:left + win] = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(win) / win)
-    spectrum = np.fft.rfft(centred_frames(samples, n_fft, hop) * window, axis=1)
+    framed = centred_frames(samples, n_fft, hop)
+    spectrum = np.fft.rfft((framed if frames is None else framed[frames]) * window, axis=1)
     return (spectrum.real ** 2 + spectrum.imag ** 2).T
 
 
