@@ -1,5 +1,5 @@
-"""The fast piecewise-affine warp (one index image, per-pixel table look-up, source positions straight into
-cv2.remap) against a plain triangle-by-triangle reference on a real face mesh."""
+"""The fast piecewise-affine warp (one index image, per-pixel look-up of (x, y) coefficient pairs, source positions
+straight into cv2.remap) against a plain triangle-by-triangle reference on a real face mesh."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_fast_warp_matches_a_triangle_by_triangle_reference_on_a_face(hopper, am
                      np.sin(src[:, 0] / 19 + phase[2]) + np.cos(src[:, 1] / 27 + phase[3])], axis=1)
     dst = src + amplitude * wave * ~rig.pinned[:, None]
     box = rig.box
-    fast = sample(hopper, *source_positions(src, dst, rig.triangles, box), box)
+    fast = sample(hopper, source_positions(src, dst, rig.triangles, box), box)
     ref = _reference(hopper, src, dst, rig.triangles, box)
     diff = np.abs(fast.astype(int) - ref.astype(int)).max(axis=2)
     moved = np.abs(ref.astype(int) - hopper.astype(int)).max(axis=2) > 0
@@ -59,10 +59,11 @@ def test_flow_is_the_source_positions_minus_the_pixel(hopper):
     rig = rig_photo(hopper)
     dst = rig.vertices + (~rig.pinned)[:, None] * np.array([1.3, -0.7])
     box = (rig.box[0] + 5, rig.box[1] + 7, rig.box[2] - 3, rig.box[3] - 2)
-    map_x, map_y = source_positions(rig.vertices, dst, rig.triangles, box)
+    pos = source_positions(rig.vertices, dst, rig.triangles, box)
+    assert pos.shape == (box[3] - box[1], box[2] - box[0], 2) and pos.dtype == np.float32
     flow = piecewise_affine_map(rig.vertices, dst, rig.triangles, box)
-    assert np.array_equal(flow[..., 0], map_x - np.arange(box[0], box[2], dtype=np.float32))
-    assert np.array_equal(flow[..., 1], map_y - np.arange(box[1], box[3], dtype=np.float32)[:, None])
+    assert np.array_equal(flow[..., 0], pos[..., 0] - np.arange(box[0], box[2], dtype=np.float32))
+    assert np.array_equal(flow[..., 1], pos[..., 1] - np.arange(box[1], box[3], dtype=np.float32)[:, None])
     cx, cy = np.round(rig.vertices[1] - box[:2]).astype(int)          # around the nose tip, well inside the face
     inner = flow[cy - 20:cy + 20, cx - 20:cx + 20]
     assert np.abs(inner - np.float32([-1.3, 0.7])).max() < 1e-3      # a uniform shift: the same flow inside

@@ -302,7 +302,7 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
             flow = piecewise_affine_map((rig.vertices - origin) * s, (dst - origin) * s, tris, (0, 0, *size))
             out = remap(image, flow, box)
         else:
-            out = sample(image, *source_positions(rig.vertices, dst, tris, box), box)
+            out = sample(image, source_positions(rig.vertices, dst, tris, box), box)
     else:
         out = image.copy()
     top = np.concatenate([dst[up[:1]], dst[-2 * k:-k], dst[up[-1:]]])

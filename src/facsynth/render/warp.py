@@ -71,21 +71,20 @@ def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray
     each pixel of the box; use with ``remap``. ``source_positions`` gives the positions themselves.
     """
     x0, y0, x1, y1 = box
-    map_x, map_y = source_positions(src, dst, triangles, box)
-    flow = np.empty((y1 - y0, x1 - x0, 2), np.float32)
-    np.subtract(map_x, np.arange(x0, x1, dtype=np.float32), out=flow[..., 0])
-    np.subtract(map_y, np.arange(y0, y1, dtype=np.float32)[:, None], out=flow[..., 1])
+    flow = source_positions(src, dst, triangles, box)
+    flow[..., 0] -= np.arange(x0, x1, dtype=np.float32)
+    flow[..., 1] -= np.arange(y0, y1, dtype=np.float32)[:, None]
     return flow
 
 
 def source_positions(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, box: tuple[int, int, int, int],
-                     ) -> tuple[np.ndarray, np.ndarray]:
+                     ) -> np.ndarray:
     """The pixel of the source image that each pixel of ``box`` shows after the piecewise-affine warp taking
     ``src`` vertices to ``dst``: ``piecewise_affine_map``'s flow plus the pixel's own position, ready for
     ``sample`` (cv2.remap) without a flow in between. Arguments as ``piecewise_affine_map``.
 
-    Returns (map_x, map_y), np.ndarray [shape=(y1 - y0, x1 - x0)] float32 pixels each, in the coordinates ``src``,
-    ``dst`` and ``box`` share; a pixel no triangle covers maps to itself.
+    Returns np.ndarray [shape=(y1 - y0, x1 - x0, 2)] float32 pixels (x, y), in the coordinates ``src``, ``dst`` and
+    ``box`` share (cv2.remap's two-channel map); a pixel no triangle covers maps to itself.
     """
     x0, y0, x1, y1 = box
     h, w = y1 - y0, x1 - x0
@@ -110,37 +109,43 @@ def source_positions(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, bo
     # pixels no triangle covers, maps each pixel to itself with no bound
     e1, e2 = d[:, 1] - d[:, 0], d[:, 2] - d[:, 0]                       # (t, 2) each
     f1, f2 = s[:, 1] - s[:, 0], s[:, 2] - s[:, 0]
-    table = np.empty((len(d) + 1, 10), np.float32)
-    m = table[1:, :6].reshape(-1, 2, 3)
+    # the table's columns are (x, y) pairs: [sx, sy] = a·x + b·y + c, then bounded by lo and hi; each pair of float32
+    # is read as one int64, so that np.take moves one 8-byte item per pixel and the arithmetic runs over contiguous
+    # (h, w, 2) arrays (a per-pixel row of 10 columns made each operation stride over 40 bytes: 3x slower)
+    table = np.empty((5, len(d) + 1, 2), np.float32)
     a = (f1 * e2[:, 1:] - f2 * e1[:, 1:]) / det
     b = (f2 * e1[:, :1] - f1 * e2[:, :1]) / det
-    m[:, :, 0], m[:, :, 1] = a, b
-    m[:, :, 2] = s[:, 0] - a * d[:, 0, :1] - b * d[:, 0, 1:]
-    table[0, :6] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
-    table[0, 6:8], table[0, 8:] = -np.inf, np.inf
-    table[1:, 6:8] = np.minimum(np.minimum(s[:, 0], s[:, 1]), s[:, 2]) - 1   # s.min(axis=1): 10x slower
-    table[1:, 8:] = np.maximum(np.maximum(s[:, 0], s[:, 1]), s[:, 2]) + 1
+    table[0, 1:], table[1, 1:] = a, b
+    table[2, 1:] = s[:, 0] - a * d[:, 0, :1] - b * d[:, 0, 1:]
+    table[:, 0] = ((1.0, 0.0), (0.0, 1.0), (0.0, 0.0), (-np.inf, -np.inf), (np.inf, np.inf))
+    table[3, 1:] = np.minimum(np.minimum(s[:, 0], s[:, 1]), s[:, 2]) - 1   # s.min(axis=1): 10x slower
+    table[4, 1:] = np.maximum(np.maximum(s[:, 0], s[:, 1]), s[:, 2]) + 1
     index = np.zeros((h, w), np.int32)
     shift = 4
     pts = np.round((d - (x0, y0)) * (1 << shift)).astype(np.int32)
     fill, line = cv2.fillConvexPoly, cv2.LINE_8                         # ~800 calls a frame: keep each one plain
     for k, corners in enumerate(pts, 1):
         fill(index, corners, k, line, shift)
-    per_pixel = np.take(table, index, axis=0)                           # (h, w, 10), whole rows copied
-    px = np.arange(x0, x1, dtype=np.float32)[None, :]
-    py = np.arange(y0, y1, dtype=np.float32)[:, None]
-    maps = []
-    term = np.empty((h, w), np.float32)
-    for c in (0, 1):
-        v = np.multiply(per_pixel[..., 3 * c], px)
-        v += np.multiply(per_pixel[..., 3 * c + 1], py, out=term)
-        v += per_pixel[..., 3 * c + 2]
-        np.maximum(v, per_pixel[..., 6 + c], out=v)                     # np.clip, without its overhead
-        np.minimum(v, per_pixel[..., 8 + c], out=v)
-        maps.append(v)
+    # each pair of float32 is read as one int64: np.take moves one 8-byte item per pixel into a contiguous (h, w, 2)
+    # array (a row of 10 columns per pixel made each operation stride over 40 bytes: 2x slower); mode="clip" skips
+    # the bounds check that costs np.take 3x (every index is a row of the table)
+    pairs = table.view(np.int64)[..., 0]                                # (5, t + 1)
+
+    def column(k: int) -> np.ndarray:                                   # (h, 2 w): x and y of each pixel in turn
+        return np.take(pairs[k], index, mode="clip").view(np.float32)
+
+    pos = column(0)
+    pos *= np.repeat(np.arange(x0, x1, dtype=np.float32), 2)           # a·x
+    term = column(1)
+    term *= np.arange(y0, y1, dtype=np.float32)[:, None]                # b·y
+    pos += term
+    pos += column(2)
+    np.maximum(pos, column(3), out=pos)                                 # np.clip, without its overhead
+    np.minimum(pos, column(4), out=pos)
+    pos = pos.reshape(h, w, 2)
     if dropped is not None:
-        _fill_folds(maps, (x0, y0), index, dropped, shift)
-    return maps[0], maps[1]
+        _fill_folds([pos[..., 0], pos[..., 1]], (x0, y0), index, dropped, shift)
+    return pos
 
 
 def _fill_folds(maps: list[np.ndarray], origin: tuple[int, int], index: np.ndarray, dropped: np.ndarray,
@@ -149,7 +154,7 @@ def _fill_folds(maps: list[np.ndarray], origin: tuple[int, int], index: np.ndarr
 
     A strongly moved region folds over its neighbour (the turned-over triangle is dropped) and lips or lids that
     meet squash their strips to nothing; either leaves uncovered pixels where a triangle was, before or after
-    moving. ``maps`` holds source_positions' map_x and map_y, ``origin`` the box's corner (x0, y0), ``index`` its
+    moving. ``maps`` holds the x and y planes of source_positions' answer, ``origin`` the box's corner (x0, y0), ``index`` its
     index image of the drawn triangles (0: none) and ``dropped`` (k, 3, 2) the dropped triangles' corners, pixels
     of the box.
     """
@@ -214,9 +219,9 @@ def remap(image: np.ndarray, flow: np.ndarray, box: tuple[int, int, int, int]) -
     return out
 
 
-def sample(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    """``image`` with the pixels of ``box`` taken from the source positions ``map_x``, ``map_y`` (source_positions,
-    np.ndarray [shape=(h, w)] float32, pixels of ``image``), bilinearly; pixels outside the box stay unchanged.
+def sample(image: np.ndarray, positions: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """``image`` with the pixels of ``box`` taken from the source ``positions`` (source_positions, np.ndarray
+    [shape=(h, w, 2)] float32 (x, y) pixels of ``image``), bilinearly; pixels outside the box stay unchanged.
 
     image : np.ndarray [shape=(H, W, C)], uint8; box : (x0, y0, x1, y1) int pixels of ``image``
 
@@ -224,5 +229,5 @@ def sample(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, box: tuple[i
     """
     x0, y0, x1, y1 = box
     out = image.copy()
-    out[y0:y1, x0:x1] = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    out[y0:y1, x0:x1] = cv2.remap(image, positions, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return out
