@@ -1,5 +1,6 @@
-"""speech.voice_cues.frame_cues on real speech: its batched parts (the STFT of voiced frames only, one running
-median for all voiced runs) give what the plain per-frame and per-run computations give."""
+"""speech.voice_cues on real speech: frame_cues' batched parts (the STFT of voiced frames only, one running median
+for all voiced runs) give what the plain per-frame and per-run computations give, and window_cues' median and
+percentile are numpy's bit for bit."""
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ from facsynth.speech.audio import load_audio
 from facsynth.speech.features import HOP
 from facsynth.speech.peaks import running_median
 from facsynth.speech.spectral import N_FFT, SR, power_spectrogram
-from facsynth.speech.voice_cues import frame_cues
+from facsynth.speech.voice_cues import _median, _percentile, frame_cues
 
 
 @pytest.fixture(scope="module")
@@ -42,3 +43,16 @@ def test_alpha_is_the_whole_stfts_on_voiced_frames_and_nan_elsewhere(speech):
     voiced = fc.f0 > 0
     assert voiced.mean() > 0.3 and np.isnan(fc.alpha[~voiced]).all()
     assert np.array_equal(fc.alpha[voiced], alpha[voiced])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_median_and_percentile_are_numpys_bit_for_bit(dtype):
+    rng = np.random.default_rng(0)
+    for trial in range(3000):
+        x = (rng.standard_normal(int(rng.integers(1, 300))) * rng.uniform(0.1, 50) - 20).astype(dtype)
+        if trial % 5 == 0:
+            x = np.round(x, 0)  # ties
+        ref = np.median(x)
+        assert _median(x) == ref and np.asarray(_median(x)).dtype == np.asarray(ref).dtype
+        for q in (15, 50, 85, 90):
+            assert _percentile(x, q) == np.percentile(x, q)

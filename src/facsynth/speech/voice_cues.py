@@ -140,20 +140,46 @@ def window_cues(fc: FrameCues, start: int = 0, stop: int | None = None) -> np.nd
     f0, energy, active = fc.f0[sl], fc.energy[sl], fc.active[sl]
     voiced = f0 > 0
     out = np.full(len(CUES), np.nan)
-    if voiced.sum() >= 10:
+    if np.count_nonzero(voiced) >= 10:
         st = 12 * np.log2(f0[voiced] / 100.0)
-        out[0] = np.median(st)
-        out[1] = np.percentile(st, 85) - np.percentile(st, 15)
-        out[4] = np.median(fc.alpha[sl][voiced])
+        out[0] = _median(st)
+        out[1] = _percentile(st, 85) - _percentile(st, 15)
+        out[4] = _median(fc.alpha[sl][voiced])
         h = fc.hnr[sl][voiced]
-        out[5] = np.nanmedian(h) if np.isfinite(h).sum() >= 5 else np.nan
+        h = h[~np.isnan(h)]
+        out[5] = _median(h) if len(h) >= 5 else np.nan
         for j, values in ((6, fc.jitter[sl]), (7, fc.shimmer[sl])):
-            if np.isfinite(values).sum() >= 5:
-                out[j] = np.nanmean(values)
-    if active.sum() >= 10:
-        out[2] = np.percentile(energy[active], 90)
+            seen = ~np.isnan(values)
+            count = np.count_nonzero(seen)
+            if count >= 5:
+                out[j] = np.where(seen, values, 0.0).sum() / count  # np.nanmean's sum and division
+    if np.count_nonzero(active) >= 10:
+        out[2] = _percentile(energy[active], 90)
         out[3] = fc.nuclei[sl][active].sum() / (active.sum() / FEATURE_FPS)
     return out
+
+
+# np.median and np.percentile cost 60 and 200 µs a call in numpy 1.26, whatever the size; window_cues makes six such
+# calls per 2 s window (0.3 s of CPU on a 10-minute file). These two give their values bit for bit (tests) for 1-D
+# float arrays without NaN, at 10-20 µs.
+
+def _median(x: np.ndarray) -> np.floating:
+    """``np.median(x)`` of a non-empty 1-D float array without NaN: the middle value, or the mean of the middle two."""
+    k = len(x) // 2
+    if len(x) % 2:
+        return np.partition(x, k)[k]
+    part = np.partition(x, (k - 1, k))
+    return (part[k - 1] + part[k]) / x.dtype.type(2)
+
+
+def _percentile(x: np.ndarray, q: float) -> np.float64:
+    """``np.percentile(x, q)`` (linear interpolation) of a non-empty 1-D float array without NaN, q in 0 … 100."""
+    at = (len(x) - 1) * (q / 100)
+    i = int(np.floor(at))
+    j = min(i + 1, len(x) - 1)
+    part = np.partition(x, (i, j))
+    low, step, frac = part[i], part[j] - part[i], np.float64(at - i)
+    return part[j] - step * (1 - frac) if frac >= 0.5 else low + step * frac  # numpy's two-sided lerp
 
 
 def formant_spacing(samples: np.ndarray, fc: FrameCues, max_frames: int = 60) -> float:
