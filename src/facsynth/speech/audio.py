@@ -107,9 +107,10 @@ def is_noise(samples: np.ndarray, threshold: float = 0.3) -> bool:
         return False
     frames = np.lib.stride_tricks.sliding_window_view(samples.astype(np.float64), 512)[::160][:n]
     power = np.abs(np.fft.rfft(frames * np.hanning(512), axis=1)) ** 2 + 1e-12
-    flatness = np.exp(np.log(power).mean(axis=1)) / power.mean(axis=1)
-    loud = power.sum(axis=1) >= np.median(power.sum(axis=1))
-    return bool(np.median(flatness[loud]) > threshold)
+    total = power.sum(axis=1)
+    loud = power[total >= np.median(total)]
+    flatness = np.exp(np.log(loud).mean(axis=1)) / loud.mean(axis=1)
+    return bool(np.median(flatness) > threshold)
 
 
 def clipping_fraction(samples: np.ndarray) -> float:

@@ -187,15 +187,17 @@ def formant_spacing(samples: np.ndarray, fc: FrameCues, max_frames: int = 60) ->
     for women; Reby & McComb 2003): F1–F4 from LPC (order 18) of up to ``max_frames`` voiced speech frames, fitted
     as F_i = (2i − 1)/2 · ΔF, median over frames. NaN when fewer than 5 frames give four formants.
     """
-    y = np.asarray(samples, np.float64)
     win = WIN
     idx = np.flatnonzero((fc.f0 > 0) & fc.active)
-    idx = idx[(idx * HOP >= win // 2) & (idx * HOP + win // 2 <= len(y))]
+    idx = idx[(idx * HOP >= win // 2) & (idx * HOP + win // 2 <= len(samples))]
     if len(idx) < 5:
         return float("nan")
     idx = idx[np.linspace(0, len(idx) - 1, min(max_frames, len(idx))).astype(int)]
-    emphasised = np.append(y[0], y[1:] - 0.97 * y[:-1])
-    frames = np.stack([emphasised[i * HOP - win // 2:i * HOP + win // 2] for i in idx]) * np.hamming(win)
+    # pre-emphasis y[j] − 0.97 y[j − 1] (y[0] kept) of the chosen frames' samples only
+    at = (idx * HOP - win // 2)[:, None] + np.arange(win)
+    y = np.asarray(samples)[at].astype(np.float64)
+    before = np.asarray(samples)[np.maximum(at - 1, 0)].astype(np.float64)
+    frames = np.where(at > 0, y - 0.97 * before, y) * np.hamming(win)
     frames = frames[np.abs(frames).max(1) > 1e-6]
     if len(frames) < 5:
         return float("nan")
