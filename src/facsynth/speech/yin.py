@@ -58,9 +58,15 @@ def _normalised_difference(frames: np.ndarray, min_period: int, max_period: int,
     """
     n = frames.shape[1]
     size = 256 * int(np.ceil((n + max_period + 1) / 256))  # zero padding enough that lags ≤ max_period do not wrap
-    fft = sp_fft if scipy_fft else np.fft
-    spectrum = fft.rfft(frames.astype(np.float64) if scipy_fft else frames, n=size, axis=1)
-    acf = fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, n=size, axis=1)[:, :max_period + 1]
+    padded = np.zeros((len(frames), size))  # cast and zero-padded in one copy (the FFTs would make two)
+    padded[:, :n] = frames
+    if scipy_fft:
+        spectrum = sp_fft.rfft(padded, axis=1, overwrite_x=True)
+        acf = sp_fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, n=size, axis=1, overwrite_x=True)
+    else:
+        spectrum = np.fft.rfft(padded, axis=1)
+        acf = np.fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, n=size, axis=1)
+    acf = acf[:, :max_period + 1]
     # the energy of x_1 … x_τ for τ < max_period: only the frame's first samples are needed
     energy = np.cumsum(np.square(frames[:, :max_period]), axis=1, dtype=np.float32)
     energy[:, 0] = 0.0  # as librosa: d(1) = 2 (r(0) − r(1)), d(τ) = 2 (r(0) − r(τ)) − Σ_{j<τ} x_j² from x_1 on
