@@ -102,16 +102,13 @@ def source_positions(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, bo
         dropped = np.concatenate([s[~keep], d[~keep]]) - (x0, y0)
         d, s, area = d[keep], s[keep], area[keep]
     det = area[:, None]
-    # affine dst -> src per triangle, [sx, sy] = M @ [dx, dy, 1], in closed form from the edge vectors (a batched
-    # 3×3 solve costs 15x more); det is twice the destination area. Looked up through an index image of the
-    # rasterised triangles: per triangle a row of the 6 coefficients, then the source triangle's box widened by a
-    # pixel (rasterised edges reach slightly outside a triangle, so their source is kept inside it); row 0, for
-    # pixels no triangle covers, maps each pixel to itself with no bound
+    # affine dst -> src per triangle, [sx, sy] = a·x + b·y + c, in closed form from the edge vectors (a batched 3×3
+    # solve costs 15x more); det is twice the destination area. Looked up through an index image of the rasterised
+    # triangles: per triangle the (x, y) pairs a, b, c, then the source triangle's box widened by a pixel, lo and hi
+    # (rasterised edges reach slightly outside a triangle, so their source is kept inside it); row 0, for pixels no
+    # triangle covers, maps each pixel to itself with no bound
     e1, e2 = d[:, 1] - d[:, 0], d[:, 2] - d[:, 0]                       # (t, 2) each
     f1, f2 = s[:, 1] - s[:, 0], s[:, 2] - s[:, 0]
-    # the table's columns are (x, y) pairs: [sx, sy] = a·x + b·y + c, then bounded by lo and hi; each pair of float32
-    # is read as one int64, so that np.take moves one 8-byte item per pixel and the arithmetic runs over contiguous
-    # (h, w, 2) arrays (a per-pixel row of 10 columns made each operation stride over 40 bytes: 3x slower)
     table = np.empty((5, len(d) + 1, 2), np.float32)
     a = (f1 * e2[:, 1:] - f2 * e1[:, 1:]) / det
     b = (f2 * e1[:, :1] - f1 * e2[:, :1]) / det
