@@ -105,12 +105,14 @@ def is_noise(samples: np.ndarray, threshold: float = 0.3) -> bool:
     n = (len(samples) - 512) // 160 + 1
     if n < 5:
         return False
-    frames = np.lib.stride_tricks.sliding_window_view(samples.astype(np.float64), 512)[::160][:n]
-    power = np.abs(np.fft.rfft(frames * np.hanning(512), axis=1)) ** 2 + 1e-12
-    total = power.sum(axis=1)
-    loud = power[total >= np.median(total)]
-    flatness = np.exp(np.log(loud).mean(axis=1)) / loud.mean(axis=1)
-    return bool(np.median(flatness) > threshold)
+    frames = np.lib.stride_tricks.sliding_window_view(samples, 512)[::160][:n]
+    window = np.hanning(512)
+    total, flatness = np.empty(n), np.empty(n)
+    for i in range(0, n, 128):  # batches of frames (spectral.BLOCK_FRAMES): small temporaries, reused from the heap
+        power = np.abs(np.fft.rfft(frames[i:i + 128].astype(np.float64) * window, axis=1)) ** 2 + 1e-12
+        total[i:i + 128] = power.sum(axis=1)
+        flatness[i:i + 128] = np.exp(np.log(power).mean(axis=1)) / power.mean(axis=1)
+    return bool(np.median(flatness[total >= np.median(total)]) > threshold)
 
 
 def clipping_fraction(samples: np.ndarray) -> float:

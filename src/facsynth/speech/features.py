@@ -11,7 +11,7 @@ import numpy as np
 from .._lazy import lazy_module
 from ..errors import FacsynthError
 from .audio import SR
-from .spectral import WIN, centred_frames, delta, mfcc
+from .spectral import BLOCK_FRAMES, WIN, centred_frames, delta, mfcc
 from .yin import yin
 
 opensmile = lazy_module("opensmile")   # optional extra (facsynth[egemaps]), read only after egemaps_available()
@@ -57,7 +57,9 @@ def energy_db(samples: np.ndarray, hop: int = HOP) -> np.ndarray:
     Returns np.ndarray [shape=(n // hop + 1,)], float32, dBFS (−100 for digital silence).
     """
     frames = centred_frames(samples, WIN, hop, np.float32)[: _n_frames(samples, hop)]
-    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
+    rms = np.empty(len(frames))
+    for i in range(0, len(frames), BLOCK_FRAMES):  # batches: small temporaries, reused from the heap
+        rms[i:i + BLOCK_FRAMES] = np.sqrt(np.mean(frames[i:i + BLOCK_FRAMES].astype(np.float64) ** 2, axis=1))
     return (20 * np.log10(np.maximum(rms, 1e-5))).astype(np.float32)
 
 

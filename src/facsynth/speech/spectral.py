@@ -10,11 +10,16 @@ import numpy as np
 
 from .audio import SR
 
-__all__ = ["N_FFT", "WIN", "centred_frames", "power_spectrogram", "mel_filterbank", "dct_matrix", "mfcc", "delta"]
+__all__ = ["N_FFT", "WIN", "BLOCK_FRAMES", "centred_frames", "power_spectrogram", "mel_filterbank", "dct_matrix", "mfcc",
+           "delta"]
 
 #: FFT size (32 ms at 16 kHz) and analysis window (a periodic Hann window of 25 ms, centred in the FFT frame).
 N_FFT = 512
 WIN = 400
+#: Frames per batch where many frames are transformed: a batch's temporaries (under 1 MB each) are reused from the
+#: heap, where a 30 s chunk's whole (10 MB each) was page-faulted in afresh every time (0.1-0.2 s of system CPU
+#: per function on a 10-minute file).
+BLOCK_FRAMES = 128
 
 
 def centred_frames(samples: np.ndarray, length: int, hop: int, dtype: type = np.float64) -> np.ndarray:
@@ -37,9 +42,13 @@ def power_spectrogram(samples: np.ndarray, hop: int, n_fft: int = N_FFT, win: in
     window = np.zeros(n_fft)
     left = (n_fft - win) // 2
     window[left:left + win] = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(win) / win)
-    framed = centred_frames(samples, n_fft, hop)
-    spectrum = np.fft.rfft((framed if frames is None else framed[frames]) * window, axis=1)
-    return (spectrum.real ** 2 + spectrum.imag ** 2).T
+    framed = centred_frames(samples, n_fft, hop, np.float32)  # float32 × the float64 window: float64 products
+    rows = np.arange(len(framed)) if frames is None else np.asarray(frames)
+    out = np.empty((len(rows), n_fft // 2 + 1))
+    for i in range(0, len(rows), BLOCK_FRAMES):
+        spectrum = np.fft.rfft(framed[rows[i:i + BLOCK_FRAMES]] * window, axis=1)
+        out[i:i + BLOCK_FRAMES] = spectrum.real ** 2 + spectrum.imag ** 2
+    return out.T
 
 
 def _hz_to_mel(hz: np.ndarray) -> np.ndarray:

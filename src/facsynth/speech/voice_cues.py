@@ -11,7 +11,7 @@ from .audio import SR
 from .features import FEATURE_FPS, HOP, energy_db, pitch
 from .lpc import burg_lpc
 from .peaks import find_peaks, running_median
-from .spectral import N_FFT, WIN, power_spectrogram
+from .spectral import BLOCK_FRAMES, N_FFT, WIN, power_spectrogram
 
 __all__ = ["CUES", "FrameCues", "frame_cues", "window_cues", "formant_spacing"]
 
@@ -66,15 +66,17 @@ def frame_cues(samples: np.ndarray, f0: np.ndarray | None = None, energy: np.nda
     keep = (start >= 0) & (start + win + lag + 2 <= len(y))
     idx, lag, start = idx[keep], lag[keep], start[keep]
     if len(idx):
-        y64 = y.astype(np.float64)
-        x = np.lib.stride_tricks.sliding_window_view(y64, win)[start]                      # (k, win)
-        shifted = np.lib.stride_tricks.sliding_window_view(y64, win + 2)[start + lag - 1]  # lags − 1 … + 1
-        xx = np.einsum("ij,ij->i", x, x)  # row-wise dot products without a (k, win) temporary each
+        windows = np.lib.stride_tricks.sliding_window_view(y, win)
+        lagged = np.lib.stride_tricks.sliding_window_view(y, win + 2)  # lags − 1 … + 1 at once
         best = np.zeros(len(idx))
-        for d in (-1, 0, 1):
-            z = shifted[:, 1 + d:1 + d + win]
-            r = np.einsum("ij,ij->i", x, z) / (np.sqrt(xx * np.einsum("ij,ij->i", z, z)) + 1e-12)
-            best = np.maximum(best, r)
+        for i in range(0, len(idx), BLOCK_FRAMES):  # batches: small temporaries, reused from the heap
+            x = windows[start[i:i + BLOCK_FRAMES]].astype(np.float64)
+            shifted = lagged[(start + lag - 1)[i:i + BLOCK_FRAMES]].astype(np.float64)
+            xx = np.einsum("ij,ij->i", x, x)  # row-wise dot products without a (k, win) temporary each
+            for d in (-1, 0, 1):
+                z = shifted[:, 1 + d:1 + d + win]
+                r = np.einsum("ij,ij->i", x, z) / (np.sqrt(xx * np.einsum("ij,ij->i", z, z)) + 1e-12)
+                best[i:i + BLOCK_FRAMES] = np.maximum(best[i:i + BLOCK_FRAMES], r)
         r = np.clip(best, 0.01, 0.999)
         hnr[idx] = 10 * np.log10(r / (1 - r))
     smooth = np.convolve(energy, np.ones(5) / 5, mode="same")

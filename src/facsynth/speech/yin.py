@@ -7,7 +7,7 @@ import numpy as np
 
 from .._lazy import lazy_module
 from .audio import SR
-from .spectral import centred_frames
+from .spectral import BLOCK_FRAMES, centred_frames
 
 # scipy's pocketfft does YIN's batched 1280-point transforms 2.5-3x as fast as numpy 1.26's, but importing
 # scipy.fft (it loads scipy.special) costs about 0.2 s of CPU: worth it for long files only (``scipy_fft``).
@@ -15,7 +15,9 @@ sp_fft = lazy_module("scipy.fft")
 
 __all__ = ["yin"]
 
-_BLOCK = 512  # frames per FFT batch: bounds memory to a few MB whatever the length of the audio
+# Frames per FFT batch (spectral.BLOCK_FRAMES, 128): bounds memory whatever the length of the audio, and a batch's
+# arrays (1.3 MB each) are reused from the heap: 512 frames a batch (5 MB arrays) page-faulted each one in afresh,
+# 1.5-2 s of system CPU on the 10-minute file run alone.
 
 
 def yin(samples: np.ndarray, fmin: float, fmax: float, hop: int, frame_length: int = 1024,
@@ -35,8 +37,8 @@ def yin(samples: np.ndarray, fmin: float, fmax: float, hop: int, frame_length: i
     frames = centred_frames(samples, frame_length, hop, np.float32)
     min_period = int(np.floor(SR / fmax))
     max_period = min(int(np.ceil(SR / fmin)), frame_length - 1)
-    return np.concatenate([_block_f0(frames[i:i + _BLOCK], min_period, max_period, threshold, scipy_fft)
-                           for i in range(0, len(frames), _BLOCK)])
+    return np.concatenate([_block_f0(frames[i:i + BLOCK_FRAMES], min_period, max_period, threshold, scipy_fft)
+                           for i in range(0, len(frames), BLOCK_FRAMES)])
 
 
 def _block_f0(frames: np.ndarray, min_period: int, max_period: int, threshold: float,
