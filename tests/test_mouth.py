@@ -57,3 +57,19 @@ def test_a_squeezed_dark_band_on_the_lips_edges_is_filled_and_a_thin_line_drawn_
     assert luma(img[40, 35:60]).mean() < luma(img[44, 35:60]).mean() - 5   # a line where they meet
     assert abs(luma(img[40, 78:88]).mean() - luma(img[36, 78:88]).mean()) < 10   # none where they are apart
     assert np.array_equal(img[:30], before[:30]) and np.array_equal(img[:, 100:], before[:, 100:])
+
+
+def test_lower_teeth_are_the_front_ones_and_lit_as_teeth():
+    """A wide opening shows the lower front teeth in the middle, lit as teeth (not a dim grey band), and no tooth
+    colour along the rest of the lower lip (there the mouth's dark inside and the tongue meet the lip)."""
+    from facsynth.render.mouth import LUMA, paint_mouth_interior
+
+    img = np.full((140, 200, 3), (200, 160, 130), np.uint8)
+    xs = np.linspace(50, 150, 41)                                       # a mouth 100 px wide, 38 px open
+    upper = np.stack([xs, np.full(41, 40.0)], 1)
+    lower = np.stack([xs, 40.0 + 40.0 * np.sin(np.linspace(0, np.pi, 41))], 1)
+    paint_mouth_interior(img, upper, lower)
+    above_lip = {x: img[int(np.interp(x, lower[:, 0], lower[:, 1])) - 2, x].astype(np.float64) for x in (100, 130)}
+    middle, side = above_lip[100], above_lip[130]
+    assert middle @ LUMA > 130 and middle[0] / middle[1] < 1.2        # a lit, near-white tooth
+    assert side @ LUMA < 60 and side[0] / side[1] > 1.8                # dark red: the inside, not a grey tooth

@@ -107,9 +107,11 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
         col *= (1 - up)[..., None]
         col += tooth * (up_shade * up)[..., None]
         if lo_h > 0.5:                  # lower teeth: none below half a pixel
-            lo = _unit(lo_h - above_bottom + 0.5) * _unit(above_bottom + 0.5) * arch
+            # the lower incisors and canines: a narrower arch than the upper teeth's, lit a little less
+            lower_arch = _unit((0.22 * width - np.abs(xs - cx)) / (0.04 * width + 1.0))
+            lo = _unit(lo_h - above_bottom + 0.5) * _unit(above_bottom + 0.5) * lower_arch
             col *= (1 - lo)[..., None]
-            col += tooth * ((0.3 + 0.2 * lateral) * gaps * lo)[..., None]
+            col += tooth * ((0.5 + 0.3 * lateral) * gaps * lo)[..., None]
     # the corners of the mouth are in shadow
     col *= (1.0 - 0.5 * (1 - lateral) ** 2)[..., None]
     col *= min(max(float(brightness), 0.6), 1.3)
