@@ -179,13 +179,14 @@ def test_cli_renders_the_photo_talking_with_sound(cli, tmp_path, shared_data):
 def test_speak_loads_no_librosa_numba_scipy_signal_torch_or_importlib_metadata(tmp_path):
     """A speak run with a transcript stays on numpy, pocketsphinx and onnxruntime: the imports it avoids cost
     seconds (librosa + numba + scipy.signal ≈ 3 s, torch ≈ 1 s) and hundreds of MB; importlib.metadata (email,
-    zipfile, csv) 30-60 ms, which speech.phone_lm needs only to remake its LM."""
+    zipfile, csv) 30-60 ms, which speech.phone_lm needs only to remake its LM; scipy.fft 0.2 s, which only streamed
+    files (over a minute) repay."""
     code = ("import sys, contextlib, io\nfrom facsynth.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
             f"    main(['speak', {str(bundled_utterance())!r}, '--transcript', 'go forward ten meters', "
             f"'-o', {str(tmp_path / 'g.csv')!r}])\n"
-            "print(sorted(m for m in ('librosa', 'numba', 'scipy.signal', 'scipy.stats', 'scipy.ndimage', 'torch', "
-            "'importlib.metadata') "
+            "print(sorted(m for m in ('librosa', 'numba', 'scipy.signal', 'scipy.stats', 'scipy.ndimage', 'scipy.fft', "
+            "'torch', 'importlib.metadata') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert (tmp_path / "g.csv").is_file()
