@@ -44,10 +44,11 @@ def test_pitch_is_zero_in_silence_and_the_tone_where_voiced():
 
 
 def test_yin_with_scipys_fft_is_numpys(shared_data):
-    """The long-file path (``scipy_fft``) gives numpy's F0 up to float32 rounding, on every frame."""
+    """The long-file path (``scipy_fft``: scipy's FFT in float32) gives numpy's F0 up to float32 rounding, on every
+    frame."""
     for wav in [bundled_utterance(), *sorted((shared_data / "speech" / "librivox").glob("*.wav"))[:3]]:
         y = load_audio(wav)
         ref, ours = yin(y, 70, 400, 160), yin(y, 70, 400, 160, scipy_fft=True)
         assert ours.shape == ref.shape
-        assert np.abs(ours / ref - 1).max() < 1e-4  # measured up to 5e-6 on the 20 shared utterances
+        assert np.abs(ours / ref - 1).max() < 1e-4  # measured 7.9e-6 on these 4 clips, 9.6e-5 on the 20 shared
     assert (pitch(y, scipy_fft=True) > 0).sum() == (pitch(y) > 0).sum()

@@ -70,8 +70,8 @@ def rules_curves(samples: np.ndarray, transcript: str | None = None, seed: int =
     voice : read the voice's emotion (``voice_emotion.estimate_segments``) with these settings and add its upper-
         and middle-face AUs (the larger of text and voice per AU); None: no voice emotion
     segments : when a list, the voice's emotion segments are appended to it (times + ``offset`` seconds)
-    streamed : a chunk of a long file (``split_at_pauses``): YIN's FFTs by scipy.fft, whose import (0.2 s of CPU,
-        once) a long file repays many times over; F0 within 1e-5 relative of numpy's
+    streamed : a chunk of a long file (``split_at_pauses``): YIN's FFTs by scipy.fft in float32, whose import (0.2 s
+        of CPU, once) a long file repays many times over; F0 within 1e-4 relative of numpy's float64 FFT
 
     Returns
     -------
