@@ -3,6 +3,7 @@ the video's length rules either way; unreadable audio is an AudioError; x264's t
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 
 from facsynth.errors import AudioError, FormatError
+from facsynth.render import video
 from facsynth.render.video import write_mp4
 
 
@@ -70,3 +72,18 @@ def test_x264_runs_on_one_thread_up_to_720p(tmp_path, monkeypatch):
         write_mp4([np.zeros((h, w, 3), np.uint8)], tmp_path / "t.mp4", fps=25)
     one = [cmd[cmd.index("-threads") + 1] if "-threads" in cmd else None for cmd in commands]
     assert one == ["1", "1", None]
+
+
+def test_pipe_into_ffmpeg_holds_a_whole_frame():
+    import fcntl  # a Linux setting (CI and the supported machines); elsewhere the pipe keeps its default
+    read_end, write_end = os.pipe()
+    try:
+        before = fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ)
+        frame = 512 * 512 * 3
+        video._widen_pipe(write_end, frame)
+        after = fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ)
+        limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+        assert after >= min(frame, limit) > before
+    finally:
+        os.close(read_end)
+        os.close(write_end)
