@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 
 SPEECH = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech"
+FACES = SPEECH.parent / "faces"
+SHEET = Path(__file__).resolve().parents[1] / "docs" / "img" / "voice_faces.png"
 
 #: Intended style → (F0 shift in semitones, F0 range factor, tempo factor, gain dB, tilt dB/octave,
 #: breathiness 0–1, F0 perturbation in percent). Directions and rough sizes after Murray & Arnott 1993 (Table 1)
@@ -170,11 +172,46 @@ def _baselines(clips) -> dict[Path, Path]:
     return out
 
 
+def upper_face(track) -> dict[int, float]:
+    """A clip's mean upper- and middle-face AUs (blinks and eye closure left out): what the face check judges."""
+    from facsynth.facs import region_of
+
+    return {a: v for a, v in track.mean().items() if region_of(a) != "lower" and a not in (43, 45)}
+
+
+def write_face_sheet(clips, path: Path = SHEET, utterances: int = 2) -> Path:
+    """Render each style's mean upper/middle-face AUs (the face check's input) for the first ``utterances``
+    utterances of ``clips`` on Grace Hopper's and a GRID speaker's photos: one row per utterance and photo, one
+    column per intended style, each labelled with the emotion the voice was read as. Writes ``path`` (PNG)."""
+    from facsynth.formats.image import read_image, write_image
+    from facsynth.render.photo import render_frame, rig_photo
+    from facsynth.render.sheet import contact_sheet, face_crop
+    from facsynth.speech import speak_with_emotion
+    from facsynth.speech.voice_emotion import summarise
+
+    photos = [read_image(FACES / "grace_hopper_512x512.jpg"), read_image(FACES / "grid_bbaf2n_rest.png")]
+    rigs = [rig_photo(p) for p in photos]
+    stems = list(dict.fromkeys(stem for _, _, _, stem in clips))[:utterances]
+    rows, labels, titles = [], [], []
+    for stem in stems:
+        faces = []
+        for clip, emo, _, s in clips:
+            if s == stem:
+                track, segments = speak_with_emotion(clip, transcript="")
+                faces.append((emo, summarise(segments)["emotion"], upper_face(track)))
+        for photo, rig in zip(photos, rigs):
+            rows.append([face_crop(render_frame(photo, rig, aus), rig.face.box, 160) for _, _, aus in faces])
+            labels.append([f"{emo[:4]} > {heard[:4]}" for emo, heard, _ in faces])
+            titles.append(stem[:18])
+    sheet = contact_sheet(rows, labels, titles, title="voice only (no transcript): intended style > emotion heard; "
+                                                     "mean upper/middle-face AUs of the track")
+    return write_image(sheet, path)
+
+
 def evaluate(clips, with_baseline: bool = False) -> dict:
     """Run ``speak`` (no transcript) on every clip, against population norms or, ``with_baseline``, against the
     speaker's neutral recording of another sentence (clips without one are left out); returns the (intended,
     detected) pairs for the voice's emotion and for the face (nearest prototype of the mean AUs)."""
-    from facsynth.facs import region_of
     from facsynth.speech import speak_with_emotion
     from facsynth.speech.voice_emotion import VOICE_EMOTIONS, summarise
 
@@ -184,7 +221,7 @@ def evaluate(clips, with_baseline: bool = False) -> dict:
         if with_baseline and path not in baselines:
             continue
         track, segments = speak_with_emotion(path, transcript="", voice_baseline=baselines.get(path))
-        mean = {a: v for a, v in track.mean().items() if region_of(a) != "lower" and a not in (43, 45)}
+        mean = upper_face(track)
         voice.append((emo, summarise(segments)["emotion"]))
         face.append((emo, nearest_prototype(mean, VOICE_EMOTIONS)))
     return {"voice": voice, "face": face}
@@ -207,6 +244,10 @@ def run():
             sources["espeak-ng, 4 voices x 2 sentences"] = espeak
         else:
             print("  (espeak-ng not installed: no espeak clips)")
+        world = sources.get("WORLD re-synthesis of the 20 neutral utterances")
+        if world:
+            write_face_sheet(world)
+            out.append(("face sheet docs/img/voice_faces.png", SHEET.stat().st_size / 2 ** 20, "MB", "-"))
         for name, clips in sources.items():
             for with_baseline in (False, True):
                 res = evaluate(clips, with_baseline)
