@@ -10,8 +10,8 @@ import numpy as np
 
 from .._lazy import lazy_module
 from ..errors import FacsynthError
-from .audio import SR
-from .spectral import BLOCK_FRAMES, WIN, centred_frames, delta, mfcc
+from .audio import BLOCK_FRAMES, SR
+from .spectral import WIN, centred_frames, delta, mfcc
 from .yin import yin
 
 opensmile = lazy_module("opensmile")   # optional extra (facsynth[egemaps]), read only after egemaps_available()

@@ -8,18 +8,13 @@ import math
 
 import numpy as np
 
-from .audio import SR
+from .audio import BLOCK_FRAMES, SR
 
-__all__ = ["N_FFT", "WIN", "BLOCK_FRAMES", "centred_frames", "power_spectrogram", "mel_filterbank", "dct_matrix", "mfcc",
-           "delta"]
+__all__ = ["N_FFT", "WIN", "centred_frames", "power_spectrogram", "mel_filterbank", "dct_matrix", "mfcc", "delta"]
 
 #: FFT size (32 ms at 16 kHz) and analysis window (a periodic Hann window of 25 ms, centred in the FFT frame).
 N_FFT = 512
 WIN = 400
-#: Frames per batch where many frames are transformed: a batch's temporaries (under 1 MB each) are reused from the
-#: heap, where a 30 s chunk's whole (10 MB each) was page-faulted in afresh every time (0.1-0.2 s of system CPU
-#: per function on a 10-minute file).
-BLOCK_FRAMES = 128
 
 
 def centred_frames(samples: np.ndarray, length: int, hop: int, dtype: type = np.float64) -> np.ndarray:

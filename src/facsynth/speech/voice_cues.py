@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio import SR
+from .audio import BLOCK_FRAMES, SR
 from .features import FEATURE_FPS, HOP, energy_db, pitch
 from .lpc import burg_lpc
 from .peaks import find_peaks, running_median
-from .spectral import BLOCK_FRAMES, N_FFT, WIN, power_spectrogram
+from .spectral import N_FFT, WIN, power_spectrogram
 
 __all__ = ["CUES", "FrameCues", "frame_cues", "window_cues", "formant_spacing"]
 
@@ -25,10 +25,10 @@ class FrameCues:
     """Frame-level measurements at 100 frames/s, shape (frames,) each.
 
     f0 : Hz, 0 unvoiced; energy : dBFS; alpha : alpha ratio, dB (energy 1–5 kHz over 50 Hz–1 kHz; higher = flatter
-    spectrum = more vocal effort; NaN unvoiced); hnr : harmonics-to-noise ratio, dB (NaN unvoiced); jitter, shimmer : absolute
-    deviation of log F0 (percent) and of energy (dB) from their 5-frame running median within voiced runs of at
-    least 5 frames (NaN elsewhere); nuclei : bool, syllable nuclei (intensity peaks in voiced speech); active : bool,
-    frames of speech (within 30 dB of the loud frames).
+    spectrum = more vocal effort; NaN unvoiced); hnr : harmonics-to-noise ratio, dB (NaN unvoiced); jitter,
+    shimmer : absolute deviation of log F0 (percent) and of energy (dB) from their 5-frame running median within
+    voiced runs of at least 5 frames (NaN elsewhere); nuclei : bool, syllable nuclei (intensity peaks in voiced
+    speech); active : bool, frames of speech (within 30 dB of the loud frames).
     """
 
     f0: np.ndarray
@@ -51,12 +51,12 @@ def frame_cues(samples: np.ndarray, f0: np.ndarray | None = None, energy: np.nda
     f0 = _clean_f0(pitch(y) if f0 is None else f0)
     energy = energy_db(y) if energy is None else energy
     alpha = np.full(n, np.nan)
-    voiced = np.flatnonzero(f0 > 0)  # the only frames whose alpha is read: a third of the STFT saved
-    power = power_spectrogram(y, HOP, frames=voiced)
+    voiced_frames = np.flatnonzero(f0 > 0)  # the only frames whose alpha is read: a third of the STFT saved
+    power = power_spectrogram(y, HOP, frames=voiced_frames)
     freqs = np.fft.rfftfreq(N_FFT, 1.0 / SR)
     low = power[(freqs >= 50) & (freqs < 1000)].sum(0)
     high = power[(freqs >= 1000) & (freqs < 5000)].sum(0)
-    alpha[voiced] = 10 * np.log10((high + 1e-10) / (low + 1e-10))
+    alpha[voiced_frames] = 10 * np.log10((high + 1e-10) / (low + 1e-10))
     active = energy > np.percentile(energy, 90) - 30
     hnr = np.full(n, np.nan)
     win = int(0.04 * SR)

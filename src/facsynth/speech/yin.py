@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._lazy import lazy_module
-from .audio import SR
-from .spectral import BLOCK_FRAMES, centred_frames
+from .audio import BLOCK_FRAMES, SR
+from .spectral import centred_frames
 
 # scipy's pocketfft does YIN's batched 1280-point transforms 2.5-3x as fast as numpy 1.26's in float64 and twice
 # that in float32, but importing scipy.fft (it loads scipy.special) costs about 0.2 s of CPU: worth it for long files
@@ -16,7 +16,7 @@ sp_fft = lazy_module("scipy.fft")
 
 __all__ = ["yin"]
 
-# Frames per FFT batch (spectral.BLOCK_FRAMES, 128): bounds memory whatever the length of the audio, and a batch's
+# Frames per FFT batch (audio.BLOCK_FRAMES, 128): bounds memory whatever the length of the audio, and a batch's
 # arrays (1.3 MB each) are reused from the heap: 512 frames a batch (5 MB arrays) page-faulted each one in afresh,
 # 1.5-2 s of system CPU on the 10-minute file run alone.
 
