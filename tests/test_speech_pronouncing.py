@@ -6,6 +6,9 @@ from __future__ import annotations
 import random
 import re
 
+import pytest
+
+from facsynth.errors import ModelError
 from facsynth.speech import phonemes
 from facsynth.speech.pronouncing import dictionary_path, pronunciations
 
@@ -46,3 +49,11 @@ def test_aligner_learns_only_the_transcripts_words():
     known, unknown = phonemes.normalise_transcript("A quagmire, xqzzt!")
     assert known == ["a", "quagmire"] and unknown == ["xqzzt"]
     assert dec.lookup_word("quagmire") == "K W AE G M AY ER"
+
+
+def test_unreadable_dictionary_is_a_model_error(tmp_path):
+    with pytest.raises(ModelError, match="pronouncing dictionary"):
+        pronunciations(["go"], tmp_path / "missing.dict")
+    (tmp_path / "empty.dict").write_bytes(b"")
+    with pytest.raises(ModelError, match="pronouncing dictionary"):
+        pronunciations(["go"], tmp_path / "empty.dict")

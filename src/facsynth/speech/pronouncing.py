@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from .._lazy import lazy_module
+from ..errors import ModelError
 
 pocketsphinx = lazy_module("pocketsphinx")
 
@@ -29,12 +30,16 @@ def pronunciations(words: list[str] | set[str], path: Path | None = None) -> dic
     entry named as the word, alternatives ``word(2)``… as the dictionary names them; [] for a word it lacks.
 
     ``path``: a dictionary in the same format (default ``dictionary_path()``); its lines must be sorted by word.
+    Raises ModelError when it cannot be read.
     """
     path = dictionary_path() if path is None else path
     out: dict[str, list[tuple[str, str]]] = {}
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as text:
-        for word in words:
-            out[word] = list(_entries(text, word.encode("utf-8")))
+    try:
+        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as text:
+            for word in words:
+                out[word] = list(_entries(text, word.encode("utf-8")))
+    except (OSError, ValueError, UnicodeDecodeError) as e:       # missing, empty (mmap: ValueError) or not UTF-8
+        raise ModelError(f"cannot read the pronouncing dictionary {path}: {e}") from None
     return out
 
 
