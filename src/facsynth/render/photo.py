@@ -23,6 +23,7 @@ from ..face.landmarks import Face, detect_faces, face_pose, from_face_frame
 from ..face.model import basis_for, default_face
 from ..face.own_expression import lip_closure, own_expression, smile_relaxation
 from ..track import AUTrack
+from .antialias import seam_edges, smooth_seams
 from .mouth import LUMA, cover_stray_teeth, mend_mouth_line, opening_height, paint_mouth_interior, tidy_mouth_corners
 from .relax import (FoldRelief, cheek_relief, combine_reliefs, corner_relief, fold_relief, lip_colours,
                     paint_closed_lips, relieve_folds, shading_relief)
@@ -303,6 +304,8 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
             out = remap(image, flow, box)
         else:
             out = sample(image, source_positions(rig.vertices, dst, tris, box), box)
+        drawn = moved[:, 0] | moved[:, 1] | moved[:, 2]
+        smooth_seams(out, seam_edges(rig.vertices, dst, rig.triangles, rig.skin, drawn), box)  # soft seams
     else:
         out = image.copy()
     top = np.concatenate([dst[up[:1]], dst[-2 * k:-k], dst[up[-1:]]])

@@ -1,0 +1,153 @@
+"""Soft seams of the piecewise-affine warp: where lips or lids meet, or a squashed or turned-over triangle is
+dropped, the map jumps from one side's picture to the other's; the pixels along such a seam are blended across
+it instead of showing a pixel staircase."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._lazy import lazy_module
+
+cv2 = lazy_module("cv2")
+
+__all__ = ["seam_edges", "smooth_seams", "JUMP", "SEAM_WIDTH", "SEAM_BLUR"]
+
+#: An edge is a seam when the map jumps across it by more than this (pixels of the photo): the triangle beyond it
+#: is dropped by the warp and spans this much more (or less) of the photo than of the frame.
+JUMP = 1.0
+#: Width (pixels) of the band along a seam that is blurred, and the blur (Gaussian sigma, pixels): about the
+#: softness of a photo's own edges. The band reaches past where the blur changes a pixel visibly (1.5 px from a
+#: seam a sigma of 0.8 px moves 3 % of the step), so its own edge shows no step.
+SEAM_WIDTH = 3
+SEAM_BLUR = 0.8
+#: render.warp.source_positions' test for a triangle it draws: twice its area in the frame, square pixels.
+_DRAWN = 0.5
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """The edges between a triangle that may be dropped (not skin) and its neighbour, for one mesh and photo.
+
+    loose : (k,) int, the triangles that may be dropped; corners : (3, k) int, their vertices
+    src_sign : (k,) float, the sign of their area in the photo (their orientation)
+    side : (e, 2) int, each edge's two triangles as rows of ``loose``, −1 for skin (always drawn)
+    ends : (e, 2) int, the edge's vertices
+    src_height : (e, 2) float, each triangle's height over the edge in the photo, pixels
+    """
+
+    loose: np.ndarray
+    corners: np.ndarray
+    src_sign: np.ndarray
+    side: np.ndarray
+    ends: np.ndarray
+    src_height: np.ndarray
+
+
+_CACHE: dict[tuple[int, int, int], tuple[tuple, _Pairs]] = {}
+
+
+def _pairs(src: np.ndarray, triangles: np.ndarray, skin: np.ndarray) -> _Pairs:
+    """The _Pairs of a mesh, computed once per (photo vertices, triangles, skin) (a rig keeps all three)."""
+    key = (id(src), id(triangles), id(skin))
+    hit = _CACHE.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], (src, triangles, skin))):
+        return hit[1]
+    tri = np.asarray(triangles, np.int64)
+    steady = {tuple(sorted(t)) for t in np.asarray(skin, np.int64).tolist()}
+    loose = np.array([i for i, t in enumerate(tri.tolist()) if tuple(sorted(t)) not in steady], np.int64)
+    row = np.full(len(tri), -1, np.int64)
+    row[loose] = np.arange(len(loose))
+    owner = np.repeat(np.arange(len(tri)), 3)
+    a, b, c = tri[:, [0, 1, 2]].ravel(), tri[:, [1, 2, 0]].ravel(), tri[:, [2, 0, 1]].ravel()
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    keys = lo * (int(tri.max()) + 1) + hi
+    order = np.argsort(keys, kind="stable")
+    starts = np.flatnonzero(np.r_[True, keys[order][1:] != keys[order][:-1]])
+    shared = starts[np.diff(np.r_[starts, len(keys)]) == 2]               # edges of exactly two triangles
+    first, second = order[shared], order[shared + 1]
+    keep = (row[owner[first]] >= 0) | (row[owner[second]] >= 0)
+    first, second = first[keep], second[keep]
+    ends = np.stack([lo[first], hi[first]], axis=1)
+    off = np.stack([c[first], c[second]], axis=1)
+    p = np.asarray(src, np.float64)
+    length = np.maximum(np.hypot(*(p[ends[:, 1]] - p[ends[:, 0]]).T), 1e-6)
+    e, f = p[ends[:, 1]] - p[ends[:, 0]], p[off] - p[ends[:, 0]][:, None]
+    height = np.abs(e[:, None, 0] * f[..., 1] - e[:, None, 1] * f[..., 0]) / length[:, None]
+    corners = tri[loose].T.copy()
+    q = p[corners]                                                         # (3, k, 2)
+    src_area = ((q[1, :, 0] - q[0, :, 0]) * (q[2, :, 1] - q[0, :, 1])
+                - (q[2, :, 0] - q[0, :, 0]) * (q[1, :, 1] - q[0, :, 1]))
+    pairs = _Pairs(loose, corners, np.sign(src_area), np.stack([row[owner[first]], row[owner[second]]], axis=1), ends,
+                   height)
+    if len(_CACHE) > 8:
+        _CACHE.clear()
+    _CACHE[key] = ((src, triangles, skin), pairs)
+    return pairs
+
+
+def seam_edges(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, skin: np.ndarray,
+               moved: np.ndarray) -> np.ndarray:
+    """The seams of the warp taking ``src`` to ``dst``, shape (m, 2, 2) float64: each edge's two ends (x, y), pixels.
+
+    src, dst : np.ndarray [shape=(n, 2)] pixels, the vertices before and after moving (``src`` and ``triangles``
+        are a rig's own arrays: what depends on them alone is computed once)
+    triangles : np.ndarray [shape=(t, 3)] int, the whole mesh
+    skin : np.ndarray [shape=(s, 3)] int, rows of ``triangles`` that never turn over or collapse (render.unfold keeps
+        them), so only the others (eye and mouth openings, the red of the lips) can be dropped
+    moved : np.ndarray [shape=(t,)] bool, the triangles the warp draws (the others map to themselves)
+
+    A seam is an edge between a triangle the warp draws and one it drops (render.warp.source_positions: squashed
+    below half a square pixel, or turned over) whose height over the edge in the photo differs from its height in
+    the frame by more than ``JUMP`` pixels: across it the map jumps from one side's picture to the other's.
+    """
+    pairs = _pairs(src, triangles, skin)
+    q = dst[pairs.corners]                                                 # (3, k, 2)
+    d1, d2 = q[1] - q[0], q[2] - q[0]
+    area = d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0]
+    # drawn: not moved, or big enough with the photo's orientation; the last entry stands for skin (row −1)
+    drawn = np.append(~moved[pairs.loose] | (area * pairs.src_sign > _DRAWN), True)
+    side = drawn[pairs.side]
+    seam = np.flatnonzero(side[:, 0] != side[:, 1])
+    if not len(seam):
+        return np.zeros((0, 2, 2))
+    gone = side[seam, 0].astype(np.int64)                                  # 1 when the first triangle is drawn
+    rows = pairs.side[seam, gone]                                         # never skin
+    ends = pairs.ends[seam]
+    edge = dst[ends[:, 1]] - dst[ends[:, 0]]
+    length = np.maximum(np.hypot(edge[:, 0], edge[:, 1]), 1e-6)
+    # the dropped triangle's height in the frame, signed: negative when it turned over
+    height = area[rows] * pairs.src_sign[rows] / length
+    jump = np.abs(pairs.src_height[seam, gone] - height) > JUMP
+    return dst[ends[jump]]
+
+
+def smooth_seams(out: np.ndarray, edges: np.ndarray, box: tuple[int, int, int, int]) -> None:
+    """Blend, in place, the pixels along each seam ``edges`` (seam_edges) across it.
+
+    out : np.ndarray [shape=(H, W, 3)] uint8, the warped frame, modified in place
+    edges : np.ndarray [shape=(m, 2, 2)] pixels, the seams' ends (x, y)
+    box : (x0, y0, x1, y1) int pixels: only pixels inside it change
+
+    The warp gives each pixel the picture of the one triangle its centre falls in, so along a seam each pixel takes
+    one side whole: a pixel staircase, crisper than anything else in a photo. Along each seam, in a band
+    ``SEAM_WIDTH`` pixels wide, the frame is replaced by its own Gaussian blur of sigma ``SEAM_BLUR`` pixels: a
+    pixel there takes both sides' colours by how near it lies to each, and the seam is as soft as a photo's own
+    edges.
+    """
+    if not len(edges):
+        return
+    pts = edges.reshape(-1, 2)
+    low, high = pts.min(axis=0), pts.max(axis=0)
+    pad = int(SEAM_WIDTH + 3 * SEAM_BLUR) + 2
+    x0, y0 = max(int(low[0]) - pad, box[0]), max(int(low[1]) - pad, box[1])
+    x1, y1 = min(int(high[0]) + pad + 1, box[2]), min(int(high[1]) + pad + 1, box[3])
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return
+    band = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.polylines(band, list(np.round((edges - (x0, y0)) * 16).astype(np.int32)), False, 1, SEAM_WIDTH,
+                  cv2.LINE_8, shift=4)
+    region = out[y0:y1, x0:x1]
+    soft = cv2.GaussianBlur(np.ascontiguousarray(region), (5, 5), SEAM_BLUR)
+    np.copyto(region, soft, where=band[..., None] > 0)
