@@ -12,6 +12,9 @@ cv2 = lazy_module("cv2")
 
 __all__ = ["piecewise_affine_map", "source_positions", "remap", "sample", "strip_triangles", "anchor_ring"]
 
+#: The four neighbours of a pixel, for the fringe of the index image (_index_image).
+_CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.uint8)
+
 
 def strip_triangles(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """Triangulate the region between two point chains that share their end points (an eye, a mouth opening).
@@ -54,10 +57,11 @@ def piecewise_affine_map(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray
                          ) -> np.ndarray:
     """Backward flow of the piecewise-affine warp taking ``src`` vertices to ``dst``, over a pixel box.
 
-    Each triangle is rasterised at its destination position and every covered pixel gets the source position
-    the triangle's affine map sends it to; pixels no triangle covers map to themselves, so anything outside
-    the mesh (the background beyond the fixed anchor ring) has zero flow and stays exactly unchanged. Triangles later in
-    ``triangles`` win where warped triangles overlap; triangles squashed below half a square pixel are skipped.
+    Each triangle is rasterised at its destination position (the pixels whose centres it holds, and the uncovered
+    pixels just beside its edges) and every such pixel gets the source position the triangle's affine map sends it
+    to; pixels no triangle covers map to themselves, so anything outside the mesh (the background beyond the fixed
+    anchor ring) has zero flow and stays exactly unchanged. Triangles later in ``triangles`` win where warped
+    triangles overlap; triangles squashed below half a square pixel are skipped.
 
     Parameters
     ----------
@@ -105,8 +109,8 @@ def source_positions(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, bo
     # affine dst -> src per triangle, [sx, sy] = a·x + b·y + c, in closed form from the edge vectors (a batched 3×3
     # solve costs 15x more); det is twice the destination area. Looked up through an index image of the rasterised
     # triangles: per triangle the (x, y) pairs a, b, c, then the source triangle's box widened by a pixel, lo and hi
-    # (rasterised edges reach slightly outside a triangle, so their source is kept inside it); row 0, for pixels no
-    # triangle covers, maps each pixel to itself with no bound
+    # (the fringe of uncovered pixels beside a triangle lies outside it, so their source is kept near it); row 0,
+    # for pixels no triangle covers, maps each pixel to itself with no bound
     e1, e2 = d[:, 1] - d[:, 0], d[:, 2] - d[:, 0]                       # (t, 2) each
     f1, f2 = s[:, 1] - s[:, 0], s[:, 2] - s[:, 0]
     table = np.empty((5, len(d) + 1, 2), np.float32)
@@ -117,18 +121,12 @@ def source_positions(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, bo
     table[:, 0] = ((1.0, 0.0), (0.0, 1.0), (0.0, 0.0), (-np.inf, -np.inf), (np.inf, np.inf))
     table[3, 1:] = np.minimum(np.minimum(s[:, 0], s[:, 1]), s[:, 2]) - 1   # s.min(axis=1): 10x slower
     table[4, 1:] = np.maximum(np.maximum(s[:, 0], s[:, 1]), s[:, 2]) + 1
-    index = np.zeros((h, w), np.int32)
-    shift = 4
-    pts = np.round((d - (x0, y0)) * (1 << shift)).astype(np.int32)
-    fill, line = cv2.fillConvexPoly, cv2.LINE_8                         # ~800 calls a frame: keep each one plain
-    for k, corners in enumerate(pts, 1):
-        fill(index, corners, k, line, shift)
+    rows = _index_image(d - (x0, y0), (h, w))                           # (h, w) intp, < 0 where none
     # each pair of float32 is read as one int64: np.take moves one 8-byte item per pixel into a contiguous (h, w, 2)
     # array (a row of 10 columns per pixel made each operation stride over 40 bytes: 2x slower); mode="clip" skips
-    # the bounds check that costs np.take 3x (every index is a row of the table), and intp indices spare it a
-    # conversion of the int32 ones on each of the 5 look-ups
+    # the bounds check that costs np.take 3x and reads row 0 for the uncovered pixels' negative numbers, and intp
+    # indices spare it a conversion on each of the 5 look-ups
     pairs = table.view(np.int64)[..., 0]                                # (5, t + 1)
-    rows = index.astype(np.intp)
 
     def column(k: int) -> np.ndarray:                                   # (h, 2 w): x and y of each pixel in turn
         return np.take(pairs[k], rows, mode="clip").view(np.float32)
@@ -143,32 +141,30 @@ def source_positions(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, bo
     np.minimum(pos, column(4), out=pos)
     pos = pos.reshape(h, w, 2)
     if dropped is not None:
-        _fill_folds([pos[..., 0], pos[..., 1]], (x0, y0), index, dropped, shift)
+        _fill_folds([pos[..., 0], pos[..., 1]], (x0, y0), rows, dropped)
     return pos
 
 
-def _fill_folds(maps: list[np.ndarray], origin: tuple[int, int], index: np.ndarray, dropped: np.ndarray,
-                shift: int) -> None:
+def _fill_folds(maps: list[np.ndarray], origin: tuple[int, int], index: np.ndarray, dropped: np.ndarray) -> None:
     """Give pixels that the moved mesh no longer covers the mean flow of their covered neighbours, in place.
 
     A strongly moved region folds over its neighbour (the turned-over triangle is dropped) and lips or lids that
     meet squash their strips to nothing; either leaves uncovered pixels where a triangle was, before or after
-    moving. ``maps`` holds the x and y planes of source_positions' answer, ``origin`` the box's corner (x0, y0), ``index`` its
-    index image of the drawn triangles (0: none) and ``dropped`` (k, 3, 2) the dropped triangles' corners, pixels
-    of the box.
+    moving. ``maps`` holds the x and y planes of source_positions' answer, ``origin`` the box's corner (x0, y0),
+    ``index`` its index image of the drawn triangles (_index_image: > 0 covered, < 0 none) and ``dropped``
+    (k, 3, 2) float64 the dropped triangles' corners, pixels of the box.
     """
     h, w = index.shape
-    pts = np.round(dropped * (1 << shift)).astype(np.int32)
-    # cracks can only lie in the dropped triangles' bounding box: they are rasterised there, moved by whole pixels
-    fx0, fy0, fx1, fy1 = padded_box(pts.reshape(-1, 2) >> shift, 1, (h, w), after=2)
+    # cracks can only lie where the dropped triangles cover pixels, by the same rule as the drawn ones
+    fx0, fy0, fx1, fy1 = padded_box(dropped.reshape(-1, 2), 1, (h, w), after=2)
     if fx1 <= fx0 or fy1 <= fy0:
         return
-    pts -= np.array([fx0 << shift, fy0 << shift], np.int32)
-    footprint = np.zeros((fy1 - fy0, fx1 - fx0), np.uint8)
-    fill, line = cv2.fillConvexPoly, cv2.LINE_8
-    for tri in pts:
-        fill(footprint, tri, 1, line, shift)
-    found = (footprint > 0) & (index[fy0:fy1, fx0:fx1] == 0)
+    start, length, _ = _row_spans(dropped - (fx0, fy0), (fy1 - fy0, fx1 - fx0))
+    steps = np.zeros((fy1 - fy0) * (fx1 - fx0) + 1, np.intp)
+    np.add.at(steps, start, 1)
+    np.subtract.at(steps, start + length, 1)
+    footprint = np.cumsum(steps[:-1]).reshape(fy1 - fy0, fx1 - fx0)
+    found = (footprint > 0) & (index[fy0:fy1, fx0:fx1] < 0)
     if not found.any():
         return
     ys, xs = np.nonzero(found)
@@ -193,6 +189,110 @@ def _fill_folds(maps: list[np.ndarray], origin: tuple[int, int], index: np.ndarr
             break
     for c in (0, 1):
         maps[c][sub][crack] = (f[..., c] + own[c])[crack]
+
+
+def _row_spans(corners: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pixels each triangle covers, as runs along image rows.
+
+    A pixel belongs to a triangle when its centre (integer x, y) lies inside it or on its top or left edge:
+    y_top ≤ y < y_bottom and x_left(y) ≤ x < x_right(y). Each edge's x on a row is c + y·s with its slope s and c
+    taken from its upper end, the same numbers in both triangles that share it, so neighbours share no pixel and
+    leave none between them.
+
+    corners : np.ndarray [shape=(t, 3, 2)] float64 pixels (x, y); shape : (h, w) of the image, spans are clipped to it
+
+    Returns (start, length, number), np.ndarray [shape=(r,)] intp each, one entry per non-empty run: the flat index
+    y·w + x of its first pixel, its length in pixels and its triangle's row in ``corners`` plus 1.
+    """
+    h, w = shape
+    t = len(corners)
+    # corners by y (then x): one sort of complex numbers instead of an argsort and two gathers
+    z = np.sort(corners[:, :, 1] + 1j * corners[:, :, 0], axis=1)
+    ys, xs = z.real, z.imag
+    y_top, y_mid, y_bot = ys[:, 0], ys[:, 1], ys[:, 2]
+    x_top, x_mid, x_bot = xs[:, 0], xs[:, 1], xs[:, 2]
+    with np.errstate(divide="ignore", invalid="ignore"):                # horizontal edges: on no row
+        s_long = (x_bot - x_top) / (y_bot - y_top)
+        s_up = (x_mid - x_top) / (y_mid - y_top)
+        s_down = (x_bot - x_mid) / (y_bot - y_mid)
+        c_long, c_up, c_down = x_top - y_top * s_long, x_top - y_top * s_up, x_mid - y_mid * s_down
+    # each triangle in two halves, above and below its middle corner: per half its first row (made relative to the
+    # half's first run below), its left and right edges (c, s) and its number
+    half = np.empty((6, 2 * t))
+    left_up, left_down = s_long < s_up, s_long > s_down                # the long edge is the left one
+    half[1, :t], half[1, t:] = np.where(left_up, c_long, c_up), np.where(left_down, c_long, c_down)
+    half[2, :t], half[2, t:] = np.where(left_up, s_long, s_up), np.where(left_down, s_long, s_down)
+    half[3, :t], half[3, t:] = np.where(left_up, c_up, c_long), np.where(left_down, c_down, c_long)
+    half[4, :t], half[4, t:] = np.where(left_up, s_up, s_long), np.where(left_down, s_down, s_long)
+    half[5, :t] = half[5, t:] = np.arange(1, t + 1)
+    row = np.ceil(ys)                                                   # first row at or below each corner
+    np.maximum(row, 0, out=row)
+    np.minimum(row, h, out=row)
+    first = row[:, :2].T.ravel()                                        # halves: rows [top, mid), [mid, bottom)
+    count = (row[:, 1:].T.ravel() - first).astype(np.intp)
+    before = np.cumsum(count)
+    before -= count
+    half[0] = first - before
+    runs = np.repeat(half, count, axis=1)                               # one column per row of each half
+    y = runs[0]
+    y += np.arange(len(y))
+    x_left, x_right = runs[2], runs[4]
+    x_left *= y
+    x_left += runs[1]
+    x_right *= y
+    x_right += runs[3]
+    np.ceil(x_left, out=x_left)                                         # first pixel centre at or right of the edge
+    np.ceil(x_right, out=x_right)
+    np.maximum(x_left, 0, out=x_left)
+    np.minimum(x_right, w, out=x_right)
+    length = x_right - x_left
+    on = length > 0
+    y *= w
+    y += x_left
+    return y[on].astype(np.intp), length[on].astype(np.intp), runs[5][on].astype(np.intp)
+
+
+def _index_image(corners: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Which triangle each pixel shows: the index image of triangles drawn by _row_spans' rule.
+
+    corners : np.ndarray [shape=(t, 3, 2)] float64 pixels (x, y); shape : (h, w)
+
+    Returns np.ndarray [shape=(h, w)] intp: the triangle's row in ``corners`` plus 1, negative where no triangle
+    covers the pixel. Where triangles overlap (turned over, or strips of the eyes and the mouth that reach over
+    their neighbours) the last one in ``corners`` wins, as if drawn one after the other. An uncovered pixel beside
+    a covered one (left, right, above or below) takes the largest number among those neighbours: the half-pixel
+    outline cv2.fillConvexPoly(LINE_8) used to add, which keeps a hole in the mesh (the mouth's opening, a crack
+    where a squashed triangle is dropped) from showing the photo's own pixel along its rim.
+    """
+    h, w = shape
+    start, length, number = _row_spans(corners, shape)
+    end = start + length
+    # each run adds big + its number from its first pixel on and takes it off after its last; one running sum gives
+    # the image, starting at -big: one run's number where one covers a pixel, at least big where several do
+    big = 1 << max(len(corners).bit_length() + 1, 16)
+    steps = np.zeros(h * w + 1, np.intp)
+    steps[0] = -big
+    value = number + big
+    np.add.at(steps, start, value)
+    np.subtract.at(steps, end, value)
+    index = np.cumsum(steps[:-1])
+    # of two overlapping runs one starts inside the other, so the rows where runs overlap are those of the runs whose
+    # first pixel is covered twice; there each pixel takes the largest number of the runs that cover it
+    late = np.flatnonzero(index.take(start) >= big)
+    if len(late):
+        rows = np.zeros(h, bool)
+        rows[start[late] // w] = True
+        near = np.flatnonzero(rows[start // w])
+        pixels = np.repeat(start[near] - (np.cumsum(length[near]) - length[near]), length[near])
+        pixels += np.arange(len(pixels))
+        top = np.zeros(h * w, np.intp)
+        np.maximum.at(top, pixels, np.repeat(number[near], length[near]))
+        index[pixels] = top[pixels]
+    index = index.reshape(h, w)
+    # the fringe (cv2 has no int64 images: float32 holds every number exactly)
+    grown = cv2.dilate(index.astype(np.float32), _CROSS)
+    np.copyto(index, grown, casting="unsafe", where=index < 0)
+    return index
 
 
 def remap(image: np.ndarray, flow: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
