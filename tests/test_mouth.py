@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from facsynth.render.mouth import cover_stray_teeth, mend_mouth_line
+from facsynth.render.mouth import LUMA, cover_stray_teeth, mend_mouth_line
 
 LIP = np.array([170, 80, 90], np.float64)
 
@@ -73,3 +73,24 @@ def test_lower_teeth_are_the_front_ones_and_lit_as_teeth():
     middle, side = above_lip[100], above_lip[130]
     assert middle @ LUMA > 130 and middle[0] / middle[1] < 1.2        # a lit, near-white tooth
     assert side @ LUMA < 60 and side[0] / side[1] > 1.8                # dark red: the inside, not a grey tooth
+
+
+def test_the_line_where_closed_lips_meet_is_a_soft_shadow_not_a_stroke(monkeypatch):
+    """mend_mouth_line's line is LINE_DARK deep in its middle and more than a pixel across at half that depth (a
+    GRID frame's own closed mouth is a shadow 3-5 px wide; a one-pixel line looked drawn)."""
+    from facsynth.render import mouth
+
+    xs = np.linspace(25, 95, 11)
+    seam = np.stack([xs, np.full(11, 40.0)], 1)
+
+    def mended(dark: float) -> np.ndarray:
+        monkeypatch.setattr(mouth, "LINE_DARK", dark)
+        img, _ = _lips()
+        mend_mouth_line(img, seam, seam.copy(), scale=50.0)
+        return img[:, 40:80].astype(np.float64) @ LUMA
+
+    dark = mouth.LINE_DARK
+    depth = (1.0 - mended(dark) / mended(0.0)).mean(axis=1)
+    peak = int(np.argmax(depth))
+    assert abs(peak - 40) <= 1 and 0.8 * dark < depth[peak] <= dark + 0.01
+    assert min(depth[peak - 1], depth[peak + 1]) > 0.5 * depth[peak]

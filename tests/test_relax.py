@@ -245,3 +245,37 @@ def test_lip_colour_is_the_lips_not_the_shadow_where_a_smile_meets_the_teeth():
     kind = np.repeat([0, 1, 2], [9, 4, 7])[np.arange(len(rows)) % 20]     # 9 : 4 : 7 in every 20 pixels
     image[rows, cols] = np.array([[120, 35, 35], [235, 200, 195], lip], np.uint8)[kind]
     assert np.abs(lip_colours(image, points) - lip).max() < 15
+
+
+def test_the_closed_mouth_line_is_soft_and_no_darker_at_the_corners(monkeypatch):
+    """The line where repainted lips meet is a soft shadow (more than a pixel across at half its depth), as dark as
+    MOUTH_LINE_DARK in the middle and lighter, not darker, towards the corners (a dark, crisp line that deepened
+    towards the corners read as a drawn frown with hooks)."""
+    from facsynth.render import relax
+
+    scale, side = 100.0, 300
+    points = _default_points(scale, side)
+    points[list(UPPER_LIP_INNER)] = points[list(LOWER_LIP_INNER)] = (
+        points[list(UPPER_LIP_INNER)] + points[list(LOWER_LIP_INNER)]) / 2      # closed lips
+    colour = np.array([180, 110, 100], np.float32)
+
+    def painted(dark: float) -> np.ndarray:
+        monkeypatch.setattr(relax, "MOUTH_LINE_DARK", dark)
+        image = np.full((side, side, 3), colour.astype(np.uint8), np.uint8)
+        paint_closed_lips(image, points, np.stack([colour, colour]), scale)
+        return image.astype(np.float64) @ LUMA
+
+    dark = relax.MOUTH_LINE_DARK
+    depth = 1.0 - painted(dark) / painted(0.0)
+    seam = points[list(UPPER_LIP_INNER)]
+    cx, half = (seam[0, 0] + seam[-1, 0]) / 2, (seam[-1, 0] - seam[0, 0]) / 2
+
+    def column(x: float) -> np.ndarray:
+        return depth[:, int(round(x))]
+
+    middle = column(cx)
+    peak = int(np.argmax(middle))
+    assert 0.8 * dark < middle[peak] <= dark + 0.03
+    assert min(middle[peak - 1], middle[peak + 1]) > 0.5 * middle[peak]          # soft, not a one-pixel stroke
+    for x in (cx - 0.8 * half, cx + 0.8 * half):
+        assert column(x).max() <= middle[peak] + 0.01

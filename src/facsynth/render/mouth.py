@@ -20,6 +20,10 @@ SEAM_BAND = 0.03
 MEET_GAP = 0.01
 #: mend_mouth_line: how much darker than the lips the middle of the line where they meet is drawn
 LINE_DARK = 0.25
+#: mend_mouth_line: the line's softness, a Gaussian sigma in inter-ocular distances and at least LINE_MIN_SOFT pixels
+#: (a closed mouth's line in a photo is a soft shadow a few pixels wide, not a one-pixel stroke)
+LINE_SOFT = 0.012
+LINE_MIN_SOFT = 1.0
 #: paint_mouth_interior: where the faint gaps between the front teeth lie, across from the mouth's middle
 #: (fractions of the mouth's width)
 _TOOTH_GAPS = np.array([0.0, -0.085, 0.085, -0.165, 0.165, -0.24, 0.24])
@@ -147,8 +151,9 @@ def mend_mouth_line(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, sca
     inter-ocular units; as the lips part again the band splits and rides on their inner edges. A band of
     half-width SEAM_BAND · scale along each inner contour (one band where the lips meet) and the opening between
     them are inpainted from the lip pixels around them (their own texture and colour), and where the contours
-    meet (gap under MEET_GAP · scale) a closed mouth's line, LINE_DARK darker than the lips at its middle, is
-    drawn. The opening is painted afterwards (render.photo paints it between the drawn contours).
+    meet (gap under MEET_GAP · scale) a closed mouth's line, LINE_DARK darker than the lips at its middle and as
+    soft as a photo's own (a Gaussian of LINE_SOFT · scale, at least LINE_MIN_SOFT px), is drawn. The opening is
+    painted afterwards (render.photo paints it between the drawn contours).
     """
     upper = np.asarray(upper, np.float64)
     lower = np.asarray(lower, np.float64)
@@ -173,7 +178,7 @@ def mend_mouth_line(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, sca
     region = np.ascontiguousarray(image[y0:y1, x0:x1])
     filled = cv2.inpaint(region, mask, 2, cv2.INPAINT_TELEA).astype(np.float32)
     weight = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 0.6)[..., None]
-    line = cv2.GaussianBlur(line, (0, 0), max(0.6, 0.008 * scale))
+    line = cv2.GaussianBlur(line, (0, 0), max(LINE_MIN_SOFT, LINE_SOFT * scale))
     out = region.astype(np.float32) * (1 - weight) + filled * weight
     if line.max() > 0:
         out *= (1.0 - LINE_DARK * line / float(line.max()))[..., None]

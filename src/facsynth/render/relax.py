@@ -4,6 +4,7 @@ toned towards the skin around them, the red of the lips repainted in the photo's
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -31,6 +32,12 @@ _FINE = 0.004                 # skin texture kept below this scale (Gaussian sig
 _CREASE = 0.045               # creases narrower than twice this (inter-ocular units) are filled
 #: The dark line where the lips meet fades out as their inner edges part, gone at this gap (inter-ocular units).
 MOUTH_LINE_PARTED = 0.02
+#: The line where repainted lips meet: how much darker than the lips its middle is, the share of that left at the
+#: mouth corners, and its softness (Gaussian sigma, inter-ocular units, at least MOUTH_LINE_MIN_SOFT pixels).
+MOUTH_LINE_DARK = 0.45
+MOUTH_LINE_CORNER = 0.8
+MOUTH_LINE_SOFT = 0.012
+MOUTH_LINE_MIN_SOFT = 1.0
 _LIP_LIKE = 50.0              # RGB distance from the painted lip beyond which a pixel is repainted in full
 _NOSE = (1, 2, 4, 5, 48, 64, 98, 102, 129, 195, 278, 294, 327, 331, 358)
 #: The skin a smile raises and lights on each cheek (the person's right, then left): below the lower lid, out to
@@ -305,6 +312,11 @@ def lip_colours(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     return colours
 
 
+def _line_peak(sigma: float) -> float:
+    """The middle of a one-pixel line blurred by a Gaussian of ``sigma`` pixels, as a share of the line's value."""
+    return math.erf(0.5 / (sigma * math.sqrt(2.0)))
+
+
 def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray, scale: float,
                       weight: float = 1.0) -> None:
     """Repaint, in place, the red of both lips in the lips' own colours, with their shading and the dark line
@@ -319,8 +331,8 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     A smile that closes leaves its lips stretched from the thin red of a smile and the skin beside the corners,
     a pale flat band that does not follow the lips' new shape. The upper lip is painted a little darker towards
     the mouth line, the lower lip with a soft highlight, both fading into their contour's shadow; the mouth line
-    is darkest at the corners. Pixels already near the painted colour keep up to 60 % of themselves. Whatever
-    opens between the lips is painted later (mouth.paint_mouth_interior).
+    is soft (``MOUTH_LINE_SOFT``) and lightest at the corners. Pixels already near the painted colour keep up to
+    60 % of themselves. Whatever opens between the lips is painted later (mouth.paint_mouth_interior).
     """
     if weight <= 0:
         return
@@ -363,7 +375,7 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     total = upper + lower
     base /= np.maximum(total, 1e-3)[..., None]
     cover = np.clip(total, 0, 1)
-    # the mouth line: dark along the seam, darker and wider at the corners
+    # the mouth line, along the seam
     width = float(np.linalg.norm(seam[-1] - seam[0]))
     cx = (seam[0, 0] + seam[-1, 0]) / 2
     toward_corner = np.clip(np.abs(xs - cx) / max(width / 2, 1.0), 0, 1)[None, :]
@@ -374,14 +386,18 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     meet = np.clip(1.0 - parted / (MOUTH_LINE_PARTED * scale), 0.0, 1.0)
     ends = np.round((seam - origin) * 16).astype(np.int32)
     if meet.min() >= 1.0:
-        cv2.polylines(line, [ends], False, 1.0, max(1, int(round(0.018 * scale))), cv2.LINE_AA, shift=4)
+        cv2.polylines(line, [ends], False, 1.0, 1, cv2.LINE_AA, shift=4)
     for k in range(len(seam) - 1) if meet.min() < 1.0 else ():
         part = np.zeros(size, np.float32)
-        cv2.line(part, tuple(ends[k].tolist()), tuple(ends[k + 1].tolist()), float(min(meet[k], meet[k + 1])),
-                 max(1, int(round(0.018 * scale))), cv2.LINE_AA, shift=4)
+        cv2.line(part, tuple(ends[k].tolist()), tuple(ends[k + 1].tolist()), float(min(meet[k], meet[k + 1])), 1,
+                 cv2.LINE_AA, shift=4)
         np.maximum(line, part, out=line)
-    line = cv2.GaussianBlur(line, (0, 0), max(0.5, 0.008 * scale))
-    base *= (1.0 - line * (0.45 + 0.25 * toward_corner ** 2))[..., None]
+    # a soft line, its middle as dark as MOUTH_LINE_DARK, fading towards the corners (where a dark line that
+    # followed them down read as a drawn frown's hooks)
+    soft = max(MOUTH_LINE_MIN_SOFT, MOUTH_LINE_SOFT * scale)
+    line = cv2.GaussianBlur(line, (0, 0), soft) / _line_peak(soft)
+    fade = 1.0 - (1.0 - MOUTH_LINE_CORNER) * toward_corner ** 2
+    base *= (1.0 - np.minimum(line, 1.0) * (MOUTH_LINE_DARK * fade))[..., None]
     # fine texture of the rendered pixels, relative to their local mean, rides on the painted lips; pixels that
     # already have about the lips' colour (the photo's own lower lip, mostly) keep more of themselves
     region = image[y0:y1, x0:x1].astype(np.float32)
