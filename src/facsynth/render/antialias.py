@@ -14,8 +14,8 @@ cv2 = lazy_module("cv2")
 
 __all__ = ["seam_edges", "smooth_seams", "JUMP", "SEAM_WIDTH", "SEAM_BLUR"]
 
-#: An edge is a seam when the map jumps across it by more than this (pixels of the photo): the triangle beyond it
-#: is dropped by the warp and spans this much more (or less) of the photo than of the frame.
+#: An edge is a seam when the triangle beyond it is dropped by the warp and spans more than this many pixels of the
+#: photo over it: the map jumps across the edge by at least that much.
 JUMP = 1.0
 #: Width (pixels) of the band along a seam that is blurred, and the blur (Gaussian sigma, pixels): about the
 #: softness of a photo's own edges. The band reaches past where the blur changes a pixel visibly (1.5 px from a
@@ -28,21 +28,22 @@ _DRAWN = 0.5
 
 @dataclass(frozen=True)
 class _Pairs:
-    """The edges between a triangle that may be dropped (not skin) and its neighbour, for one mesh and photo.
+    """The edges across which the warp's map can jump, for one mesh and photo: edges between a triangle that may be
+    dropped (not skin) and spans more than ``JUMP`` pixels of the photo over the edge, and its neighbour.
 
-    loose : (k,) int, the triangles that may be dropped; corners : (3, k) int, their vertices
+    loose : (k,) int, the triangles on these edges that may be dropped; corners : (3, k) int, their vertices
     src_sign : (k,) float, the sign of their area in the photo (their orientation)
     side : (e, 2) int, each edge's two triangles as rows of ``loose``, −1 for skin (always drawn)
+    tall : (e, 2) bool, which of the two may be dropped and spans more than ``JUMP`` pixels of the photo over it
     ends : (e, 2) int, the edge's vertices
-    src_height : (e, 2) float, each triangle's height over the edge in the photo, pixels
     """
 
     loose: np.ndarray
     corners: np.ndarray
     src_sign: np.ndarray
     side: np.ndarray
+    tall: np.ndarray
     ends: np.ndarray
-    src_height: np.ndarray
 
 
 _CACHE: dict[tuple[int, int, int], tuple[tuple, _Pairs]] = {}
@@ -67,20 +68,26 @@ def _pairs(src: np.ndarray, triangles: np.ndarray, skin: np.ndarray) -> _Pairs:
     starts = np.flatnonzero(np.r_[True, keys[order][1:] != keys[order][:-1]])
     shared = starts[np.diff(np.r_[starts, len(keys)]) == 2]               # edges of exactly two triangles
     first, second = order[shared], order[shared + 1]
-    keep = (row[owner[first]] >= 0) | (row[owner[second]] >= 0)
-    first, second = first[keep], second[keep]
     ends = np.stack([lo[first], hi[first]], axis=1)
     off = np.stack([c[first], c[second]], axis=1)
     p = np.asarray(src, np.float64)
     length = np.maximum(np.hypot(*(p[ends[:, 1]] - p[ends[:, 0]]).T), 1e-6)
     e, f = p[ends[:, 1]] - p[ends[:, 0]], p[off] - p[ends[:, 0]][:, None]
     height = np.abs(e[:, None, 0] * f[..., 1] - e[:, None, 1] * f[..., 0]) / length[:, None]
+    # a side that may be dropped and is tall enough in the photo for the map to jump across it
+    tall = (np.stack([row[owner[first]], row[owner[second]]], axis=1) >= 0) & (height > JUMP)
+    keep = tall.any(axis=1)
+    first, second, ends, tall = first[keep], second[keep], ends[keep], tall[keep]
+    both = np.concatenate([owner[first], owner[second]])
+    loose = np.unique(both[row[both] >= 0])
+    row = np.full(len(tri), -1, np.int64)
+    row[loose] = np.arange(len(loose))
     corners = tri[loose].T.copy()
     q = p[corners]                                                         # (3, k, 2)
     src_area = ((q[1, :, 0] - q[0, :, 0]) * (q[2, :, 1] - q[0, :, 1])
                 - (q[2, :, 0] - q[0, :, 0]) * (q[1, :, 1] - q[0, :, 1]))
-    pairs = _Pairs(loose, corners, np.sign(src_area), np.stack([row[owner[first]], row[owner[second]]], axis=1), ends,
-                   height)
+    side = np.stack([row[owner[first]], row[owner[second]]], axis=1)
+    pairs = _Pairs(loose, corners, np.sign(src_area), side, tall, ends)
     if len(_CACHE) > 8:
         _CACHE.clear()
     _CACHE[key] = ((src, triangles, skin), pairs)
@@ -99,28 +106,22 @@ def seam_edges(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, skin: np
     moved : np.ndarray [shape=(t,)] bool, the triangles the warp draws (the others map to themselves)
 
     A seam is an edge between a triangle the warp draws and one it drops (render.warp.source_positions: squashed
-    below half a square pixel, or turned over) whose height over the edge in the photo differs from its height in
-    the frame by more than ``JUMP`` pixels: across it the map jumps from one side's picture to the other's.
+    below half a square pixel, or turned over) that spans more than ``JUMP`` pixels of the photo over the edge:
+    across it the map jumps from one side's picture to the other's by at least that much.
     """
     pairs = _pairs(src, triangles, skin)
     q = dst[pairs.corners]                                                 # (3, k, 2)
     d1, d2 = q[1] - q[0], q[2] - q[0]
     area = d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0]
     # drawn: not moved, or big enough with the photo's orientation; the last entry stands for skin (row −1)
-    drawn = np.append(~moved[pairs.loose] | (area * pairs.src_sign > _DRAWN), True)
+    drawn = np.empty(len(area) + 1, bool)
+    drawn[-1] = True
+    np.greater(area * pairs.src_sign, _DRAWN, out=drawn[:-1])
+    drawn[:-1] |= ~moved[pairs.loose]
     side = drawn[pairs.side]
-    seam = np.flatnonzero(side[:, 0] != side[:, 1])
-    if not len(seam):
-        return np.zeros((0, 2, 2))
-    gone = side[seam, 0].astype(np.int64)                                  # 1 when the first triangle is drawn
-    rows = pairs.side[seam, gone]                                         # never skin
-    ends = pairs.ends[seam]
-    edge = dst[ends[:, 1]] - dst[ends[:, 0]]
-    length = np.maximum(np.hypot(edge[:, 0], edge[:, 1]), 1e-6)
-    # the dropped triangle's height in the frame, signed: negative when it turned over
-    height = area[rows] * pairs.src_sign[rows] / length
-    jump = np.abs(pairs.src_height[seam, gone] - height) > JUMP
-    return dst[ends[jump]]
+    one, two = side[:, 0], side[:, 1]
+    seam = (one & ~two & pairs.tall[:, 1]) | (two & ~one & pairs.tall[:, 0])
+    return dst[pairs.ends[seam]]
 
 
 def smooth_seams(out: np.ndarray, edges: np.ndarray, box: tuple[int, int, int, int]) -> None:
@@ -146,8 +147,8 @@ def smooth_seams(out: np.ndarray, edges: np.ndarray, box: tuple[int, int, int, i
     if x1 - x0 < 3 or y1 - y0 < 3:
         return
     band = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.polylines(band, list(np.round((edges - (x0, y0)) * 16).astype(np.int32)), False, 1, SEAM_WIDTH,
-                  cv2.LINE_8, shift=4)
-    region = out[y0:y1, x0:x1]
-    soft = cv2.GaussianBlur(np.ascontiguousarray(region), (5, 5), SEAM_BLUR)
-    np.copyto(region, soft, where=band[..., None] > 0)
+    cv2.polylines(band, np.round((edges - (x0, y0)) * 16).astype(np.int32), False, 1, SEAM_WIDTH, cv2.LINE_8,
+                  shift=4)
+    region = np.ascontiguousarray(out[y0:y1, x0:x1])
+    cv2.copyTo(cv2.GaussianBlur(region, (5, 5), SEAM_BLUR), band, region)
+    out[y0:y1, x0:x1] = region
