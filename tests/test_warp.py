@@ -11,10 +11,10 @@ from facsynth.render.photo import rig_photo
 from facsynth.render.warp import _index_image, piecewise_affine_map, sample, source_positions
 
 
-def _owners(corners: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+def _owners(corners: np.ndarray, shape: tuple[int, int], fringe: bool = True) -> np.ndarray:
     """The index image by its definition, one triangle at a time: each pixel whose centre a triangle holds takes its
-    number (from 1; later triangles win), then each uncovered pixel with a covered pixel left, right, above or below
-    takes the largest of their numbers; 0 where none."""
+    number (from 1; later triangles win), then (``fringe``) each uncovered pixel with a covered pixel left, right,
+    above or below takes the largest of their numbers; 0 where none."""
     ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float64)
     owner = np.zeros(shape, np.int64)
     for k, p in enumerate(corners, 1):
@@ -23,6 +23,8 @@ def _owners(corners: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         for a, b in ((p[0], p[1]), (p[1], p[2]), (p[2], p[0])):
             inside &= sign * ((b[0] - a[0]) * (ys - a[1]) - (b[1] - a[1]) * (xs - a[0])) >= 0
         owner[inside] = k
+    if not fringe:
+        return owner
     padded = np.pad(owner, 1)
     beside = np.max([padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]], axis=0)
     return np.where(owner > 0, owner, beside)
@@ -59,10 +61,11 @@ def test_index_image_is_each_pixel_centres_triangle_the_last_one_where_they_over
     scattered = rng.uniform(0, 80, (12, 1, 2)) + rng.uniform(-20, 20, (12, 3, 2))
     corners = np.concatenate([points[rng.permutation(grid)], scattered])
     shape = (60, 80)
-    index = _index_image(corners, shape)
+    index, fringe = _index_image(corners, shape)
     assert index.shape == shape and index.dtype == np.intp
     expect = _owners(corners, shape)
     assert np.array_equal(np.maximum(index, 0), expect), (np.maximum(index, 0) != expect).sum()
+    assert np.array_equal(np.sort(fringe), np.flatnonzero((_owners(corners, shape, fringe=False) == 0) & (expect > 0)))
     assert (expect > len(grid)).sum() > 200 and (expect == 0).sum() > 200    # overlaps and uncovered pixels tested
 
 

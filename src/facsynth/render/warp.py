@@ -108,25 +108,22 @@ def source_positions(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, bo
     det = area[:, None]
     # affine dst -> src per triangle, [sx, sy] = a·x + b·y + c, in closed form from the edge vectors (a batched 3×3
     # solve costs 15x more); det is twice the destination area. Looked up through an index image of the rasterised
-    # triangles: per triangle the (x, y) pairs a, b, c, then the source triangle's box widened by a pixel, lo and hi
-    # (the fringe of uncovered pixels beside a triangle lies outside it, so their source is kept near it); row 0,
-    # for pixels no triangle covers, maps each pixel to itself with no bound
+    # triangles: per triangle the (x, y) pairs a, b, c; row 0, for pixels no triangle covers, maps each pixel to
+    # itself
     e1, e2 = d[:, 1] - d[:, 0], d[:, 2] - d[:, 0]                       # (t, 2) each
     f1, f2 = s[:, 1] - s[:, 0], s[:, 2] - s[:, 0]
-    table = np.empty((5, len(d) + 1, 2), np.float32)
+    table = np.empty((3, len(d) + 1, 2), np.float32)
     a = (f1 * e2[:, 1:] - f2 * e1[:, 1:]) / det
     b = (f2 * e1[:, :1] - f1 * e2[:, :1]) / det
     table[0, 1:], table[1, 1:] = a, b
     table[2, 1:] = s[:, 0] - a * d[:, 0, :1] - b * d[:, 0, 1:]
-    table[:, 0] = ((1.0, 0.0), (0.0, 1.0), (0.0, 0.0), (-np.inf, -np.inf), (np.inf, np.inf))
-    table[3, 1:] = np.minimum(np.minimum(s[:, 0], s[:, 1]), s[:, 2]) - 1   # s.min(axis=1): 10x slower
-    table[4, 1:] = np.maximum(np.maximum(s[:, 0], s[:, 1]), s[:, 2]) + 1
-    rows = _index_image(d - (x0, y0), (h, w))                           # (h, w) intp, < 0 where none
+    table[:, 0] = ((1.0, 0.0), (0.0, 1.0), (0.0, 0.0))
+    rows, fringe = _index_image(d - (x0, y0), (h, w))                   # (h, w) intp, < 0 where none
     # each pair of float32 is read as one int64: np.take moves one 8-byte item per pixel into a contiguous (h, w, 2)
     # array (a row of 10 columns per pixel made each operation stride over 40 bytes: 2x slower); mode="clip" skips
     # the bounds check that costs np.take 3x and reads row 0 for the uncovered pixels' negative numbers, and intp
-    # indices spare it a conversion on each of the 5 look-ups
-    pairs = table.view(np.int64)[..., 0]                                # (5, t + 1)
+    # indices spare it a conversion on each of the 3 look-ups
+    pairs = table.view(np.int64)[..., 0]                                # (3, t + 1)
 
     def column(k: int) -> np.ndarray:                                   # (h, 2 w): x and y of each pixel in turn
         return np.take(pairs[k], rows, mode="clip").view(np.float32)
@@ -137,9 +134,17 @@ def source_positions(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, bo
     term *= np.arange(y0, y1, dtype=np.float32)[:, None]                # b·y
     pos += term
     pos += column(2)
-    np.maximum(pos, column(3), out=pos)                                 # np.clip, without its overhead
-    np.minimum(pos, column(4), out=pos)
+    # a pixel's centre lies in its triangle, so its source lies in the source triangle, but the fringe's pixels lie
+    # outside theirs: their source is kept within the source triangle's box widened by a pixel (a squashed
+    # triangle's map would send them far across the photo)
+    edge = pos.reshape(-1, 2)[fringe]
+    corners = s[rows.reshape(-1)[fringe] - 1]                           # (f, 3, 2)
+    np.maximum(edge, (np.minimum(np.minimum(corners[:, 0], corners[:, 1]), corners[:, 2]) - 1).astype(np.float32),
+               out=edge)
+    np.minimum(edge, (np.maximum(np.maximum(corners[:, 0], corners[:, 1]), corners[:, 2]) + 1).astype(np.float32),
+               out=edge)
     pos = pos.reshape(h, w, 2)
+    pos.reshape(-1, 2)[fringe] = edge
     if dropped is not None:
         _fill_folds([pos[..., 0], pos[..., 1]], (x0, y0), rows, dropped)
     return pos
@@ -257,13 +262,14 @@ def _row_spans(corners: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray,
     return y.astype(np.intp), length.astype(np.intp), runs[5].astype(np.intp)
 
 
-def _index_image(corners: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+def _index_image(corners: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Which triangle each pixel shows: the index image of triangles drawn by _row_spans' rule.
 
     corners : np.ndarray [shape=(t, 3, 2)] float64 pixels (x, y); shape : (h, w)
 
-    Returns np.ndarray [shape=(h, w)] intp: the triangle's row in ``corners`` plus 1, negative where no triangle
-    covers the pixel. Where triangles overlap (turned over, or strips of the eyes and the mouth that reach over
+    Returns the index image, np.ndarray [shape=(h, w)] intp: the triangle's row in ``corners`` plus 1, negative where
+    no triangle covers the pixel, and the fringe, np.ndarray [shape=(f,)] intp: the flat indices of the pixels that
+    take a triangle without holding their centre (see below). Where triangles overlap (turned over, or strips of the eyes and the mouth that reach over
     their neighbours) the last one in ``corners`` wins, as if drawn one after the other. An uncovered pixel beside
     a covered one (left, right, above or below) takes the largest number among those neighbours: the half-pixel
     outline cv2.fillConvexPoly(LINE_8) used to add, which keeps a hole in the mesh (the mouth's opening, a crack
@@ -295,9 +301,10 @@ def _index_image(corners: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         index[pixels] = top[pixels]
     index = index.reshape(h, w)
     # the fringe (cv2 has no int64 images: float32 holds every number exactly)
-    grown = cv2.dilate(index.astype(np.float32), _CROSS)
-    np.copyto(index, grown, casting="unsafe", where=index < 0)
-    return index
+    grown = cv2.dilate(index.astype(np.float32), _CROSS).reshape(-1)
+    fringe = np.flatnonzero((index.reshape(-1) < 0) & (grown > 0))
+    index.reshape(-1)[fringe] = grown[fringe]
+    return index, fringe
 
 
 def remap(image: np.ndarray, flow: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
