@@ -253,12 +253,13 @@ def _row_spans(corners: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray,
     x_right += runs[3]
     np.ceil(x_left, out=x_left)                                         # first pixel centre at or right of the edge
     np.ceil(x_right, out=x_right)
-    np.clip(x_left, 0, w, out=x_left)
-    np.clip(x_right, 0, w, out=x_right)
+    np.maximum(x_left, 0, out=x_left)                                   # (np.clip is 10x slower on floats)
+    np.minimum(x_right, w, out=x_right)
     length = x_right - x_left
     np.maximum(length, 0, out=length)                                   # empty runs kept: they paint nothing
     y *= w
     y += x_left
+    np.minimum(y, h * w, out=y)                                         # an empty run right of the image
     return y.astype(np.intp), length.astype(np.intp), runs[5].astype(np.intp)
 
 
@@ -296,9 +297,11 @@ def _index_image(corners: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarra
         near = np.flatnonzero(rows[start // w])
         pixels = np.repeat(start[near] - (np.cumsum(length[near]) - length[near]), length[near])
         pixels += np.arange(len(pixels))
-        top = np.zeros(h * w, np.intp)
+        first = pixels.min()
+        pixels -= first
+        top = np.zeros(pixels.max() + 1, np.intp)                       # those rows only
         np.maximum.at(top, pixels, np.repeat(number[near], length[near]))
-        index[pixels] = top[pixels]
+        index[first:first + len(top)] = np.where(top > 0, top, index[first:first + len(top)])
     index = index.reshape(h, w)
     # the fringe (cv2 has no int64 images: float32 holds every number exactly)
     grown = cv2.dilate(index.astype(np.float32), _CROSS).reshape(-1)
