@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from facsynth.render.mouth import LUMA, cover_stray_teeth, mend_mouth_line
+from facsynth.render.mouth import (LUMA, MouthLook, cover_stray_teeth, edge_softness, mend_mouth_line, mouth_look,
+                                   paint_mouth_interior)
 
 LIP = np.array([170, 80, 90], np.float64)
+#: the look of a sharp portrait (black shadows, bright skin) and of a soft, warm GRID video frame (MouthLook)
+PORTRAIT = MouthLook(0.3, 225.0, 2.0, np.float32([200, 160, 130]))
+VIDEO = MouthLook(1.5, 175.0, 32.0, np.float32([182, 133, 92]))
 
 
 def _lips() -> tuple[np.ndarray, np.ndarray]:
@@ -62,13 +66,9 @@ def test_a_squeezed_dark_band_on_the_lips_edges_is_filled_and_a_thin_line_drawn_
 def test_lower_teeth_are_the_front_ones_and_lit_as_teeth():
     """A wide opening shows the lower front teeth in the middle, lit as teeth (not a dim grey band), and no tooth
     colour along the rest of the lower lip (there the mouth's dark inside and the tongue meet the lip)."""
-    from facsynth.render.mouth import LUMA, paint_mouth_interior
-
     img = np.full((140, 200, 3), (200, 160, 130), np.uint8)
-    xs = np.linspace(50, 150, 41)                                       # a mouth 100 px wide, 38 px open
-    upper = np.stack([xs, np.full(41, 40.0)], 1)
-    lower = np.stack([xs, 40.0 + 40.0 * np.sin(np.linspace(0, np.pi, 41))], 1)
-    paint_mouth_interior(img, upper, lower)
+    upper, lower = _open_mouth()
+    paint_mouth_interior(img, upper, lower, PORTRAIT)
     above_lip = {x: img[int(np.interp(x, lower[:, 0], lower[:, 1])) - 2, x].astype(np.float64) for x in (100, 130)}
     middle, side = above_lip[100], above_lip[130]
     assert middle @ LUMA > 130 and middle[0] / middle[1] < 1.2        # a lit, near-white tooth
@@ -94,3 +94,63 @@ def test_the_line_where_closed_lips_meet_is_a_soft_shadow_not_a_stroke(monkeypat
     peak = int(np.argmax(depth))
     assert abs(peak - 40) <= 1 and 0.8 * dark < depth[peak] <= dark + 0.01
     assert min(depth[peak - 1], depth[peak + 1]) > 0.5 * depth[peak]
+
+
+def _open_mouth(gap: float = 40.0) -> tuple[np.ndarray, np.ndarray]:
+    """Inner lip contours of a mouth 100 px wide (x 50–150), the upper lip straight at y 40, open ``gap`` px."""
+    xs = np.linspace(50, 150, 41)
+    return (np.stack([xs, np.full(41, 40.0)], 1),
+            np.stack([xs, 40.0 + gap * np.sin(np.linspace(0, np.pi, 41))], 1))
+
+
+def test_edge_softness_reads_a_blur_and_mouth_look_the_levels():
+    """A crisp pattern of steps reads under half a pixel soft, the same blurred by 1 and 2 px reads within 0.35 px
+    of that; the black level is the photo's darkest pixels, not 0, and the bright level its brightest skin."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    grey = np.full((120, 160), 150.0, np.float32)
+    for _ in range(25):
+        x, y = rng.integers(0, 140), rng.integers(0, 100)
+        grey[y:y + rng.integers(6, 20), x:x + rng.integers(6, 20)] = rng.uniform(40, 230)
+    assert edge_softness(grey) < 0.5
+    for sigma in (1.0, 2.0):
+        assert abs(edge_softness(cv2.GaussianBlur(grey, (0, 0), sigma)) - sigma) < 0.35
+    img = np.full((200, 200, 3), (180, 130, 100), np.uint8)
+    img[:, :40] = (38, 30, 28)                                            # the darkest the frame gets
+    img[90:110, 60:140] = (240, 200, 170)                                 # a highlight beside the lips
+    look = mouth_look(img, np.array([[80.0, 120.0], [120.0, 120.0], [100.0, 130.0]]))
+    assert 28 <= look.black <= 33 and look.bright > 200
+    assert np.abs(look.light - (200, 155, 124)).max() < 40
+
+
+def test_the_interior_takes_the_photos_levels():
+    """On a soft video frame's look the inside is lifted to its black level in the skin's hue (dark red-brown,
+    not black) and the teeth are no brighter than its brightest skin; on a sharp portrait's look the inside stays
+    near-black and the teeth bright."""
+    upper, lower = _open_mouth(30.0)
+    inside = {}
+    for name, look in (("portrait", PORTRAIT), ("video", VIDEO)):
+        img = np.full((140, 200, 3), look.light, np.uint8)
+        paint_mouth_interior(img, upper, lower, look)
+        pixels = img[45:65, 75:125].reshape(-1, 3).astype(np.float64)
+        luma = pixels @ LUMA
+        inside[name] = (luma.min(), luma.max(), pixels[np.argmin(luma)])
+    (dark_p, teeth_p, _), (dark_v, teeth_v, darkest_v) = inside["portrait"], inside["video"]
+    assert dark_p < 15 and teeth_p > 190
+    assert dark_v > 25 and darkest_v[0] > darkest_v[1] > darkest_v[2]   # lifted, red-brown
+    assert teeth_v <= 1.05 * VIDEO.bright
+
+
+def test_tooth_gaps_are_as_soft_as_the_photo():
+    """The gaps between the front teeth are softer in a softer photo: the dip of the middle gap along the upper
+    teeth is shallower."""
+    upper, lower = _open_mouth(30.0)
+
+    def dip(softness: float) -> float:
+        img = np.zeros((140, 200, 3), np.uint8)
+        paint_mouth_interior(img, upper, lower, MouthLook(softness, 225.0, 0.0, np.float32([128, 128, 128])))
+        row = img[43, 90:111].astype(np.float64) @ LUMA                   # the upper teeth across the middle gap
+        return 1.0 - row[10] / row[[6, 14]].mean()                        # between the gaps: 4 px either side
+    crisp, soft = dip(0.0), dip(2.0)
+    assert crisp > 0.03 and soft < 0.7 * crisp

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .._lazy import lazy_module
@@ -10,8 +12,8 @@ from .pixel_box import padded_box
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["paint_mouth_interior", "opening_height", "cover_stray_teeth", "mend_mouth_line", "tidy_mouth_corners",
-           "LUMA"]
+__all__ = ["paint_mouth_interior", "MouthLook", "mouth_look", "edge_softness", "opening_height", "cover_stray_teeth",
+           "mend_mouth_line", "tidy_mouth_corners", "LUMA"]
 
 LUMA = np.float32([0.299, 0.587, 0.114])                          # Rec. 601 luma weights
 #: mend_mouth_line: half-width of the band rebuilt along each inner lip contour, and the largest gap between the
@@ -27,6 +29,91 @@ LINE_MIN_SOFT = 1.0
 #: paint_mouth_interior: where the faint gaps between the front teeth lie, across from the mouth's middle
 #: (fractions of the mouth's width)
 _TOOTH_GAPS = np.array([0.0, -0.085, 0.085, -0.165, 0.165, -0.24, 0.24])
+#: paint_mouth_interior: the painted layer's tooth colour and its lit middle's luma (0.95 of the colour's)
+_TOOTH = np.array([222, 214, 196], np.float32)
+_TOOTH_PEAK = 0.95 * float(_TOOTH @ LUMA)
+#: the painted interior in the photo's look (MouthLook): the teeth's lit middle at TEETH_LEVEL × the brightest skin
+#: around the mouth, their white carrying WHITE_HUE of the light's hue (the skin's colour); the tooth gaps at least
+#: GAP_MIN_SOFT px soft (a Gaussian sigma: gaps a pixel or two apart alias into a comb otherwise)
+TEETH_LEVEL = 1.0
+WHITE_HUE = 0.5
+GAP_MIN_SOFT = 0.7
+#: mouth_look: the share of the strongest gradients read as edges, the re-blur sigma (px), the Sobel kernel's
+#: own blur (variance, px²), the brightest skin's quantile, the share of darkest pixels read as the black level,
+#: and how far around the lips the look is read (lip widths)
+_EDGE_SHARE = 0.03
+_REBLUR = 1.0
+_SOBEL_VAR = 0.6
+_BRIGHT_Q = 0.98
+_DARK_SHARE = 0.005
+_LOOK_PAD = 0.5
+
+
+@dataclass(frozen=True)
+class MouthLook:
+    """A photo's look around its mouth, read once per photo (mouth_look), which the painted interior takes.
+
+    softness : float ≥ 0, pixels: Gaussian sigma of the photo's own edges around the mouth
+    bright   : float, luma (0–255) of the brightest skin around the mouth
+    black    : float, luma of the photo's black level (its darkest pixels)
+    light    : np.ndarray [shape=(3,)] float32 RGB, mean colour around the mouth (the light's hue)
+    """
+
+    softness: float
+    bright: float
+    black: float
+    light: np.ndarray
+
+
+def mouth_look(image: np.ndarray, lips: np.ndarray) -> MouthLook:
+    """The look of ``image`` around the lips ``lips`` (np.ndarray [shape=(n, 2)] pixels, e.g. their outer contour).
+
+    image : np.ndarray [shape=(H, W, 3)] uint8 RGB
+
+    softness: ``edge_softness`` of the luma within _LOOK_PAD lip widths of the lips; bright: its _BRIGHT_Q
+    quantile; light: its mean RGB; black: the mean luma of the darkest _DARK_SHARE of about 4,000 pixels of the
+    whole photo on a regular grid (a sharp portrait reads 0–4, a GRID video frame 25–40: its shadows never reach
+    black, and a black cavity looks cut out of it).
+    """
+    lips = np.asarray(lips, np.float64)
+    width = float(np.ptp(lips[:, 0]))
+    x0, y0, x1, y1 = padded_box(lips, int(_LOOK_PAD * width) + 2, image.shape)
+    patch = image[y0:y1, x0:x1].reshape(-1, 3).astype(np.float32)
+    if patch.size == 0:
+        return MouthLook(0.0, 160.0, 0.0, np.full(3, 128.0, np.float32))
+    grey = (patch @ LUMA).reshape(y1 - y0, x1 - x0)
+    step = max(1, int(round(np.sqrt(image.shape[0] * image.shape[1] / 4096))))
+    sparse = image[::step, ::step].reshape(-1, 3).astype(np.float32) @ LUMA
+    black = float(np.mean(sparse[sparse <= _quantile(sparse, _DARK_SHARE)]))
+    return MouthLook(edge_softness(grey), _quantile(grey, _BRIGHT_Q), black, patch.mean(axis=0))
+
+
+def edge_softness(grey: np.ndarray) -> float:
+    """How soft the edges of ``grey`` (np.ndarray [shape=(h, w)] float32 luma) are: the sigma (pixels) of the
+    Gaussian blur that turns a step into its strongest edges, 0 for a crisp one or fewer than 16 pixels.
+
+    The re-blur estimate (Zhuo & Sim 2011, "Defocus map estimation from a single image"): blurring an edge of
+    variance v again by _REBLUR divides its gradient by R = sqrt(v + _REBLUR²) / sqrt(v), so v = _REBLUR² / (R² − 1);
+    R is the ratio of the summed gradient magnitudes before and after over the strongest _EDGE_SHARE of the pixels
+    (the lips' borders, the mouth's line, creases), and the Sobel kernel's own _SOBEL_VAR is taken off v. Around
+    the mouth the GRID frames read 0–0.85 px, the portraits 0.25–1.0.
+    """
+    if grey.size < 16:
+        return 0.0
+    sharp, soft = (cv2.magnitude(cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3))
+                   for g in (grey, cv2.GaussianBlur(grey, (0, 0), _REBLUR)))
+    edges = sharp >= _quantile(sharp, 1.0 - _EDGE_SHARE)
+    ratio = float(sharp[edges].sum()) / max(float(soft[edges].sum()), 1e-6)
+    variance = _REBLUR ** 2 / max(ratio * ratio - 1.0, 1e-2) - _SOBEL_VAR
+    return float(np.sqrt(max(variance, 0.0)))
+
+
+def _quantile(values: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of ``values`` (any shape), the nearest lower order statistic (np.partition: a third of
+    np.quantile's cost on a few thousand values)."""
+    flat = values.ravel()
+    k = int(q * (flat.size - 1))
+    return float(np.partition(flat, k)[k])
 
 
 def opening_height(upper: np.ndarray, lower: np.ndarray) -> float:
@@ -39,8 +126,8 @@ def opening_height(upper: np.ndarray, lower: np.ndarray) -> float:
     return float(np.mean(lower[mid, 1] - upper[mid, 1]))
 
 
-def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, *, teeth: bool = True,
-                         brightness: float = 1.0, tint: np.ndarray | None = None) -> None:
+def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, look: MouthLook, *,
+                         teeth: bool = True) -> None:
     """Paint the inside of an open mouth, in place, within the polygon of the inner lip contours.
 
     Parameters
@@ -48,14 +135,16 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     image : np.ndarray [shape=(H, W, 3)], uint8 RGB, modified in place
     upper, lower : np.ndarray [shape=(n, 2)], pixels, inner contour of the upper and lower lip, both running from
         the same lip corner to the other (shared end points)
+    look : the photo's look around its mouth (mouth_look, read once per photo)
     teeth : paint teeth (off when the photo already shows its own teeth, which then move with the lips)
-    brightness : float > 0, scene brightness factor (mean face luminance / 128) so the teeth match the exposure
-    tint : np.ndarray [shape=(3,)], mean RGB of the skin around the mouth; warms the teeth and cavity to the
-        photo's light colour
 
     The interior is built from the contour alone: the upper teeth hang below the upper lip (widest and brightest
     at the middle, in shadow towards the corners), the lower teeth rise above the lower lip once the jaw opens,
-    a tongue fills the bottom of a wide opening, and the lips cast a soft shadow. Edges are antialiased.
+    a tongue fills the bottom of a wide opening, and the corners are in shadow. It then takes the photo's look:
+    its levels (the teeth's lit middle at TEETH_LEVEL × the brightest skin around the mouth, in WHITE_HUE of the
+    light's hue; the inside lifted by the photo's black level in that hue) and, in the tooth gaps, its softness.
+    The layer is blurred by 0.006 mouth widths (at least 0.3 px) and its edge against the lips antialiased: a
+    softer edge or inside makes a landmark detector read the opening smaller (docs/expressions.md, task I).
     """
     upper = np.asarray(upper, np.float64)
     lower = np.asarray(lower, np.float64)
@@ -98,32 +187,39 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
         col = col * (1 - t) + np.array([112, 44, 50], np.float32) * t
     # teeth only between the canines; upper ones hang below the upper lip, lower ones show once the jaw opens
     arch = _unit((0.36 * width - np.abs(xs - cx)) / (0.06 * width + 1.0))
-    tooth = np.array([222, 214, 196], np.float32)
     up_h = min(0.10 * width, 0.7 * gap)
     lo_h = min(0.06 * width, 0.3 * gap) * min(max((gap / max(width, 1.0) - 0.15) / 0.15, 0.0), 1.0)
     if teeth:                           # without them both layers are 0: col · (1 − 0) + 0 leaves col as it is
         up = _unit(up_h - below_top + 0.5) * _unit(below_top + 0.5) * arch
         gaps = np.ones_like(xs)                                     # (1, w), faint gaps between the front teeth
         centres = (_TOOTH_GAPS * width).astype(np.float32)[:, None]   # (7, 1), from the middle
-        for term in 0.12 * np.exp(-(((xs - cx - centres) / (0.008 * width + 0.4)) ** 2)):
+        # each gap a Gaussian exp(−(x / half)²), blurred by the photo's softness (at least GAP_MIN_SOFT px): wider
+        # and shallower, as deep in all (the 1-D convolution of two Gaussians, no image blur)
+        half = 0.008 * width + 0.4
+        blurred = float(np.sqrt(half * half + 2 * max(look.softness, GAP_MIN_SOFT) ** 2))
+        for term in 0.12 * half / blurred * np.exp(-(((xs - cx - centres) / blurred) ** 2)):
             gaps -= term                                            # one tooth gap after the other, (w,)
         up_shade = (0.5 + 0.45 * _unit(below_top / (up_h + 1e-3))) * (0.55 + 0.45 * lateral) * gaps
         col *= (1 - up)[..., None]
-        col += tooth * (up_shade * up)[..., None]
+        col += _TOOTH * (up_shade * up)[..., None]
         if lo_h > 0.5:                  # lower teeth: none below half a pixel
             # the lower incisors and canines: a narrower arch than the upper teeth's, lit a little less
             lower_arch = _unit((0.22 * width - np.abs(xs - cx)) / (0.04 * width + 1.0))
             lo = _unit(lo_h - above_bottom + 0.5) * _unit(above_bottom + 0.5) * lower_arch
             col *= (1 - lo)[..., None]
-            col += tooth * ((0.5 + 0.3 * lateral) * gaps * lo)[..., None]
+            col += _TOOTH * ((0.5 + 0.3 * lateral) * gaps * lo)[..., None]
     # the corners of the mouth are in shadow
     col *= (1.0 - 0.5 * (1 - lateral) ** 2)[..., None]
-    col *= min(max(float(brightness), 0.6), 1.3)
-    if tint is not None:
-        t = np.asarray(tint, np.float32)
-        col *= 0.75 + 0.25 * t / max(float(t.mean()), 1.0)
-    sigma = max(0.3, 0.006 * width)
-    col = cv2.GaussianBlur(col, (0, 0), sigma)
+    # the photo's levels: the teeth's lit middle (_TOOTH_PEAK) to the teeth's level in the light's hue, 0 to the
+    # photo's black level in that hue (a GRID frame's inside is dark red-brown, never black)
+    light = np.asarray(look.light, np.float32)
+    hue = light / max(float(light @ LUMA), 1.0)                     # luma 1
+    white = WHITE_HUE * hue + (1 - WHITE_HUE)
+    level = min(TEETH_LEVEL * look.bright, 255.0 / float(white.max()))
+    flare = hue * look.black
+    col *= np.maximum(white * level - flare, 0.0) / _TOOTH_PEAK
+    col += flare
+    col = cv2.GaussianBlur(col, (0, 0), max(0.3, 0.006 * width))
     a = mask[..., None]
     out = col * a                                                   # + region · (1 − a) + 0.5, without temporaries
     out += image[y0:y1, x0:x1].astype(np.float32) * (1 - a)

@@ -24,7 +24,8 @@ from ..face.model import basis_for, default_face
 from ..face.own_expression import lip_closure, own_expression, smile_relaxation
 from ..track import AUTrack
 from .antialias import seam_edges, smooth_seams
-from .mouth import LUMA, cover_stray_teeth, mend_mouth_line, opening_height, paint_mouth_interior, tidy_mouth_corners
+from .mouth import (MouthLook, cover_stray_teeth, mend_mouth_line, mouth_look, opening_height, paint_mouth_interior,
+                    tidy_mouth_corners)
 from .relax import (FoldRelief, cheek_relief, combine_reliefs, corner_relief, fold_relief, lip_colours,
                     paint_closed_lips, relieve_folds, shading_relief)
 from .shading import shade_folds, shade_folds_on_side
@@ -71,8 +72,8 @@ class PhotoRig:
                 undone otherwise (the lips)
     box       : (x0, y0, x1, y1) int pixels enclosing the anchor ring: nothing outside it changes
     work      : float ≤ 1, resolution factor at which the warp field is computed
-    brightness: float, mean face luminance / 128 (exposure of the painted mouth interior)
-    tint      : np.ndarray [shape=(3,)], mean RGB around the mouth (colour of the light on the teeth)
+    look      : render.mouth.MouthLook, the photo's softness, levels and light around the mouth, which the painted
+                mouth interior takes
     basis     : facsynth.face.muscles.AUBasis fitted to this face's own landmarks (face frame)
     own       : {AU: FACS intensity} of the expression the photo already wears (facsynth.face.own_expression):
                 an absolute target is reached by moving from it
@@ -96,8 +97,7 @@ class PhotoRig:
     held: np.ndarray
     box: tuple[int, int, int, int]
     work: float
-    brightness: float
-    tint: np.ndarray
+    look: MouthLook
     basis: object
     own: Mapping[int, float]
     closure: np.ndarray
@@ -165,12 +165,7 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
     x1, y1 = np.ceil(vertices.max(axis=0)).astype(int) + 1
     box = (max(0, int(x0)), max(0, int(y0)), min(w, int(x1)), min(h, int(y1)))
     work = min(1.0, WORK_SIDE / max(box[2] - box[0], box[3] - box[1], 1))
-    lips = lm[np.concatenate([topology.UPPER_LIP_OUTER, topology.LOWER_LIP_OUTER])]
-    fx0, fy0 = np.clip(lips.min(axis=0) - lips.ptp(axis=0) * 0.5, 0, None).astype(int)
-    fx1, fy1 = (lips.max(axis=0) + lips.ptp(axis=0) * 0.5).astype(int)
-    patch = image[fy0:max(fy1, fy0 + 1), fx0:max(fx1, fx0 + 1)].astype(np.float32)
-    tint = patch.reshape(-1, 3).mean(axis=0) if patch.size else np.full(3, 128.0, np.float32)
-    lum = float(tint @ LUMA)
+    look = mouth_look(image, lm[np.concatenate([topology.UPPER_LIP_OUTER, topology.LOWER_LIP_OUTER])])
     shape = face.normalised()
     basis = basis_for(shape)
     own, closure = lip_closure(basis, own_expression(shape, basis, default_face().vertices))
@@ -181,7 +176,7 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
         folds, lips = {12: smile}, lip_colours(image, lm)
         if own.get(6, 0.0) > 0:
             folds[6] = cheek_relief(image, lm, face.pose.scale)
-    return PhotoRig(face, vertices, triangles, skin, pinned, held, box, work, lum / 128.0, tint, basis, own, closure,
+    return PhotoRig(face, vertices, triangles, skin, pinned, held, box, work, look, basis, own, closure,
                     smile_relaxation(basis, own, closure), folds, lips, found)
 
 
@@ -327,7 +322,7 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
         # the photo's own teeth move with their lips when the expression is added to the photo's; a target state
         # reshapes the opening too much for them, so a dentition is painted over whatever the photo shows
         shows_teeth = relative and opening_height(rig.vertices[up], rig.vertices[lo]) > 0.06 * width
-        paint_mouth_interior(out, top, bottom, teeth=not shows_teeth, brightness=rig.brightness, tint=rig.tint)
+        paint_mouth_interior(out, top, bottom, rig.look, teeth=not shows_teeth)
     if shading:
         scale = rig.face.pose.scale
         shade_folds(out, dst, {a: v for a, v in folds.items() if not sides or a not in sides}, scale)
