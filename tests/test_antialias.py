@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from facsynth.formats.image import read_image
-from facsynth.render.antialias import seam_edges, smooth_seams
+from facsynth.render.antialias import seam_edges, seam_pairs, smooth_seams
 from facsynth.render.mouth import LUMA
 from facsynth.render.photo import render_frame, rig_photo
 from facsynth.render.warp import sample, source_positions, strip_triangles
@@ -32,10 +32,11 @@ def _closing_strip() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 def test_a_squashed_strip_is_a_seam_and_only_its_edges():
     src, dst, tris, skin = _closing_strip()
-    edges = seam_edges(src, dst, tris, skin, np.ones(len(tris), bool))
+    edges = seam_edges(seam_pairs(src, tris, skin), dst, np.ones(len(tris), bool))
     assert len(edges) == 12                                         # both lips' edges, 6 segments each
     assert np.allclose(edges[..., 1], 20.0 + 0.13 * edges[..., 0])  # all on the line where the lips meet
-    assert len(seam_edges(src, src.copy(), tris, skin, np.zeros(len(tris), bool))) == 0   # nothing moved
+    pairs = seam_pairs(src, tris, skin)
+    assert len(seam_edges(pairs, src.copy(), np.zeros(len(tris), bool))) == 0    # nothing moved
 
 
 def test_the_seam_is_blended_across_and_nothing_else_changes():
@@ -46,7 +47,7 @@ def test_the_seam_is_blended_across_and_nothing_else_changes():
     box = (0, 0, 60, 40)
     out = sample(image, source_positions(src, dst, tris, box), box)
     before = out.copy()
-    smooth_seams(out, seam_edges(src, dst, tris, skin, np.ones(len(tris), bool)), box)
+    smooth_seams(out, seam_edges(seam_pairs(src, tris, skin), dst, np.ones(len(tris), bool)), box)
     luma = lambda a: a.astype(np.float64) @ LUMA                    # noqa: E731
     step = lambda a: np.abs(np.diff(luma(a[:, 5:55]), axis=0)).max(axis=0)   # noqa: E731
     assert step(before).min() > 80                                  # each column: one hard step

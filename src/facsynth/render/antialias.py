@@ -9,10 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._lazy import lazy_module
+from .warp import MIN_AREA
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["seam_edges", "smooth_seams", "JUMP", "SEAM_WIDTH", "SEAM_BLUR"]
+__all__ = ["SeamPairs", "seam_pairs", "seam_edges", "smooth_seams", "JUMP", "SEAM_WIDTH", "SEAM_BLUR"]
 
 #: An edge is a seam when the triangle beyond it is dropped by the warp and spans more than this many pixels of the
 #: photo over it: the map jumps across the edge by at least that much.
@@ -22,14 +23,13 @@ JUMP = 1.0
 #: seam a sigma of 0.8 px moves 3 % of the step), so its own edge shows no step.
 SEAM_WIDTH = 3
 SEAM_BLUR = 0.8
-#: render.warp.source_positions' test for a triangle it draws: twice its area in the frame, square pixels.
-_DRAWN = 0.5
 
 
 @dataclass(frozen=True)
-class _Pairs:
-    """The edges across which the warp's map can jump, for one mesh and photo: edges between a triangle that may be
-    dropped (not skin) and spans more than ``JUMP`` pixels of the photo over the edge, and its neighbour.
+class SeamPairs:
+    """The edges across which the warp's map can jump, for one mesh and photo (``seam_pairs``; a photo rig keeps
+    them): edges between a triangle that may be dropped (not skin) and spans more than ``JUMP`` pixels of the photo
+    over the edge, and its neighbour.
 
     loose : (k,) int, the triangles on these edges that may be dropped; corners : (3, k) int, their vertices
     src_sign : (k,) float, the sign of their area in the photo (their orientation)
@@ -46,15 +46,14 @@ class _Pairs:
     ends: np.ndarray
 
 
-_CACHE: dict[tuple[int, int, int], tuple[tuple, _Pairs]] = {}
+def seam_pairs(src: np.ndarray, triangles: np.ndarray, skin: np.ndarray) -> SeamPairs:
+    """The SeamPairs of a mesh: what of the seams depends on the photo alone, computed once per photo.
 
-
-def _pairs(src: np.ndarray, triangles: np.ndarray, skin: np.ndarray) -> _Pairs:
-    """The _Pairs of a mesh, computed once per (photo vertices, triangles, skin) (a rig keeps all three)."""
-    key = (id(src), id(triangles), id(skin))
-    hit = _CACHE.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], (src, triangles, skin))):
-        return hit[1]
+    src : np.ndarray [shape=(n, 2)] pixels, the vertices on the photo
+    triangles : np.ndarray [shape=(t, 3)] int, the whole mesh
+    skin : np.ndarray [shape=(s, 3)] int, rows of ``triangles`` that never turn over or collapse (render.unfold keeps
+        them), so only the others (eye and mouth openings, the red of the lips) can be dropped
+    """
     tri = np.asarray(triangles, np.int64)
     steady = {tuple(sorted(t)) for t in np.asarray(skin, np.int64).tolist()}
     loose = np.array([i for i, t in enumerate(tri.tolist()) if tuple(sorted(t)) not in steady], np.int64)
@@ -87,36 +86,28 @@ def _pairs(src: np.ndarray, triangles: np.ndarray, skin: np.ndarray) -> _Pairs:
     src_area = ((q[1, :, 0] - q[0, :, 0]) * (q[2, :, 1] - q[0, :, 1])
                 - (q[2, :, 0] - q[0, :, 0]) * (q[1, :, 1] - q[0, :, 1]))
     side = np.stack([row[owner[first]], row[owner[second]]], axis=1)
-    pairs = _Pairs(loose, corners, np.sign(src_area), side, tall, ends)
-    if len(_CACHE) > 8:
-        _CACHE.clear()
-    _CACHE[key] = ((src, triangles, skin), pairs)
-    return pairs
+    return SeamPairs(loose, corners, np.sign(src_area), side, tall, ends)
 
 
-def seam_edges(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, skin: np.ndarray,
-               moved: np.ndarray) -> np.ndarray:
-    """The seams of the warp taking ``src`` to ``dst``, shape (m, 2, 2) float64: each edge's two ends (x, y), pixels.
+def seam_edges(pairs: SeamPairs, dst: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """The seams of the warp that takes the photo's vertices to ``dst``, shape (m, 2, 2) float64: each edge's two
+    ends (x, y), pixels.
 
-    src, dst : np.ndarray [shape=(n, 2)] pixels, the vertices before and after moving (``src`` and ``triangles``
-        are a rig's own arrays: what depends on them alone is computed once)
-    triangles : np.ndarray [shape=(t, 3)] int, the whole mesh
-    skin : np.ndarray [shape=(s, 3)] int, rows of ``triangles`` that never turn over or collapse (render.unfold keeps
-        them), so only the others (eye and mouth openings, the red of the lips) can be dropped
+    pairs : the mesh's SeamPairs (``seam_pairs`` of the photo's vertices, the triangles and the skin)
+    dst : np.ndarray [shape=(n, 2)] pixels, the vertices after moving
     moved : np.ndarray [shape=(t,)] bool, the triangles the warp draws (the others map to themselves)
 
     A seam is an edge between a triangle the warp draws and one it drops (render.warp.source_positions: squashed
-    below half a square pixel, or turned over) that spans more than ``JUMP`` pixels of the photo over the edge:
-    across it the map jumps from one side's picture to the other's by at least that much.
+    below ``warp.MIN_AREA``, or turned over) that spans more than ``JUMP`` pixels of the photo over the edge: across
+    it the map jumps from one side's picture to the other's by at least that much.
     """
-    pairs = _pairs(src, triangles, skin)
     q = dst[pairs.corners]                                                 # (3, k, 2)
     d1, d2 = q[1] - q[0], q[2] - q[0]
     area = d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0]
     # drawn: not moved, or big enough with the photo's orientation; the last entry stands for skin (row −1)
     drawn = np.empty(len(area) + 1, bool)
     drawn[-1] = True
-    np.greater(area * pairs.src_sign, _DRAWN, out=drawn[:-1])
+    np.greater(area * pairs.src_sign, MIN_AREA, out=drawn[:-1])
     drawn[:-1] |= ~moved[pairs.loose]
     side = drawn[pairs.side]
     one, two = side[:, 0], side[:, 1]

@@ -23,7 +23,7 @@ from ..face.landmarks import Face, detect_faces, face_pose, from_face_frame
 from ..face.model import basis_for, default_face
 from ..face.own_expression import lip_closure, own_expression, smile_relaxation
 from ..track import AUTrack
-from .antialias import seam_edges, smooth_seams
+from .antialias import SeamPairs, seam_edges, seam_pairs, smooth_seams
 from .mouth import (MouthLook, cover_stray_teeth, mend_mouth_line, mouth_look, opening_height, paint_mouth_interior,
                     tidy_mouth_corners)
 from .relax import (FoldRelief, cheek_relief, combine_reliefs, corner_relief, fold_relief, lip_colours,
@@ -74,6 +74,7 @@ class PhotoRig:
     work      : float ≤ 1, resolution factor at which the warp field is computed
     look      : render.mouth.MouthLook, the photo's softness, levels and light around the mouth, which the painted
                 mouth interior takes
+    seams     : render.antialias.SeamPairs, the mesh's edges across which the warp's map can jump (softened)
     basis     : facsynth.face.muscles.AUBasis fitted to this face's own landmarks (face frame)
     own       : {AU: FACS intensity} of the expression the photo already wears (facsynth.face.own_expression):
                 an absolute target is reached by moving from it
@@ -98,6 +99,7 @@ class PhotoRig:
     box: tuple[int, int, int, int]
     work: float
     look: MouthLook
+    seams: SeamPairs
     basis: object
     own: Mapping[int, float]
     closure: np.ndarray
@@ -176,7 +178,8 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
         folds, lips = {12: smile}, lip_colours(image, lm)
         if own.get(6, 0.0) > 0:
             folds[6] = cheek_relief(image, lm, face.pose.scale)
-    return PhotoRig(face, vertices, triangles, skin, pinned, held, box, work, look, basis, own, closure,
+    seams = seam_pairs(vertices, triangles, skin)
+    return PhotoRig(face, vertices, triangles, skin, pinned, held, box, work, look, seams, basis, own, closure,
                     smile_relaxation(basis, own, closure), folds, lips, found)
 
 
@@ -286,7 +289,8 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
     change = np.abs(dst - rig.vertices)
     moves = (change[:, 0] > 1e-3) | (change[:, 1] > 1e-3)             # column-wise: faster than max/any(axis=1)
     moved = moves[rig.triangles]
-    tris = rig.triangles[moved[:, 0] | moved[:, 1] | moved[:, 2]]
+    drawn = moved[:, 0] | moved[:, 1] | moved[:, 2]
+    tris = rig.triangles[drawn]
     if len(tris):
         corners = np.concatenate([rig.vertices[tris.ravel()], dst[tris.ravel()]])
         bx0, by0, bx1, by1 = padded_box(corners, 2, image.shape, after=3)
@@ -299,8 +303,7 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
             out = remap(image, flow, box)
         else:
             out = sample(image, source_positions(rig.vertices, dst, tris, box), box)
-        drawn = moved[:, 0] | moved[:, 1] | moved[:, 2]
-        smooth_seams(out, seam_edges(rig.vertices, dst, rig.triangles, rig.skin, drawn), box)  # soft seams
+        smooth_seams(out, seam_edges(rig.seams, dst, drawn), box)      # soft seams
     else:
         out = image.copy()
     top = np.concatenate([dst[up[:1]], dst[-2 * k:-k], dst[up[-1:]]])

@@ -9,8 +9,11 @@ from .pixel_box import padded_box
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["piecewise_affine_map", "source_positions", "remap", "sample", "strip_triangles", "anchor_ring"]
+__all__ = ["piecewise_affine_map", "source_positions", "remap", "sample", "strip_triangles", "anchor_ring", "MIN_AREA"]
 
+#: source_positions draws a triangle only when twice its area in the frame exceeds this (square pixels) and it keeps
+#: its orientation; a squashed or turned-over triangle is dropped (render.antialias softens the seams it leaves).
+MIN_AREA = 0.5
 #: The four neighbours of a pixel, for the fringe of the index image (_index_image).
 _CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.uint8)
 
@@ -104,7 +107,7 @@ def source_positions(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, bo
     src_area = f1[:, 0] * f2[:, 1] - f2[:, 0] * f1[:, 1]
     # collapsed triangles cover no pixel; a triangle turned over (a fold) would paint its mirror image on top of
     # its neighbours, so it is left out and the crack it leaves is filled from around (_fill_folds)
-    keep = (np.abs(area) > 0.5) & (area * src_area > 0)
+    keep = (np.abs(area) > MIN_AREA) & (area * src_area > 0)
     dropped = None
     if not keep.all():                                                  # np.compress: 3x faster than v[keep]
         dropped = np.concatenate([np.compress(~keep, s, axis=0), np.compress(~keep, d, axis=0)]) - (x0, y0)
