@@ -12,7 +12,7 @@ import numpy as np
 
 from .._lazy import lazy_module
 from ..face import topology
-from .mouth import LUMA
+from .mouth import LINE_MIN_SOFT, LINE_SOFT, LUMA
 from .pixel_box import padded_box
 from .shading import cheek_lines, nasolabial_lines
 
@@ -32,12 +32,10 @@ _FINE = 0.004                 # skin texture kept below this scale (Gaussian sig
 _CREASE = 0.045               # creases narrower than twice this (inter-ocular units) are filled
 #: The dark line where the lips meet fades out as their inner edges part, gone at this gap (inter-ocular units).
 MOUTH_LINE_PARTED = 0.02
-#: The line where repainted lips meet: how much darker than the lips its middle is, the share of that left at the
-#: mouth corners, and its softness (Gaussian sigma, inter-ocular units, at least MOUTH_LINE_MIN_SOFT pixels).
+#: The line where repainted lips meet: how much darker than the lips its middle is, and the share of that left at
+#: the mouth corners; it is as soft as mend_mouth_line's (render.mouth.LINE_SOFT, LINE_MIN_SOFT).
 MOUTH_LINE_DARK = 0.45
 MOUTH_LINE_CORNER = 0.8
-MOUTH_LINE_SOFT = 0.012
-MOUTH_LINE_MIN_SOFT = 1.0
 _LIP_LIKE = 50.0              # RGB distance from the painted lip beyond which a pixel is repainted in full
 _NOSE = (1, 2, 4, 5, 48, 64, 98, 102, 129, 195, 278, 294, 327, 331, 358)
 #: The skin a smile raises and lights on each cheek (the person's right, then left): below the lower lid, out to
@@ -331,7 +329,7 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     A smile that closes leaves its lips stretched from the thin red of a smile and the skin beside the corners,
     a pale flat band that does not follow the lips' new shape. The upper lip is painted a little darker towards
     the mouth line, the lower lip with a soft highlight, both fading into their contour's shadow; the mouth line
-    is soft (``MOUTH_LINE_SOFT``) and lightest at the corners. Pixels already near the painted colour keep up to
+    is soft (``mouth.LINE_SOFT``) and lightest at the corners. Pixels already near the painted colour keep up to
     60 % of themselves. Whatever opens between the lips is painted later (mouth.paint_mouth_interior).
     """
     if weight <= 0:
@@ -394,7 +392,7 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
         np.maximum(line, part, out=line)
     # a soft line, its middle as dark as MOUTH_LINE_DARK, fading towards the corners (where a dark line that
     # followed them down read as a drawn frown's hooks)
-    soft = max(MOUTH_LINE_MIN_SOFT, MOUTH_LINE_SOFT * scale)
+    soft = max(LINE_MIN_SOFT, LINE_SOFT * scale)
     line = cv2.GaussianBlur(line, (0, 0), soft) / _line_peak(soft)
     fade = 1.0 - (1.0 - MOUTH_LINE_CORNER) * toward_corner ** 2
     base *= (1.0 - np.minimum(line, 1.0) * (MOUTH_LINE_DARK * fade))[..., None]
