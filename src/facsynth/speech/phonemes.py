@@ -62,17 +62,14 @@ def _align_decoder():
     return pocketsphinx.Decoder(lm=None, dict=os.devnull, loglevel="FATAL")
 
 
-_ADDED: set[str] = set()   # dictionary entries (``word``, ``word(2)``…) given to the aligner so far
-
-
 def _known_words(words: list[str]) -> set[str]:
-    """Those of ``words`` CMUdict knows, each with all its pronunciations added to the aligner's dictionary."""
+    """Those of ``words`` CMUdict knows, each with all its pronunciations added to the aligner's dictionary (those
+    it lacks: entries ``word``, ``word(2)``…)."""
     entries = pronunciations(set(words))
-    new = [(name, phones) for found in entries.values() for name, phones in found if name not in _ADDED]
     dec = _align_decoder()
+    new = [(name, phones) for found in entries.values() for name, phones in found if dec.lookup_word(name) is None]
     for k, (name, phones) in enumerate(new):
         dec.add_word(name, phones, k == len(new) - 1)       # the search is rebuilt once, after the last word
-        _ADDED.add(name)
     return {w for w, found in entries.items() if found}
 
 
