@@ -26,8 +26,10 @@ __all__ = ["FoldRelief", "fold_relief", "cheek_relief", "shading_relief", "corne
 FOLD_BAND = 0.11
 #: Half-width of the band around each crow's foot and lower-lid furrow line, inter-ocular units.
 CHEEK_BAND = 0.06
-#: Share of the fold's measured shading taken out when the whole smile is removed.
-FOLD_STRENGTH = 0.9
+#: Share of the fold's measured shading taken out when the whole smile is removed: half. An adult face at rest
+#: keeps its nasolabial folds and crow's feet (deeper with age); the smile deepens them. Taking out 0.9 left the
+#: smiling portraits' cheeks airbrushed smooth, a younger face than the photo's (docs/expressions.md, session 9).
+FOLD_STRENGTH = 0.5
 _FINE = 0.004                 # skin texture kept below this scale (Gaussian sigma, inter-ocular units)
 _CREASE = 0.045               # creases narrower than twice this (inter-ocular units) are filled
 #: The dark line where the lips meet fades out as their inner edges part, gone at this gap (inter-ocular units).
