@@ -45,8 +45,8 @@ from .topology import (LEFT_BROW, LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_LIP_INNE
                        RIGHT_LOWER_LID, RIGHT_UPPER_LID, UPPER_LIP_INNER, UPPER_LIP_OUTER)
 
 __all__ = ["AUBasis", "build_basis", "lip_regions", "split_sides", "LINEAR_MUSCLES", "SPHINCTERS", "JAW_ANGLE",
-           "LID_WEIGHTS", "MIDLINE_BLEND", "BROW_BANDS", "BROW_SPREAD", "EYE_CORNERS", "CANTHUS_REACH", "BELOW_EYE",
-           "EYE_LINE_FADE"]
+           "LID_WEIGHTS", "LIP_THINNERS", "MIDLINE_BLEND", "BROW_BANDS", "BROW_SPREAD", "EYE_CORNERS",
+           "CANTHUS_REACH", "BELOW_EYE", "EYE_LINE_FADE"]
 
 # ------------------------------------------------------------------------------------------ the anatomy table
 # Linear muscles of the subject's right side (mirrored onto the left unless centred):
@@ -117,6 +117,16 @@ SPHINCTERS: dict[int, tuple[float, float, float, float]] = {
     24: (0.06, 0.60, -0.03, 0.0),   # lip pressor: lips pressed together
     28: (0.06, 0.55, -0.12, 0.0),   # lip suck: lips drawn in
 }
+#: AUs that thin the red of the lips by moving it vertically towards the mouth line: the sphincter's contraction
+#: (orbicularis oris: AU18, AU23, AU24, AU28) and the mentalis (AU17), which pushes the lower lip up from below.
+#: Their movements towards the mouth line combine as contractions, not as a sum (``AUBasis.apply``): each acts on
+#: the distance to the mouth line that the others left, so no combination moves a point past the line where the
+#: lips meet (nor further than the strongest of them alone at intensity 5 would). Summed, 23 + 24 at 4 moved the
+#: lips' outer contour 0.8 of its distance towards the mouth line, and anger's 17 + 23 + 24 at 4 left 0.14 of the
+#: lower lip's red on the shipped face: next to no lips. FACS (Ekman, Friesen & Hager 2002) has 23 + 24 press the
+#: lips together and narrow the red, which stays visible as a thin band (the manual's 23 + 24 photos, posed anger in
+#: CK+). Each AU alone moves exactly as before.
+LIP_THINNERS = (17, 18, 23, 24, 28)
 _MOUTH_AXES = (0.65, 0.38)  # semi-axes of the sphincter zone (x, y)
 #: The zone's x semi-axis is at least this many of the mouth's half-widths: the basis of a smiling photo is built
 #: on its wide mouth (Obama's, Biden's portraits: corners 0.55 IOD from the centre, 0.41 on the shipped face), whose
@@ -268,6 +278,11 @@ class AUBasis:
                 lowering at the brow's inner end; brow_pull (n_aus,) the frontalis' rise of each AU (AU1, AU2) at
                 intensity 5; brow_lateral (n,) how lateral each vertex lies along its brow, 0 at the inner end to 1
                 at the outer end (see ``_brow_lowering``)
+    lip_thinner : (k,) rows of the AUs that thin the red of the lips (``LIP_THINNERS``); lip_zone (m,) the vertices
+                that two or more of them move towards the mouth line, lip_thin (k, m) how far each moves them there
+                at intensity 5 (face units, ≥ 0), lip_room (m,) the furthest any combination moves them (the
+                vertex's distance to the mouth line, or the largest lip_thin where that is less), lip_sign (m,) +1
+                on the lower lip and below (towards the mouth line is up), -1 above (see ``_lip_thinning``)
     """
 
     neutral: np.ndarray
@@ -292,6 +307,11 @@ class AUBasis:
     brow_drop: np.ndarray
     brow_pull: np.ndarray
     brow_lateral: np.ndarray
+    lip_thinner: np.ndarray
+    lip_zone: np.ndarray
+    lip_thin: np.ndarray
+    lip_room: np.ndarray
+    lip_sign: np.ndarray
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def apply(self, values: np.ndarray, aus: tuple[int, ...], left: np.ndarray | None = None) -> np.ndarray:
@@ -307,6 +327,8 @@ class AUBasis:
         p = (w @ self.linear).reshape(v.shape[0], -1, 3)
         lowering = self._brow_lowering(w)
         p[..., 1] -= lowering
+        pressing = self._lip_thinning(w)
+        p[:, self.lip_zone, 1] += pressing
         k = w @ self.scalar_coef  # jaw angle, upper-lid closure and lower-lid raise of every frame, (frames, 3)
         k_lid = k[:, 1:, None]  # the lids' (frames, 2, 1), or (frames, 2, k) per eye when the sides differ
         if left is not None:
@@ -314,6 +336,7 @@ class AUBasis:
             w_left[:, cols] = np.asarray(left, np.float32) * (1.0 / MAX_INTENSITY)
             p += ((w_left - w) @ self.linear).reshape(p.shape) * self.left_weight[:, None]
             p[..., 1] -= (self._brow_lowering(w_left) - lowering) * self.left_weight
+            p[:, self.lip_zone, 1] += (self._lip_thinning(w_left) - pressing) * self.left_weight[self.lip_zone]
             k_left = w_left @ self.scalar_coef
             k_lid = np.where(self.lid_left, k_left[:, 1:, None], k_lid)
             k = (k + k_left) / 2
@@ -364,6 +387,26 @@ class AUBasis:
         drop = (push * self.brow_drop).max(axis=1)
         hold = np.where(drop > 0, np.clip((w @ self.brow_pull) / np.maximum(drop, 1e-9), 0.0, 1.0), 0.0)
         return lowering * (1.0 - hold[:, None] * self.brow_lateral)
+
+    def _lip_thinning(self, w: np.ndarray) -> np.ndarray:
+        """Vertical correction (frames, m) of the lip zone's vertices, face units, that turns the sum of the
+        lip-thinning AUs' movements towards the mouth line into their combination, for AU weights w (frames, n_aus)
+        (intensity / 5).
+
+        Each AU's movement of a vertex is a share of the vertex's room (``lip_room``); the shares combine as
+        contractions acting on what the others left, 1 − Π(1 − share), so the combination never goes past the room
+        and one AU alone moves as far as before (the correction is 0 in frames with fewer than two of them). A
+        negative weight (an expression taken away) moves the lips back linearly, as before.
+        """
+        push = np.maximum(w[:, self.lip_thinner], 0.0)
+        correction = np.zeros((w.shape[0], len(self.lip_zone)), np.float32)
+        several = np.count_nonzero(push, axis=1) > 1
+        if not several.any():
+            return correction
+        moved = push[several, :, None] * self.lip_thin                  # (f, k, m) each AU's movement
+        left = np.prod(1.0 - np.minimum(moved / self.lip_room, 1.0), axis=1)
+        correction[several] = (self.lip_room * (1.0 - left) - moved.sum(axis=1)) * self.lip_sign
+        return correction
 
     def _columns(self, aus: tuple[int, ...]) -> np.ndarray:
         """Rows of the basis for the AU numbers ``aus`` (cached per tuple)."""
@@ -467,6 +510,12 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
     tied = _smoothstep(canthi / CANTHUS_REACH)
     linear = (np.stack(rows).reshape(len(rows), n, 3) * tied[None, :, None]).reshape(len(rows), -1).astype(np.float32)
     lateral = np.maximum(_brow_lateral(p, RIGHT_BROW, -1.0), _brow_lateral(p, LEFT_BROW, 1.0))
+    # the lip-thinning AUs' movements towards the mouth line, combined in apply (LIP_THINNERS)
+    thinner = np.array([ALL_AUS.index(a) for a in LIP_THINNERS], np.int64)
+    sign = np.where(lower_mask >= 0.5, 1.0, -1.0)
+    thin = np.maximum(linear.reshape(len(rows), n, 3)[thinner, :, 1] * sign, 0.0)
+    zone = np.nonzero(np.count_nonzero(thin > 1e-6, axis=0) > 1)[0]
+    room = np.maximum(np.maximum(sign * (mouth[1] - p[:, 1]), 0.0), thin.max(axis=0))[zone]
 
     # jaw: below the mouth line all, upper lip none, lower lip most (less towards the corners)
     half_width = abs(p[291, 0] - p[61, 0]) / 2
@@ -532,4 +581,6 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
         brow_drop=np.array([-BROW_BANDS[ALL_AUS[r]][1] * BROW_BANDS[ALL_AUS[r]][2] for r in lowerers], np.float32),
         brow_pull=np.array([max(BROW_BANDS.get(a, (0.0, 0.0))[1], 0.0) for a in ALL_AUS], np.float32),
         brow_lateral=lateral.astype(np.float32),
+        lip_thinner=thinner, lip_zone=zone, lip_thin=thin[:, zone].astype(np.float32),
+        lip_room=room.astype(np.float32), lip_sign=sign[zone].astype(np.float32),
         lip_slack=np.maximum(p[_INNER_LIP_PAIRS[:, 1], 1] - p[_INNER_LIP_PAIRS[:, 0], 1], 0).astype(np.float32))
