@@ -154,3 +154,32 @@ def test_lip_tightener_narrows_a_wide_smiling_mouth_as_much_as_a_neutral_one():
     narrowed = {id(b): width(b, 0.0) - width(b, 4.0) for b in (basis, wide)}
     assert width(wide, 0.0) > width(basis, 0.0) + 0.1                         # the photo's mouth is wider
     assert narrowed[id(wide)] > 0.8 * narrowed[id(basis)] > 0.02              # and AU23 still narrows it
+
+
+def _red(q: np.ndarray) -> tuple[float, float]:
+    """Height of the red of the upper and of the lower lip at the mouth's middle (outer minus inner contour)."""
+    return float(q[0, 1] - q[13, 1]), float(q[14, 1] - q[17, 1])
+
+
+def test_lip_thinning_aus_combine_as_contractions_not_as_a_sum():
+    basis = _basis()
+    n = basis.neutral
+
+    def red(aus: dict[int, float]) -> np.ndarray:
+        keys = tuple(aus)
+        return np.array(_red(basis.apply(np.array([[aus[k] for k in keys]], np.float32), keys)[0])) / _red(n)
+
+    anger, pressed = red({17: 3.3, 23: 4.0, 24: 4.0}), red({23: 4.0, 24: 4.0})
+    alone = red({24: 4.0})
+    assert (alone < 0.75).all()                                              # AU24 alone still thins the red
+    assert (pressed < alone - 0.05).all() and anger[1] < pressed[1] - 0.05   # and each AU added thins it more
+    assert anger.min() > 0.2                               # but a band stays (summed: 0.13 upper, -0.02 lower)
+    # no combination moves the lips' outer contours past each other (summed, 23 + 24 + 28 at 5 crossed them)
+    q = basis.apply(np.full((1, 3), 5.0, np.float32), (23, 24, 28))[0]
+    assert q[0, 1] > q[17, 1] + 0.02
+    # one-sided: the left side's lips move as the two-sided combination does, the right side's as AU23 alone
+    right, left = split_sides(np.array([[4.0, 4.0]], np.float32), (23, 24), {24: "L"})
+    one_sided = basis.apply(right, (23, 24), left)[0]
+    both, only23 = (basis.apply(np.array([v], np.float32), (23, 24))[0] for v in ([4.0, 4.0], [4.0, 0.0]))
+    assert np.allclose(one_sided[[270, 321], 1], both[[270, 321], 1], atol=1e-4)
+    assert np.allclose(one_sided[[40, 91], 1], only23[[40, 91], 1], atol=1e-4)
