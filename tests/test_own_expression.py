@@ -68,13 +68,20 @@ def test_a_smiling_photo_asked_for_sadness_does_not_smile(obama):
 def test_a_smile_taken_away_leaves_the_corners_where_a_neutral_face_has_them(obama):
     """The neutral target of a smiling portrait takes the smile away without pulling the lip corners below the
     mouth's centre further than a neutral face has them (shipped face −0.013 IOD, neutral faces down to −0.055):
-    a gain of 1.5 on the read smile put them at −0.085 (face model landmarks, no detector)."""
+    a gain of 1.5 on the read smile put them at −0.085 (face model landmarks, no detector). Heights from the
+    middle of the mouth (between the inner lips' centres): the photo's lips part, the target's meet, and where they
+    meet is not where the photo's upper lip is."""
     image, rig = obama
     points = np.array(rig.face.landmarks, np.float64)
     points[:, :2] = expressed_landmarks(rig, movement(rig, {}))
-    corners = expression_measures(to_face_frame(points.astype(np.float32), rig.face.pose))[2]
-    assert expression_measures(rig.face.normalised())[2] - corners > 0.03, corners   # the smile went
-    assert corners > expression_measures(default_face().vertices)[2] - 2 * DEAD_ZONE[2], corners
+    corners = _corner_height(to_face_frame(points.astype(np.float32), rig.face.pose))
+    assert _corner_height(rig.face.normalised()) - corners > 0.03, corners   # the smile went
+    assert corners > _corner_height(default_face().vertices) - 2 * DEAD_ZONE[2], corners
+
+
+def _corner_height(p: np.ndarray) -> float:
+    """How far the lip corners lie above the middle of the mouth (face frame, y up; IOD)."""
+    return float((p[61, 1] + p[291, 1]) / 2 - (p[13, 1] + p[14, 1]) / 2)
 
 
 def test_parted_lips_close_for_a_neutral_target(parted):
@@ -140,3 +147,27 @@ def test_bounded_lstsq_matches_scipy():
         assert np.all(x >= 0) and np.all(x <= 5)
         ref = lsq_linear(a, b, bounds=(0.0, 5.0)).x
         assert np.sum((a @ x - b) ** 2) <= np.sum((a @ ref - b) ** 2) + 1e-9
+
+
+def test_parted_lips_close_over_the_photos_jaw(parted):
+    """A neutral target closes id2's parted lips (0.20 IOD at rest) by the lips, not by raising the jaw: the chin
+    and the jaw line stay where the photo has them (a raised jaw shortened the face: the chin rose 0.07 IOD, and
+    dlib put the neutral render 0.25 from the photo), the lower lip rises more than the upper lip comes down, and
+    the red of each lip is at least as tall as in the photo."""
+    from facsynth.face.topology import LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER
+
+    image, rig = parted
+    iod = float(np.linalg.norm(rig.vertices[33] - rig.vertices[263]))
+    moved = expressed_landmarks(rig, movement(rig, {}))
+    photo = rig.vertices[:len(moved)]
+    jaw = [152, 148, 377, 176, 400, 150, 379]                      # chin and the jaw line beside it
+    assert np.abs(moved[jaw] - photo[jaw]).max() / iod < 0.01
+    mid = slice(3, -3)
+    up_in, lo_in = np.asarray(UPPER_LIP_INNER[mid]), np.asarray(LOWER_LIP_INNER[mid])
+    assert np.abs(moved[up_in, 1] - moved[lo_in, 1]).max() / iod < 0.01           # the lips meet
+    lower_rise = np.mean(photo[lo_in, 1] - moved[lo_in, 1])
+    upper_drop = np.mean(moved[up_in, 1] - photo[up_in, 1])
+    assert lower_rise > 2 * upper_drop > 0
+    for inner, outer in ((UPPER_LIP_INNER, UPPER_LIP_OUTER), (LOWER_LIP_INNER, LOWER_LIP_OUTER)):
+        i, o = np.asarray(inner[mid]), np.asarray(outer[mid])
+        assert np.abs(moved[i, 1] - moved[o, 1]).mean() >= np.abs(photo[i, 1] - photo[o, 1]).mean()

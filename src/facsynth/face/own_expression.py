@@ -29,7 +29,7 @@ from .muscles import AUBasis
 from .topology import LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER
 
 __all__ = ["own_expression", "expression_measures", "lip_closure", "smile_relaxation", "bounded_lstsq", "READ_AUS",
-           "DEAD_ZONE", "SMILE_GAIN"]
+           "DEAD_ZONE", "SMILE_GAIN", "LIP_SEAL"]
 
 #: The AUs whose presence in a photo is read (the rest are taken as 0).
 READ_AUS = (6, 12, 25, 26)
@@ -47,8 +47,18 @@ SMILE_GAIN = 1.2
 _EYES = ((159, 145), (386, 374))     # upper and lower lid margin centres, right and left eye
 _CORNERS = (61, 291)
 _UPPER_CENTRE = 13                   # the upper lip's inner centre: the jaw does not move it
-#: How far the outer edge of a lip follows its inner edge when parted lips are closed (the red keeps its height).
-_OUTER_FOLLOWS = 0.8
+#: How far the outer edge of a lip follows its inner edge when parted lips are closed: half, so the red of each lip
+#: grows by half of what it closes, as lips that meet over a slightly open jaw do (0.8 kept the red's height and
+#: moved the whole lip, which thinned the mouth: docs/expressions.md, *Closing parted lips*).
+_OUTER_FOLLOWS = 0.5
+#: The share of that gap the lower lip closes (it rises over the jaw; the upper lip comes down the rest): the lips
+#: then meet near where the photo's upper lip is, level with its corners (halfway from each lip, the middle of the
+#: mouth met 0.1 IOD below the corners on Obama, a smile's curve).
+_LOWER_SHARE = 0.8
+#: The widest gap (IOD, face frame) that parted lips close by themselves over the photo's jaw; a photo whose
+#: lips stay further apart with its own AU25 taken away has as much of its jaw drop (AU26) taken away as it takes
+#: to bring that gap down to this. About the gap of the widest open-lipped rest frame read so far (Obama 0.22).
+LIP_SEAL = 0.25
 #: How far from the lips (IOD) the skin follows the lips' even relaxation when a smile is taken away.
 _RELAX_REACH = 0.3
 
@@ -117,50 +127,76 @@ def own_expression(shape: np.ndarray, basis: AUBasis, reference: np.ndarray) -> 
 
 
 def lip_closure(basis: AUBasis, own: dict[int, float]) -> tuple[dict[int, float], np.ndarray]:
-    """Parted lips closed exactly: ``own`` with its AU25/AU26 scaled so that taking them away brings the lips
-    into first contact and no further, and the displacement (478, 3) that closes what the muscle basis leaves open.
+    """Parted lips closed by the lips, the jaw left where the photo has it: ``own`` with its AU25 scaled so that
+    taking it away brings the lips into first contact and no further, its AU26 (jaw drop) left out as far as it
+    stays (see below), and the displacement (478, 3) that closes what the muscle basis leaves open.
 
     basis : the muscle basis of the photo's face (its ``neutral`` is the photo's shape, face frame)
     own : the photo's own expression (``own_expression``)
+
+    The jaw: a lip gap alone does not say how much of an opening is the jaw's; a face at rest holds its teeth
+    apart and its lips closed over them, and a jaw raised by the AU26 read from the gap moved the chin and
+    shortened the face, which changed who the face is (dlib's descriptor: GRID id2's neutral render 0.25 from its
+    photo, 0.19 with the jaw kept; docs/expressions.md, *Closing parted lips*). So the jaw stays, and the photo's
+    AU26 is its rest (a track's AU26 drops the jaw from there), unless the lips would have more than LIP_SEAL to
+    close: then as much AU26 is taken away as brings the gap down to it.
 
     An open mouth at rest is an ellipse that the basis's lip and jaw movements cannot take away everywhere at
     once: subtracting more than first contact presses the lips' middle together (the basis's lips never cross)
     while their sides stay apart, and a track then has to undo the overshoot before the mouth opens again, so a
     talking video from an open-mouthed first frame barely moves its lips. The remaining gap of each inner-lip pair
-    is closed halfway from each side, the outer edge of the lip following (``_OUTER_FOLLOWS``).
+    is closed mostly by the lower lip (``_LOWER_SHARE``), the outer edge of each lip following
+    (``_OUTER_FOLLOWS``).
     """
     fix = np.zeros_like(basis.neutral, dtype=np.float32)
-    opening = {a: own[a] for a in (25, 26) if own.get(a, 0.0) > 0}
-    if not opening:
+    lips, jaw = float(own.get(25, 0.0)), float(own.get(26, 0.0))
+    if lips <= 0 and jaw <= 0:
         return dict(own), fix
-    aus = tuple(opening)
-    values = np.array(list(opening.values()), np.float32)
-    up, lo = np.asarray(UPPER_LIP_INNER[1:-1]), np.asarray(LOWER_LIP_INNER[1:-1])
+    scale, gap = _first_contact(basis, lips, 0.0)
+    taken = 0.0
+    if gap.max() > LIP_SEAL and jaw > 0:                  # too wide for the lips alone: the jaw closes the rest
+        low, high = 0.0, jaw
+        for _ in range(12):
+            mid = (low + high) / 2
+            low, high = (mid, high) if _first_contact(basis, lips, mid)[1].max() > LIP_SEAL else (low, mid)
+        taken = high
+        scale, gap = _first_contact(basis, lips, taken)
+    out = {a: v for a, v in own.items() if a not in (25, 26)}
+    for a, v in ((25, lips), (26, taken)):
+        if v * scale > 0:
+            out[a] = round(v * scale, 2)
+    return out, _close_pairs(fix, gap)
 
-    def gaps(scale: float) -> np.ndarray:
-        p = basis.apply(-scale * values[None], aus)[0]
+
+def _first_contact(basis: AUBasis, lips: float, jaw: float) -> tuple[float, np.ndarray]:
+    """The share (0–1) of AU25 ``lips`` and AU26 ``jaw`` whose removal brings the inner lips of ``basis``'s face
+    into first contact (1 when they stay apart), and each inner-lip pair's gap then, shape (n - 2,), IOD."""
+    up, lo = np.asarray(UPPER_LIP_INNER[1:-1]), np.asarray(LOWER_LIP_INNER[1:-1])
+    values = np.array([[lips, jaw]], np.float32)
+
+    def gaps(share: float) -> np.ndarray:
+        p = basis.apply(-share * values, (25, 26))[0]
         return p[up, 1] - p[lo, 1]
 
-    lo_s, hi_s = 0.0, 1.0
     full = gaps(1.0)
     if full.min() > 1e-3:
-        return dict(own), _close_pairs(fix, full)
+        return 1.0, full
+    low, high = 0.0, 1.0
     for _ in range(12):
-        mid = (lo_s + hi_s) / 2
-        lo_s, hi_s = (mid, hi_s) if gaps(mid).min() > 1e-3 else (lo_s, mid)
-    out = dict(own)
-    for a, v in opening.items():
-        out[a] = round(v * lo_s, 2)
-    return out, _close_pairs(fix, gaps(lo_s))
+        mid = (low + high) / 2
+        low, high = (mid, high) if gaps(mid).min() > 1e-3 else (low, mid)
+    return low, gaps(low)
 
 
 def _close_pairs(fix: np.ndarray, gap: np.ndarray) -> np.ndarray:
-    """``fix`` with each inner-lip pair's positive ``gap`` (IOD, face frame, y up) closed halfway from each lip."""
-    half = np.maximum(gap, 0.0) / 2
-    fix[np.asarray(UPPER_LIP_INNER[1:-1]), 1] -= half
-    fix[np.asarray(LOWER_LIP_INNER[1:-1]), 1] += half
-    fix[np.asarray(UPPER_LIP_OUTER[1:-1]), 1] -= _OUTER_FOLLOWS * half
-    fix[np.asarray(LOWER_LIP_OUTER[1:-1]), 1] += _OUTER_FOLLOWS * half
+    """``fix`` with each inner-lip pair's positive ``gap`` (IOD, face frame, y up) closed, LOWER_SHARE of it by the
+    lower lip and the rest by the upper lip."""
+    gap = np.maximum(gap, 0.0)
+    down, up = (1.0 - _LOWER_SHARE) * gap, _LOWER_SHARE * gap
+    fix[np.asarray(UPPER_LIP_INNER[1:-1]), 1] -= down
+    fix[np.asarray(LOWER_LIP_INNER[1:-1]), 1] += up
+    fix[np.asarray(UPPER_LIP_OUTER[1:-1]), 1] -= _OUTER_FOLLOWS * down
+    fix[np.asarray(LOWER_LIP_OUTER[1:-1]), 1] += _OUTER_FOLLOWS * up
     return fix
 
 
