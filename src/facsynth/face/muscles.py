@@ -31,7 +31,9 @@ side's intensities, and the jaw the mean of both.
 
 Linear parts are precomputed as a displacement basis (n_aus, n_vertices, 3) at intensity 5 (FACS E) and
 scaled by intensity / 5; jaw rotation, lid closure and the lip non-crossing constraint are applied on top,
-vectorised over frames (see AUBasis.apply).
+vectorised over frames (see AUBasis.apply). The lips' red is thinned by several AUs (``LIP_THINNERS``: the
+orbicularis oris' contractions and the mentalis); their movements towards the mouth line combine as contractions,
+each acting on what the others left, not as a sum that pressed the red of 17+23+24 (anger) to nearly nothing.
 """
 
 from __future__ import annotations
