@@ -36,6 +36,19 @@ def test_teeth_and_cavity_on_the_lips_are_filled_with_lip_colour():
     assert np.array_equal(img[:20], before[:20]) and np.array_equal(img[:, :15], before[:, :15])   # skin kept
 
 
+def test_a_tooth_sliver_just_below_the_lips_is_covered_and_the_skin_around_kept():
+    """A lip that closes by rising over the photo's jaw leaves, just below it, what its photo contour ran over: a
+    tooth sliver a few pixels outside the outer contour is filled from the skin around it; the skin, as bright and
+    grey against the red lips as teeth are, stays."""
+    img, contour = _lips()
+    img[55:58, 52:64] = (245, 245, 240)      # 1.5–4.5 px below the contour, on the skin
+    before = img.copy()
+    cover_stray_teeth(img, contour)
+    skin = float(before[62:66, 52:64].reshape(-1, 3).mean(axis=0) @ LUMA)
+    assert (img[55:58, 53:63].astype(np.float64) @ LUMA).max() < skin + 10      # no white left (it was skin + 62)
+    assert np.array_equal(img[:20], before[:20]) and np.array_equal(img[68:], before[68:])
+
+
 def test_clean_lips_are_left_alone():
     img, contour = _lips()
     before = img.copy()

@@ -47,18 +47,20 @@ SMILE_GAIN = 1.2
 _EYES = ((159, 145), (386, 374))     # upper and lower lid margin centres, right and left eye
 _CORNERS = (61, 291)
 _UPPER_CENTRE = 13                   # the upper lip's inner centre: the jaw does not move it
-#: How far the outer edge of a lip follows its inner edge when parted lips are closed: half, so the red of each lip
-#: grows by half of what it closes, as lips that meet over a slightly open jaw do (0.8 kept the red's height and
-#: moved the whole lip, which thinned the mouth: docs/expressions.md, *Closing parted lips*).
-_OUTER_FOLLOWS = 0.5
+#: How far the outer edge of a lip follows its inner edge when parted lips are closed: all the way, each lip moves
+#: as a body and its red keeps the photo's height (half the way made the smiling portraits' repainted lips a
+#: swollen slab and MediaPipe read their single AUs' lips wrong: docs/expressions.md, *Closing parted lips*).
+_OUTER_FOLLOWS = 1.0
 #: The share of that gap the lower lip closes (it rises over the jaw; the upper lip comes down the rest): the lips
 #: then meet near where the photo's upper lip is, level with its corners (halfway from each lip, the middle of the
 #: mouth met 0.1 IOD below the corners on Obama, a smile's curve).
 _LOWER_SHARE = 0.8
 #: The widest gap (IOD, face frame) that parted lips close by themselves over the photo's jaw; a photo whose
 #: lips stay further apart with its own AU25 taken away has as much of its jaw drop (AU26) taken away as it takes
-#: to bring that gap down to this. About the gap of the widest open-lipped rest frame read so far (Obama 0.22).
-LIP_SEAL = 0.25
+#: to bring that gap down to this (GRID id2 0.18 and the smiling portraits 0.17 / 0.22 before, lbbc2a 0.08 and
+#: sbia1a 0.04 keep their jaw). 0.25, the jaw kept on every face, made MediaPipe read Obama's closed mouth as open
+#: through a whole talking track (lip-gap slope 0.91 -> 0.19); 0.10 kept too little to help id2 (docs/expressions.md).
+LIP_SEAL = 0.15
 #: How far from the lips (IOD) the skin follows the lips' even relaxation when a smile is taken away.
 _RELAX_REACH = 0.3
 

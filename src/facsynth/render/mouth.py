@@ -26,6 +26,8 @@ LINE_DARK = 0.25
 #: (a closed mouth's line in a photo is a soft shadow a few pixels wide, not a one-pixel stroke)
 LINE_SOFT = 0.012
 LINE_MIN_SOFT = 1.0
+#: cover_stray_teeth: how far outside the outer lip contour tooth slivers are still covered (mouth widths)
+STRAY_MARGIN = 0.06
 #: paint_mouth_interior: where the faint gaps between the front teeth lie, across from the mouth's middle
 #: (fractions of the mouth's width)
 _TOOTH_GAPS = np.array([0.0, -0.085, 0.085, -0.165, 0.165, -0.24, 0.24])
@@ -316,21 +318,29 @@ def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | 
     A photo that shows its teeth and is asked to close its mouth keeps slivers of teeth where the landmark
     contour of the lips ran over them; on closed lips those read as fangs. Pixels within the outer lip contour
     (outside the ``inner`` opening, if given) that are much brighter and greyer (teeth) or much darker (the
-    mouth's inside) than the lips' median colour are inpainted from the lip pixels around them.
+    mouth's inside) than the lips' median colour are inpainted from the lip pixels around them; the teeth also
+    within STRAY_MARGIN mouth widths outside the contour where they are also brighter than the skin there: a lip
+    that closes by rising over the photo's jaw leaves the slivers its contour ran over just below it (white
+    streaks under a smiling portrait's lower lip).
 
     image : np.ndarray [shape=(H, W, 3)] uint8 RGB, modified in place
     outer : np.ndarray [shape=(n, 2)] pixels, the outer lip contour (closed polygon)
     inner : np.ndarray [shape=(m, 2)] pixels, the opening between the lips (closed polygon), left alone
     """
     outer = np.asarray(outer, np.float64)
-    x0, y0, x1, y1 = padded_box(outer, 2, image.shape, after=3)
+    margin = STRAY_MARGIN * float(np.ptp(outer[:, 0]))
+    x0, y0, x1, y1 = padded_box(outer, int(np.ceil(margin)) + 2, image.shape, after=int(np.ceil(margin)) + 3)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillPoly(mask, [np.round((outer - (x0, y0)) * 16).astype(np.int32)], 1, cv2.LINE_8, shift=4)
+    contour = np.round((outer - (x0, y0)) * 16).astype(np.int32)
+    cv2.fillPoly(mask, [contour], 1, cv2.LINE_8, shift=4)
+    near = mask.copy()                                            # the lips and a margin around them
+    cv2.polylines(near, [contour], True, 1, max(1, int(round(2 * margin))), cv2.LINE_8, shift=4)
     opening = None if inner is None else np.round((np.asarray(inner, np.float64) - (x0, y0)) * 16).astype(np.int32)
     if opening is not None:
         cv2.fillPoly(mask, [opening], 0, cv2.LINE_8, shift=4)
+        cv2.fillPoly(near, [opening], 0, cv2.LINE_8, shift=4)
     region = image[y0:y1, x0:x1].astype(np.float32)
     inside = mask > 0
     if inside.sum() < 10:
@@ -351,12 +361,17 @@ def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | 
         cv2.polylines(seam, [opening], True, 0, 1, cv2.LINE_8, shift=4)
         margin = max(2.0, 0.06 * float(np.ptp(outer[:, 0])))
         cavity *= np.clip(cv2.distanceTransform(seam, cv2.DIST_L2, 3) / margin - 1.0, 0, 1)
-    stray = np.maximum(tooth, cavity) * mask
+    # outside the lips, only what is also clearly brighter than the skin there is a tooth (pale skin is as bright
+    # and grey against red lips as teeth are)
+    ring = (near > 0) & ~inside
+    if ring.any():
+        tooth *= np.where(ring, np.clip((luma - float(np.median(luma[ring])) - 10.0) / 20.0, 0, 1), 1.0)
+    stray = np.maximum(tooth * near, cavity * mask)
     if not (stray > 0.2).any():
         return
     # filled from the lips around them (Telea inpainting), not with one flat colour, so lip texture and shading
     # run through the repaint; the seam is feathered
     holes = cv2.dilate((stray > 0.2).astype(np.uint8), np.ones((3, 3), np.uint8))
     filled = cv2.inpaint(np.ascontiguousarray(image[y0:y1, x0:x1]), holes, 3, cv2.INPAINT_TELEA).astype(np.float32)
-    weight = cv2.GaussianBlur(np.maximum(stray, holes * 0.8) * mask, (0, 0), 1.0)[..., None]
+    weight = cv2.GaussianBlur(np.maximum(stray, holes * 0.8) * near, (0, 0), 1.0)[..., None]
     image[y0:y1, x0:x1] = np.clip(region * (1 - weight) + filled * weight + 0.5, 0, 255).astype(np.uint8)
