@@ -319,9 +319,10 @@ def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | 
     contour of the lips ran over them; on closed lips those read as fangs. Pixels within the outer lip contour
     (outside the ``inner`` opening, if given) that are much brighter and greyer (teeth) or much darker (the
     mouth's inside) than the lips' median colour are inpainted from the lip pixels around them; the teeth also
-    within STRAY_MARGIN mouth widths outside the contour where they are also brighter than the skin there: a lip
-    that closes by rising over the photo's jaw leaves the slivers its contour ran over just below it (white
-    streaks under a smiling portrait's lower lip).
+    within STRAY_MARGIN mouth widths outside the contour below the mouth's middle where they are also brighter
+    than the skin there: a lower lip that closes by rising over the photo's jaw leaves the slivers its contour ran
+    over just below it (white streaks under a smiling portrait's lower lip; above the mouth the margin changed
+    what a landmark detector reads of the upper lip, on GRID lbbc2a).
 
     image : np.ndarray [shape=(H, W, 3)] uint8 RGB, modified in place
     outer : np.ndarray [shape=(n, 2)] pixels, the outer lip contour (closed polygon)
@@ -361,8 +362,10 @@ def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | 
         cv2.polylines(seam, [opening], True, 0, 1, cv2.LINE_8, shift=4)
         margin = max(2.0, 0.06 * float(np.ptp(outer[:, 0])))
         cavity *= np.clip(cv2.distanceTransform(seam, cv2.DIST_L2, 3) / margin - 1.0, 0, 1)
-    # outside the lips, only what is also clearly brighter than the skin there is a tooth (pale skin is as bright
-    # and grey against red lips as teeth are)
+    # outside the lips, only below the mouth's middle (where the lower lip rose from) and only what is also clearly
+    # brighter than the skin there is a tooth (pale skin is as bright and grey against red lips as teeth are)
+    middle = max(0, int(round(float(outer[:, 1].mean()))) - y0)
+    near[:middle] = mask[:middle]
     ring = (near > 0) & ~inside
     if ring.any():
         tooth *= np.where(ring, np.clip((luma - float(np.median(luma[ring])) - 10.0) / 20.0, 0, 1), 1.0)
