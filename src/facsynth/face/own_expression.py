@@ -51,9 +51,9 @@ _UPPER_CENTRE = 13                   # the upper lip's inner centre: the jaw doe
 #: as a body and its red keeps the photo's height (half the way made the smiling portraits' repainted lips a
 #: swollen slab and MediaPipe read their single AUs' lips wrong: docs/expressions.md, *Closing parted lips*).
 _OUTER_FOLLOWS = 1.0
-#: The share of that gap the lower lip closes (it rises over the jaw; the upper lip comes down the rest): the lips
-#: then meet near where the photo's upper lip is, level with its corners (halfway from each lip, the middle of the
-#: mouth met 0.1 IOD below the corners on Obama, a smile's curve).
+#: The share of the gap left at first contact that the lower lip closes (it rises over the jaw; the upper lip
+#: comes down the rest): the lips then meet near where the photo's upper lip is, level with its corners (halfway
+#: from each lip, the middle of the mouth met 0.1 IOD below the corners on Obama, a smile's curve).
 _LOWER_SHARE = 0.8
 #: The widest gap (IOD, face frame) that parted lips close by themselves over the photo's jaw; a photo whose
 #: lips stay further apart with its own AU25 taken away has as much of its jaw drop (AU26) taken away as it takes
@@ -129,9 +129,9 @@ def own_expression(shape: np.ndarray, basis: AUBasis, reference: np.ndarray) -> 
 
 
 def lip_closure(basis: AUBasis, own: dict[int, float]) -> tuple[dict[int, float], np.ndarray]:
-    """Parted lips closed by the lips, the jaw left where the photo has it: ``own`` with its AU25 scaled so that
-    taking it away brings the lips into first contact and no further, its AU26 (jaw drop) left out as far as it
-    stays (see below), and the displacement (478, 3) that closes what the muscle basis leaves open.
+    """Parted lips closed by the lips, the jaw left (mostly) where the photo has it: ``own`` with its AU25 scaled
+    so that taking it away brings the lips into first contact and no further, its AU26 (jaw drop) left out as far
+    as it stays (see below), and the displacement (478, 3) that closes what the muscle basis leaves open.
 
     basis : the muscle basis of the photo's face (its ``neutral`` is the photo's shape, face frame)
     own : the photo's own expression (``own_expression``)
@@ -139,7 +139,7 @@ def lip_closure(basis: AUBasis, own: dict[int, float]) -> tuple[dict[int, float]
     The jaw: a lip gap alone does not say how much of an opening is the jaw's; a face at rest holds its teeth
     apart and its lips closed over them, and a jaw raised by the AU26 read from the gap moved the chin and
     shortened the face, which changed who the face is (dlib's descriptor: GRID id2's neutral render 0.25 from its
-    photo, 0.19 with the jaw kept; docs/expressions.md, *Closing parted lips*). So the jaw stays, and the photo's
+    photo, 0.20 with most of it kept; docs/expressions.md, *Closing parted lips*). So the jaw stays, and the photo's
     AU26 is its rest (a track's AU26 drops the jaw from there), unless the lips would have more than LIP_SEAL to
     close: then as much AU26 is taken away as brings the gap down to it.
 
