@@ -20,7 +20,8 @@ cv2 = lazy_module("cv2")
 
 __all__ = ["FoldRelief", "fold_relief", "cheek_relief", "shading_relief", "corner_relief", "combine_reliefs",
            "relieve_folds", "lip_colours", "paint_closed_lips", "cheek_zones", "FOLD_BAND", "CHEEK_BAND",
-           "FOLD_STRENGTH", "SHADING_STRENGTH", "HIGHLIGHT_STRENGTH", "CHEEK_ZONE"]
+           "FOLD_STRENGTH", "SHADING_STRENGTH", "HIGHLIGHT_STRENGTH", "CHEEK_ZONE", "LOWER_LIP_LEVEL", "LIP_CORNER_SHADE",
+           "LOWER_LIP_SHADOW"]
 
 #: Half-width of the band around each nasolabial line whose shading is taken out, inter-ocular units.
 FOLD_BAND = 0.11
@@ -38,6 +39,23 @@ MOUTH_LINE_PARTED = 0.02
 #: the mouth corners; it is as soft as mend_mouth_line's (render.mouth.LINE_SOFT, LINE_MIN_SOFT).
 MOUTH_LINE_DARK = 0.45
 MOUTH_LINE_CORNER = 0.8
+#: The shadow a closed lower lip casts on the skin below it: the share darker at its deepest, a little below the
+#: lip's outer contour. Closed mouths at rest, the skin 0.04 IOD below the lower lip against the chin 0.12 IOD
+#: below: Grace Hopper's 38 % darker, the GRID faces' 16, 13, 7 and -2 %; the smiling portraits' 2 and 7 % (a
+#: smile's lower lip, stretched over the teeth, casts next to none).
+LOWER_LIP_SHADOW = 0.2
+_SHADOW_AT = 0.02             # IOD below the lower lip's outer contour where its shadow is deepest
+_SHADOW_WIDTH = 0.03          # IOD, the shadow's half-width (Gaussian)
+_LOWER_EDGE = 0.025           # IOD, how soft the lower lip's outer edge is (Gaussian sigma; the rest: 0.012)
+#: How much darker the repainted lips are at the corners than in the middle (the share; in proportion to the square
+#: of the distance from the middle): the lips curve back there, away from the light and the camera.
+LIP_CORNER_SHADE = 0.15
+#: The repainted lower lip's colour, a share of the photo's (``lip_colours``: the median of its lit, saturated
+#: half). A smile stretches the lower lip over the teeth and turns it to the light; the closed lip it is repainted as
+#: is shaded as a whole, at the level of the whole lip's red: its median luma is 0.90-0.95 of its lit, saturated
+#: half's on all seven faces, 0.93 on average (Biden 0.91, Obama 0.94; Grace Hopper's and the GRID faces' closed
+#: lips 0.90-0.95). Before session 9 the lit colour itself was painted: a light-pink slab on Biden.
+LOWER_LIP_LEVEL = 0.93
 _LIP_LIKE = 50.0              # RGB distance from the painted lip beyond which a pixel is repainted in full
 _NOSE = (1, 2, 4, 5, 48, 64, 98, 102, 129, 195, 278, 294, 327, 331, 358)
 #: The skin a smile raises and lights on each cheek (the person's right, then left): below the lower lid, out to
@@ -329,17 +347,23 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     weight : float 0–1, how much of the repaint replaces the pixels
 
     A smile that closes leaves its lips stretched from the thin red of a smile and the skin beside the corners,
-    a pale flat band that does not follow the lips' new shape. The upper lip is painted a little darker towards
-    the mouth line, the lower lip with a soft highlight, both fading into their contour's shadow; the mouth line
-    is soft (``mouth.LINE_SOFT``) and lightest at the corners. Pixels already near the painted colour keep up to
-    60 % of themselves. Whatever opens between the lips is painted later (mouth.paint_mouth_interior).
+    a pale flat band that does not follow the lips' new shape. The lower lip is painted at the level of the photo's
+    whole lower lip (``LOWER_LIP_LEVEL`` of its lit colour). The lips are shaded as closed lips are: the upper
+    lip, facing down, darker towards the mouth line (``_upper_lip_shade``); the lower lip shaded under the upper
+    one, with a highlight where it faces the light and rolling under at its contour (``_lower_lip_shade``); both
+    darker towards the corners, where they turn away (``LIP_CORNER_SHADE``). The lower lip's outer edge is soft
+    and casts a shadow on the skin below it (``LOWER_LIP_SHADOW``). The mouth line is soft (``mouth.LINE_SOFT``)
+    and lightest at the corners. The fine texture of the rendered pixels (the photo's own lip, stretched: its
+    vertical lines) rides on the paint, and pixels already near the painted colour keep up to 60 % of
+    themselves. Whatever opens between the lips is painted later (mouth.paint_mouth_interior).
     """
     if weight <= 0:
         return
     p = np.asarray(points, np.float64)[:, :2]
     uo, ui = p[list(topology.UPPER_LIP_OUTER)], p[list(topology.UPPER_LIP_INNER)]
     lo, li = p[list(topology.LOWER_LIP_OUTER)], p[list(topology.LOWER_LIP_INNER)]
-    x0, y0, x1, y1 = padded_box(np.concatenate([uo, lo]), int(0.06 * scale) + 3, image.shape)
+    # 0.1 IOD around the lips: room for the lower lip's shadow below it
+    x0, y0, x1, y1 = padded_box(np.concatenate([uo, lo]), int(0.1 * scale) + 3, image.shape)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return
     origin = np.array([x0, y0], np.float64)
@@ -354,7 +378,8 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     upper = fill(np.concatenate([uo, seam[::-1]]))
     lower = fill(np.concatenate([lo, seam[::-1]]))
     feather = max(0.5, 0.012 * scale)
-    upper, lower = cv2.GaussianBlur(upper, (0, 0), feather), cv2.GaussianBlur(lower, (0, 0), feather)
+    # the lower lip's outer edge is soft, a lip rolling under into its shadow, not a cut edge
+    upper, lower = cv2.GaussianBlur(upper, (0, 0), feather), cv2.GaussianBlur(lower, (0, 0), _LOWER_EDGE * scale)
     # distance from the seam, 0 on it, 1 at the lip's outer contour (per column, from the contours' heights)
     xs = np.arange(x0, x1, dtype=np.float64)
     ys = np.arange(y0, y1, dtype=np.float64)[:, None]
@@ -366,9 +391,13 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     s, top, bottom = height(seam), height(uo), height(lo)
     t_up = np.clip((s - ys) / np.maximum(s - top, 1.0), 0, 1)
     t_lo = np.clip((ys - s) / np.maximum(bottom - s, 1.0), 0, 1)
-    colours = np.asarray(colours, np.float32)
-    shade_up = 0.88 + 0.12 * np.clip(t_up * 1.6, 0, 1)
-    shade_lo = 0.95 + 0.12 * np.exp(-((t_lo - 0.4) / 0.25) ** 2) - 0.08 * t_lo ** 3
+    colours = np.asarray(colours, np.float32) * np.array([[1.0], [LOWER_LIP_LEVEL]], np.float32)
+    # the lips turn away from the light and the camera towards the corners: darker there
+    width = float(np.linalg.norm(seam[-1] - seam[0]))
+    cx = (seam[0, 0] + seam[-1, 0]) / 2
+    toward_corner = np.clip(np.abs(xs - cx) / max(width / 2, 1.0), 0, 1)[None, :]
+    rounding = 1.0 - LIP_CORNER_SHADE * toward_corner ** 2
+    shade_up, shade_lo = _upper_lip_shade(t_up) * rounding, _lower_lip_shade(t_lo) * rounding
     base = upper[..., None] * colours[0] * shade_up[..., None] + lower[..., None] * colours[1] * shade_lo[..., None]
     # the two lips' masks overlap along the seam (both polygons hold it, both are feathered): the colour is their
     # weighted mean (divided by the sum, not by the sum clipped to 1, which made the seam up to 1.5x too bright)
@@ -376,9 +405,6 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     base /= np.maximum(total, 1e-3)[..., None]
     cover = np.clip(total, 0, 1)
     # the mouth line, along the seam
-    width = float(np.linalg.norm(seam[-1] - seam[0]))
-    cx = (seam[0, 0] + seam[-1, 0]) / 2
-    toward_corner = np.clip(np.abs(xs - cx) / max(width / 2, 1.0), 0, 1)[None, :]
     line = np.zeros(size, np.float32)
     # only where the lips meet: where they part (an asked opening) the line would read as closed lips across it
     along = (seam[-1] - seam[0]) / max(float(np.linalg.norm(seam[-1] - seam[0])), 1e-6)
@@ -406,4 +432,26 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     base *= detail[..., None]
     unlike = np.clip(0.4 + np.linalg.norm(region - base, axis=-1) / _LIP_LIKE, 0, 1)
     a = (np.clip(weight, 0, 1) * cover * cv2.GaussianBlur(unlike, (0, 0), feather))[..., None]
+    # the lower lip's shadow on the skin below it, along its outer contour, lightest towards the corners
+    below = (ys - bottom) / scale
+    under = LOWER_LIP_SHADOW * np.exp(-(((below - _SHADOW_AT) / _SHADOW_WIDTH) ** 2)) * (1.0 - toward_corner ** 2)
+    under *= np.clip(below / _SHADOW_AT, 0, 1) * (1.0 - cover)      # on the skin only: the lip has its own shade
+    region *= (1.0 - np.float32(np.clip(weight, 0, 1)) * under.astype(np.float32))[..., None]
     image[y0:y1, x0:x1] = np.clip(region * (1 - a) + base * a + 0.5, 0, 255).astype(np.uint8)
+
+
+def _upper_lip_shade(t: np.ndarray) -> np.ndarray:
+    """Brightness of the closed upper lip across its height, a share of its colour; ``t`` 0 at the line where the
+    lips meet, 1 at its outer contour. It faces down, away from the light: darkest along the mouth line (0.80),
+    lighter up to its ridge below the outer contour (1.0 from 0.6 up); 0.94 on average (before session 9: 0.88 to
+    1.0, 0.96 on average)."""
+    return 0.80 + 0.20 * np.clip(t / 0.6, 0, 1)
+
+
+def _lower_lip_shade(t: np.ndarray) -> np.ndarray:
+    """Brightness of the closed lower lip across its height, a share of its colour; ``t`` 0 at the line where the
+    lips meet, 1 at its outer contour: shaded under the upper lip (0.84 on the line), a highlight where it faces
+    the light (1.05 at 43 %), rolling under into the shadow below it (0.88 on its contour); 0.97 on average. The
+    profile before session 9 (0.96 on the line, 1.07 at 40 %, 0.98 on average) lit the whole lip evenly."""
+    return (1.0 - 0.16 * np.exp(-((t / 0.18) ** 2)) + 0.06 * np.exp(-(((t - 0.45) / 0.22) ** 2))
+            - 0.12 * t ** 3)
