@@ -52,10 +52,12 @@ _LOWER_EDGE = 0.025           # IOD, how soft the lower lip's outer edge is (Gau
 LIP_CORNER_SHADE = 0.15
 #: The repainted lower lip's colour, a share of the photo's (``lip_colours``: the median of its lit, saturated
 #: half). A smile stretches the lower lip over the teeth and turns it to the light; the closed lip it is repainted as
-#: is shaded as a whole, at the level of the whole lip's red: its median luma is 0.90-0.95 of its lit, saturated
-#: half's on all seven faces, 0.93 on average (Biden 0.91, Obama 0.94; Grace Hopper's and the GRID faces' closed
-#: lips 0.90-0.95). Before session 9 the lit colour itself was painted: a light-pink slab on Biden.
-LOWER_LIP_LEVEL = 0.93
+#: is shaded as a whole (``_lower_lip_shade``, 0.97 on average, and darker towards the corners), which brings it
+#: down towards the level of the whole lip's red: its median luma is 0.90-0.95 of its lit, saturated half's on all
+#: seven faces (Biden 0.91, Obama 0.94; Grace Hopper's and the GRID faces' closed lips 0.90-0.95). Darker than 0.97
+#: here costs identity to the smiling photo (whose lower lip is lit): 0.93 put the portraits' 12 cells' mean up by
+#: 0.0025 and Biden's sadness over 0.45 (docs/expressions.md, task C of session 9).
+LOWER_LIP_LEVEL = 0.97
 _LIP_LIKE = 50.0              # RGB distance from the painted lip beyond which a pixel is repainted in full
 _NOSE = (1, 2, 4, 5, 48, 64, 98, 102, 129, 195, 278, 294, 327, 331, 358)
 #: The skin a smile raises and lights on each cheek (the person's right, then left): below the lower lid, out to
@@ -347,8 +349,8 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     weight : float 0–1, how much of the repaint replaces the pixels
 
     A smile that closes leaves its lips stretched from the thin red of a smile and the skin beside the corners,
-    a pale flat band that does not follow the lips' new shape. The lower lip is painted at the level of the photo's
-    whole lower lip (``LOWER_LIP_LEVEL`` of its lit colour). The lips are shaded as closed lips are: the upper
+    a pale flat band that does not follow the lips' new shape. The lower lip is painted a little darker than the
+    photo's lit lip (``LOWER_LIP_LEVEL``). The lips are shaded as closed lips are: the upper
     lip, facing down, darker towards the mouth line (``_upper_lip_shade``); the lower lip shaded under the upper
     one, with a highlight where it faces the light and rolling under at its contour (``_lower_lip_shade``); both
     darker towards the corners, where they turn away (``LIP_CORNER_SHADE``). The lower lip's outer edge is soft
