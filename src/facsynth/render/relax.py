@@ -41,7 +41,7 @@ MOUTH_LINE_DARK = 0.45
 MOUTH_LINE_CORNER = 0.8
 #: The shadow a closed lower lip casts on the skin below it: the share darker at its deepest, a little below the
 #: lip's outer contour. Closed mouths at rest, the skin 0.04 IOD below the lower lip against the chin 0.12 IOD
-#: below: Grace Hopper's 38 % darker, the GRID faces' 16, 13, 7 and -2 %; the smiling portraits' 2 and 7 % (a
+#: below: Grace Hopper's 38 % darker, the GRID faces' 16, 13, 7 and -2 %; the smiling portraits' 2 and 6 % (a
 #: smile's lower lip, stretched over the teeth, casts next to none).
 LOWER_LIP_SHADOW = 0.2
 _SHADOW_AT = 0.02             # IOD below the lower lip's outer contour where its shadow is deepest
