@@ -70,11 +70,9 @@ LIP_TEXTURE_SPAN = (0.2, 0.85)
 LIP_TEXTURE_ALONG = (0.1, 0.9)
 #: The texture's contrast: resampled twice (into the strip, onto the lips), bilinearly, the photo's fine texture
 #: loses about a third of its amplitude; 1.5 gives it back (std of luma over its 0.01-IOD blur in the middle of the
-#: repainted lower lip, sadness and fear: Biden 0.020 at 1.0, 0.025-0.027 at 1.5, his photo's own lip 0.026; Obama's
-#: fear 0.013, 0.024, his photo's 0.026).
+#: repainted lower lip, sadness and fear: Biden 0.020 at 1.0, 0.029-0.030 at 1.5, his photo's own lip 0.026; Obama's
+#: fear 0.013, 0.019, his photo's 0.026).
 LIP_TEXTURE_GAIN = 1.5
-_SHIFT = 0.37                 # share of the texture strip's length its second laying is shifted along the lip
-_SHEET = 0.3                  # IOD: the texture is laid across lips up to this thick (mirrored beyond)
 _TEXTURE_RANGE = 0.2          # the texture's ratio to the lip's local colour is held within 1 ± this
 _LIP_LIKE = 50.0              # RGB distance from the painted lip beyond which a pixel is repainted in full
 _NOSE = (1, 2, 4, 5, 48, 64, 98, 102, 129, 195, 278, 294, 327, 331, 358)
@@ -355,9 +353,9 @@ class LipTexture:
     """A photo's own lip texture, read once per rig (``lip_texture``), painted onto closed lips.
 
     upper, lower : np.ndarray [shape=(rows, cols, 3)] float32, each lip's colour per pixel as a ratio to its local
-                   colour (around 1): columns run along the lip from the person's right mouth corner to the left
-                   one (evenly by arc length over ``LIP_TEXTURE_ALONG``), rows out from the mouth line, one photo
-                   pixel apart, ``_SHEET`` IOD in all (``_laid``)
+                   colour (1 ± ``_TEXTURE_RANGE``): columns run along the lip from the person's right mouth corner
+                   to the left one (evenly by arc length), rows across it, one photo pixel apart, from the inner
+                   contour side (``LIP_TEXTURE_SPAN[0]`` of its thickness) outwards
     """
 
     upper: np.ndarray
@@ -372,10 +370,9 @@ def lip_texture(image: np.ndarray, points: np.ndarray, scale: float) -> LipTextu
 
     Each lip's pixels, as a ratio to their Gaussian average over the lip alone (sigma ``LIP_TEXTURE_DETAIL`` IOD:
     the lip's shading and the light go, its fine variation stays), are resampled into a strip along the lip:
-    columns evenly along the lip by arc length (``LIP_TEXTURE_ALONG``), rows across its middle
-    (``LIP_TEXTURE_SPAN`` of its thickness) one pixel apart (at least 2 rows), so the texture keeps the photo's
-    own scale across the lip; each row's mean is 1, its contrast ``LIP_TEXTURE_GAIN``. The strip is then laid
-    across a sheet as thick as any closed lip (``_laid``), which the repainted lips are mapped onto per frame.
+    columns evenly along the lip by arc length, rows across its middle (``LIP_TEXTURE_SPAN`` of its thickness) one
+    pixel apart (the thinnest of a smile's stretched lips: at least 2 rows), so the texture keeps the photo's own
+    scale across the lip.
     """
     p = np.asarray(points, np.float64)[:, :2]
     strips = []
@@ -401,26 +398,8 @@ def lip_texture(image: np.ndarray, points: np.ndarray, scale: float) -> LipTextu
         strip = cv2.remap(ratio, at[..., 0].astype(np.float32), at[..., 1].astype(np.float32), cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REFLECT_101)
         # each row's mean along the lip is 1: what is left of the smile's shading across its lip would band the lip
-        strip = (strip / strip.mean(axis=1, keepdims=True)) ** np.float32(LIP_TEXTURE_GAIN)
-        strips.append(_laid(strip, max(rows, int(round(_SHEET * scale)))))
+        strips.append((strip / strip.mean(axis=1, keepdims=True)) ** np.float32(LIP_TEXTURE_GAIN))
     return LipTexture(*strips)
-
-
-def _laid(strip: np.ndarray, height: int) -> np.ndarray:
-    """The texture ``strip`` (rows, cols, 3) laid across a lip ``height`` rows thick, shape (height, cols, 3): two
-    layings of it, mirrored back and forth across, the second half a strip further out and shifted along the lip
-    (``_SHIFT``), each faded out where it turns back on itself (its mirror lines), with as much texture where they
-    blend, so no mirror-image pattern repeats across the lip."""
-    rows, cols = strip.shape[0] - 1, strip.shape[1] - 1
-    d = np.broadcast_to(np.arange(height, dtype=np.float32)[:, None], (height, cols + 1))
-    along = np.broadcast_to(np.arange(cols + 1, dtype=np.float32)[None, :], d.shape)
-    first = np.sin(d * np.float32(np.pi / max(rows, 1))) ** 2
-    mixed = np.zeros((height, cols + 1, 3), np.float32)
-    for w, dy, dx in ((first, 0.0, 0.0), (1.0 - first, rows / 2, _SHIFT * cols)):
-        layer = cv2.remap(strip, np.ascontiguousarray(along + np.float32(dx)), np.ascontiguousarray(d + np.float32(dy)),
-                          cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
-        mixed += (layer - 1.0) * w[..., None]
-    return 1.0 + mixed / np.sqrt(first ** 2 + (1.0 - first) ** 2)[..., None]
 
 
 def _along(contour: np.ndarray, k: int, span: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:
@@ -558,16 +537,12 @@ def _mapped_texture(texture: LipTexture, xs: np.ndarray, ys: np.ndarray, seam_y:
     and their sum. Columns go along the lips from corner to corner as the strips' do; rows go out from the mouth
     line one pixel per strip row, mirrored back and forth where the closed lip is thicker than the strip.
     """
-    u = np.clip((xs - seam[0, 0]) / max(seam[-1, 0] - seam[0, 0], 1.0), 0, 1).astype(np.float32)[None, :]
+    u = np.clip((xs - seam[0, 0]) / max(seam[-1, 0] - seam[0, 0], 1.0), 0, 1)[None, :]
     out = np.zeros((*total.shape, 3), np.float32)
-    for sheet, d, m in ((texture.upper, seam_y - ys, upper), (texture.lower, ys - seam_y, lower)):
-        held = np.flatnonzero(m.max(axis=1) > 1e-3)                    # the rows this lip covers
-        if not len(held):
-            continue
-        band = slice(held[0], held[-1] + 1)
-        my = np.ascontiguousarray(np.broadcast_to(np.maximum(d[band], 0.0), m[band].shape), np.float32)
-        mx = np.ascontiguousarray(np.broadcast_to(u * np.float32(sheet.shape[1] - 1), my.shape))
-        out[band] += cv2.remap(sheet, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101) * m[band, :, None]
+    for strip, d, m in ((texture.upper, seam_y - ys, upper), (texture.lower, ys - seam_y, lower)):
+        mx = np.broadcast_to(u * (strip.shape[1] - 1), total.shape).astype(np.float32)
+        my = np.broadcast_to(np.maximum(d, 0.0), total.shape).astype(np.float32)
+        out += cv2.remap(strip, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101) * m[..., None]
     return np.where(total[..., None] > 1e-3, out / np.maximum(total, 1e-3)[..., None], 1.0)
 
 
