@@ -18,7 +18,7 @@ from facsynth.render.mouth import LUMA, tidy_mouth_corners
 from facsynth.render.photo import (expressed_landmarks, fold_kept, movement, render_frame, rig_photo, share_removed,
                                    side_movements)
 from facsynth.render.relax import (FOLD_STRENGTH, HIGHLIGHT_STRENGTH, SHADING_STRENGTH, cheek_zones, fold_relief,
-                                   lip_colours, lip_texture, paint_closed_lips, relieve_folds, shading_relief)
+                                   lip_colours, paint_closed_lips, relieve_folds, shading_relief)
 from facsynth.render.shading import nasolabial_lines
 
 
@@ -314,64 +314,3 @@ def test_repainted_lower_lip_is_below_its_lit_colour_rounded_and_shades_the_skin
     near = luma[(below > 0.01) & (below < 0.04) & middle].mean()
     far = luma[(below > 0.13) & (below < 0.17) & middle].mean()
     assert near < 0.9 * far
-
-
-def _lower_lip_middle(image: np.ndarray, points: np.ndarray, scale: float) -> tuple[float, float, float]:
-    """The middle of the lower lip (0.4 IOD wide, 30-75 % of its height): the std of its fine texture (luma over
-    its 0.03-IOD blur, each row's mean taken out), the share of that texture's variance that is the same down
-    each column (vertical streaks: 1), and the std of its fine colour variation (log red/green over its blur)."""
-    top, bottom = points[14], points[17]
-    height = bottom[1] - top[1]
-    w = np.s_[int(round(top[1] + 0.3 * height)):int(round(top[1] + 0.75 * height)) + 1,
-              int(top[0] - 0.2 * scale):int(top[0] + 0.2 * scale)]
-    rgb = image.astype(np.float32) + 1.0
-    luma = rgb @ LUMA
-    d = (luma / cv2.GaussianBlur(luma, (0, 0), 0.03 * scale) - 1.0)[w]
-    d = d - d.mean(axis=1, keepdims=True)
-    red = np.log(rgb[..., 0] / rgb[..., 1])
-    colour = (red - cv2.GaussianBlur(red, (0, 0), 0.03 * scale))[w]
-    return float(d.std()), float(d.mean(axis=0).var() / d.var()), float(colour.std())
-
-
-@pytest.mark.parametrize("scale", [45.0, 120.0])
-def test_repainted_lips_carry_the_photos_own_lip_texture_not_the_warps_streaks(scale, train_seed):
-    """A smiling photo's lips closed (session 9): the rendered lower lip under the paint is the photo's thin lip
-    stretched by the warp, its pores drawn out into regular vertical streaks. Repainted with the photo's own lip
-    texture (lip_texture), the middle of the lower lip has the photo lip's fine texture (std 0.6-1.5x the
-    photo's; the old paint, which kept the rendered pixels' detail: 1.75-1.9x, all streaks), no dominant
-    vertical streaks (under 0.75 of its texture the same down each column; old 0.96-0.99, now 0.36-0.62, the
-    photo's own 0.23-0.36) and the photo's colour mottling (at least half its std; old 0.05-0.08 of it)."""
-    side = int(3 * scale)
-    rng = np.random.default_rng(train_seed)
-    skin, lip = np.array([215, 165, 135], np.float32), np.array([205, 125, 115], np.float32)
-    smiling = _default_points(scale, side)
-    smiling[list(LOWER_LIP_INNER)] -= (0, 0.03 * scale)                     # parted over the teeth
-    noise = cv2.GaussianBlur(rng.normal(0, 1, (side, side, 3)).astype(np.float32), (0, 0), 0.8)
-    noise *= 0.06 / noise.std()                                             # the lip's own mottled texture
-    photo = np.clip(skin * (1 + 0.3 * noise), 0, 255)
-    lips = _lip_mask(smiling, photo.shape)
-    photo[lips] = np.clip(lip * (1 + noise[lips]), 0, 255)
-    photo = photo.astype(np.uint8)
-    closed = _default_points(scale, side)
-    closed[list(UPPER_LIP_INNER)] = closed[list(LOWER_LIP_INNER)] = (
-        closed[list(UPPER_LIP_INNER)] + closed[list(LOWER_LIP_INNER)]) / 2
-    streaks = 1 + 0.1 * np.sin(2 * np.pi * np.arange(side) / 4.0)[None, :, None]   # stretched pores, 4 px apart
-    under = cv2.dilate(_lip_mask(closed, photo.shape).astype(np.uint8), np.ones((5, 5), np.uint8))[..., None] > 0
-    rendered = np.clip(np.where(under, lip * streaks, skin), 0, 255).astype(np.uint8)
-    paint_closed_lips(rendered, closed, np.stack([0.85 * lip, lip]), scale, texture=lip_texture(photo, smiling, scale))
-    fine, streaky, mottled = _lower_lip_middle(rendered, closed, scale)
-    own_fine, _, own_mottled = _lower_lip_middle(photo, smiling, scale)
-    assert 0.6 * own_fine < fine < 1.5 * own_fine
-    assert streaky < 0.75
-    assert mottled > 0.5 * own_mottled
-
-
-def test_a_smiling_photos_rig_reads_its_lip_texture(obama, rig):
-    """The rig of a smiling photo carries its own lips' texture strips (a few rows across, many along, around 1);
-    that of a face that does not smile (Grace Hopper) has none."""
-    assert rig.lip_texture is None
-    image, rig = obama
-    for strip in (rig.lip_texture.upper, rig.lip_texture.lower):
-        assert strip.shape[0] >= 2 and strip.shape[1] > 5 * strip.shape[0] and strip.shape[2] == 3
-        assert 0.9 < float(np.median(strip)) < 1.1 and float(strip.std()) > 0.01
-

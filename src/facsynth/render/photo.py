@@ -26,8 +26,8 @@ from ..track import AUTrack
 from .antialias import SeamPairs, seam_edges, seam_pairs, smooth_seams
 from .mouth import (MouthLook, cover_stray_teeth, mend_mouth_line, mouth_look, opening_height, paint_mouth_interior,
                     tidy_mouth_corners)
-from .relax import (FoldRelief, LipTexture, cheek_relief, combine_reliefs, corner_relief, fold_relief, lip_colours,
-                    lip_texture, paint_closed_lips, relieve_folds, shading_relief)
+from .relax import (FoldRelief, cheek_relief, combine_reliefs, corner_relief, fold_relief, lip_colours,
+                    paint_closed_lips, relieve_folds, shading_relief)
 from .shading import shade_folds, shade_folds_on_side
 from .output import Renderer, write_rendered
 from .pixel_box import padded_box
@@ -88,7 +88,6 @@ class PhotoRig:
     lips      : np.ndarray [shape=(2, 3)] float32 RGB upper and lower lip colour of a smiling photo, else None:
                 the closing lips are repainted in them
     faces_found: int, how many faces the detection found on the photo (1 when the face was given)
-    lip_texture: render.relax.LipTexture of a smiling photo's own lips, else None: the repainted lips carry it
     """
 
     face: object
@@ -108,7 +107,6 @@ class PhotoRig:
     folds: Mapping[int, FoldRelief] | None = None
     lips: np.ndarray | None = None
     faces_found: int = 1
-    lip_texture: LipTexture | None = None
 
 
 def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
@@ -173,17 +171,16 @@ def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
     shape = face.normalised()
     basis = basis_for(shape)
     own, closure = lip_closure(basis, own_expression(shape, basis, default_face().vertices))
-    folds = lips = texture = None
+    folds = lips = None
     if own.get(12, 0.0) > 0:
         smile = combine_reliefs(*(relief(image, lm, face.pose.scale)
                                   for relief in (fold_relief, shading_relief, corner_relief)))
         folds, lips = {12: smile}, lip_colours(image, lm)
-        texture = lip_texture(image, lm, face.pose.scale)
         if own.get(6, 0.0) > 0:
             folds[6] = cheek_relief(image, lm, face.pose.scale)
     seams = seam_pairs(vertices, triangles, skin)
     return PhotoRig(face, vertices, triangles, skin, pinned, held, box, work, look, seams, basis, own, closure,
-                    smile_relaxation(basis, own, closure), folds, lips, found, texture)
+                    smile_relaxation(basis, own, closure), folds, lips, found)
 
 
 def warn_several_faces(found: int, face_index: int) -> None:
@@ -321,8 +318,7 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
             mend_mouth_line(out, dst[up], dst[lo], rig.face.pose.scale)
             top, bottom = dst[up], dst[lo]
     if rig.lips is not None and relaxed >= LIPS_REPAINTED:
-        paint_closed_lips(out, dst, rig.lips, rig.face.pose.scale, (relaxed - LIPS_REPAINTED) / (1 - LIPS_REPAINTED),
-                          rig.lip_texture)
+        paint_closed_lips(out, dst, rig.lips, rig.face.pose.scale, (relaxed - LIPS_REPAINTED) / (1 - LIPS_REPAINTED))
         top, bottom = dst[up], dst[lo]          # the lips were repainted whole: whatever now parts them is open
     if opening_height(top, bottom) > 0.3:
         width = float(np.linalg.norm(rig.vertices[up[-1]] - rig.vertices[up[0]]))

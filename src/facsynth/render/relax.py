@@ -1,6 +1,6 @@
 """The skin and lips of a smile the photo wears, taken away with the smile: nasolabial folds, crow's feet and
 lower-lid furrows lightened out of the photo's texture, the lit cheek apples and the shadows of the raised cheeks
-toned towards the skin around them, the red of the lips repainted in the photo's lip colours and lip texture."""
+toned towards the skin around them, the red of the lips repainted in the photo's lip colours."""
 
 from __future__ import annotations
 
@@ -21,8 +21,7 @@ cv2 = lazy_module("cv2")
 __all__ = ["FoldRelief", "fold_relief", "cheek_relief", "shading_relief", "corner_relief", "combine_reliefs",
            "relieve_folds", "lip_colours", "paint_closed_lips", "cheek_zones", "FOLD_BAND", "CHEEK_BAND",
            "FOLD_STRENGTH", "SHADING_STRENGTH", "HIGHLIGHT_STRENGTH", "CHEEK_ZONE", "LOWER_LIP_LEVEL", "LIP_CORNER_SHADE",
-           "LOWER_LIP_SHADOW", "LipTexture", "lip_texture", "LIP_TEXTURE_DETAIL", "LIP_TEXTURE_SPAN",
-           "LIP_TEXTURE_ALONG", "LIP_TEXTURE_GAIN"]
+           "LOWER_LIP_SHADOW"]
 
 #: Half-width of the band around each nasolabial line whose shading is taken out, inter-ocular units.
 FOLD_BAND = 0.11
@@ -59,21 +58,6 @@ LIP_CORNER_SHADE = 0.15
 #: here costs identity to the smiling photo (whose lower lip is lit): 0.93 put the portraits' 12 cells' mean up by
 #: 0.0025 and Biden's sadness over 0.45 (docs/expressions.md, task C of session 9).
 LOWER_LIP_LEVEL = 0.97
-#: The photo's own lip texture carried onto the repainted lips (``lip_texture``): its variation finer than this
-#: (Gaussian sigma, IOD), the lip lines, pores and mottling, relative to the lip's local colour, channel by channel.
-LIP_TEXTURE_DETAIL = 0.03
-#: The share of each lip's thickness, from its inner contour, that the texture is read from: the middle of the red,
-#: not the shadow where a smiling lip meets the teeth, nor the edge where it meets the skin.
-LIP_TEXTURE_SPAN = (0.2, 0.85)
-#: The share of each lip's length, from the person's right corner, that the texture is read from: where a smile's
-#: lip is full, not its thin ends beside the corners.
-LIP_TEXTURE_ALONG = (0.1, 0.9)
-#: The texture's contrast: resampled twice (into the strip, onto the lips), bilinearly, the photo's fine texture
-#: loses about a third of its amplitude; 1.5 gives it back (std of luma over its 0.01-IOD blur in the middle of the
-#: repainted lower lip, sadness and fear: Biden 0.020 at 1.0, 0.029-0.030 at 1.5, his photo's own lip 0.026; Obama's
-#: fear 0.013, 0.019, his photo's 0.026).
-LIP_TEXTURE_GAIN = 1.5
-_TEXTURE_RANGE = 0.2          # the texture's ratio to the lip's local colour is held within 1 ± this
 _LIP_LIKE = 50.0              # RGB distance from the painted lip beyond which a pixel is repainted in full
 _NOSE = (1, 2, 4, 5, 48, 64, 98, 102, 129, 195, 278, 294, 327, 331, 358)
 #: The skin a smile raises and lights on each cheek (the person's right, then left): below the lower lid, out to
@@ -348,75 +332,13 @@ def lip_colours(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     return colours
 
 
-@dataclass(frozen=True)
-class LipTexture:
-    """A photo's own lip texture, read once per rig (``lip_texture``), painted onto closed lips.
-
-    upper, lower : np.ndarray [shape=(rows, cols, 3)] float32, each lip's colour per pixel as a ratio to its local
-                   colour (1 ± ``_TEXTURE_RANGE``): columns run along the lip from the person's right mouth corner
-                   to the left one (evenly by arc length), rows across it, one photo pixel apart, from the inner
-                   contour side (``LIP_TEXTURE_SPAN[0]`` of its thickness) outwards
-    """
-
-    upper: np.ndarray
-    lower: np.ndarray
-
-
-def lip_texture(image: np.ndarray, points: np.ndarray, scale: float) -> LipTexture:
-    """Read the texture of both lips of a photo: the lip lines, pores and mottling of its red.
-
-    image : np.ndarray [shape=(H, W, 3)] uint8 RGB; points : np.ndarray [shape=(n ≥ 468, 2)] pixels, the photo's
-    own landmarks; scale : float > 0, pixels per inter-ocular distance
-
-    Each lip's pixels, as a ratio to their Gaussian average over the lip alone (sigma ``LIP_TEXTURE_DETAIL`` IOD:
-    the lip's shading and the light go, its fine variation stays), are resampled into a strip along the lip:
-    columns evenly along the lip by arc length, rows across its middle (``LIP_TEXTURE_SPAN`` of its thickness) one
-    pixel apart (the thinnest of a smile's stretched lips: at least 2 rows), so the texture keeps the photo's own
-    scale across the lip.
-    """
-    p = np.asarray(points, np.float64)[:, :2]
-    strips = []
-    for outer, inner in ((topology.UPPER_LIP_OUTER, topology.UPPER_LIP_INNER),
-                         (topology.LOWER_LIP_OUTER, topology.LOWER_LIP_INNER)):
-        o, i = p[list(outer)], p[list(inner)]
-        poly = np.concatenate([o, i[::-1]])
-        pad = int(3 * LIP_TEXTURE_DETAIL * scale) + 2
-        x0, y0, x1, y1 = padded_box(poly, pad, image.shape)
-        size = (max(1, y1 - y0), max(1, x1 - x0))
-        mask = np.zeros(size, np.float32)
-        cv2.fillPoly(mask, [np.round((poly - (x0, y0)) * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4)
-        region = image[y0:y1, x0:x1].astype(np.float32) + 1.0
-        ratio = region / _masked_blur(region, mask, LIP_TEXTURE_DETAIL * scale)
-        ratio = np.clip(ratio, 1.0 - _TEXTURE_RANGE, 1.0 + _TEXTURE_RANGE).astype(np.float32)
-        length = float(np.linalg.norm(np.diff(o, axis=0), axis=1).sum())
-        cols = max(2, int(round(length * (LIP_TEXTURE_ALONG[1] - LIP_TEXTURE_ALONG[0]))))
-        oo, ii = _along(o, cols, LIP_TEXTURE_ALONG), _along(i, cols, LIP_TEXTURE_ALONG)
-        thick = np.linalg.norm(oo - ii, axis=1)
-        rows = max(2, int(round(np.median(thick) * (LIP_TEXTURE_SPAN[1] - LIP_TEXTURE_SPAN[0]))))
-        t = np.linspace(*LIP_TEXTURE_SPAN, rows)[:, None, None]
-        at = ii[None] + t * (oo - ii)[None] - (x0, y0)                 # (rows, cols, 2) pixels in the region
-        strip = cv2.remap(ratio, at[..., 0].astype(np.float32), at[..., 1].astype(np.float32), cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REFLECT_101)
-        # each row's mean along the lip is 1: what is left of the smile's shading across its lip would band the lip
-        strips.append((strip / strip.mean(axis=1, keepdims=True)) ** np.float32(LIP_TEXTURE_GAIN))
-    return LipTexture(*strips)
-
-
-def _along(contour: np.ndarray, k: int, span: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:
-    """``k`` points evenly spaced by arc length along the polyline ``contour`` (m, 2) over the share ``span`` of its
-    length, both ends included."""
-    run = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(contour, axis=0), axis=1))]
-    at = np.linspace(span[0] * run[-1], span[1] * run[-1], k)
-    return np.stack([np.interp(at, run, contour[:, 0]), np.interp(at, run, contour[:, 1])], axis=1)
-
-
 def _line_peak(sigma: float) -> float:
     """The middle of a one-pixel line blurred by a Gaussian of ``sigma`` pixels, as a share of the line's value."""
     return math.erf(0.5 / (sigma * math.sqrt(2.0)))
 
 
 def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray, scale: float,
-                      weight: float = 1.0, texture: LipTexture | None = None) -> None:
+                      weight: float = 1.0) -> None:
     """Repaint, in place, the red of both lips in the lips' own colours, with their shading and the dark line
     where they meet, keeping the fine texture of the pixels there.
 
@@ -425,8 +347,6 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     colours : np.ndarray [shape=(2, 3)] RGB, upper and lower lip (``lip_colours`` of the photo)
     scale : float > 0, pixels per inter-ocular distance
     weight : float 0–1, how much of the repaint replaces the pixels
-    texture : the photo's own lip texture (``lip_texture``), laid onto the lips (``_mapped_texture``); None: the
-              rendered pixels' own fine texture is kept instead
 
     A smile that closes leaves its lips stretched from the thin red of a smile and the skin beside the corners,
     a pale flat band that does not follow the lips' new shape. The lower lip is painted a little darker than the
@@ -435,11 +355,9 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     one, with a highlight where it faces the light and rolling under at its contour (``_lower_lip_shade``); both
     darker towards the corners, where they turn away (``LIP_CORNER_SHADE``). The lower lip's outer edge is soft
     and casts a shadow on the skin below it (``LOWER_LIP_SHADOW``). The mouth line is soft (``mouth.LINE_SOFT``)
-    and lightest at the corners. With ``texture``, the photo's own lip texture rides on the paint, which covers
-    the lips in full (the rendered pixels there are the photo's thin smiling lip stretched by the warp: its pores
-    drawn out into regular vertical streaks). Without it, the fine texture of the rendered pixels rides on the
-    paint, and pixels already near the painted colour keep up to 60 % of themselves. Whatever opens between the
-    lips is painted later (mouth.paint_mouth_interior).
+    and lightest at the corners. The fine texture of the rendered pixels (the photo's own lip, stretched: its
+    vertical lines) rides on the paint, and pixels already near the painted colour keep up to 60 % of
+    themselves. Whatever opens between the lips is painted later (mouth.paint_mouth_interior).
     """
     if weight <= 0:
         return
@@ -511,14 +429,10 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     # fine texture of the rendered pixels, relative to their local mean, rides on the painted lips; pixels that
     # already have about the lips' colour (the photo's own lower lip, mostly) keep more of themselves
     region = image[y0:y1, x0:x1].astype(np.float32)
-    if texture is None:
-        luma = region @ LUMA + 1.0
-        detail = np.clip(luma / cv2.GaussianBlur(luma, (0, 0), max(0.7, 0.01 * scale)), 0.85, 1.15)
-        base *= detail[..., None]
-        unlike = np.clip(0.4 + np.linalg.norm(region - base, axis=-1) / _LIP_LIKE, 0, 1)
-    else:
-        base *= _mapped_texture(texture, xs, ys, s, seam, upper, lower, total)
-        unlike = np.ones(size, np.float32)
+    luma = region @ LUMA + 1.0
+    detail = np.clip(luma / cv2.GaussianBlur(luma, (0, 0), max(0.7, 0.01 * scale)), 0.85, 1.15)
+    base *= detail[..., None]
+    unlike = np.clip(0.4 + np.linalg.norm(region - base, axis=-1) / _LIP_LIKE, 0, 1)
     a = (np.clip(weight, 0, 1) * cover * cv2.GaussianBlur(unlike, (0, 0), feather))[..., None]
     # the lower lip's shadow on the skin below it, along its outer contour, lightest towards the corners
     below = (ys - bottom) / scale
@@ -526,24 +440,6 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     under *= np.clip(below / _SHADOW_AT, 0, 1) * (1.0 - cover)      # on the skin only: the lip has its own shade
     region *= (1.0 - np.float32(np.clip(weight, 0, 1)) * under.astype(np.float32))[..., None]
     image[y0:y1, x0:x1] = np.clip(region * (1 - a) + base * a + 0.5, 0, 255).astype(np.uint8)
-
-
-def _mapped_texture(texture: LipTexture, xs: np.ndarray, ys: np.ndarray, seam_y: np.ndarray, seam: np.ndarray,
-                    upper: np.ndarray, lower: np.ndarray, total: np.ndarray) -> np.ndarray:
-    """The photo's lip texture laid onto the repainted lips, shape (h, w, 3) float32 ratios (1 off the lips).
-
-    xs : (w,) and ys : (h, 1) pixel coordinates of the paint box; seam_y : (1, w) the height of the line where the
-    lips meet per column; seam : (k, 2) that line, corner to corner; upper, lower, total : (h, w) the lips' masks
-    and their sum. Columns go along the lips from corner to corner as the strips' do; rows go out from the mouth
-    line one pixel per strip row, mirrored back and forth where the closed lip is thicker than the strip.
-    """
-    u = np.clip((xs - seam[0, 0]) / max(seam[-1, 0] - seam[0, 0], 1.0), 0, 1)[None, :]
-    out = np.zeros((*total.shape, 3), np.float32)
-    for strip, d, m in ((texture.upper, seam_y - ys, upper), (texture.lower, ys - seam_y, lower)):
-        mx = np.broadcast_to(u * (strip.shape[1] - 1), total.shape).astype(np.float32)
-        my = np.broadcast_to(np.maximum(d, 0.0), total.shape).astype(np.float32)
-        out += cv2.remap(strip, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101) * m[..., None]
-    return np.where(total[..., None] > 1e-3, out / np.maximum(total, 1e-3)[..., None], 1.0)
 
 
 def _upper_lip_shade(t: np.ndarray) -> np.ndarray:
