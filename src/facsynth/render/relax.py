@@ -445,15 +445,13 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
 def _upper_lip_shade(t: np.ndarray) -> np.ndarray:
     """Brightness of the closed upper lip across its height, a share of its colour; ``t`` 0 at the line where the
     lips meet, 1 at its outer contour. It faces down, away from the light: darkest along the mouth line (0.80),
-    lighter up to its ridge below the outer contour (1.0 from 0.6 up); 0.94 on average (before session 9: 0.88 to
-    1.0, 0.96 on average)."""
+    lighter up to its ridge below the outer contour (1.0 from 0.6 up); 0.94 on average."""
     return 0.80 + 0.20 * np.clip(t / 0.6, 0, 1)
 
 
 def _lower_lip_shade(t: np.ndarray) -> np.ndarray:
     """Brightness of the closed lower lip across its height, a share of its colour; ``t`` 0 at the line where the
     lips meet, 1 at its outer contour: shaded under the upper lip (0.84 on the line), a highlight where it faces
-    the light (1.05 at 43 %), rolling under into the shadow below it (0.88 on its contour); 0.97 on average. The
-    profile before session 9 (0.96 on the line, 1.07 at 40 %, 0.98 on average) lit the whole lip evenly."""
+    the light (1.05 at 43 %), rolling under into the shadow below it (0.88 on its contour); 0.97 on average."""
     return (1.0 - 0.16 * np.exp(-((t / 0.18) ** 2)) + 0.06 * np.exp(-(((t - 0.45) / 0.22) ** 2))
             - 0.12 * t ** 3)
