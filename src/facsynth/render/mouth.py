@@ -329,15 +329,16 @@ def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | 
     inner : np.ndarray [shape=(m, 2)] pixels, the opening between the lips (closed polygon), left alone
     """
     outer = np.asarray(outer, np.float64)
-    margin = STRAY_MARGIN * float(np.ptp(outer[:, 0]))
-    x0, y0, x1, y1 = padded_box(outer, int(np.ceil(margin)) + 2, image.shape, after=int(np.ceil(margin)) + 3)
+    width = float(np.ptp(outer[:, 0]))
+    reach = STRAY_MARGIN * width                                   # pixels outside the lips still searched
+    x0, y0, x1, y1 = padded_box(outer, int(np.ceil(reach)) + 2, image.shape, after=int(np.ceil(reach)) + 3)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
     contour = np.round((outer - (x0, y0)) * 16).astype(np.int32)
     cv2.fillPoly(mask, [contour], 1, cv2.LINE_8, shift=4)
     near = mask.copy()                                            # the lips and a margin around them
-    cv2.polylines(near, [contour], True, 1, max(1, int(round(2 * margin))), cv2.LINE_8, shift=4)
+    cv2.polylines(near, [contour], True, 1, max(1, int(round(2 * reach))), cv2.LINE_8, shift=4)
     opening = None if inner is None else np.round((np.asarray(inner, np.float64) - (x0, y0)) * 16).astype(np.int32)
     if opening is not None:
         cv2.fillPoly(mask, [opening], 0, cv2.LINE_8, shift=4)
@@ -360,7 +361,7 @@ def cover_stray_teeth(image: np.ndarray, outer: np.ndarray, inner: np.ndarray | 
     if opening is not None:
         seam = np.ones_like(mask)
         cv2.polylines(seam, [opening], True, 0, 1, cv2.LINE_8, shift=4)
-        margin = max(2.0, 0.06 * float(np.ptp(outer[:, 0])))
+        margin = max(2.0, 0.06 * width)
         cavity *= np.clip(cv2.distanceTransform(seam, cv2.DIST_L2, 3) / margin - 1.0, 0, 1)
     # outside the lips, only below the mouth's middle (where the lower lip rose from) and only what is also clearly
     # brighter than the skin there is a tooth (pale skin is as bright and grey against red lips as teeth are)

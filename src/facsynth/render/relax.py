@@ -409,7 +409,7 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     # the mouth line, along the seam
     line = np.zeros(size, np.float32)
     # only where the lips meet: where they part (an asked opening) the line would read as closed lips across it
-    along = (seam[-1] - seam[0]) / max(float(np.linalg.norm(seam[-1] - seam[0])), 1e-6)
+    along = (seam[-1] - seam[0]) / max(width, 1e-6)
     parted = (li - ui) @ np.array([-along[1], along[0]])                # across the mouth, lower lip below: > 0
     meet = np.clip(1.0 - parted / (MOUTH_LINE_PARTED * scale), 0.0, 1.0)
     ends = np.round((seam - origin) * 16).astype(np.int32)
