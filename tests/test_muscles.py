@@ -183,3 +183,26 @@ def test_lip_thinning_aus_combine_as_contractions_not_as_a_sum():
     both, only23 = (basis.apply(np.array([v], np.float32), (23, 24))[0] for v in ([4.0, 4.0], [4.0, 0.0]))
     assert np.allclose(one_sided[[270, 321], 1], both[[270, 321], 1], atol=1e-4)
     assert np.allclose(one_sided[[40, 91], 1], only23[[40, 91], 1], atol=1e-4)
+
+
+ALAE = (98, 327)             # the nostril wings' lower ends, right and left
+UPPER_LIP_TOP = 0
+
+
+def test_nose_lifters_combine_as_contractions_not_as_a_sum():
+    basis = _basis()
+    n = basis.neutral
+
+    def lift(aus: dict[int, float]) -> np.ndarray:
+        keys = tuple(aus)
+        q = basis.apply(np.array([[aus[k] for k in keys]], np.float32), keys)[0]
+        return q[list(ALAE) + [UPPER_LIP_TOP], 1] - n[list(ALAE) + [UPPER_LIP_TOP], 1]
+
+    nine, ten, both = lift({9: 4.0}), lift({10: 4.0}), lift({9: 4.0, 10: 4.0})
+    assert (nine[:2] > 0.05).all() and (ten[:2] > 0.05).all()               # each alone lifts the nostril wings
+    assert (both[:2] > np.maximum(nine[:2], ten[:2]) + 0.005).all()          # together a little more than either
+    assert (both[:2] < 0.75 * (nine[:2] + ten[:2])).all()                    # but not their sum (0.185 IOD)
+    assert abs(both[2] - ten[2]) < 1e-4 and ten[2] > 0.05                    # AU10's upper lip lift is its own
+    # at 5 the wings go no higher than the strongest alone
+    five = lift({9: 5.0, 10: 5.0})
+    assert (five[:2] <= np.maximum(lift({9: 5.0})[:2], lift({10: 5.0})[:2]) + 1e-4).all()

@@ -33,7 +33,8 @@ Linear parts are precomputed as a displacement basis (n_aus, n_vertices, 3) at i
 scaled by intensity / 5; jaw rotation, lid closure and the lip non-crossing constraint are applied on top,
 vectorised over frames (see AUBasis.apply). The lips' red is thinned by several AUs (``LIP_THINNERS``: the
 orbicularis oris' contractions and the mentalis); their movements towards the mouth line combine as contractions,
-each acting on what the others left, not as a sum that pressed the red of 17+23+24 (anger) to nearly nothing.
+each acting on what the others left, not as a sum that pressed the red of 17+23+24 (anger) to nearly nothing; so do
+the lifts of the nostril wings by AU9 and AU10 (``NOSE_LIFTERS``).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from .topology import (LEFT_BROW, LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_LIP_INNE
                        RIGHT_LOWER_LID, RIGHT_UPPER_LID, UPPER_LIP_INNER, UPPER_LIP_OUTER)
 
 __all__ = ["AUBasis", "build_basis", "lip_regions", "split_sides", "LINEAR_MUSCLES", "SPHINCTERS", "JAW_ANGLE",
-           "LID_WEIGHTS", "LIP_THINNERS", "MIDLINE_BLEND", "BROW_BANDS", "BROW_SPREAD", "EYE_CORNERS",
+           "LID_WEIGHTS", "LIP_THINNERS", "NOSE_LIFTERS", "MIDLINE_BLEND", "BROW_BANDS", "BROW_SPREAD", "EYE_CORNERS",
            "CANTHUS_REACH", "BELOW_EYE", "EYE_LINE_FADE"]
 
 # ------------------------------------------------------------------------------------------ the anatomy table
@@ -129,6 +130,13 @@ SPHINCTERS: dict[int, tuple[float, float, float, float]] = {
 #: lips together and narrow the red, which stays visible as a thin band (the manual's 23 + 24 photos, posed anger in
 #: CK+). Each AU alone moves exactly as before.
 LIP_THINNERS = (17, 18, 23, 24, 28)
+#: AUs that lift the nostril wings and the skin beside the nose: the levator labii superioris alaeque nasi (AU9) and
+#: the levator labii superioris (AU10), whose fibres insert side by side at the alar base. Their upward movements
+#: combine as contractions, as the lip thinners' do, with as room the furthest either alone lifts the skin at
+#: intensity 5: summed, disgust's 9 + 10 at 4 lifted the nostril wings 0.185 IOD, twice what either lifts them alone
+#: (0.09), a nose reshaped further than any single AU asks. Combined they rise 0.11. The upper lip, which AU9 does
+#: not move here, rises with AU10 as before.
+NOSE_LIFTERS = (9, 10)
 _MOUTH_AXES = (0.65, 0.38)  # semi-axes of the sphincter zone (x, y)
 #: The zone's x semi-axis is at least this many of the mouth's half-widths: the basis of a smiling photo is built
 #: on its wide mouth (Obama's, Biden's portraits: corners 0.55 IOD from the centre, 0.41 on the shipped face), whose
@@ -259,6 +267,53 @@ def _interp_rows(margin: tuple[int, ...], s_margin: np.ndarray, s: np.ndarray) -
 
 
 @dataclass(frozen=True)
+class Combination:
+    """AUs that move the same skin the same way along y, whose movements combine as contractions: each acts on
+    what the others left, 1 − Π(1 − share), never past ``room`` and never as a sum.
+
+    rows  : (k,) the AUs' rows of the basis
+    zone  : (m,) the vertices that two or more of them move
+    moved : (k, m) how far each moves them at intensity 5, face units ≥ 0, along ``sign``
+    room  : (m,) the furthest any combination moves them (≥ every AU's own movement at 5)
+    sign  : (m,) +1 where the movement is up, -1 where it is down
+    """
+
+    rows: np.ndarray
+    zone: np.ndarray
+    moved: np.ndarray
+    room: np.ndarray
+    sign: np.ndarray
+
+    def correction(self, w: np.ndarray) -> np.ndarray:
+        """Vertical correction (frames, m) of the zone's vertices, face units, that turns the sum of the AUs'
+        movements into their combination, for AU weights w (frames, n_aus) (intensity / 5).
+
+        One AU alone moves as far as before (the correction is 0 in frames with fewer than two of them). A negative
+        weight (an expression taken away) moves the skin back linearly, as before.
+        """
+        push = np.maximum(w[:, self.rows], 0.0)
+        correction = np.zeros((w.shape[0], len(self.zone)), np.float32)
+        several = np.count_nonzero(push, axis=1) > 1
+        if not several.any():
+            return correction
+        moved = push[several, :, None] * self.moved                     # (f, k, m) each AU's movement
+        left = np.prod(1.0 - np.minimum(moved / self.room, 1.0), axis=1)
+        correction[several] = (self.room * (1.0 - left) - moved.sum(axis=1)) * self.sign
+        return correction
+
+
+def _combination(linear: np.ndarray, aus: tuple[int, ...], sign: np.ndarray, reach: np.ndarray) -> Combination:
+    """The Combination of ``aus`` from the basis rows ``linear`` (n_aus, n, 3): their movements along ``sign`` (n,)
+    (±1), with as room each vertex's ``reach`` (n,) or the furthest any of them alone moves it, whichever is more."""
+    rows = np.array([ALL_AUS.index(a) for a in aus], np.int64)
+    moved = np.maximum(linear[rows, :, 1] * sign, 0.0)
+    zone = np.nonzero(np.count_nonzero(moved > 1e-6, axis=0) > 1)[0]
+    room = np.maximum(reach, moved.max(axis=0))[zone]
+    return Combination(rows=rows, zone=zone, moved=moved[:, zone].astype(np.float32),
+                       room=room.astype(np.float32), sign=sign[zone].astype(np.float32))
+
+
+@dataclass(frozen=True)
 class AUBasis:
     """The muscle model of one neutral face, ready to evaluate (build it with build_basis).
 
@@ -280,11 +335,8 @@ class AUBasis:
                 lowering at the brow's inner end; brow_pull (n_aus,) the frontalis' rise of each AU (AU1, AU2) at
                 intensity 5; brow_lateral (n,) how lateral each vertex lies along its brow, 0 at the inner end to 1
                 at the outer end (see ``_brow_lowering``)
-    lip_thinner : (k,) rows of the AUs that thin the red of the lips (``LIP_THINNERS``); lip_zone (m,) the vertices
-                that two or more of them move towards the mouth line, lip_thin (k, m) how far each moves them there
-                at intensity 5 (face units, ≥ 0), lip_room (m,) the furthest any combination moves them (the
-                vertex's distance to the mouth line, or the largest lip_thin where that is less), lip_sign (m,) +1
-                on the lower lip and below (towards the mouth line is up), -1 above (see ``_lip_thinning``)
+    combined  : the groups of AUs whose vertical movements of the same skin combine as contractions, not as a
+                sum (``Combination``): the lip thinners (``LIP_THINNERS``), the nose lifters (``NOSE_LIFTERS``)
     """
 
     neutral: np.ndarray
@@ -309,11 +361,7 @@ class AUBasis:
     brow_drop: np.ndarray
     brow_pull: np.ndarray
     brow_lateral: np.ndarray
-    lip_thinner: np.ndarray
-    lip_zone: np.ndarray
-    lip_thin: np.ndarray
-    lip_room: np.ndarray
-    lip_sign: np.ndarray
+    combined: tuple[Combination, ...]
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def apply(self, values: np.ndarray, aus: tuple[int, ...], left: np.ndarray | None = None) -> np.ndarray:
@@ -329,8 +377,9 @@ class AUBasis:
         p = (w @ self.linear).reshape(v.shape[0], -1, 3)
         lowering = self._brow_lowering(w)
         p[..., 1] -= lowering
-        pressing = self._lip_thinning(w)
-        p[:, self.lip_zone, 1] += pressing
+        combining = [c.correction(w) for c in self.combined]
+        for c, dy in zip(self.combined, combining):
+            p[:, c.zone, 1] += dy
         k = w @ self.scalar_coef  # jaw angle, upper-lid closure and lower-lid raise of every frame, (frames, 3)
         k_lid = k[:, 1:, None]  # the lids' (frames, 2, 1), or (frames, 2, k) per eye when the sides differ
         if left is not None:
@@ -338,7 +387,8 @@ class AUBasis:
             w_left[:, cols] = np.asarray(left, np.float32) * (1.0 / MAX_INTENSITY)
             p += ((w_left - w) @ self.linear).reshape(p.shape) * self.left_weight[:, None]
             p[..., 1] -= (self._brow_lowering(w_left) - lowering) * self.left_weight
-            p[:, self.lip_zone, 1] += (self._lip_thinning(w_left) - pressing) * self.left_weight[self.lip_zone]
+            for c, dy in zip(self.combined, combining):
+                p[:, c.zone, 1] += (c.correction(w_left) - dy) * self.left_weight[c.zone]
             k_left = w_left @ self.scalar_coef
             k_lid = np.where(self.lid_left, k_left[:, 1:, None], k_lid)
             k = (k + k_left) / 2
@@ -389,26 +439,6 @@ class AUBasis:
         drop = (push * self.brow_drop).max(axis=1)
         hold = np.where(drop > 0, np.clip((w @ self.brow_pull) / np.maximum(drop, 1e-9), 0.0, 1.0), 0.0)
         return lowering * (1.0 - hold[:, None] * self.brow_lateral)
-
-    def _lip_thinning(self, w: np.ndarray) -> np.ndarray:
-        """Vertical correction (frames, m) of the lip zone's vertices, face units, that turns the sum of the
-        lip-thinning AUs' movements towards the mouth line into their combination, for AU weights w (frames, n_aus)
-        (intensity / 5).
-
-        Each AU's movement of a vertex is a share of the vertex's room (``lip_room``); the shares combine as
-        contractions acting on what the others left, 1 − Π(1 − share), so the combination never goes past the room
-        and one AU alone moves as far as before (the correction is 0 in frames with fewer than two of them). A
-        negative weight (an expression taken away) moves the lips back linearly, as before.
-        """
-        push = np.maximum(w[:, self.lip_thinner], 0.0)
-        correction = np.zeros((w.shape[0], len(self.lip_zone)), np.float32)
-        several = np.count_nonzero(push, axis=1) > 1
-        if not several.any():
-            return correction
-        moved = push[several, :, None] * self.lip_thin                  # (f, k, m) each AU's movement
-        left = np.prod(1.0 - np.minimum(moved / self.lip_room, 1.0), axis=1)
-        correction[several] = (self.lip_room * (1.0 - left) - moved.sum(axis=1)) * self.lip_sign
-        return correction
 
     def _columns(self, aus: tuple[int, ...]) -> np.ndarray:
         """Rows of the basis for the AU numbers ``aus`` (cached per tuple)."""
@@ -512,12 +542,12 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
     tied = _smoothstep(canthi / CANTHUS_REACH)
     linear = (np.stack(rows).reshape(len(rows), n, 3) * tied[None, :, None]).reshape(len(rows), -1).astype(np.float32)
     lateral = np.maximum(_brow_lateral(p, RIGHT_BROW, -1.0), _brow_lateral(p, LEFT_BROW, 1.0))
-    # the lip-thinning AUs' movements towards the mouth line, combined in apply (LIP_THINNERS)
-    thinner = np.array([ALL_AUS.index(a) for a in LIP_THINNERS], np.int64)
-    sign = np.where(lower_mask >= 0.5, 1.0, -1.0)
-    thin = np.maximum(linear.reshape(len(rows), n, 3)[thinner, :, 1] * sign, 0.0)
-    zone = np.nonzero(np.count_nonzero(thin > 1e-6, axis=0) > 1)[0]
-    room = np.maximum(np.maximum(sign * (mouth[1] - p[:, 1]), 0.0), thin.max(axis=0))[zone]
+    # movements of the same skin that combine in apply: the lip thinners' towards the mouth line (as far as the
+    # line), the nose lifters' up (as far as the strongest alone)
+    towards_line = np.where(lower_mask >= 0.5, 1.0, -1.0)
+    per_au = linear.reshape(len(rows), n, 3)
+    combined = (_combination(per_au, LIP_THINNERS, towards_line, np.maximum(towards_line * (mouth[1] - p[:, 1]), 0.0)),
+                _combination(per_au, NOSE_LIFTERS, np.ones(n), np.zeros(n)))
 
     # jaw: below the mouth line all, upper lip none, lower lip most (less towards the corners)
     half_width = abs(p[291, 0] - p[61, 0]) / 2
@@ -583,6 +613,5 @@ def build_basis(neutral: np.ndarray, mirror: np.ndarray) -> AUBasis:
         brow_drop=np.array([-BROW_BANDS[ALL_AUS[r]][1] * BROW_BANDS[ALL_AUS[r]][2] for r in lowerers], np.float32),
         brow_pull=np.array([max(BROW_BANDS.get(a, (0.0, 0.0))[1], 0.0) for a in ALL_AUS], np.float32),
         brow_lateral=lateral.astype(np.float32),
-        lip_thinner=thinner, lip_zone=zone, lip_thin=thin[:, zone].astype(np.float32),
-        lip_room=room.astype(np.float32), lip_sign=sign[zone].astype(np.float32),
+        combined=combined,
         lip_slack=np.maximum(p[_INNER_LIP_PAIRS[:, 1], 1] - p[_INNER_LIP_PAIRS[:, 0], 1], 0).astype(np.float32))
