@@ -167,3 +167,23 @@ def test_tooth_gaps_are_as_soft_as_the_photo():
         return 1.0 - row[10] / row[[6, 14]].mean()                        # between the gaps: 4 px either side
     crisp, soft = dip(0.0), dip(2.0)
     assert crisp > 0.03 and soft < 0.7 * crisp
+
+
+def test_a_raised_upper_lip_uncovers_the_upper_teeth_down_to_their_edge():
+    """The upper teeth are fixed to the skull: with the upper lip raised 12 px over a closed jaw (AU10) and the
+    cutting edge 3 px below the lips' rest line, the opening is teeth down to that edge, not a dark slit with a
+    band hanging from the lip; below the edge it stays the mouth's dark inside; without the edge, as before."""
+    xs = np.linspace(50, 150, 41)
+    upper = np.stack([xs, 40.0 - 12.0 * np.sin(np.linspace(0, np.pi, 41))], 1)   # raised, corners where they were
+    lower = np.stack([xs, 40.0 + 10.0 * np.sin(np.linspace(0, np.pi, 41))], 1)
+    edge = np.stack([xs, np.full(41, 43.0)], 1)
+
+    def column(incisal) -> np.ndarray:
+        img = np.full((100, 200, 3), (200, 160, 130), np.uint8)
+        paint_mouth_interior(img, upper, lower, PORTRAIT, incisal=incisal)
+        return img[29:47, 100].astype(np.float64) @ LUMA                 # the middle, from the lip down to y 46
+
+    fixed, hanging = column(edge), column(None)
+    assert fixed[2:13].min() > 120                                     # teeth from just below the lip to y 41
+    assert fixed[-2:].max() < 80                                       # below the edge (y 45, 46): dark inside
+    assert (hanging[10:13] < 60).all()                                 # hanging from the lip, they stopped short

@@ -252,3 +252,24 @@ def test_tilted_head_moves_along_the_face_not_the_image(hopper):
     assert gap(after) - gap(before) > 0.15
     assert brow(after) - brow(before) > 0.02
     assert abs(after[13, 0] - before[13, 0]) < 0.05                       # the mouth opened along the face axis
+
+
+def test_a_raised_upper_lip_shows_the_upper_teeth_not_a_dark_slit(hopper, rig):
+    """AU10 over a closed jaw uncovers the upper teeth, fixed to the skull: the opening's middle 60 % is as bright as
+    teeth (median 0.90 of the cheek; 0.70 when the teeth hung from the lip as a thin band over a dark slit)."""
+    import cv2
+
+    from facsynth.face.topology import LOWER_LIP_INNER, UPPER_LIP_INNER
+    from facsynth.render.photo import expressed_landmarks, movement
+
+    out = render_frame(hopper, rig, {10: 4})
+    p = expressed_landmarks(rig, movement(rig, {10: 4}))                # where the renderer drew the lips
+    mask = np.zeros(out.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(np.concatenate([p[list(UPPER_LIP_INNER)], p[list(LOWER_LIP_INNER)][::-1]])
+                                 ).astype(np.int32)], 1)
+    x0, x1 = np.interp([0.2, 0.8], [0, 1], p[[61, 291], 0])
+    mask[:, :int(x0)] = 0
+    mask[:, int(x1):] = 0
+    gray = out.astype(float).mean(axis=2)
+    cheek = gray[int(p[50, 1]) - 3:int(p[50, 1]) + 4, int(p[50, 0]) - 3:int(p[50, 0]) + 4].mean()
+    assert mask.sum() > 100 and np.median(gray[mask > 0]) > 0.8 * cheek

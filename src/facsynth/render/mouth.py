@@ -13,7 +13,7 @@ from .pixel_box import padded_box
 cv2 = lazy_module("cv2")
 
 __all__ = ["paint_mouth_interior", "MouthLook", "mouth_look", "edge_softness", "opening_height", "cover_stray_teeth",
-           "mend_mouth_line", "tidy_mouth_corners", "LUMA"]
+           "mend_mouth_line", "tidy_mouth_corners", "incisal_edge", "LUMA", "TOOTH_SHOW"]
 
 LUMA = np.float32([0.299, 0.587, 0.114])                          # Rec. 601 luma weights
 #: mend_mouth_line: half-width of the band rebuilt along each inner lip contour, and the largest gap between the
@@ -28,6 +28,10 @@ LINE_SOFT = 0.012
 LINE_MIN_SOFT = 1.0
 #: cover_stray_teeth: how far outside the outer lip contour tooth slivers are still covered (mouth widths)
 STRAY_MARGIN = 0.06
+#: incisal_edge: how far (IOD) the upper front teeth's cutting edges reach below the line where the lips meet at rest
+#: (adults show 1–3 mm of upper incisor when their lips part at rest; at an eye-centre distance of ~63 mm, 0.03 IOD
+#: ≈ 2 mm)
+TOOTH_SHOW = 0.03
 #: paint_mouth_interior: where the faint gaps between the front teeth lie, across from the mouth's middle
 #: (fractions of the mouth's width)
 _TOOTH_GAPS = np.array([0.0, -0.085, 0.085, -0.165, 0.165, -0.24, 0.24])
@@ -128,8 +132,19 @@ def opening_height(upper: np.ndarray, lower: np.ndarray) -> float:
     return float(np.mean(lower[mid, 1] - upper[mid, 1]))
 
 
+def incisal_edge(rest_upper: np.ndarray, rest_lower: np.ndarray, scale: float) -> np.ndarray:
+    """Where the upper front teeth's cutting edges are, pixels (n, 2): ``TOOTH_SHOW`` below the line where the lips
+    meet at rest. The upper teeth are fixed to the skull, so a lip raised above that line (AU10) uncovers them.
+
+    rest_upper, rest_lower : np.ndarray [shape=(n, 2)], pixels, the inner lip contours of the face at rest (the
+        expression taken away, head pose kept), corner to corner; scale : float > 0, pixels per inter-ocular distance
+    """
+    rest = (np.asarray(rest_upper, np.float64) + np.asarray(rest_lower, np.float64)) / 2
+    return rest + (0.0, TOOTH_SHOW * scale)
+
+
 def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, look: MouthLook, *,
-                         teeth: bool = True) -> None:
+                         teeth: bool = True, incisal: np.ndarray | None = None) -> None:
     """Paint the inside of an open mouth, in place, within the polygon of the inner lip contours.
 
     Parameters
@@ -139,11 +154,14 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
         the same lip corner to the other (shared end points)
     look : the photo's look around its mouth (mouth_look, read once per photo)
     teeth : paint teeth (off when the photo already shows its own teeth, which then move with the lips)
+    incisal : np.ndarray [shape=(k, 2)], pixels, where the upper teeth's cutting edges are (``incisal_edge``): the
+        upper teeth reach at least that far down; None: they hang from the upper lip only
 
-    The interior is built from the contour alone: the upper teeth hang below the upper lip (widest and brightest
-    at the middle, in shadow towards the corners), the lower teeth rise above the lower lip once the jaw opens,
-    a tongue fills the bottom of a wide opening, and the corners are in shadow. It then takes the photo's look:
-    its levels (the teeth's lit middle at TEETH_LEVEL × the brightest skin around the mouth, in WHITE_HUE of the
+    The interior is built from the contour: the upper teeth hang below the upper lip (widest and brightest at the
+    middle, in shadow towards the corners) and reach at least down to their cutting edge, so a raised upper lip
+    over a closed jaw (AU10) uncovers teeth, not a dark slit; the lower teeth rise above the lower lip once the jaw
+    opens, a tongue fills the bottom of a wide opening, and the corners are in shadow. It then takes the photo's
+    look: its levels (the teeth's lit middle at TEETH_LEVEL × the brightest skin around the mouth, in WHITE_HUE of the
     light's hue; the inside lifted by the photo's black level in that hue) and, in the tooth gaps, its softness.
     The layer is blurred by 0.006 mouth widths (at least 0.3 px) and its edge against the lips antialiased: a
     softer edge or inside makes a landmark detector read the opening smaller (docs/expressions.md, task I).
@@ -168,10 +186,7 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     # broadcasting gives the same values as full grids
     xs = np.arange(x0, x1, dtype=np.float32)[None, :]
     ys = np.arange(y0, y1, dtype=np.float32)[:, None]
-    # lip curves as functions of x (contours run corner to corner; sort by x for interpolation)
-    ou, ol = np.argsort(upper[:, 0]), np.argsort(lower[:, 0])
-    top = np.interp(xs[0], upper[ou, 0], upper[ou, 1])[None, :]
-    bottom = np.interp(xs[0], lower[ol, 0], lower[ol, 1])[None, :]
+    top, bottom = _curve(upper, xs), _curve(lower, xs)              # the lips' inner contours over x, (1, w)
     cx = 0.5 * (upper[0, 0] + upper[-1, 0])
     lateral = _unit(1.0 - (np.abs(xs - cx) / max(width / 2, 1.0)) ** 2)   # 1 mid, 0 at corners
     below_top = ys - top                                            # px below the upper lip
@@ -192,7 +207,8 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     up_h = min(0.10 * width, 0.7 * gap)
     lo_h = min(0.06 * width, 0.3 * gap) * min(max((gap / max(width, 1.0) - 0.15) / 0.15, 0.0), 1.0)
     if teeth:                           # without them both layers are 0: col · (1 − 0) + 0 leaves col as it is
-        up = _unit(up_h - below_top + 0.5) * _unit(below_top + 0.5) * arch
+        reach = up_h if incisal is None else np.maximum(up_h, _curve(np.asarray(incisal, np.float64), xs) - top)
+        up = _unit(reach - below_top + 0.5) * _unit(below_top + 0.5) * arch
         gaps = np.ones_like(xs)                                     # (1, w), faint gaps between the front teeth
         centres = (_TOOTH_GAPS * width).astype(np.float32)[:, None]   # (7, 1), from the middle
         # each gap a Gaussian exp(−(x / half)²), blurred by the photo's softness (at least GAP_MIN_SOFT px): wider
@@ -227,6 +243,12 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     out += image[y0:y1, x0:x1].astype(np.float32) * (1 - a)
     out += 0.5
     image[y0:y1, x0:x1] = np.clip(out, 0, 255, out=out)
+
+
+def _curve(line: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The y of a polyline (n, 2) pixels running corner to corner, at the columns xs (1, w): (1, w)."""
+    order = np.argsort(line[:, 0])
+    return np.interp(xs[0], line[order, 0], line[order, 1])[None, :]
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

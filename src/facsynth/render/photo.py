@@ -24,8 +24,8 @@ from ..face.model import basis_for, default_face
 from ..face.own_expression import lip_closure, own_expression, smile_relaxation
 from ..track import AUTrack
 from .antialias import SeamPairs, seam_edges, seam_pairs, smooth_seams
-from .mouth import (MouthLook, cover_stray_teeth, mend_mouth_line, mouth_look, opening_height, paint_mouth_interior,
-                    tidy_mouth_corners)
+from .mouth import (MouthLook, cover_stray_teeth, incisal_edge, mend_mouth_line, mouth_look, opening_height,
+                    paint_mouth_interior, tidy_mouth_corners)
 from .relax import (FoldRelief, cheek_relief, combine_reliefs, corner_relief, fold_relief, lip_colours,
                     paint_closed_lips, relieve_folds, shading_relief)
 from .shading import shade_folds, shade_folds_on_side
@@ -325,7 +325,9 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
         # the photo's own teeth move with their lips when the expression is added to the photo's; a target state
         # reshapes the opening too much for them, so a dentition is painted over whatever the photo shows
         shows_teeth = relative and opening_height(rig.vertices[up], rig.vertices[lo]) > 0.06 * width
-        paint_mouth_interior(out, top, bottom, rig.look, teeth=not shows_teeth)
+        rest = expressed_landmarks(rig, *side_movements(rig, {}, None, relative), absolute=not relative)
+        paint_mouth_interior(out, top, bottom, rig.look, teeth=not shows_teeth,
+                             incisal=incisal_edge(rest[up], rest[lo], rig.face.pose.scale))
     if shading:
         scale = rig.face.pose.scale
         shade_folds(out, dst, {a: v for a, v in folds.items() if not sides or a not in sides}, scale)
