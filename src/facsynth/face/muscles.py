@@ -47,9 +47,9 @@ from ..facs import ALL_AUS, MAX_INTENSITY
 from .topology import (LEFT_BROW, LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_LIP_INNER, LOWER_LIP_OUTER, RIGHT_BROW,
                        RIGHT_LOWER_LID, RIGHT_UPPER_LID, UPPER_LIP_INNER, UPPER_LIP_OUTER)
 
-__all__ = ["AUBasis", "build_basis", "lip_regions", "split_sides", "LINEAR_MUSCLES", "SPHINCTERS", "JAW_ANGLE",
-           "LID_WEIGHTS", "LIP_THINNERS", "NOSE_LIFTERS", "MIDLINE_BLEND", "BROW_BANDS", "BROW_SPREAD", "EYE_CORNERS",
-           "CANTHUS_REACH", "BELOW_EYE", "EYE_LINE_FADE"]
+__all__ = ["AUBasis", "Combination", "build_basis", "lip_regions", "split_sides", "LINEAR_MUSCLES", "SPHINCTERS",
+           "JAW_ANGLE", "LID_WEIGHTS", "LIP_THINNERS", "NOSE_LIFTERS", "MIDLINE_BLEND", "BROW_BANDS", "BROW_SPREAD",
+           "EYE_CORNERS", "CANTHUS_REACH", "BELOW_EYE", "EYE_LINE_FADE"]
 
 # ------------------------------------------------------------------------------------------ the anatomy table
 # Linear muscles of the subject's right side (mirrored onto the left unless centred):
