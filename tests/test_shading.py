@@ -99,3 +99,18 @@ def test_folds_drawn_in_boxes_equal_the_whole_image_reference():
         shading.shade_folds(fast, points, aus, scale)
         assert not np.array_equal(fast, image)
         assert np.array_equal(fast, _folds_on_whole_image(image, points, aus, scale))
+
+
+def test_forehead_lines_lie_across_the_forehead_for_1_2_and_in_its_centre_for_1_alone_or_with_4():
+    """The FACS manual's forehead: AU1's wrinkles in the centre, 1 + 2's across, 1 + 2 + 4's (fear) held to the
+    centre, so fear's forehead is not surprise's."""
+    points = _model_face()
+
+    def width(aus: dict[int, float]) -> float:
+        lines = [line for line, _ in shading.fold_strokes(points, aus, 100.0) if len(line) == 3]
+        return float(np.mean([np.linalg.norm(line[2] - line[0]) for line in lines]))
+
+    across, centre = width({1: 4.0, 2: 4.0}), width({1: 4.0})
+    fear, sadness = width({1: 4.0, 2: 2.7, 4: 2.0}), width({1: 4.0, 4: 2.7})
+    assert width({2: 4.0}) == across and centre < 0.5 * across
+    assert centre < fear < 0.8 * across and abs(sadness - centre) < 1e-9

@@ -12,7 +12,8 @@ from .pixel_box import padded_box
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["shade_folds", "fold_strokes", "shade_folds_on_side", "nasolabial_lines", "cheek_lines", "nose_wrinkle_lines", "shade_nose_wrinkles"]
+__all__ = ["shade_folds", "fold_strokes", "forehead_span", "shade_folds_on_side", "nasolabial_lines",
+           "cheek_lines", "nose_wrinkle_lines", "shade_nose_wrinkles"]
 
 # MediaPipe indices used to place the folds (subject's right, then left)
 _BROW_INNER = (55, 285)
@@ -33,6 +34,11 @@ _LOWER_LIP = 17
 #: forehead lines (AU1, AU2) run (inter-ocular distances)
 _FURROWS = np.array([0.38, 0.62])[:, None]
 _FOREHEAD_LINES = np.array([0.22, 0.38, 0.54])[:, None]
+#: shade_folds: the share of the forehead's width (1.3 × the distance between the brows' tops) that AU1's lines cover
+#: without AU2. The FACS manual (Ekman, Friesen & Hager 2002) has AU1's wrinkles in the centre of the forehead, 1 + 2's
+#: across it, and AU4 holding 1 + 2 + 4's to the centre (fear's forehead, against surprise's): the lines reach out
+#: as far as AU2 matches AU1, and half as far again less as AU4 matches it.
+_CENTRAL_LINES = 0.4
 
 
 def shade_folds(image: np.ndarray, points: np.ndarray, intensities: Mapping[int, float], scale: float) -> None:
@@ -164,8 +170,9 @@ def fold_strokes(points: np.ndarray, intensities: Mapping[int, float], scale: fl
         a, b = p[_BROW_TOP[0]], p[_BROW_TOP[1]]
         up = _across(b - a, towards_y=-1.0)                        # towards the top of the image
         off = up * _FOREHEAD_LINES * scale                         # three lines, one above the other
+        half = (b - a) * 0.65 * forehead_span(intensities)
         lines = np.empty((3, 3, 2))
-        lines[:, 0], lines[:, 2] = a + off + (a - b) * 0.15, b + off + (b - a) * 0.15
+        lines[:, 0], lines[:, 2] = (a + b) / 2 + off - half, (a + b) / 2 + off + half
         lines[:, 1] = (a + b) / 2 + off + up * 0.03 * scale
         strokes += [(line, 0.16 * lift) for line in lines]
     if cheek > 0:                                                  # crow's feet and the furrow below the lower lid
@@ -180,6 +187,19 @@ def fold_strokes(points: np.ndarray, intensities: Mapping[int, float], scale: fl
         strokes.append((np.stack([mid - across * 0.22 * scale, mid + (lip - c) * 0.08, mid + across * 0.22 * scale]),
                         0.2 * chin))
     return strokes
+
+
+def forehead_span(intensities: Mapping[int, float]) -> float:
+    """The share (``_CENTRAL_LINES``–1) of the forehead's width that the forehead lines of AU1 and AU2 cover: all
+    of it for AU2 alone or 1 + 2, the centre for AU1 alone, and less with AU4 (1 + 2 + 4, 1 + 4).
+
+    intensities : {AU: FACS intensity 0–5}
+    """
+    inner, outer, lowerer = (max(float(intensities.get(a, 0.0)), 0.0) for a in (1, 2, 4))
+    if inner <= 0:
+        return 1.0
+    share = min(outer / inner, 1.0) * (1.0 - 0.5 * min(lowerer / inner, 1.0))
+    return _CENTRAL_LINES + (1.0 - _CENTRAL_LINES) * share
 
 
 def shade_nose_wrinkles(image: np.ndarray, points: np.ndarray, nose: float, scale: float) -> None:
