@@ -37,7 +37,7 @@ _FOREHEAD_LINES = np.array([0.22, 0.38, 0.54])[:, None]
 #: shade_folds: the share of the forehead's width (1.3 × the distance between the brows' tops) that AU1's lines cover
 #: without AU2. The FACS manual (Ekman, Friesen & Hager 2002) has AU1's wrinkles in the centre of the forehead, 1 + 2's
 #: across it, and AU4 holding 1 + 2 + 4's to the centre (fear's forehead, against surprise's): the lines reach out
-#: as far as AU2 matches AU1, and half as far again less as AU4 matches it.
+#: in proportion to AU2 over AU1, and up to half of that less as AU4 comes up to AU1 (``forehead_span``).
 _CENTRAL_LINES = 0.4
 
 
