@@ -13,7 +13,7 @@ from .pixel_box import padded_box
 cv2 = lazy_module("cv2")
 
 __all__ = ["paint_mouth_interior", "MouthLook", "mouth_look", "edge_softness", "opening_height", "cover_stray_teeth",
-           "mend_mouth_line", "tidy_mouth_corners", "incisal_edge", "LUMA", "TOOTH_SHOW"]
+           "mend_mouth_line", "tidy_mouth_corners", "incisal_edge", "curve_at", "LUMA", "TOOTH_SHOW"]
 
 LUMA = np.float32([0.299, 0.587, 0.114])                          # Rec. 601 luma weights
 #: mend_mouth_line: half-width of the band rebuilt along each inner lip contour, and the largest gap between the
@@ -186,7 +186,7 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     # broadcasting gives the same values as full grids
     xs = np.arange(x0, x1, dtype=np.float32)[None, :]
     ys = np.arange(y0, y1, dtype=np.float32)[:, None]
-    top, bottom = _curve(upper, xs), _curve(lower, xs)              # the lips' inner contours over x, (1, w)
+    top, bottom = curve_at(upper, xs[0]), curve_at(lower, xs[0])    # the lips' inner contours over x, (1, w)
     cx = 0.5 * (upper[0, 0] + upper[-1, 0])
     lateral = _unit(1.0 - (np.abs(xs - cx) / max(width / 2, 1.0)) ** 2)   # 1 mid, 0 at corners
     below_top = ys - top                                            # px below the upper lip
@@ -207,7 +207,7 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     up_h = min(0.10 * width, 0.7 * gap)
     lo_h = min(0.06 * width, 0.3 * gap) * min(max((gap / max(width, 1.0) - 0.15) / 0.15, 0.0), 1.0)
     if teeth:                           # without them both layers are 0: col · (1 − 0) + 0 leaves col as it is
-        reach = up_h if incisal is None else np.maximum(up_h, _curve(np.asarray(incisal, np.float64), xs) - top)
+        reach = up_h if incisal is None else np.maximum(up_h, curve_at(np.asarray(incisal, np.float64), xs[0]) - top)
         up = _unit(reach - below_top + 0.5) * _unit(below_top + 0.5) * arch
         gaps = np.ones_like(xs)                                     # (1, w), faint gaps between the front teeth
         centres = (_TOOTH_GAPS * width).astype(np.float32)[:, None]   # (7, 1), from the middle
@@ -245,10 +245,11 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     image[y0:y1, x0:x1] = np.clip(out, 0, 255, out=out)
 
 
-def _curve(line: np.ndarray, xs: np.ndarray) -> np.ndarray:
-    """The y of a polyline (n, 2) pixels running corner to corner, at the columns xs (1, w): (1, w)."""
+def curve_at(line: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The y of a contour running from one side to the other (``line`` (n, 2) pixels, in any order along x) at the
+    columns ``xs`` (w,), as a row (1, w) that broadcasts against a column of pixel rows."""
     order = np.argsort(line[:, 0])
-    return np.interp(xs[0], line[order, 0], line[order, 1])[None, :]
+    return np.interp(xs, line[order, 0], line[order, 1])[None, :]
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 
 from .._lazy import lazy_module
 from ..face import topology
-from .mouth import LINE_MIN_SOFT, LINE_SOFT, LUMA
+from .mouth import LINE_MIN_SOFT, LINE_SOFT, LUMA, curve_at
 from .pixel_box import padded_box
 from .shading import cheek_lines, nasolabial_lines
 
@@ -20,8 +20,8 @@ cv2 = lazy_module("cv2")
 
 __all__ = ["FoldRelief", "fold_relief", "cheek_relief", "shading_relief", "corner_relief", "combine_reliefs",
            "relieve_folds", "lip_colours", "paint_closed_lips", "cheek_zones", "FOLD_BAND", "CHEEK_BAND",
-           "FOLD_STRENGTH", "SHADING_STRENGTH", "HIGHLIGHT_STRENGTH", "CHEEK_ZONE", "LOWER_LIP_LEVEL", "LIP_CORNER_SHADE",
-           "LOWER_LIP_SHADOW"]
+           "FOLD_STRENGTH", "SHADING_STRENGTH", "HIGHLIGHT_STRENGTH", "CHEEK_ZONE", "LOWER_LIP_LEVEL",
+           "LIP_CORNER_SHADE", "LOWER_LIP_SHADOW"]
 
 #: Half-width of the band around each nasolabial line whose shading is taken out, inter-ocular units.
 FOLD_BAND = 0.11
@@ -385,12 +385,7 @@ def paint_closed_lips(image: np.ndarray, points: np.ndarray, colours: np.ndarray
     # distance from the seam, 0 on it, 1 at the lip's outer contour (per column, from the contours' heights)
     xs = np.arange(x0, x1, dtype=np.float64)
     ys = np.arange(y0, y1, dtype=np.float64)[:, None]
-
-    def height(c: np.ndarray) -> np.ndarray:
-        o = np.argsort(c[:, 0])
-        return np.interp(xs, c[o, 0], c[o, 1])[None, :]
-
-    s, top, bottom = height(seam), height(uo), height(lo)
+    s, top, bottom = curve_at(seam, xs), curve_at(uo, xs), curve_at(lo, xs)
     t_up = np.clip((s - ys) / np.maximum(s - top, 1.0), 0, 1)
     t_lo = np.clip((ys - s) / np.maximum(bottom - s, 1.0), 0, 1)
     colours = np.asarray(colours, np.float32) * np.array([[1.0], [LOWER_LIP_LEVEL]], np.float32)
