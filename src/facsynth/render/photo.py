@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
@@ -88,6 +89,7 @@ class PhotoRig:
     lips      : np.ndarray [shape=(2, 3)] float32 RGB upper and lower lip colour of a smiling photo, else None:
                 the closing lips are repainted in them
     faces_found: int, how many faces the detection found on the photo (1 when the face was given)
+    at_rest   : (derived, once per rig) the landmarks with the photo's expression taken away, see the property
     """
 
     face: object
@@ -107,6 +109,12 @@ class PhotoRig:
     folds: Mapping[int, FoldRelief] | None = None
     lips: np.ndarray | None = None
     faces_found: int = 1
+
+    @cached_property
+    def at_rest(self) -> np.ndarray:
+        """Image positions (478, 2) float64 pixels of the landmarks with the photo's expression taken away (the
+        absolute target of nothing, pose kept): where the lips meet at rest. Derived once per rig, for every frame."""
+        return expressed_landmarks(self, movement(self, {}))
 
 
 def rig_photo(image: np.ndarray, face_index: int = 0, face=None) -> PhotoRig:
@@ -325,7 +333,7 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
         # the photo's own teeth move with their lips when the expression is added to the photo's; a target state
         # reshapes the opening too much for them, so a dentition is painted over whatever the photo shows
         shows_teeth = relative and opening_height(rig.vertices[up], rig.vertices[lo]) > 0.06 * width
-        rest = expressed_landmarks(rig, *side_movements(rig, {}, None, relative), absolute=not relative)
+        rest = rig.vertices if relative else rig.at_rest
         paint_mouth_interior(out, top, bottom, rig.look, teeth=not shows_teeth,
                              incisal=incisal_edge(rest[up], rest[lo], rig.face.pose.scale))
     if shading:
