@@ -106,11 +106,34 @@ def test_forehead_lines_lie_across_the_forehead_for_1_2_and_in_its_centre_for_1_
     centre, so fear's forehead is not surprise's."""
     points = _model_face()
 
+    furrows = shading.glabella_lines(points, 100.0)
+
     def width(aus: dict[int, float]) -> float:
-        lines = [line for line, _ in shading.fold_strokes(points, aus, 100.0) if len(line) == 3]
+        lines = [line for line, _ in shading.fold_strokes(points, aus, 100.0)
+                 if len(line) == 3 and not any(np.array_equal(line, f) for f in furrows)]
         return float(np.mean([np.linalg.norm(line[2] - line[0]) for line in lines]))
 
     across, centre = width({1: 4.0, 2: 4.0}), width({1: 4.0})
     fear, sadness = width({1: 4.0, 2: 2.7, 4: 2.0}), width({1: 4.0, 4: 2.7})
     assert width({2: 4.0}) == across and centre < 0.5 * across
     assert centre < fear < 0.8 * across and abs(sadness - centre) < 1e-9
+
+
+def test_brow_furrows_run_up_between_the_brows_not_down_into_the_nose_root():
+    """AU4's furrows (FACS: vertical, between the brows) are two upright lines between the inner brows that reach
+    above them; they leave the nose's root below the brows as it was (they once met there in a grey blot)."""
+    skin = np.array([200, 150, 120], np.uint8)
+    image = np.tile(skin, (512, 512, 1))
+    points = _model_face()
+    out = image.copy()
+    shading.shade_folds(out, points, {4: 4.0}, 100.0)
+    darker = image.astype(int).sum(axis=2) - out.astype(int).sum(axis=2)
+    ys, xs = np.nonzero(darker > 6)
+    inner = points[[55, 285]]                                        # the inner brows' lower edge
+    assert inner[0, 0] < xs.min() and xs.max() < inner[1, 0]
+    assert ys.min() < inner[:, 1].min() - 15                        # up the forehead, 0.15 IOD above the brows
+    root = points[168].round().astype(int)
+    assert darker[root[1] - 1:root[1] + 2, root[0] - 1:root[0] + 2].max() <= 2
+    mid = points[168, 0]
+    for side in (xs < mid, xs > mid):                               # each furrow upright: taller than wide
+        assert np.ptp(ys[side]) > 2 * np.ptp(xs[side])

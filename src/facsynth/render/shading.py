@@ -12,7 +12,7 @@ from .pixel_box import padded_box
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["shade_folds", "fold_strokes", "forehead_span", "shade_folds_on_side", "nasolabial_lines",
+__all__ = ["shade_folds", "fold_strokes", "glabella_lines", "forehead_span", "shade_folds_on_side", "nasolabial_lines",
            "cheek_lines", "nose_wrinkle_lines", "shade_nose_wrinkles"]
 
 # MediaPipe indices used to place the folds (subject's right, then left)
@@ -30,9 +30,15 @@ _CHIN = 152
 _LOWER_LIP = 17
 
 
-#: shade_folds: where the brow furrows (AU4) start between the inner brows, and how far above the brows the
-#: forehead lines (AU1, AU2) run (inter-ocular distances)
-_FURROWS = np.array([0.38, 0.62])[:, None]
+#: shade_folds: where the brow furrows (AU4) lie between the inner brows (shares of the way from one inner brow to
+#: the other), and how far above the brows the forehead lines (AU1, AU2) run (inter-ocular distances)
+_FURROWS = np.array([0.3, 0.7])[:, None]
+#: glabella_lines: the brow furrows run up the face from this far below the brows' lower edge to this far above it,
+#: their upper ends this much further apart than their lower ones (inter-ocular distances). The FACS manual has
+#: AU4's furrows vertical (or oblique) between the brows, above the nose's root, not down into it.
+_FURROW_SPAN = (0.03, 0.2)
+_FURROW_SPREAD = 0.03
+_FURROW_DARK = 0.32
 _FOREHEAD_LINES = np.array([0.22, 0.38, 0.54])[:, None]
 #: shade_folds: the share of the forehead's width (1.3 × the distance between the brows' tops) that AU1's lines cover
 #: without AU2. The FACS manual (Ekman, Friesen & Hager 2002) has AU1's wrinkles in the centre of the forehead, 1 + 2's
@@ -161,11 +167,7 @@ def fold_strokes(points: np.ndarray, intensities: Mapping[int, float], scale: fl
     chin = float(intensities.get(17, 0.0)) / 5.0
     strokes: list[tuple[np.ndarray, float]] = []
     if brow > 0:
-        a, b = p[_BROW_INNER[0]], p[_BROW_INNER[1]]
-        top = a + (b - a) * _FURROWS                               # two furrows, from the brows towards the nose
-        lines = np.empty((2, 2, 2))
-        lines[:, 0], lines[:, 1] = top + (p[_NOSE_TOP] - top) * 0.05, top + (p[_NOSE_TOP] - top) * 0.75
-        strokes += [(line, 0.32 * brow) for line in lines]
+        strokes += [(line, _FURROW_DARK * brow) for line in glabella_lines(p, scale)]
     if lift > 0:                                                   # horizontal lines across the forehead
         a, b = p[_BROW_TOP[0]], p[_BROW_TOP[1]]
         up = _across(b - a, towards_y=-1.0)                        # towards the top of the image
@@ -187,6 +189,26 @@ def fold_strokes(points: np.ndarray, intensities: Mapping[int, float], scale: fl
         strokes.append((np.stack([mid - across * 0.22 * scale, mid + (lip - c) * 0.08, mid + across * 0.22 * scale]),
                         0.2 * chin))
     return strokes
+
+
+def glabella_lines(points: np.ndarray, scale: float) -> list[np.ndarray]:
+    """Where AU4 furrows the skin between the brows: two near-vertical polylines (3, 2) pixels, each a share
+    ``_FURROWS`` of the way between the inner brows, running up the face from just below the brows' lower edge and
+    a little apart upwards (the "11" of a frown), the person's right first.
+
+    points : np.ndarray [shape=(n ≥ 468, 2)], pixels, landmarks; scale : float > 0, pixels per inter-ocular distance
+    """
+    p = np.asarray(points, np.float64)
+    a, b = p[_BROW_INNER[0]], p[_BROW_INNER[1]]
+    up = _across(b - a, towards_y=-1.0)                             # up the face, at right angles to the brows
+    out = (b - a) / max(float(np.linalg.norm(b - a)), 1e-6) * np.array([[-1.0], [1.0]])   # away from the midline
+    base = a + (b - a) * _FURROWS
+    low, high = _FURROW_SPAN
+    lines = np.empty((2, 3, 2))
+    lines[:, 0] = base - up * low * scale
+    lines[:, 2] = base + (up * high + out * _FURROW_SPREAD) * scale
+    lines[:, 1] = (lines[:, 0] + lines[:, 2]) / 2 + out * 0.006 * scale
+    return list(lines)
 
 
 def forehead_span(intensities: Mapping[int, float]) -> float:
