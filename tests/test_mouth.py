@@ -187,3 +187,32 @@ def test_a_raised_upper_lip_uncovers_the_upper_teeth_down_to_their_edge():
     assert fixed[2:13].min() > 120                                     # teeth from just below the lip to y 41
     assert fixed[-2:].max() < 80                                       # below the edge (y 45, 46): dark inside
     assert (hanging[10:13] < 60).all()                                 # hanging from the lip, they stopped short
+
+
+def test_the_upper_teeth_are_drawn_tooth_by_tooth_at_the_skulls_size():
+    """The upper teeth are a dentition, not a white band: across them the light dips at each gap between two
+    crowns, the central incisors are the widest, the teeth are sized by the face (pixels per inter-ocular
+    distance), not by how wide the lips are stretched, and each crown's cutting edge rounds off at its corners."""
+    upper, lower = _open_mouth(40.0)                                  # a mouth 100 px wide, upper lip at y 40
+
+    def teeth(scale: float) -> np.ndarray:
+        img = np.zeros((140, 200, 3), np.uint8)
+        paint_mouth_interior(img, upper, lower, MouthLook(0.3, 225.0, 0.0, np.float32([128, 128, 128])),
+                             incisal=np.stack([upper[:, 0], np.full(41, 52.0)], 1), scale=scale)
+        return img.astype(np.float64) @ LUMA
+
+    def gaps(luma: np.ndarray) -> np.ndarray:
+        row = luma[46, 60:141]                                        # across the upper teeth, 6 px below the lip
+        dips = [i for i in range(1, len(row) - 1) if row[i] < row[i - 1] and row[i] <= row[i + 1]
+                and row[i] < 0.9 * row[max(i - 4, 0):i + 5].max()]
+        return 60 + np.array(dips)
+
+    small, large = teeth(100.0), teeth(150.0)
+    at_100, at_150 = gaps(small), gaps(large)
+    assert len(at_100) >= 5 and np.min(np.abs(at_100 - 100)) <= 1      # a gap at the midline, and others
+    beside = np.sort(at_100[at_100 > 101])
+    assert beside[0] - 100 > beside[1] - beside[0]                      # a central incisor: wider than the next
+    assert 1.3 < (np.sort(at_150[at_150 > 101])[0] - 100) / (beside[0] - 100) < 1.7   # 1.5x the face, 1.5x the tooth
+    # the cutting edge: at the midline gap the teeth end above where they end across a central incisor's middle
+    bottom = lambda col: int(np.argmax(large[44:70, col] < 80))       # noqa: E731  rows of tooth below y 44
+    assert bottom(100) < bottom(100 + round(1.5 * (beside[0] - 100)) // 2)

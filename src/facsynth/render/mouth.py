@@ -8,12 +8,12 @@ import numpy as np
 
 from .._lazy import lazy_module
 from ..face.topology import LIP_CORNERS, LOWER_LIP_INNER, UPPER_LIP_INNER
-from .pixel_box import padded_box
+from .pixel_box import coverage, padded_box
 
 cv2 = lazy_module("cv2")
 
 __all__ = ["paint_mouth_interior", "MouthLook", "mouth_look", "edge_softness", "opening_height", "cover_stray_teeth",
-           "mend_mouth_line", "tidy_mouth_corners", "incisal_edge", "curve_at", "LUMA", "TOOTH_SHOW"]
+           "mend_mouth_line", "tidy_mouth_corners", "incisal_edge", "curve_at", "dentition", "LUMA", "TOOTH_SHOW"]
 
 LUMA = np.float32([0.299, 0.587, 0.114])                          # Rec. 601 luma weights
 #: mend_mouth_line: half-width of the band rebuilt along each inner lip contour, and the largest gap between the
@@ -32,9 +32,20 @@ STRAY_MARGIN = 0.06
 #: (adults show 1–3 mm of upper incisor when their lips part at rest; at an eye-centre distance of ~63 mm, 0.03 IOD
 #: ≈ 2 mm)
 TOOTH_SHOW = 0.03
-#: paint_mouth_interior: where the faint gaps between the front teeth lie, across from the mouth's middle
-#: (fractions of the mouth's width)
-_TOOTH_GAPS = np.array([0.0, -0.085, 0.085, -0.165, 0.165, -0.24, 0.24])
+#: paint_mouth_interior's dentition, fixed to the skull (inter-ocular distances, IOD ≈ 63 mm): where each visible
+#: tooth ends, out from the midline, as the front view shows them (the arch turns away, so each tooth looks narrower
+#: than the one before: upper central incisor ≈ 8.3 mm, lateral 5.6, canine 4.0, premolars 3.1 and 2.6, the first
+#: molar's front; lower central 5.0, lateral 5.0, canine 4.0), how far each tooth's cutting edge sits short of the
+#: central incisors' (the laterals' ≈ 0.6 mm, the premolars' a little), how far its corners round off from it, and
+#: the gap between neighbours: its darkness and half-width. Without the gaps, the rounded edges and each crown's
+#: curve the teeth read as a white band.
+_UPPER_TEETH = np.array([0.132, 0.221, 0.284, 0.333, 0.375, 0.406])
+_UPPER_SHORT = np.array([0.0, 0.009, 0.002, 0.005, 0.006, 0.008])
+_LOWER_TEETH = np.array([0.079, 0.159, 0.222, 0.27])
+_LOWER_SHORT = np.array([0.0, 0.0, 0.003, 0.006])
+_TOOTH_ROUND = 0.012
+_TOOTH_GAP_DARK = 0.35
+_TOOTH_GAP_HALF = 0.004
 #: paint_mouth_interior: the painted layer's tooth colour and its lit middle's luma (0.95 of the colour's)
 _TOOTH = np.array([222, 214, 196], np.float32)
 _TOOTH_PEAK = 0.95 * float(_TOOTH @ LUMA)
@@ -143,8 +154,38 @@ def incisal_edge(rest_upper: np.ndarray, rest_lower: np.ndarray, scale: float) -
     return rest + (0.0, TOOTH_SHOW * scale)
 
 
+def dentition(xs: np.ndarray, middle: float, ends: np.ndarray, short: np.ndarray, scale: float, softness: float
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """One row of teeth across the pixel columns ``xs`` (w,): each column's light (1 on a crown's middle, less
+    towards its sides, dark in the gaps between teeth) and how far (px) the teeth's free edge there falls short of
+    the central incisors' (the edge rounds off at each crown's corners, the laterals are shorter): shapes (1, w).
+
+    middle : the midline's column, px; ends : where each tooth ends out from it, IOD (``_UPPER_TEETH``); short :
+    how far each tooth's edge falls short, IOD; scale : px per IOD; softness : the photo's edge softness, px (the
+    gaps are at least ``GAP_MIN_SOFT`` soft: a gap a pixel or two from the next aliases into a comb otherwise)
+    """
+    d = np.abs(np.asarray(xs, np.float32) - np.float32(middle)) / np.float32(scale)      # IOD from the midline
+    bounds = np.concatenate([[0.0], ends]).astype(np.float32)
+    k = np.minimum(np.searchsorted(bounds, d, side="right") - 1, len(ends) - 1)           # which tooth
+    lo, hi = bounds[k], bounds[k + 1]
+    u = np.clip((d - lo) / (hi - lo), 0.0, 1.0)                     # 0–1 across the crown
+    crown = 1.0 - 0.08 * (2.0 * u - 1.0) ** 2                       # each crown's curve: lit middle, darker sides
+    edge = np.minimum(d - lo, hi - d) * scale                       # px to the nearest gap
+    radius = _TOOTH_ROUND * scale
+    fall = short.astype(np.float32)[k] * scale + radius * np.maximum(1.0 - edge / max(radius, 1e-3), 0.0) ** 2
+    # each gap a Gaussian of depth _TOOTH_GAP_DARK, widened by the softness and made as much shallower (the 1-D
+    # convolution of two Gaussians, no image blur); the midline's gap once, the others on both sides
+    half = _TOOTH_GAP_HALF * scale
+    blurred = float(np.sqrt(half * half + 2 * max(softness, GAP_MIN_SOFT) ** 2))
+    depth = _TOOTH_GAP_DARK * half / blurred
+    light = crown
+    for b in bounds[:-1]:
+        light = light * (1.0 - depth * np.exp(-(((d - b) * scale / blurred) ** 2)))
+    return light[None, :].astype(np.float32), fall[None, :].astype(np.float32)
+
+
 def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, look: MouthLook, *,
-                         teeth: bool = True, incisal: np.ndarray | None = None) -> None:
+                         teeth: bool = True, incisal: np.ndarray | None = None, scale: float | None = None) -> None:
     """Paint the inside of an open mouth, in place, within the polygon of the inner lip contours.
 
     Parameters
@@ -156,9 +197,12 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     teeth : paint teeth (off when the photo already shows its own teeth, which then move with the lips)
     incisal : np.ndarray [shape=(k, 2)], pixels, where the upper teeth's cutting edges are (``incisal_edge``): the
         upper teeth reach at least that far down; None: they hang from the upper lip only
+    scale : pixels per inter-ocular distance, which sizes the teeth (``dentition``); None: from the mouth's width,
+        as a mouth at rest is 0.8 IOD wide
 
-    The interior is built from the contour: the upper teeth hang below the upper lip (widest and brightest at the
-    middle, in shadow towards the corners) and reach at least down to their cutting edge, so a raised upper lip
+    The interior is built from the contour: the upper teeth hang below the upper lip (each tooth drawn: crowns as
+    wide as a skull's, gaps between them, rounded cutting edges; brightest at the middle, in shadow towards the
+    corners) and reach at least down to their cutting edge, so a raised upper lip
     over a closed jaw (AU10) uncovers teeth, not a dark slit; the lower teeth rise above the lower lip once the jaw
     opens, a tongue fills the bottom of a wide opening, and the corners are in shadow. It then takes the photo's
     look: its levels (the teeth's lit middle at TEETH_LEVEL × the brightest skin around the mouth, in WHITE_HUE of the
@@ -172,11 +216,7 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     x0, y0, x1, y1 = padded_box(poly, 4, image.shape, after=5)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return
-    h, w = y1 - y0, x1 - x0
-    ss = 4                                                          # supersampled mask for antialiased edges
-    mask = np.zeros((h * ss, w * ss), np.uint8)
-    cv2.fillPoly(mask, [np.round((poly - (x0, y0)) * ss * 16).astype(np.int32)], 255, cv2.LINE_8, shift=4)
-    mask = cv2.resize(mask, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    mask = coverage(poly, (x0, y0, x1, y1))                         # antialiased edges
     if mask.max() <= 0:
         return
 
@@ -207,25 +247,20 @@ def paint_mouth_interior(image: np.ndarray, upper: np.ndarray, lower: np.ndarray
     up_h = min(0.10 * width, 0.7 * gap)
     lo_h = min(0.06 * width, 0.3 * gap) * min(max((gap / max(width, 1.0) - 0.15) / 0.15, 0.0), 1.0)
     if teeth:                           # without them both layers are 0: col · (1 − 0) + 0 leaves col as it is
+        per_iod = width / 0.8 if scale is None else float(scale)
+        crowns, fall = dentition(xs[0], cx, _UPPER_TEETH, _UPPER_SHORT, per_iod, look.softness)
         reach = up_h if incisal is None else np.maximum(up_h, curve_at(np.asarray(incisal, np.float64), xs[0]) - top)
-        up = _unit(reach - below_top + 0.5) * _unit(below_top + 0.5) * arch
-        gaps = np.ones_like(xs)                                     # (1, w), faint gaps between the front teeth
-        centres = (_TOOTH_GAPS * width).astype(np.float32)[:, None]   # (7, 1), from the middle
-        # each gap a Gaussian exp(−(x / half)²), blurred by the photo's softness (at least GAP_MIN_SOFT px): wider
-        # and shallower, as deep in all (the 1-D convolution of two Gaussians, no image blur)
-        half = 0.008 * width + 0.4
-        blurred = float(np.sqrt(half * half + 2 * max(look.softness, GAP_MIN_SOFT) ** 2))
-        for term in 0.12 * half / blurred * np.exp(-(((xs - cx - centres) / blurred) ** 2)):
-            gaps -= term                                            # one tooth gap after the other, (w,)
-        up_shade = (0.5 + 0.45 * _unit(below_top / (up_h + 1e-3))) * (0.55 + 0.45 * lateral) * gaps
+        up = _unit(reach - fall - below_top + 0.5) * _unit(below_top + 0.5) * arch
+        up_shade = (0.5 + 0.45 * _unit(below_top / (up_h + 1e-3))) * (0.55 + 0.45 * lateral) * crowns
         col *= (1 - up)[..., None]
         col += _TOOTH * (up_shade * up)[..., None]
         if lo_h > 0.5:                  # lower teeth: none below half a pixel
             # the lower incisors and canines: a narrower arch than the upper teeth's, lit a little less
+            crowns, fall = dentition(xs[0], cx, _LOWER_TEETH, _LOWER_SHORT, per_iod, look.softness)
             lower_arch = _unit((0.22 * width - np.abs(xs - cx)) / (0.04 * width + 1.0))
-            lo = _unit(lo_h - above_bottom + 0.5) * _unit(above_bottom + 0.5) * lower_arch
+            lo = _unit(lo_h - fall - above_bottom + 0.5) * _unit(above_bottom + 0.5) * lower_arch
             col *= (1 - lo)[..., None]
-            col += _TOOTH * ((0.5 + 0.3 * lateral) * gaps * lo)[..., None]
+            col += _TOOTH * ((0.5 + 0.3 * lateral) * crowns * lo)[..., None]
     # the corners of the mouth are in shadow
     col *= (1.0 - 0.5 * (1 - lateral) ** 2)[..., None]
     # the photo's levels: the teeth's lit middle (_TOOTH_PEAK) to the teeth's level in the light's hue, 0 to the

@@ -335,7 +335,7 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
         shows_teeth = relative and opening_height(rig.vertices[up], rig.vertices[lo]) > 0.06 * width
         rest = rig.vertices if relative else rig.at_rest
         paint_mouth_interior(out, top, bottom, rig.look, teeth=not shows_teeth,
-                             incisal=incisal_edge(rest[up], rest[lo], rig.face.pose.scale))
+                             incisal=incisal_edge(rest[up], rest[lo], rig.face.pose.scale), scale=rig.face.pose.scale)
     if shading:
         scale = rig.face.pose.scale
         shade_folds(out, dst, {a: v for a, v in folds.items() if not sides or a not in sides}, scale)
