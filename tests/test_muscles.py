@@ -91,7 +91,7 @@ def test_au5_raises_the_lid_under_the_eye_cover_fold():
     basis = _basis()
     n = basis.neutral
     d5 = basis.apply(np.array([[4.0]], np.float32), (5,))[0] - n
-    assert d5[[159, 386], 1].min() > 0.08                                   # the lid margin's middle goes up
+    assert d5[[159, 386], 1].min() > 0.05                                   # the lid margin's middle goes up
     fold = np.nonzero((np.abs(n[:468, 0]) > 0.3) & (np.abs(n[:468, 0]) < 0.6)
                       & (n[:468, 1] > n[159, 1] + 0.14) & (n[:468, 1] < n[159, 1] + 0.3))[0]
     assert len(fold) and np.abs(d5[fold]).max() < 0.001                     # the skin above the crease stays

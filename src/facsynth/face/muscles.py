@@ -150,8 +150,11 @@ _TMJ_OFFSET = (0.0, -0.15)  # pivot (y, z) relative to the ear-level face contou
 _JAW_GLIDE = 0.8  # forward translation of the condyles per radian of opening, face units
 
 #: Eyelid closure per unit of intensity / 5: (upper-lid closure c, lower-lid raise l). c < 0 opens the eye; AU5's c
-#: is also the widest opening. AU5 alone widens the eye (the brow AUs leave the lid margins where they are).
-LID_WEIGHTS: dict[int, tuple[float, float]] = {5: (-0.9, 0.0), 6: (0.08, 0.30), 7: (0.20, 0.45),
+#: is also the widest opening. AU5 alone widens the eye (the brow AUs leave the lid margins where they are). At
+#: intensity 4 AU5 raises the upper lid by 0.56 of the eye's opening: sclera shows above the iris, which the photo
+#: renderer keeps round behind the lids (render.eyes); the 0.9 it had while the warp stretched the iris with the lid
+#: made eyes that stare.
+LID_WEIGHTS: dict[int, tuple[float, float]] = {5: (-0.7, 0.0), 6: (0.08, 0.30), 7: (0.20, 0.45),
                                                43: (1.0, 0.0), 45: (1.0, 0.0)}
 #: Depth (face units) of the eyelid skin that follows a moving lid margin, fading linearly to none: the upper lid's
 #: when it closes, the lower lid's.

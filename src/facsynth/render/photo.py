@@ -25,6 +25,7 @@ from ..face.model import basis_for, default_face
 from ..face.own_expression import lip_closure, own_expression, smile_relaxation
 from ..track import AUTrack
 from .antialias import SeamPairs, seam_edges, seam_pairs, smooth_seams
+from .eyes import paint_eyeballs
 from .mouth import (MouthLook, cover_stray_teeth, incisal_edge, mend_mouth_line, mouth_look, opening_height,
                     paint_mouth_interior, tidy_mouth_corners)
 from .relax import (FoldRelief, cheek_relief, combine_reliefs, corner_relief, fold_relief, lip_colours,
@@ -312,6 +313,7 @@ def render_frame(image: np.ndarray, rig: PhotoRig, intensities: Mapping[int, flo
         else:
             out = sample(image, source_positions(rig.vertices, dst, tris, box), box)
         smooth_seams(out, seam_edges(rig.seams, dst, drawn), box)      # soft seams
+        paint_eyeballs(out, image, rig.vertices, dst, rig.face.pose.scale, rig.look.softness)   # eyeballs stay
     else:
         out = image.copy()
     top = np.concatenate([dst[up[:1]], dst[-2 * k:-k], dst[up[-1:]]])
