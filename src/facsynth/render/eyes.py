@@ -41,9 +41,9 @@ def paint_eyeballs(out: np.ndarray, image: np.ndarray, source: np.ndarray, moved
 
     Per column of the eye, each lid's band (``UPPER_BAND``, ``LOWER_BAND``) moves with its margin; below the upper
     band and above the lower one the eyeball is the photo's own, where it was. What a raised lid uncovers the photo
-    never showed: the iris's hidden top takes the photo's iris ring by ring (its mean at each distance from the centre),
-    the rest is the photo's sclera, shaded by the lid (``LID_SHADOW``). The new opening's polygon,
-    antialiased, takes this layer; the lids and skin around keep the warp.
+    never showed: the iris's hidden top takes the photo's iris ring by ring (its median at each fifth of the
+    radius), the rest is the photo's sclera, shaded by the lid (``LID_SHADOW``). The new opening's polygon,
+    antialiased, takes this layer (as far as the lids moved past ``_FADE``); the lids and skin around keep the warp.
     """
     src, dst = np.asarray(source, np.float64), np.asarray(moved, np.float64)
     centres = src[list(_IRIS_CENTRES)]
@@ -53,7 +53,7 @@ def paint_eyeballs(out: np.ndarray, image: np.ndarray, source: np.ndarray, moved
         if move <= _FADE[0]:
             continue
         k = _IRIS_CENTRES[int(np.argmin(np.linalg.norm(centres - src[up].mean(axis=0), axis=1)))]
-        iris = src[k], float(np.linalg.norm(src[k + 1:k + 5] - src[k], axis=1).mean())
+        iris = src[k], max(float(np.linalg.norm(src[k + 1:k + 5] - src[k], axis=1).mean()), 1.0)
         share = min((move - _FADE[0]) / (_FADE[1] - _FADE[0]), 1.0)
         _paint_eye(out, image, src[up], src[lo], dst[up], dst[lo], iris, scale, softness, share)
 
