@@ -41,8 +41,8 @@ def paint_eyeballs(out: np.ndarray, image: np.ndarray, source: np.ndarray, moved
 
     Per column of the eye, each lid's band (``UPPER_BAND``, ``LOWER_BAND``) moves with its margin; below the upper
     band and above the lower one the eyeball is the photo's own, where it was. What a raised lid uncovers the photo
-    never showed: the iris's hidden top takes the photo's iris ring by ring (its median at each fifth of the
-    radius), the rest is the photo's sclera, shaded by the lid (``LID_SHADOW``). The new opening's polygon,
+    never showed: the iris's hidden top takes the photo's iris ring by ring (the darker part, 30th percentile, of
+    each fifth of the radius: its catchlights left out), the rest is the photo's sclera, shaded by the lid (``LID_SHADOW``). The new opening's polygon,
     antialiased, takes this layer (as far as the lids moved past ``_FADE``); the lids and skin around keep the warp.
     """
     src, dst = np.asarray(source, np.float64), np.asarray(moved, np.float64)
@@ -122,11 +122,11 @@ def _fill_hidden(layer: np.ndarray, image: np.ndarray, hidden: np.ndarray, xs: n
         sclera = lit[luma >= np.quantile(luma, 0.75)].mean(axis=0)      # the brightest: not lashes, not corners
     else:
         sclera = photo[seen].max(axis=0)
-    # the iris by distance from its centre, in 5 rings: the mean of what the photo shows of each (its mean overall
-    # where a ring is hidden)
+    # the iris by distance from its centre, in 5 rings: the darker part (30th percentile) of what the photo shows of
+    # each, not its catchlights (its mean overall where a ring is hidden)
     ring = np.minimum((dist * 5).astype(int), 4)
     overall = photo[iris_seen].mean(axis=0) if iris_seen.any() else sclera * 0.5
-    profile = np.array([np.median(photo[iris_seen & (ring == k)], axis=0) if (iris_seen & (ring == k)).sum() >= 2
+    profile = np.array([np.percentile(photo[iris_seen & (ring == k)], 30, axis=0) if (iris_seen & (ring == k)).sum() >= 2
                         else overall for k in range(5)], np.float32)
     profile[4] = np.minimum(profile[4], 0.8 * profile[3])                 # the iris's dark rim, never sclera
     in_iris = np.clip((1.0 - dist) * radius + 0.5, 0.0, 1.0)[..., None]   # antialiased rim
