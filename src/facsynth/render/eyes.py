@@ -12,7 +12,7 @@ from .pixel_box import coverage, padded_box
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["paint_eyeballs", "UPPER_BAND", "LOWER_BAND", "LID_SHADOW"]
+__all__ = ["paint_eyeballs", "UPPER_BAND", "LOWER_BAND", "LID_SHADOW", "SCLERA_HUE"]
 
 #: How far (inter-ocular distances) below each lid margin the lid's own look reaches onto the eyeball, moving with
 #: the lid: the upper lashes and their shadow (≈ 0.8 mm), the lower lid's wet line (≈ 0.4 mm)
@@ -21,6 +21,9 @@ LOWER_BAND = 0.006
 #: The sclera just below a raised upper lid is in the lid's shadow: its light there, rising to the sclera's own
 #: over LID_SHADOW[1] iris radii
 LID_SHADOW = (0.8, 0.6)
+#: The sclera keeps this share of the colour read from the photo's visible sclera (towards grey at its luma): the
+#: few pixels between iris and corners carry the lids' and the caruncle's red (Hopper's read (157, 80, 69))
+SCLERA_HUE = 0.7
 _IRIS_CENTRES = (468, 473)           # MediaPipe's iris centres; each is followed by four points on its rim
 _EYES = ((RIGHT_UPPER_LID, RIGHT_LOWER_LID), (LEFT_UPPER_LID, LEFT_LOWER_LID))
 #: The layer fades in as a lid moves from _FADE[0] to _FADE[1] px: under a pixel, how the warp stretches the eye is
@@ -119,9 +122,11 @@ def _fill_hidden(layer: np.ndarray, image: np.ndarray, hidden: np.ndarray, xs: n
     if sclera_seen.sum() >= 3:
         lit = photo[sclera_seen]
         luma = lit @ LUMA
-        sclera = lit[luma >= np.quantile(luma, 0.75)].mean(axis=0)      # the brightest: not lashes, not corners
+        sclera = lit[luma >= np.quantile(luma, 0.9)].mean(axis=0)       # the brightest: not lashes, not corners
     else:
         sclera = photo[seen].max(axis=0)
+    grey = float(sclera @ LUMA)
+    sclera = grey + SCLERA_HUE * (sclera - grey)     # what the few pixels read takes of the lids and the caruncle
     # the iris by distance from its centre, in 5 rings: the darker part (30th percentile) of what the photo shows of
     # each, not its catchlights (its mean overall where a ring is hidden)
     ring = np.minimum((dist * 5).astype(int), 4)
