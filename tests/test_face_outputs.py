@@ -69,6 +69,23 @@ def test_preview_shows_the_expression(tmp_path):
         render_preview(AUTrack.still({12: 4}), tmp_path / "p.gif")
 
 
+def test_preview_draws_brows_that_move_with_the_brow_aus():
+    """The default face has dark brows, so the brow AUs show: AU1 + AU2 lift the darkest rows above the eyes, AU4
+    lowers them (without brows the band was skin and only the shading changed)."""
+    r = Rasterizer(size=256)
+
+    def brow_row(aus: dict[int, float]) -> float:
+        img = r.render(deform(None, aus)).astype(np.float64).sum(axis=2)
+        band = img[40:120, 60:110]                                     # above the subject's right eye
+        dark = band < np.percentile(band, 8)
+        return float(np.nonzero(dark)[0].mean()) + 40
+
+    neutral, raised, lowered = brow_row({}), brow_row({1: 5, 2: 5}), brow_row({4: 5})
+    face = r.render(deform(None, {})).astype(np.float64).sum(axis=2)
+    assert face[int(neutral) - 2:int(neutral) + 3, 60:110].mean() < 0.75 * face[130:150, 60:110].mean()   # dark
+    assert raised < neutral - 3 and lowered > neutral + 2
+
+
 def test_preview_mp4_with_audio(tmp_path, shared_data):
     import imageio_ffmpeg
 

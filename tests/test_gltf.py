@@ -109,6 +109,28 @@ def test_textured_glb(tmp_path):
     assert geom.visual.kind == "texture" and geom.visual.material.baseColorTexture.size == (64, 64)
 
 
+def test_the_default_face_carries_its_skin_lips_and_brows_as_vertex_colours(tmp_path):
+    """Without a texture the face mesh is coloured per vertex (glTF COLOR_0, linear): dark brows, so a viewer sees
+    the brow AUs move, and red lips; the material's factor then leaves those colours as they are. trimesh reads them."""
+    import trimesh
+
+    from facsynth.face.topology import LIP_CORNERS, RIGHT_BROW
+
+    path = write_glb(AUTrack.still({1: 3}), tmp_path / "c.glb", mesh=face_mesh())
+    doc, binary = _read_glb(path)
+    prim = doc["meshes"][0]["primitives"][0]
+    rgb = _accessor(doc, binary, prim["attributes"]["COLOR_0"])
+    assert rgb.shape == (468, 3)
+    skin = rgb[1]                                                       # the nose tip
+    assert (rgb[list(RIGHT_BROW)].sum(axis=1) < 0.3 * skin.sum()).all()
+    lip = rgb[LIP_CORNERS[0]]
+    assert lip[0] > 1.2 * lip[1] and lip.sum() < skin.sum()
+    assert abs(skin[0] - ((0.86 + 0.055) / 1.055) ** 2.4) < 1e-3      # sRGB 0.86 written linear
+    assert doc["materials"][0]["pbrMetallicRoughness"]["baseColorFactor"] == [1.0, 1.0, 1.0, 1.0]
+    geom = trimesh.load(path).geometry["face"]
+    assert np.allclose(np.asarray(geom.visual.vertex_attributes["color"])[:, :3], rgb, atol=1e-6)
+
+
 def test_bad_options_leave_no_file(tmp_path):
     with pytest.raises(FormatError):
         write_glb(AUTrack.still({1: 2}), tmp_path / "x.glb", mesh=face_mesh(texture=np.zeros((4, 4, 3), np.uint8)))

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..facs import ALL_AUS, MAX_INTENSITY
 from ..formats.gltf import MeshPart, MorphMesh
+from .albedo import vertex_colours
 from .model import basis_for, default_face
 from .muscles import split_sides
 from .topology import LEFT_LOWER_LID, LEFT_UPPER_LID, RIGHT_LOWER_LID, RIGHT_UPPER_LID, vertex_normals
@@ -27,7 +28,8 @@ def face_mesh(neutral: np.ndarray | None = None, texture: np.ndarray | None = No
     of ``sides`` ({AU: "L" | "R"}, the person's own side, e.g. a track's ``AUTrack.sides``) moves that half of
     the face only, fading out across the midline (facsynth.face.muscles.MIDLINE_BLEND).
     Static eyeballs (sclera and iris discs) and a mouth cavity sit behind the openings: they carry no targets,
-    the lids close over the eyes and the cavity is deep enough for an open jaw.
+    the lids close over the eyes and the cavity is deep enough for an open jaw. Without a texture the surface is
+    coloured per vertex (face.albedo: skin, lips, brows), so the brow AUs show.
 
     Parameters
     ----------
@@ -48,7 +50,8 @@ def face_mesh(neutral: np.ndarray | None = None, texture: np.ndarray | None = No
         targets[au] = (moved - pos, vertex_normals(moved, tris) - normals)
     return MorphMesh(pos, normals, tris, targets,
                      uv=None if uv is None else np.asarray(uv, np.float32)[:_SURFACE], texture=texture,
-                     parts=_openings(base), unit_metres=FACE_UNIT_METRES)
+                     parts=_openings(base), unit_metres=FACE_UNIT_METRES,
+                     colours=None if texture is not None else vertex_colours(base)[:_SURFACE])
 
 
 def _disc(centre: np.ndarray, rx: float, ry: float, segments: int = 24) -> tuple[np.ndarray, np.ndarray]:

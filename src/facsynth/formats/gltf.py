@@ -52,6 +52,8 @@ class MorphMesh:
     targets    : {AU: ((n, 3) position delta, (n, 3) normal delta)} in metres at intensity 5 (morph weight 1)
     uv         : (n, 2) float32 texture coordinates 0–1 (x right, y down) or None
     texture    : (H, W, 3) uint8 RGB or None; needs uv
+    colours    : (n, 3) float32 sRGB 0–1 per vertex (written as glTF's linear COLOR_0) or None: one skin colour;
+                 a texture wins over them
     parts      : static meshes added as further nodes
     unit_metres: metres per unit of the model the mesh was made from (kept in the file's extras)
     """
@@ -64,6 +66,7 @@ class MorphMesh:
     texture: np.ndarray | None = None
     parts: tuple[MeshPart, ...] = field(default=())
     unit_metres: float = 1.0
+    colours: np.ndarray | None = None
 
 
 def write_glb(track: AUTrack, path: str | os.PathLike, *, mesh: MorphMesh, name: str = "face") -> Path:
@@ -134,6 +137,12 @@ def write_glb(track: AUTrack, path: str | os.PathLike, *, mesh: MorphMesh, name:
     material: dict = {"name": "skin", "doubleSided": True,
                       "pbrMetallicRoughness": {"baseColorFactor": _SKIN, "metallicFactor": 0.0,
                                                "roughnessFactor": 0.6}}
+    if mesh.colours is not None and mesh.texture is None:
+        rgb = np.asarray(mesh.colours, np.float32)
+        if rgb.shape != (len(pos), 3) or not np.isfinite(rgb).all():
+            raise FormatError(f"vertex colours must be ({len(pos)}, 3) finite sRGB values")
+        attributes["COLOR_0"] = add(_linear(np.clip(rgb, 0.0, 1.0)), _FLOAT, "VEC3", _ARRAY)
+        material["pbrMetallicRoughness"]["baseColorFactor"] = [1.0, 1.0, 1.0, 1.0]
     if mesh.texture is not None:
         uvs = np.asarray(mesh.uv, np.float32)
         tex = np.asarray(mesh.texture)
@@ -185,6 +194,11 @@ def write_glb(track: AUTrack, path: str | os.PathLike, *, mesh: MorphMesh, name:
             fh.write(struct.pack("<I4s", len(text), b"JSON") + text)
             fh.write(struct.pack("<I4s", len(data), b"BIN\0") + data)
     return target
+
+
+def _linear(srgb: np.ndarray) -> np.ndarray:
+    """sRGB 0–1 → linear 0–1 (glTF's vertex colours and colour factors are linear)."""
+    return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4).astype(np.float32)
 
 
 def _add_part(gltf: dict, part: MeshPart, add) -> None:

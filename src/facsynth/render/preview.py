@@ -10,15 +10,14 @@ import numpy as np
 
 from ..errors import FormatError
 from ..face.model import basis_for, default_face
-from ..face.muscles import lip_regions, split_sides
+from ..face.muscles import split_sides
+from ..face.albedo import vertex_colours
 from ..face.topology import LOWER_LIP_INNER, UPPER_LIP_INNER, boundary_loops, vertex_normals
 from ..track import AUTrack
 from .output import write_rendered
 
 __all__ = ["Rasterizer", "render_frames", "render_preview"]
 
-_SKIN = np.array([0.86, 0.66, 0.56], np.float32)
-_LIPS = np.array([0.78, 0.45, 0.45], np.float32)
 _MOUTH = np.array([0.30, 0.07, 0.08], np.float32)
 _TEETH = np.array([0.90, 0.88, 0.82], np.float32)
 _SCLERA = np.array([0.93, 0.92, 0.90], np.float32)
@@ -38,7 +37,7 @@ class Rasterizer:
     neutral : np.ndarray [shape=(478, 3)], face frame (None: the shipped default face)
     size : int, output width and height in pixels
     texture : np.ndarray [shape=(H, W, 3)] uint8 RGB, e.g. the photo the neutral face came from (default: skin
-        colour with tinted lips)
+        colour with tinted lips and dark brows)
     uv : np.ndarray [shape=(478, 2)], texture coordinates 0–1 (x right, y down), needed with ``texture``
     background : RGB 0–1 of the backdrop
     """
@@ -65,8 +64,7 @@ class Rasterizer:
             raise FormatError("a texture needs texture coordinates (uv) and uv needs a texture")
         self.texture = None
         if texture is None:
-            albedo = np.tile(_SKIN, (478, 1))
-            albedo[np.concatenate(lip_regions(base))] = _LIPS
+            albedo = vertex_colours(base)
         else:
             tex = np.asarray(texture)
             albedo = np.asarray(uv, np.float32)
