@@ -45,8 +45,9 @@ def paint_eyeballs(out: np.ndarray, image: np.ndarray, source: np.ndarray, moved
     Per column of the eye, each lid's band (``UPPER_BAND``, ``LOWER_BAND``) moves with its margin; below the upper
     band and above the lower one the eyeball is the photo's own, where it was. What a raised lid uncovers the photo
     never showed: the iris's hidden top takes the photo's iris ring by ring (the darker part, 30th percentile, of
-    each fifth of the radius: its catchlights left out), the rest is the photo's sclera, shaded by the lid (``LID_SHADOW``). The new opening's polygon,
-    antialiased, takes this layer (as far as the lids moved past ``_FADE``); the lids and skin around keep the warp.
+    each fifth of the radius: its catchlights left out), the rest is the photo's sclera (``SCLERA_HUE``), shaded
+    by the lid (``LID_SHADOW``). The new opening's polygon, antialiased, takes this layer (as far as the lids moved
+    past ``_FADE``); the lids and skin around keep the warp.
     """
     src, dst = np.asarray(source, np.float64), np.asarray(moved, np.float64)
     centres = src[list(_IRIS_CENTRES)]
@@ -107,8 +108,8 @@ def _between(ys: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
 
 def _fill_hidden(layer: np.ndarray, image: np.ndarray, hidden: np.ndarray, xs: np.ndarray, ys: np.ndarray,
                  seen: np.ndarray, top_n: np.ndarray, iris: tuple[np.ndarray, float], softness: float) -> None:
-    """Paint the eyeball the photo's lids hid into ``layer`` (h, w, 3) float, in place, as far as ``hidden`` (h, w, 0–1):
-    the iris as the photo's iris is on average at each distance from its centre (its dark rim included), the
+    """Paint the eyeball the photo's lids hid into ``layer`` (h, w, 3) float, in place, as far as ``hidden``
+    (h, w, 0–1): the iris as the photo's iris is at each distance from its centre (its dark rim included), the
     sclera beside it in the photo's sclera colour, shaded by the lid above and darker towards the eye's corners;
     blended in over the photo's softness (px). ``seen`` (h, w): the eyeball the photo shows."""
     (cx, cy), radius = iris
@@ -131,8 +132,8 @@ def _fill_hidden(layer: np.ndarray, image: np.ndarray, hidden: np.ndarray, xs: n
     # each, not its catchlights (its mean overall where a ring is hidden)
     ring = np.minimum((dist * 5).astype(int), 4)
     overall = photo[iris_seen].mean(axis=0) if iris_seen.any() else sclera * 0.5
-    profile = np.array([np.percentile(photo[iris_seen & (ring == k)], 30, axis=0) if (iris_seen & (ring == k)).sum() >= 2
-                        else overall for k in range(5)], np.float32)
+    rings = [photo[iris_seen & (ring == k)] for k in range(5)]
+    profile = np.array([np.percentile(r, 30, axis=0) if len(r) >= 2 else overall for r in rings], np.float32)
     profile[4] = np.minimum(profile[4], 0.8 * profile[3])                 # the iris's dark rim, never sclera
     in_iris = np.clip((1.0 - dist) * radius + 0.5, 0.0, 1.0)[..., None]   # antialiased rim
     eye = profile[ring] * in_iris + sclera * (1.0 - in_iris)
