@@ -12,7 +12,7 @@ from .pixel_box import coverage, padded_box
 
 cv2 = lazy_module("cv2")
 
-__all__ = ["paint_eyeballs", "UPPER_BAND", "LOWER_BAND", "LID_SHADOW", "SCLERA_HUE"]
+__all__ = ["paint_eyeballs", "UPPER_BAND", "LOWER_BAND", "LID_SHADOW", "SCLERA_HUE", "IRIS_DETAIL"]
 
 #: How far (inter-ocular distances) below each lid margin the lid's own look reaches onto the eyeball, moving with
 #: the lid: the upper lashes and their shadow (≈ 0.8 mm), the lower lid's wet line (≈ 0.4 mm)
@@ -24,6 +24,9 @@ LID_SHADOW = (0.8, 0.6)
 #: The sclera keeps this share of the colour read from the photo's visible sclera (towards grey at its luma): the
 #: few pixels between iris and corners carry the lids' and the caruncle's red (Hopper's read (157, 80, 69))
 SCLERA_HUE = 0.7
+#: The uncovered iris keeps the texture of the photo's iris mirrored about its centre's row, its departure from each
+#: ring's colour clipped to this many levels (a catchlight mirrored up would be a second one)
+IRIS_DETAIL = 25.0
 _IRIS_CENTRES = (468, 473)           # MediaPipe's iris centres; each is followed by four points on its rim
 _EYES = ((RIGHT_UPPER_LID, RIGHT_LOWER_LID), (LEFT_UPPER_LID, LEFT_LOWER_LID))
 #: The layer fades in as a lid moves from _FADE[0] to _FADE[1] px: under a pixel, how the warp stretches the eye is
@@ -135,8 +138,16 @@ def _fill_hidden(layer: np.ndarray, image: np.ndarray, hidden: np.ndarray, xs: n
     rings = [photo[iris_seen & (ring == k)] for k in range(5)]
     profile = np.array([np.percentile(r, 30, axis=0) if len(r) >= 2 else overall for r in rings], np.float32)
     profile[4] = np.minimum(profile[4], 0.8 * profile[3])                 # the iris's dark rim, never sclera
+    iris_fill = profile[ring]
+    # the iris's own texture where the photo shows the same spot mirrored about the centre's row (its lower half,
+    # unless the lower lid covers it): that pixel's departure from its ring, at most IRIS_DETAIL levels
+    row = np.round(2 * cy - ys[:, 0]).astype(int) - y0
+    mirror = np.clip(row, 0, len(ys) - 1)
+    shown = iris_seen[mirror] & ((row >= 0) & (row < len(ys)))[:, None]
+    detail = np.clip(photo[mirror] - iris_fill, -IRIS_DETAIL, IRIS_DETAIL)
+    iris_fill = iris_fill + detail * shown[..., None]
     in_iris = np.clip((1.0 - dist) * radius + 0.5, 0.0, 1.0)[..., None]   # antialiased rim
-    eye = profile[ring] * in_iris + sclera * (1.0 - in_iris)
+    eye = iris_fill * in_iris + sclera * (1.0 - in_iris)
     lid = LID_SHADOW[0] + (1 - LID_SHADOW[0]) * np.clip((ys - top_n) / (LID_SHADOW[1] * radius), 0.0, 1.0)
     side = 1.0 - 0.2 * np.clip((np.abs(xs - cx) - radius) / (3.0 * radius), 0.0, 1.0)
     eye *= (lid * np.where(dist > 1.0, side, 1.0))[..., None]
