@@ -12,7 +12,7 @@ SKIN, SCLERA, IRIS, LASH = (200, 150, 120), (235, 230, 225), (60, 80, 40), (40, 
 IRIS_C, IRIS_R = np.array([100.0, 52.0]), 12.0
 
 
-def _eye() -> tuple[np.ndarray, np.ndarray]:
+def _eye(iris_c: np.ndarray = IRIS_C) -> tuple[np.ndarray, np.ndarray]:
     """A 100×200 photo with the person's right eye open 16 px (lids at y 40 and 56 in the middle, corners at x 60
     and 140), an iris of radius 12 centred at y 52 whose top the upper lid hides, and lashes along the upper lid;
     and its 478 landmarks (the eye's lids and iris; the left eye's far away, unmoved)."""
@@ -24,13 +24,13 @@ def _eye() -> tuple[np.ndarray, np.ndarray]:
     top, bottom = np.interp(xx, xs, upper[:, 1]), np.interp(xx, xs, lower[:, 1])
     inside = (yy >= top) & (yy <= bottom) & (xx > 60) & (xx < 140)
     img[inside] = SCLERA
-    img[inside & ((xx - IRIS_C[0]) ** 2 + (yy - IRIS_C[1]) ** 2 < IRIS_R ** 2)] = IRIS
+    img[inside & ((xx - iris_c[0]) ** 2 + (yy - iris_c[1]) ** 2 < IRIS_R ** 2)] = IRIS
     img[inside & (yy < top + 1.5)] = LASH
     pts = np.zeros((478, 2))
     pts[list(RIGHT_UPPER_LID)], pts[list(RIGHT_LOWER_LID)] = upper, lower
     pts[list(LEFT_UPPER_LID)], pts[list(LEFT_LOWER_LID)] = upper + (500, 0), lower + (500, 0)
-    pts[468], pts[469:473] = IRIS_C, IRIS_C + [[IRIS_R, 0], [0, -IRIS_R], [-IRIS_R, 0], [0, IRIS_R]]
-    pts[473], pts[474:478] = IRIS_C + (500, 0), IRIS_C + (500, 0)
+    pts[468], pts[469:473] = iris_c, iris_c + [[IRIS_R, 0], [0, -IRIS_R], [-IRIS_R, 0], [0, IRIS_R]]
+    pts[473], pts[474:478] = iris_c + (500, 0), iris_c + (500, 0)
     return img, pts
 
 
@@ -97,3 +97,27 @@ def test_au5_on_a_photo_keeps_the_iris_and_shows_sclera_above_it(shared_data):
         skin = photo[edge - 3:edge + 1, beside].astype(np.float64) @ LUMA
         uncovered = out[edge - 3:edge + 1, beside].astype(np.float64) @ LUMA
         assert uncovered.mean() > skin.mean() + 25
+
+
+def test_the_uncovered_iris_keeps_the_irises_texture(monkeypatch):
+    """An iris with radial texture (dark and light stripes): the top a raised lid uncovers carries the texture of the
+    iris's lower half mirrored up (its light follows the mirrored row's), not one flat colour per ring."""
+    from facsynth.render import eyes
+
+    centre = np.array([100.0, 47.0])                                 # the lid (y 40) hides the iris's top 5 px
+    img, src = _eye(centre)
+    yy, xx = np.mgrid[:100, :200]
+    iris = ((xx - centre[0]) ** 2 + (yy - centre[1]) ** 2 < IRIS_R ** 2) & (img == IRIS).all(axis=2)
+    stripes = np.floor((xx - centre[0]) / 2.0).astype(int) % 2 == 0       # vertical stripes 2 px wide
+    img[iris & stripes] = (110, 130, 80)
+    dst = src.copy()
+    dst[list(RIGHT_UPPER_LID), 1] -= 8.0 * np.sin(np.linspace(0, np.pi, 9))
+    source = img[55, 94:107].astype(np.float64) @ LUMA                     # the row mirrored onto row 39
+
+    def follows(detail: float) -> float:
+        monkeypatch.setattr(eyes, "IRIS_DETAIL", detail)
+        out = img.copy()
+        paint_eyeballs(out, img, src, dst, scale=100.0, softness=0.3)
+        return float(np.corrcoef(out[39, 94:107].astype(np.float64) @ LUMA, source)[0, 1])
+
+    assert follows(25.0) > 0.8 and follows(0.0) < 0.5
