@@ -11,7 +11,8 @@ from ..formats.gltf import MeshPart, MorphMesh
 from .albedo import vertex_colours
 from .model import basis_for, default_face
 from .muscles import split_sides
-from .topology import LEFT_LOWER_LID, LEFT_UPPER_LID, RIGHT_LOWER_LID, RIGHT_UPPER_LID, vertex_normals
+from .topology import (LEFT_IRIS, LEFT_LOWER_LID, LEFT_UPPER_LID, RIGHT_IRIS, RIGHT_LOWER_LID, RIGHT_UPPER_LID,
+                       iris_radius, vertex_normals)
 
 __all__ = ["face_mesh", "FACE_UNIT_METRES"]
 
@@ -68,14 +69,14 @@ def _openings(base: np.ndarray) -> tuple[MeshPart, ...]:
     """Sclera and iris discs behind each eye opening and a dark disc behind the mouth, in metres."""
     parts = []
     surface = base[:_SURFACE].astype(np.float64)
-    for lid, low, iris in ((RIGHT_UPPER_LID, RIGHT_LOWER_LID, 468), (LEFT_UPPER_LID, LEFT_LOWER_LID, 473)):
+    for lid, low, iris in ((RIGHT_UPPER_LID, RIGHT_LOWER_LID, RIGHT_IRIS), (LEFT_UPPER_LID, LEFT_LOWER_LID, LEFT_IRIS)):
         ring = surface[list(lid + low)]
         centre = ring.mean(axis=0)
         rx = 0.6 * float(np.ptp(ring[:, 0]))
         ry = 0.9 * float(np.ptp(ring[:, 1])) + 0.05
         near = ((surface[:, 0] - centre[0]) / rx) ** 2 + ((surface[:, 1] - centre[1]) / ry) ** 2 < 1
         centre[2] = surface[near, 2].min() - 0.01  # behind every surface point in front of it
-        radius = float(np.linalg.norm(base[iris + 1:iris + 5, :2] - base[iris, :2], axis=1).mean())
+        radius = iris_radius(base, iris)
         parts.append(("sclera", *_disc(centre, rx, ry), (0.92, 0.91, 0.88, 1.0)))
         iris_centre = np.array([base[iris, 0], base[iris, 1], centre[2] + 0.004])
         parts.append(("iris", *_disc(iris_centre, radius, radius), (0.20, 0.12, 0.07, 1.0)))

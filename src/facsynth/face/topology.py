@@ -19,7 +19,7 @@ optimize = lazy_module("scipy.optimize")
 __all__ = ["build_triangles", "orient_triangles", "mirror_map", "boundary_loops", "vertex_normals",
            "UPPER_LIP_INNER", "LOWER_LIP_INNER", "UPPER_LIP_OUTER", "LOWER_LIP_OUTER",
            "RIGHT_UPPER_LID", "RIGHT_LOWER_LID", "LEFT_UPPER_LID", "LEFT_LOWER_LID",
-           "RIGHT_BROW", "LEFT_BROW", "LIP_CORNERS"]
+           "RIGHT_BROW", "LEFT_BROW", "LIP_CORNERS", "RIGHT_IRIS", "LEFT_IRIS", "iris_radius"]
 
 # Named landmark sets (MediaPipe indices). "Right" and "left" are the subject's; lists run from the subject's
 # right to left (image left to right) unless said otherwise.
@@ -36,6 +36,15 @@ LEFT_LOWER_LID = (263, 249, 390, 373, 374, 380, 381, 382, 362)
 #: Eyebrows, upper edge then lower edge, each from outer to inner end.
 RIGHT_BROW = (70, 63, 105, 66, 107, 46, 53, 52, 65, 55)
 LEFT_BROW = (300, 293, 334, 296, 336, 276, 283, 282, 295, 285)
+#: Iris centres (of the 10 iris points after the 468 surface points); each is followed by four points on its rim.
+RIGHT_IRIS, LEFT_IRIS = 468, 473
+
+
+def iris_radius(points: np.ndarray, centre: int) -> float:
+    """The radius of the iris centred on landmark ``centre`` (``RIGHT_IRIS``, ``LEFT_IRIS``): the mean distance of
+    its four rim points from it in x, y, in the units of ``points`` (n ≥ 478, ≥ 2)."""
+    p = np.asarray(points)
+    return float(np.linalg.norm(p[centre + 1:centre + 5, :2] - p[centre, :2], axis=1).mean())
 
 
 def build_triangles() -> np.ndarray:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._lazy import lazy_module
-from ..face.topology import LEFT_LOWER_LID, LEFT_UPPER_LID, RIGHT_LOWER_LID, RIGHT_UPPER_LID
+from ..face.topology import (LEFT_IRIS, LEFT_LOWER_LID, LEFT_UPPER_LID, RIGHT_IRIS, RIGHT_LOWER_LID, RIGHT_UPPER_LID,
+                             iris_radius)
 from .mouth import LUMA, curve_at
 from .pixel_box import coverage, padded_box
 
@@ -27,8 +28,7 @@ SCLERA_HUE = 0.7
 #: The uncovered iris keeps the texture of the photo's iris mirrored about its centre's row, its departure from each
 #: ring's colour clipped to this many levels (a catchlight mirrored up would be a second one)
 IRIS_DETAIL = 25.0
-_IRIS_CENTRES = (468, 473)           # MediaPipe's iris centres; each is followed by four points on its rim
-_EYES = ((RIGHT_UPPER_LID, RIGHT_LOWER_LID), (LEFT_UPPER_LID, LEFT_LOWER_LID))
+_EYES = ((RIGHT_UPPER_LID, RIGHT_LOWER_LID, RIGHT_IRIS), (LEFT_UPPER_LID, LEFT_LOWER_LID, LEFT_IRIS))
 #: The layer fades in as a lid moves from _FADE[0] to _FADE[1] px: under a pixel, how the warp stretches the eye is
 #: not seen, and a talking video's small lid movements stay as the warp draws them (MediaPipe's fit of the whole
 #: face follows what is drawn on the eyes; docs/expressions.md, session 11)
@@ -53,14 +53,12 @@ def paint_eyeballs(out: np.ndarray, image: np.ndarray, source: np.ndarray, moved
     past ``_FADE``); the lids and skin around keep the warp.
     """
     src, dst = np.asarray(source, np.float64), np.asarray(moved, np.float64)
-    centres = src[list(_IRIS_CENTRES)]
-    for upper, lower in _EYES:
+    for upper, lower, k in _EYES:
         up, lo = list(upper), list(lower)
         move = max(np.abs(dst[up] - src[up]).max(), np.abs(dst[lo] - src[lo]).max())
         if move <= _FADE[0]:
             continue
-        k = _IRIS_CENTRES[int(np.argmin(np.linalg.norm(centres - src[up].mean(axis=0), axis=1)))]
-        iris = src[k], max(float(np.linalg.norm(src[k + 1:k + 5] - src[k], axis=1).mean()), 1.0)
+        iris = src[k], max(iris_radius(src, k), 1.0)
         share = min((move - _FADE[0]) / (_FADE[1] - _FADE[0]), 1.0)
         _paint_eye(out, image, src[up], src[lo], dst[up], dst[lo], iris, scale, softness, share)
 
@@ -81,7 +79,8 @@ def _paint_eye(out: np.ndarray, image: np.ndarray, up_o: np.ndarray, lo_o: np.nd
     band_u, band_l = UPPER_BAND * scale, LOWER_BAND * scale
     # where each pixel's colour comes from on the photo: the eyeball stays, the lids' bands move with their margins
     # (how much of each pixel a band covers, antialiased across the rows: a hard switch per row shows as steps)
-    layer = image[y0:y1, x0:x1].astype(np.float32)
+    photo = image[y0:y1, x0:x1].astype(np.float32)
+    layer = photo.copy()
     cols = np.ascontiguousarray(np.broadcast_to(xs, layer.shape[:2]), np.float32)
     for shift, weight in ((bot_o - bot_n, np.clip(ys - (bot_n - band_l) + 0.5, 0.0, 1.0)),
                           (top_o - top_n, np.clip(top_n + band_u - ys + 0.5, 0.0, 1.0))):
@@ -97,7 +96,7 @@ def _paint_eye(out: np.ndarray, image: np.ndarray, up_o: np.ndarray, lo_o: np.nd
     open_n = _between(ys, top_n + band_u, bot_n - band_l)
     hidden = within * np.maximum(open_n - _between(ys, top_o + band_u, bot_o - band_l), 0.0)
     if hidden.max() > 0:
-        _fill_hidden(layer, image, hidden, xs, ys, seen, top_n, iris, softness)
+        _fill_hidden(layer, photo, hidden, xs, ys, seen, top_n, iris, softness)
     mask = coverage(poly, (x0, y0, x1, y1)) * np.float32(share)
     region = out[y0:y1, x0:x1].astype(np.float32)
     region += mask[..., None] * (layer - region)
@@ -109,15 +108,15 @@ def _between(ys: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     return np.clip(np.minimum(ys + 0.5 - top, bottom - (ys - 0.5)), 0.0, 1.0)
 
 
-def _fill_hidden(layer: np.ndarray, image: np.ndarray, hidden: np.ndarray, xs: np.ndarray, ys: np.ndarray,
+def _fill_hidden(layer: np.ndarray, photo: np.ndarray, hidden: np.ndarray, xs: np.ndarray, ys: np.ndarray,
                  seen: np.ndarray, top_n: np.ndarray, iris: tuple[np.ndarray, float], softness: float) -> None:
     """Paint the eyeball the photo's lids hid into ``layer`` (h, w, 3) float, in place, as far as ``hidden``
     (h, w, 0–1): the iris as the photo's iris is at each distance from its centre (its dark rim included), the
     sclera beside it in the photo's sclera colour, shaded by the lid above and darker towards the eye's corners;
-    blended in over the photo's softness (px). ``seen`` (h, w): the eyeball the photo shows."""
+    blended in over the photo's softness (px). ``photo`` (h, w, 3) float: the photo's pixels of the same box;
+    ``seen`` (h, w): the eyeball the photo shows."""
     (cx, cy), radius = iris
-    x0, y0 = int(xs[0, 0]), int(ys[0, 0])
-    photo = image[y0:y0 + len(ys), x0:x0 + xs.shape[1]].astype(np.float32)
+    y0 = int(ys[0, 0])
     dist = np.sqrt((xs - cx) ** 2 + (ys - cy) ** 2) / radius            # iris radii from its centre
     iris_seen = seen & (dist < 0.95)
     sclera_seen = seen & (dist > 1.15)

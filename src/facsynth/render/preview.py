@@ -9,10 +9,11 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import FormatError
+from ..face.albedo import vertex_colours
 from ..face.model import basis_for, default_face
 from ..face.muscles import split_sides
-from ..face.albedo import vertex_colours
-from ..face.topology import LOWER_LIP_INNER, UPPER_LIP_INNER, boundary_loops, vertex_normals
+from ..face.topology import (LEFT_IRIS, LOWER_LIP_INNER, RIGHT_IRIS, UPPER_LIP_INNER, boundary_loops, iris_radius,
+                             vertex_normals)
 from ..track import AUTrack
 from .output import write_rendered
 
@@ -23,7 +24,6 @@ _TEETH = np.array([0.90, 0.88, 0.82], np.float32)
 _SCLERA = np.array([0.93, 0.92, 0.90], np.float32)
 _IRIS = np.array([0.22, 0.14, 0.09], np.float32)
 _LIGHT = np.array([-0.35, 0.45, 1.0], np.float32) / np.linalg.norm([-0.35, 0.45, 1.0])
-_IRIS_CENTRES = (468, 473)
 
 
 class Rasterizer:
@@ -174,9 +174,8 @@ class Rasterizer:
         """Paint iris discs over sclera pixels and teeth along the lips inside the mouth (in place)."""
 
         sclera = np.all(col == _SCLERA, axis=1)
-        for centre in _IRIS_CENTRES:
-            ring = p[centre + 1:centre + 5, :2]
-            r = float(np.linalg.norm(ring - p[centre, :2], axis=1).mean())
+        for centre in (RIGHT_IRIS, LEFT_IRIS):
+            r = iris_radius(p, centre)
             d2 = (px - p[centre, 0]) ** 2 + (py - p[centre, 1]) ** 2
             hit = sclera & (d2 < r * r)
             col[hit] = _IRIS * (0.6 + 0.4 * np.sqrt(d2[hit]) / max(r, 1e-3))[:, None]
